@@ -1,0 +1,173 @@
+//! How a CONNECT Payment client authenticates: the merchant's API key, or a
+//! CONNECT ID user's OAuth access token.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use base64::Engine as _;
+use reqwest::header::HeaderValue;
+use secrecy::{ExposeSecret, SecretString};
+
+/// A boxed error from a user's [`TokenSource`].
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// The future a [`TokenSource`] returns.
+pub type TokenFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<SecretString, BoxError>> + Send + 'a>>;
+
+/// Supplies OAuth access tokens, e.g. from your CONNECT ID session store.
+///
+/// Called before every request, so it should cache and refresh tokens itself.
+pub trait TokenSource: Send + Sync + 'static {
+    /// The access token to send as `Authorization: Bearer …`.
+    fn access_token(&self) -> TokenFuture<'_>;
+}
+
+/// A fixed access token.
+struct StaticToken(SecretString);
+
+impl TokenSource for StaticToken {
+    fn access_token(&self) -> TokenFuture<'_> {
+        let token = self.0.clone();
+        Box::pin(async move { Ok(token) })
+    }
+}
+
+/// Credentials for CONNECT Payment. Never shown by `Debug`.
+#[derive(Clone)]
+pub enum Auth {
+    /// The merchant's API key, sent as HTTP Basic credentials.
+    ApiKey(SecretString),
+    /// OAuth access tokens of a CONNECT ID user, as `Bearer` tokens.
+    Bearer(Arc<dyn TokenSource>),
+}
+
+impl Auth {
+    /// Authenticate with the merchant API key from the self-service portal.
+    ///
+    /// A key of the form `client:secret` is split into the Basic user and
+    /// password; a key without a colon is sent as the user with an empty
+    /// password, as `curl --user 'your-api-key'` in the docs does.
+    pub fn api_key(key: impl Into<String>) -> Self {
+        Auth::ApiKey(SecretString::from(key.into()))
+    }
+
+    /// Authenticate every request with the same access token.
+    pub fn bearer_token(token: impl Into<String>) -> Self {
+        Auth::Bearer(Arc::new(StaticToken(SecretString::from(token.into()))))
+    }
+
+    /// Authenticate with access tokens from `source`, asked before every request.
+    pub fn token_source(source: impl TokenSource) -> Self {
+        Auth::Bearer(Arc::new(source))
+    }
+
+    /// The `Authorization` header value, marked sensitive so that reqwest
+    /// never prints it.
+    pub(crate) async fn authorization(&self) -> Result<HeaderValue, AuthError> {
+        let text = match self {
+            Auth::ApiKey(key) => {
+                let key = key.expose_secret();
+                let credentials = if key.contains(':') {
+                    key.to_string()
+                } else {
+                    format!("{key}:")
+                };
+                format!(
+                    "Basic {}",
+                    base64::engine::general_purpose::STANDARD.encode(credentials)
+                )
+            }
+            Auth::Bearer(source) => {
+                let token = source
+                    .access_token()
+                    .await
+                    .map_err(AuthError::TokenSource)?;
+                format!("Bearer {}", token.expose_secret())
+            }
+        };
+        let mut value = HeaderValue::try_from(text).map_err(|_| AuthError::NotAHeaderValue)?;
+        value.set_sensitive(true);
+        Ok(value)
+    }
+}
+
+impl fmt::Debug for Auth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Auth::ApiKey(_) => f.write_str("Auth::ApiKey([redacted])"),
+            Auth::Bearer(_) => f.write_str("Auth::Bearer([token source])"),
+        }
+    }
+}
+
+/// Why no `Authorization` header could be made. Never contains the secret.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    /// The token source failed.
+    #[error("the access-token source failed: {0}")]
+    TokenSource(#[source] BoxError),
+    /// The key or token holds bytes that cannot go in an HTTP header.
+    #[error("the API key or access token contains characters not allowed in an HTTP header")]
+    NotAHeaderValue,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn api_keys_become_basic_credentials() {
+        let plain = Auth::api_key("k3y").authorization().await.unwrap();
+        assert_eq!(plain.to_str().unwrap(), "Basic azN5Og=="); // "k3y:"
+        let pair = Auth::api_key("client:secret")
+            .authorization()
+            .await
+            .unwrap();
+        assert_eq!(pair.to_str().unwrap(), "Basic Y2xpZW50OnNlY3JldA==");
+        assert!(pair.is_sensitive());
+    }
+
+    #[tokio::test]
+    async fn bearer_tokens_come_from_the_source() {
+        let value = Auth::bearer_token("t0ken").authorization().await.unwrap();
+        assert_eq!(value.to_str().unwrap(), "Bearer t0ken");
+        assert!(value.is_sensitive());
+        assert!(format!("{value:?}").contains("Sensitive"));
+    }
+
+    #[tokio::test]
+    async fn a_failing_token_source_is_an_error_without_secrets() {
+        struct Failing;
+        impl TokenSource for Failing {
+            fn access_token(&self) -> TokenFuture<'_> {
+                Box::pin(async { Err("refresh token expired".into()) })
+            }
+        }
+        let error = Auth::token_source(Failing)
+            .authorization()
+            .await
+            .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "the access-token source failed: refresh token expired"
+        );
+        let bad = Auth::bearer_token("line\nbreak").authorization().await;
+        assert!(matches!(bad, Err(AuthError::NotAHeaderValue)));
+    }
+
+    #[test]
+    fn debug_never_shows_the_secret() {
+        let shown = format!(
+            "{:?} {:?}",
+            Auth::api_key("client:s3cr3t"),
+            Auth::bearer_token("t0k3n")
+        );
+        assert!(
+            !shown.contains("s3cr3t") && !shown.contains("t0k3n"),
+            "{shown}"
+        );
+    }
+}

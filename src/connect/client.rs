@@ -1,0 +1,198 @@
+//! Building a [`Client`] and the hooks every request passes through.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
+use reqwest::ResponseBuilderExt as _;
+use reqwest::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
+
+use super::generated::{Client, types::ErrorModel};
+use super::{Auth, Environment, Error};
+
+/// What every request of a [`Client`] carries besides the HTTP client: the
+/// credentials and the limits. progenitor's "inner type".
+#[derive(Clone, Debug)]
+pub struct ClientContext {
+    auth: Auth,
+    max_response_bytes: usize,
+}
+
+/// Responses larger than this fail instead of filling memory.
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 4 * 1024 * 1024;
+/// The default overall timeout of a request.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Builds a [`Client`]; start from [`Client::builder`].
+#[derive(Debug)]
+pub struct ClientBuilder {
+    environment: Environment,
+    auth: Auth,
+    http: Option<reqwest::Client>,
+    timeout: Duration,
+    max_response_bytes: usize,
+}
+
+impl Client {
+    /// A client for `environment` that authenticates with `auth`.
+    ///
+    /// ```
+    /// use nordpay::connect::{Auth, Client, Environment};
+    ///
+    /// let client = Client::builder(Environment::Staging, Auth::api_key("your-api-key"))
+    ///     .build()
+    ///     .unwrap();
+    /// ```
+    pub fn builder(environment: Environment, auth: Auth) -> ClientBuilder {
+        ClientBuilder {
+            environment,
+            auth,
+            http: None,
+            timeout: DEFAULT_TIMEOUT,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+        }
+    }
+}
+
+impl ClientBuilder {
+    /// Use your own `reqwest::Client` (proxies, TLS roots, connection pool).
+    /// Its own timeouts then apply instead of [`ClientBuilder::timeout`].
+    pub fn http_client(mut self, http: reqwest::Client) -> Self {
+        self.http = Some(http);
+        self
+    }
+
+    /// Overall timeout of each request (default 30 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Largest response body accepted (default 4 MiB).
+    pub fn max_response_bytes(mut self, limit: usize) -> Self {
+        self.max_response_bytes = limit;
+        self
+    }
+
+    /// The client.
+    pub fn build(self) -> Result<Client, Error> {
+        let http = match self.http {
+            Some(http) => http,
+            None => reqwest::Client::builder()
+                .timeout(self.timeout)
+                .connect_timeout(self.timeout.min(Duration::from_secs(10)))
+                .user_agent(concat!("nordpay/", env!("CARGO_PKG_VERSION")))
+                .build()
+                .map_err(|e| Error::Config(e.to_string()))?,
+        };
+        let context = ClientContext {
+            auth: self.auth,
+            max_response_bytes: self.max_response_bytes,
+        };
+        Ok(Client::new_with_client(
+            &self.environment.base_url(),
+            http,
+            context,
+        ))
+    }
+}
+
+impl ClientHooks<ClientContext> for Client {
+    async fn pre<E>(
+        &self,
+        request: &mut reqwest::Request,
+        info: &OperationInfo,
+    ) -> Result<(), progenitor_client::Error<E>> {
+        // progenitor sends the spec's version; CONNECT has no such header.
+        request.headers_mut().remove("api-version");
+        let authorization = self
+            .inner()
+            .auth
+            .authorization()
+            .await
+            .map_err(|e| progenitor_client::Error::Custom(e.to_string()))?;
+        request.headers_mut().insert(AUTHORIZATION, authorization);
+        tracing::debug!(
+            operation = info.operation_id,
+            method = %request.method(),
+            path = request.url().path(),
+            "CONNECT Payment request"
+        );
+        Ok(())
+    }
+
+    async fn exec(
+        &self,
+        request: reqwest::Request,
+        info: &OperationInfo,
+    ) -> reqwest::Result<reqwest::Response> {
+        let response = self.client().execute(request).await?;
+        tracing::debug!(
+            operation = info.operation_id,
+            status = response.status().as_u16(),
+            "CONNECT Payment response"
+        );
+        let limit = self.inner().max_response_bytes;
+        if response.status().is_client_error() || response.status().is_server_error() {
+            fold_error_body(response, limit).await
+        } else {
+            Ok(limit_body(response, limit))
+        }
+    }
+}
+
+/// Cap the body of a success response at `limit` bytes; a larger body fails
+/// the call as a transport error instead of filling memory.
+fn limit_body(response: reqwest::Response, limit: usize) -> reqwest::Response {
+    let url = response.url().clone();
+    let (parts, body) = http::Response::<reqwest::Body>::from(response).into_parts();
+    let limited = reqwest::Body::wrap(http_body_util::Limited::new(body, limit));
+    rebuild(parts, url, limited)
+}
+
+/// Error responses are decoded as [`ErrorModel`], but CONNECT also answers
+/// with plain text ("connectId cannot be null") or nothing at all. Keep a body
+/// that is an `ErrorModel`; otherwise carry its text as `errorMessage`.
+async fn fold_error_body(
+    mut response: reqwest::Response,
+    limit: usize,
+) -> reqwest::Result<reqwest::Response> {
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        let room = limit.saturating_sub(body.len());
+        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if room <= chunk.len() {
+            break; // the rest is dropped: an error message needs no more
+        }
+    }
+    let folded = if serde_json::from_slice::<ErrorModel>(&body).is_ok() {
+        Bytes::from(body)
+    } else {
+        let text = String::from_utf8_lossy(&body);
+        let text = text.trim();
+        let message = (!text.is_empty()).then_some(text);
+        Bytes::from(serde_json::json!({ "errorMessage": message }).to_string())
+    };
+    let url = response.url().clone();
+    let (mut parts, _) = http::Response::<reqwest::Body>::from(response).into_parts();
+    parts.headers.remove(CONTENT_LENGTH);
+    parts
+        .headers
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    Ok(rebuild(parts, url, reqwest::Body::from(folded)))
+}
+
+fn rebuild(parts: http::response::Parts, url: url::Url, body: reqwest::Body) -> reqwest::Response {
+    let mut builder = http::Response::builder()
+        .status(parts.status)
+        .version(parts.version)
+        .url(url);
+    if let Some(headers) = builder.headers_mut() {
+        *headers = parts.headers;
+    }
+    // Status, version and headers come from a response that was valid.
+    let rebuilt = builder
+        .body(body)
+        .unwrap_or_else(|_| http::Response::new(reqwest::Body::from(Bytes::new())));
+    reqwest::Response::from(rebuilt)
+}

@@ -1,0 +1,138 @@
+//! The one error type of the CONNECT Payment client.
+
+use std::fmt;
+
+use reqwest::StatusCode;
+
+use super::generated::types::ErrorModel;
+
+/// Everything a CONNECT Payment call can fail with.
+///
+/// Convert the generated client's error with `?`:
+/// `client.get_transaction().transaction_id(id).send().await?` in a function
+/// returning `Result<_, nordpay::connect::Error>`.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The request broke a rule of the spec (a length limit, a required
+    /// field) and was not sent.
+    #[error("invalid request, not sent: {0}")]
+    InvalidRequest(String),
+    /// No `Authorization` header could be made ([`super::AuthError`]); nothing was sent.
+    #[error("authentication: {0}")]
+    Auth(String),
+    /// CONNECT Payment answered with an error status.
+    #[error("CONNECT Payment answered {status}: {body}")]
+    Api {
+        /// The HTTP status.
+        status: StatusCode,
+        /// The error body, as far as the provider sent one.
+        body: ProviderError,
+    },
+    /// A status the spec does not describe (neither success nor error).
+    #[error("CONNECT Payment answered with unexpected status {status}")]
+    UnexpectedStatus {
+        /// The HTTP status.
+        status: StatusCode,
+    },
+    /// The request could not be sent or the response not read (connection,
+    /// timeout, a body over the size limit).
+    #[error("transport error: {0}")]
+    Transport(#[source] reqwest::Error),
+    /// A success response whose body does not match the spec.
+    #[error("cannot decode the response: {0}")]
+    Decode(#[source] serde_json::Error),
+    /// The client is misconfigured (e.g. the HTTP client could not be built).
+    #[error("client configuration: {0}")]
+    Config(String),
+}
+
+impl Error {
+    /// The HTTP status, if the server answered.
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            Error::Api { status, .. } | Error::UnexpectedStatus { status } => Some(*status),
+            Error::Transport(error) => error.status(),
+            _ => None,
+        }
+    }
+
+    /// The provider's error body, for [`Error::Api`].
+    pub fn provider_error(&self) -> Option<&ProviderError> {
+        match self {
+            Error::Api { body, .. } => Some(body),
+            _ => None,
+        }
+    }
+}
+
+/// The error body of CONNECT Payment: `{errorNamespace, errorCode, errorMessage}`.
+///
+/// A plain-text error body (such as "connectId cannot be null") arrives as
+/// `message`; an empty one leaves every field `None`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProviderError {
+    /// e.g. `telenordigital.payment`. The literal string "null" the 401 body
+    /// sends is read as `None`.
+    pub namespace: Option<String>,
+    /// The provider's code; no list is published, so it is kept as text.
+    pub code: Option<String>,
+    /// The provider's message.
+    pub message: Option<String>,
+}
+
+impl From<ErrorModel> for ProviderError {
+    fn from(model: ErrorModel) -> Self {
+        let code = match model.error_code {
+            None | Some(serde_json::Value::Null) => None,
+            Some(serde_json::Value::String(text)) => Some(text),
+            Some(other) => Some(other.to_string()),
+        };
+        Self {
+            namespace: model.error_namespace.filter(|ns| ns != "null"),
+            code,
+            message: model.error_message,
+        }
+    }
+}
+
+impl fmt::Display for ProviderError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut parts = Vec::new();
+        if let Some(namespace) = &self.namespace {
+            parts.push(namespace.clone());
+        }
+        if let Some(code) = &self.code {
+            parts.push(format!("code {code}"));
+        }
+        if let Some(message) = &self.message {
+            parts.push(message.clone());
+        }
+        if parts.is_empty() {
+            f.write_str("(no error body)")
+        } else {
+            f.write_str(&parts.join(": "))
+        }
+    }
+}
+
+impl From<progenitor_client::Error<ErrorModel>> for Error {
+    fn from(error: progenitor_client::Error<ErrorModel>) -> Self {
+        use progenitor_client::Error as Generated;
+        match error {
+            Generated::InvalidRequest(message) => Error::InvalidRequest(message),
+            Generated::CommunicationError(error)
+            | Generated::InvalidUpgrade(error)
+            | Generated::ResponseBodyError(error) => Error::Transport(error),
+            Generated::ErrorResponse(response) => Error::Api {
+                status: response.status(),
+                body: response.into_inner().into(),
+            },
+            Generated::InvalidResponsePayload(_, error) => Error::Decode(error),
+            Generated::UnexpectedResponse(response) => Error::UnexpectedStatus {
+                status: response.status(),
+            },
+            // Only our request hook raises custom errors, for auth.
+            Generated::Custom(message) => Error::Auth(message),
+        }
+    }
+}

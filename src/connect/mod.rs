@@ -1,0 +1,48 @@
+//! Telenor CONNECT Payment: single payments (transactions), refunds and
+//! recurring payments (charging agreements).
+//!
+//! The client, its request builders and all types are generated from
+//! `schemas/connect-payment/openapi.yaml`; this module adds what a spec cannot
+//! say: authentication, environments, one error type, money and link helpers.
+//!
+//! ```no_run
+//! use nordpay::connect::{types, Auth, Client, Environment, Money, VatRate};
+//!
+//! # async fn run() -> Result<(), nordpay::connect::Error> {
+//! let client = Client::builder(Environment::Staging, Auth::api_key("your-api-key")).build()?;
+//! let transaction = client
+//!     .create_transaction()
+//!     .body(
+//!         types::NewTransaction::builder()
+//!             .order_id("4d35310c")
+//!             .purchase_description("Purchase for Test Merchant")
+//!             .amount(Money::new("NOK", 9_900).expect("NOK is a currency"))
+//!             .vat_rate(VatRate::from_percent(25))
+//!             .success_redirect("https://example.com/receipt/4d35310c")
+//!             .cancel_redirect("https://example.com/products"),
+//!     )
+//!     .send()
+//!     .await?
+//!     .into_inner();
+//! println!("send the user to {}", transaction.payment_link().expect("a PAYMENT link"));
+//! # Ok(())
+//! # }
+//! ```
+
+mod auth;
+mod client;
+mod environment;
+mod error;
+mod generated;
+mod links;
+mod money;
+mod vat_rate;
+
+pub use auth::{Auth, AuthError, BoxError, TokenFuture, TokenSource};
+pub use client::{ClientBuilder, ClientContext, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT};
+pub use environment::Environment;
+pub use error::{Error, ProviderError};
+pub use generated::{Client, ResponseValue, builder, servers, types};
+pub use links::{LinkError, PAYMENT, location};
+pub use money::{Money, MoneyError};
+pub use vat_rate::{VatRate, VatRateError};

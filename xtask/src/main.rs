@@ -1,0 +1,142 @@
+//! `cargo xtask` — maintainer tasks.
+//!
+//! - `cargo xtask codegen [API…]`: regenerate the clients and rewrite their
+//!   pinned snapshots (and the JSON Schema snapshots of the request types).
+//! - `cargo xtask codegen --check [API…]`: fail, with a diff, when the specs,
+//!   the generator and the snapshots disagree.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+use nordpay_codegen::{APIS, Api, generate, snapshot};
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.split_first() {
+        Some((task, rest)) if task == "codegen" => codegen(rest),
+        _ => {
+            eprintln!("usage: cargo xtask codegen [--check] [API...]");
+            eprintln!("APIs: {}", names().join(", "));
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn names() -> Vec<&'static str> {
+    APIS.iter().map(|api| api.name).collect()
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives one level below the workspace root")
+        .to_path_buf()
+}
+
+fn codegen(args: &[String]) -> ExitCode {
+    let check = args.iter().any(|a| a == "--check");
+    let selected: Vec<&str> = args
+        .iter()
+        .filter(|a| *a != "--check")
+        .map(String::as_str)
+        .collect();
+    let apis: Vec<&Api> = if selected.is_empty() {
+        APIS.iter().collect()
+    } else {
+        let mut apis = Vec::new();
+        for name in &selected {
+            match nordpay_codegen::api(name) {
+                Some(api) => apis.push(api),
+                None => {
+                    eprintln!("unknown API `{name}`; known: {}", names().join(", "));
+                    return ExitCode::from(2);
+                }
+            }
+        }
+        apis
+    };
+
+    let root = root();
+    let mut stale = 0;
+    for api in apis {
+        let generated = match generate(api, &root) {
+            Ok(generated) => generated,
+            Err(error) => {
+                eprintln!("error: {error}");
+                return ExitCode::FAILURE;
+            }
+        };
+        let again = generate(api, &root).map(|g| g.source).unwrap_or_default();
+        if again != generated.source {
+            eprintln!("error: {}: the generator is not deterministic", api.spec);
+            return ExitCode::FAILURE;
+        }
+        println!("{} ({})", api.name, api.spec);
+        for rewrite in &generated.rewrites {
+            println!("  normalize: {rewrite}");
+        }
+
+        let path = root.join(snapshot::snapshot_path(api.name));
+        let pinned = std::fs::read_to_string(&path).ok();
+        let pinned_body = pinned.as_deref().and_then(snapshot::snapshot_body);
+        let fresh = pinned_body.as_deref() == Some(generated.source.as_str());
+        if check {
+            if !fresh {
+                stale += 1;
+                eprintln!(
+                    "stale: {} does not match what {} generates:",
+                    path.display(),
+                    api.spec
+                );
+                let old = pinned_body.unwrap_or_default();
+                let diff = similar::TextDiff::from_lines(&old, &generated.source);
+                eprint!(
+                    "{}",
+                    diff.unified_diff()
+                        .context_radius(3)
+                        .header("pinned", "generated")
+                );
+            }
+        } else if !fresh {
+            if let Err(error) = std::fs::write(&path, snapshot::render_snapshot(&generated.source))
+            {
+                eprintln!("error: cannot write {}: {error}", path.display());
+                return ExitCode::FAILURE;
+            }
+            println!("  updated {}", path.display());
+        }
+    }
+
+    if check {
+        if stale > 0 {
+            eprintln!("{stale} snapshot(s) stale: run `cargo xtask codegen` and review the diff");
+            return ExitCode::FAILURE;
+        }
+        println!("snapshots are up to date");
+        return ExitCode::SUCCESS;
+    }
+    update_schema_snapshots(&root)
+}
+
+/// The JSON Schemas of the request types are pinned by an insta test; let it
+/// rewrite them from the regenerated types.
+fn update_schema_snapshots(root: &Path) -> ExitCode {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = Command::new(cargo)
+        .current_dir(root)
+        .env("INSTA_UPDATE", "always")
+        .env("INSTA_FORCE_PASS", "1")
+        .args(["test", "--quiet", "--all-features", "--test", "json_schema"])
+        .status();
+    match status {
+        Ok(status) if status.success() => ExitCode::SUCCESS,
+        Ok(status) => {
+            eprintln!("error: updating the JSON Schema snapshots failed ({status})");
+            ExitCode::FAILURE
+        }
+        Err(error) => {
+            eprintln!("error: cannot run cargo: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
