@@ -4,6 +4,10 @@
 //!   pinned snapshots (and the JSON Schema snapshots of the request types).
 //! - `cargo xtask codegen --check [API…]`: fail, with a diff, when the specs,
 //!   the generator and the snapshots disagree.
+//! - `cargo xtask bench-build [--rounds N] [--with-codegen]`: cold build time of
+//!   a service using nordpay against a bare reqwest + serde_json service.
+
+mod bench_build;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -14,8 +18,10 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.split_first() {
         Some((task, rest)) if task == "codegen" => codegen(rest),
+        Some((task, rest)) if task == "bench-build" => bench_build::run(&root(), rest),
         _ => {
             eprintln!("usage: cargo xtask codegen [--check] [API...]");
+            eprintln!("       cargo xtask bench-build [--rounds N] [--with-codegen]");
             eprintln!("APIs: {}", names().join(", "));
             ExitCode::from(2)
         }
