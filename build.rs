@@ -12,7 +12,11 @@ mod snapshot;
 use std::path::PathBuf;
 
 /// (module name, cargo feature) of every API; the generator keeps the same list.
-const APIS: &[(&str, &str)] = &[("connect", "connect")];
+const APIS: &[(&str, &str)] = &[
+    ("connect", "connect"),
+    ("direct_payment_rest", "direct-payment"),
+    ("direct_payment_soap", "direct-payment"),
+];
 
 fn main() {
     // Any rerun line turns off cargo's scan of the whole package, so every

@@ -4,3 +4,12 @@
 
 #[cfg(feature = "connect")]
 pub mod connect;
+
+#[cfg(any(feature = "connect", feature = "direct-payment"))]
+mod http_body;
+
+#[cfg(feature = "direct-payment")]
+pub mod direct_payment;
+
+#[cfg(feature = "direct-payment")]
+pub mod soap;

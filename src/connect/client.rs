@@ -4,11 +4,11 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
-use reqwest::ResponseBuilderExt as _;
 use reqwest::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
 
 use super::generated::{Client, types::ErrorModel};
 use super::{Auth, Environment, Error};
+use crate::http_body::{limit_body, rebuild};
 
 /// What every request of a [`Client`] carries besides the HTTP client: the
 /// credentials and the limits. progenitor's "inner type".
@@ -141,15 +141,6 @@ impl ClientHooks<ClientContext> for Client {
     }
 }
 
-/// Cap the body of a success response at `limit` bytes; a larger body fails
-/// the call as a transport error instead of filling memory.
-fn limit_body(response: reqwest::Response, limit: usize) -> reqwest::Response {
-    let url = response.url().clone();
-    let (parts, body) = http::Response::<reqwest::Body>::from(response).into_parts();
-    let limited = reqwest::Body::wrap(http_body_util::Limited::new(body, limit));
-    rebuild(parts, url, limited)
-}
-
 /// Error responses are decoded as [`ErrorModel`], but CONNECT also answers
 /// with plain text ("connectId cannot be null") or nothing at all. Keep a body
 /// that is an `ErrorModel`; otherwise carry its text as `errorMessage`.
@@ -180,19 +171,4 @@ async fn fold_error_body(
         .headers
         .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     Ok(rebuild(parts, url, reqwest::Body::from(folded)))
-}
-
-fn rebuild(parts: http::response::Parts, url: url::Url, body: reqwest::Body) -> reqwest::Response {
-    let mut builder = http::Response::builder()
-        .status(parts.status)
-        .version(parts.version)
-        .url(url);
-    if let Some(headers) = builder.headers_mut() {
-        *headers = parts.headers;
-    }
-    // Status, version and headers come from a response that was valid.
-    let rebuilt = builder
-        .body(body)
-        .unwrap_or_else(|_| http::Response::new(reqwest::Body::from(Bytes::new())));
-    reqwest::Response::from(rebuilt)
 }

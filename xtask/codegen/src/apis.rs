@@ -1,21 +1,40 @@
-//! The APIs nordpay generates, and the per-API generator settings.
+//! The generated clients of nordpay, and the per-client generator settings.
 
 use progenitor::TypeImpl;
 
-/// One API: its spec, its cargo feature and how its types are generated.
+/// One generated file: its source spec, its cargo feature and how it is generated.
 #[derive(Debug)]
 pub struct Api {
-    /// Module and snapshot name (`connect` → `src/connect/`, `codegen__connect.snap`).
+    /// File and snapshot name (`connect` → `OUT_DIR/connect.rs`, `codegen__connect.snap`).
     pub name: &'static str,
     /// The cargo feature that enables it.
     pub feature: &'static str,
-    /// The OpenAPI spec, relative to the workspace root.
+    /// The spec, relative to the workspace root: an OpenAPI file or a WSDL.
     pub spec: &'static str,
-    /// The hand-written type every request carries (auth, limits), used as
-    /// progenitor's inner type.
-    pub context_type: &'static str,
-    /// Spec schemas that map to hand-written domain types instead of generated ones.
-    pub replacements: &'static [Replacement],
+    /// How the spec becomes Rust.
+    pub kind: Kind,
+}
+
+/// How a spec becomes Rust.
+#[derive(Debug)]
+pub enum Kind {
+    /// OpenAPI 3.0 through progenitor.
+    OpenApi {
+        /// The hand-written type every request carries (auth, limits), used as
+        /// progenitor's inner type.
+        context_type: &'static str,
+        /// Spec schemas that map to hand-written domain types.
+        replacements: &'static [Replacement],
+        /// Hand error bodies to the face undecoded (it tells a provider fault
+        /// from, say, a proxy's HTML page, which one typed body cannot).
+        raw_error_bodies: bool,
+    },
+    /// WSDL 1.1 whose types are in imported XSD files, through xsd-parser.
+    Wsdl {
+        /// XSD simple types that map to hand-written Rust types:
+        /// (namespace, type name, Rust path).
+        custom_types: &'static [(&'static str, &'static str, &'static str)],
+    },
 }
 
 /// A schema that maps to a hand-written domain type.
@@ -29,29 +48,99 @@ pub struct Replacement {
     pub impls: &'static [TypeImpl],
 }
 
-/// Every API, in the order the README lists them.
-pub const APIS: &[Api] = &[Api {
-    name: "connect",
-    feature: "connect",
-    spec: "schemas/connect-payment/openapi.yaml",
-    context_type: "crate::connect::ClientContext",
-    replacements: &[
-        // "CUR AMOUNT" strings become integer minor units: never floats for money.
-        Replacement {
-            schema: "Amount",
-            rust_type: "crate::connect::Money",
-            impls: &[TypeImpl::Display, TypeImpl::FromStr],
-        },
-        // Sent as a string, received as a string or a number.
-        Replacement {
-            schema: "VatRate",
-            rust_type: "crate::connect::VatRate",
-            impls: &[TypeImpl::Display, TypeImpl::FromStr],
-        },
-    ],
-}];
+const STRING_LIKE: &[TypeImpl] = &[TypeImpl::Display, TypeImpl::FromStr];
 
-/// The API named `name`, if there is one.
+/// A Direct Payment integer enum, hand-written in `src/direct_payment/enums.rs`.
+const fn int_enum(schema: &'static str, rust_type: &'static str) -> Replacement {
+    Replacement {
+        schema,
+        rust_type,
+        impls: STRING_LIKE,
+    }
+}
+
+/// Every generated client.
+pub const APIS: &[Api] = &[
+    Api {
+        name: "connect",
+        feature: "connect",
+        spec: "schemas/connect-payment/openapi.yaml",
+        kind: Kind::OpenApi {
+            context_type: "crate::connect::ClientContext",
+            replacements: &[
+                // "CUR AMOUNT" strings become integer minor units: never floats for money.
+                Replacement {
+                    schema: "Amount",
+                    rust_type: "crate::connect::Money",
+                    impls: STRING_LIKE,
+                },
+                // Sent as a string, received as a string or a number.
+                Replacement {
+                    schema: "VatRate",
+                    rust_type: "crate::connect::VatRate",
+                    impls: STRING_LIKE,
+                },
+            ],
+            raw_error_bodies: false,
+        },
+    },
+    Api {
+        name: "direct_payment_rest",
+        feature: "direct-payment",
+        spec: "schemas/direct-payment/rest.yaml",
+        kind: Kind::OpenApi {
+            context_type: "crate::direct_payment::rest::RestContext",
+            replacements: &[
+                // The documented code list, with each code's price range.
+                Replacement {
+                    schema: "ServiceCode",
+                    rust_type: "crate::direct_payment::ServiceCode",
+                    impls: STRING_LIKE,
+                },
+                Replacement {
+                    schema: "BusinessModel",
+                    rust_type: "crate::direct_payment::BusinessModel",
+                    impls: STRING_LIKE,
+                },
+                // typify makes integer enums i32 newtypes with a schemars 0.8
+                // impl; domain enums are clearer and keep unknown values.
+                int_enum("Age", "crate::direct_payment::Age"),
+                int_enum("SecurityLevel", "crate::direct_payment::SecurityLevel"),
+                int_enum(
+                    "ConfirmationChannel",
+                    "crate::direct_payment::ConfirmationChannel",
+                ),
+                int_enum("Platform", "crate::direct_payment::Platform"),
+                int_enum("PaymentStatus", "crate::direct_payment::PaymentStatus"),
+                int_enum("Validity", "crate::direct_payment::Validity"),
+                int_enum(
+                    "PreferredSourceOfFunds",
+                    "crate::direct_payment::PreferredSourceOfFunds",
+                ),
+                int_enum(
+                    "SubscriptionType",
+                    "crate::direct_payment::SubscriptionType",
+                ),
+            ],
+            raw_error_bodies: true,
+        },
+    },
+    Api {
+        name: "direct_payment_soap",
+        feature: "direct-payment",
+        spec: "schemas/direct-payment/DirectPayment.wsdl",
+        kind: Kind::Wsdl {
+            // Keeps the password out of the generated types' Debug output.
+            custom_types: &[(
+                "http://directpay.intele.com/v1/types",
+                "Password",
+                "crate::soap::Secret",
+            )],
+        },
+    },
+];
+
+/// The generated client named `name`, if there is one.
 pub fn api(name: &str) -> Option<&'static Api> {
     APIS.iter().find(|api| api.name == name)
 }

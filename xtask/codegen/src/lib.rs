@@ -9,10 +9,11 @@ pub mod normalize;
 mod openapi;
 mod postprocess;
 pub mod snapshot;
+mod wsdl;
 
 use std::path::{Path, PathBuf};
 
-pub use apis::{APIS, Api, Replacement, api};
+pub use apis::{APIS, Api, Kind, Replacement, api};
 pub use normalize::Rewrite;
 
 /// The generated client of one API.
@@ -66,6 +67,14 @@ pub enum CodegenError {
         /// The panic message.
         message: String,
     },
+    /// The WSDL or its XSD files could not be turned into Rust.
+    #[error("{spec}: {message}")]
+    Wsdl {
+        /// The WSDL file.
+        spec: String,
+        /// What went wrong.
+        message: String,
+    },
     /// progenitor produced tokens that are not a Rust file.
     #[error("{spec}: generated code does not parse: {message}")]
     Syntax {
@@ -78,27 +87,44 @@ pub enum CodegenError {
 
 /// Generate the client of `api` from the specs under `root` (the workspace root).
 pub fn generate(api: &Api, root: &Path) -> Result<Generated, CodegenError> {
-    let spec_path = root.join(api.spec);
-    let text = std::fs::read_to_string(&spec_path).map_err(|source| CodegenError::Read {
-        path: spec_path.clone(),
-        source,
-    })?;
-    let mut spec: openapiv3::OpenAPI =
-        serde_yaml::from_str(&text).map_err(|source| CodegenError::Parse {
-            path: spec_path.clone(),
-            source,
-        })?;
-
-    let rewrites = normalize::normalize(&mut spec);
-    let mut tokens = openapi::run_progenitor(api, &spec)?;
-    tokens.extend(openapi::servers(&spec));
+    let (tokens, rewrites, inputs) = match &api.kind {
+        Kind::OpenApi {
+            raw_error_bodies, ..
+        } => {
+            let spec_path = root.join(api.spec);
+            let text = read(&spec_path)?;
+            let mut spec: openapiv3::OpenAPI =
+                serde_yaml::from_str(&text).map_err(|source| CodegenError::Parse {
+                    path: spec_path.clone(),
+                    source,
+                })?;
+            let mut rewrites = normalize::normalize(&mut spec);
+            if *raw_error_bodies {
+                rewrites.extend(normalize::raw_error_bodies(&mut spec));
+            }
+            let mut tokens = openapi::run_progenitor(api, &spec)?;
+            tokens.extend(openapi::servers(&spec));
+            (tokens, rewrites, vec![spec_path])
+        }
+        Kind::Wsdl { .. } => {
+            let (tokens, inputs) = wsdl::generate(api, root)?;
+            (tokens, Vec::new(), inputs)
+        }
+    };
     let file = postprocess::postprocess(api, tokens)?;
     let body = prettyplease::unparse(&file);
 
     Ok(Generated {
         source: format!("{}{body}", header(api, &rewrites)),
         rewrites,
-        inputs: vec![spec_path],
+        inputs,
+    })
+}
+
+fn read(path: &Path) -> Result<String, CodegenError> {
+    std::fs::read_to_string(path).map_err(|source| CodegenError::Read {
+        path: path.to_path_buf(),
+        source,
     })
 }
 
@@ -108,6 +134,10 @@ fn header(api: &Api, rewrites: &[Rewrite]) -> String {
          // change the spec or the generator, then run `cargo xtask codegen`.\n",
         api.spec
     );
+    if matches!(api.kind, Kind::Wsdl { .. }) {
+        out.push('\n');
+        return out;
+    }
     if rewrites.is_empty() {
         out.push_str("//\n// normalize rewrites: none\n");
     } else {

@@ -36,23 +36,28 @@ pub fn normalize(spec: &mut OpenAPI) -> Vec<Rewrite> {
         let ReferenceOr::Item(item) = item else {
             continue;
         };
-        let operations = [
-            &mut item.get,
-            &mut item.put,
-            &mut item.post,
-            &mut item.delete,
-            &mut item.options,
-            &mut item.head,
-            &mut item.patch,
-            &mut item.trace,
-        ];
-        for operation in operations.into_iter().flatten() {
+        for operation in operations_mut(item) {
             if let Some(rewrite) = unify_error_responses(operation, components) {
                 rewrites.push(rewrite);
             }
         }
     }
     rewrites
+}
+
+fn operations_mut(item: &mut openapiv3::PathItem) -> impl Iterator<Item = &mut Operation> {
+    [
+        &mut item.get,
+        &mut item.put,
+        &mut item.post,
+        &mut item.delete,
+        &mut item.options,
+        &mut item.head,
+        &mut item.patch,
+        &mut item.trace,
+    ]
+    .into_iter()
+    .flatten()
 }
 
 /// What an error response carries, as far as progenitor distinguishes it.
@@ -237,6 +242,46 @@ fn unify_error_responses(
             was.join(", ")
         ),
     })
+}
+
+/// Give every error response of every operation an untyped body
+/// (`application/octet-stream`), so the generated client returns it as a
+/// byte stream with its status and headers, for the face to decode.
+pub fn raw_error_bodies(spec: &mut OpenAPI) -> Vec<Rewrite> {
+    let mut rewrites = Vec::new();
+    let components = spec.components.clone().unwrap_or_default();
+    for (_, item) in spec.paths.paths.iter_mut() {
+        let ReferenceOr::Item(item) = item else {
+            continue;
+        };
+        for operation in operations_mut(item) {
+            let mut changed = Vec::new();
+            for (status, response) in operation.responses.responses.iter_mut() {
+                if !is_error(status) {
+                    continue;
+                }
+                let Some(resolved) = resolve(response, &components) else {
+                    continue;
+                };
+                let mut raw = resolved.clone();
+                raw.content.clear();
+                raw.content
+                    .insert("application/octet-stream".to_string(), MediaType::default());
+                changed.push(format!("{status} {}", body_of(resolved)));
+                *response = ReferenceOr::Item(raw);
+            }
+            if !changed.is_empty() {
+                rewrites.push(Rewrite {
+                    operation: operation.operation_id.clone().unwrap_or_default(),
+                    what: format!(
+                        "error responses [{}] -> raw bodies (the face decodes the fault and keeps the status of anything else)",
+                        changed.join(", ")
+                    ),
+                });
+            }
+        }
+    }
+    rewrites
 }
 
 fn pascal(identifier: &str) -> String {

@@ -7,14 +7,21 @@ use proc_macro2::TokenStream;
 use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
 use quote::quote;
 
-use crate::{Api, CodegenError};
+use crate::{Api, CodegenError, Kind};
 
 fn settings(api: &Api) -> GenerationSettings {
     let mut settings = GenerationSettings::new();
-    let context: TokenStream = api
-        .context_type
+    let Kind::OpenApi {
+        context_type,
+        replacements,
+        ..
+    } = &api.kind
+    else {
+        unreachable!("progenitor runs on OpenAPI specs only");
+    };
+    let context: TokenStream = context_type
         .parse()
-        .expect("Api::context_type is a Rust path");
+        .expect("Kind::OpenApi::context_type is a Rust path");
     settings
         .with_interface(InterfaceStyle::Builder)
         .with_tag(TagStyle::Merged)
@@ -23,7 +30,7 @@ fn settings(api: &Api) -> GenerationSettings {
         .with_inner_type(context)
         .with_derive("schemars::JsonSchema")
         .with_map_type("::std::collections::BTreeMap");
-    for replacement in api.replacements {
+    for replacement in *replacements {
         settings.with_replacement(
             replacement.schema,
             replacement.rust_type,
@@ -159,8 +166,11 @@ paths:
             name: "test",
             feature: "test",
             spec: "schemas/test/openapi.yaml",
-            context_type: "()",
-            replacements: &[],
+            kind: Kind::OpenApi {
+                context_type: "()",
+                replacements: &[],
+                raw_error_bodies: false,
+            },
         };
         let error = run_progenitor(&api, &spec).unwrap_err();
         let CodegenError::Panic {

@@ -1,0 +1,510 @@
+//! One Direct Payment client over SOAP or REST, chosen in configuration.
+
+use std::fmt;
+use std::time::Duration;
+
+use base64::Engine as _;
+use reqwest::header::HeaderValue;
+use secrecy::{ExposeSecret, SecretString};
+use url::Url;
+
+use super::generated::rest::{self as rest_api, types};
+use super::generated::soap as soap_api;
+use super::rest::{RestContext, rest_error};
+use super::soap_transport::SoapTransport;
+use super::{Age, Error, ServiceCode, TransportError};
+use crate::soap::Limits;
+
+/// Which interface of Direct Payment to use. Both offer the same payment
+/// and verification operations; PreAuthorize and user info are REST only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Transport {
+    /// SOAP 1.1 at `…/soapV1.svc`.
+    Soap,
+    /// JSON at `…/restV1.svc`.
+    Rest,
+}
+
+impl fmt::Display for Transport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Transport::Soap => "SOAP",
+            Transport::Rest => "REST",
+        })
+    }
+}
+
+/// Where Direct Payment lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Environment {
+    /// `https://directpayment.puzzel.com` (addresses from the specs).
+    Production,
+    /// Another host serving `restV1.svc` and `soapV1.svc` below this URL,
+    /// such as the staging host of your account or nordpay's sandbox.
+    Custom(Url),
+}
+
+impl Environment {
+    fn rest_url(&self) -> String {
+        match self {
+            Environment::Production => rest_api::servers::PRODUCTION.to_string(),
+            Environment::Custom(base) => join(base, "restV1.svc"),
+        }
+    }
+
+    fn soap_url(&self) -> String {
+        match self {
+            Environment::Production => soap_api::operations::ADDRESS.to_string(),
+            Environment::Custom(base) => join(base, "soapV1.svc"),
+        }
+    }
+}
+
+fn join(base: &Url, path: &str) -> String {
+    format!("{}/{path}", base.as_str().trim_end_matches('/'))
+}
+
+/// The credentials from the Puzzel service desk. Never shown by `Debug`.
+#[derive(Clone)]
+pub struct Credentials {
+    service_id: i32,
+    username: String,
+    password: SecretString,
+}
+
+impl Credentials {
+    /// A service's ID, user name and password.
+    pub fn new(service_id: i32, username: impl Into<String>, password: impl Into<String>) -> Self {
+        Self {
+            service_id,
+            username: username.into(),
+            password: SecretString::from(password.into()),
+        }
+    }
+
+    /// The service ID.
+    pub fn service_id(&self) -> i32 {
+        self.service_id
+    }
+
+    pub(super) fn username(&self) -> &str {
+        &self.username
+    }
+
+    pub(super) fn password(&self) -> &str {
+        self.password.expose_secret()
+    }
+
+    fn basic_authorization(&self) -> Result<HeaderValue, Error> {
+        let credentials = format!("{}:{}", self.username, self.password.expose_secret());
+        let encoded = base64::engine::general_purpose::STANDARD.encode(credentials);
+        let mut value = HeaderValue::try_from(format!("Basic {encoded}")).map_err(|_| {
+            Error::InvalidRequest("credentials hold characters not allowed in a header".into())
+        })?;
+        value.set_sensitive(true);
+        Ok(value)
+    }
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credentials")
+            .field("service_id", &self.service_id)
+            .field("username", &self.username)
+            .field("password", &"[redacted]")
+            .finish()
+    }
+}
+
+/// The default overall timeout of a request.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Builds a [`Client`]; start from [`Client::builder`].
+#[derive(Debug)]
+pub struct ClientBuilder {
+    environment: Environment,
+    transport: Transport,
+    credentials: Credentials,
+    http: Option<reqwest::Client>,
+    timeout: Duration,
+    limits: Limits,
+}
+
+impl ClientBuilder {
+    /// Use your own `reqwest::Client`; its timeouts then apply.
+    pub fn http_client(mut self, http: reqwest::Client) -> Self {
+        self.http = Some(http);
+        self
+    }
+
+    /// Overall timeout of each request (default 30 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Bounds on responses (size; for SOAP also depth and attributes).
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// The client.
+    pub fn build(self) -> Result<Client, Error> {
+        let http = match self.http {
+            Some(http) => http,
+            None => reqwest::Client::builder()
+                .timeout(self.timeout)
+                .connect_timeout(self.timeout.min(Duration::from_secs(10)))
+                .user_agent(concat!("nordpay/", env!("CARGO_PKG_VERSION")))
+                .build()
+                .map_err(|e| Error::Transport(TransportError::Http(e)))?,
+        };
+        let inner = match self.transport {
+            Transport::Rest => Inner::Rest(rest_api::Client::new_with_client(
+                &self.environment.rest_url(),
+                http,
+                RestContext::new(
+                    self.credentials.basic_authorization()?,
+                    self.limits.max_bytes,
+                ),
+            )),
+            Transport::Soap => Inner::Soap(SoapTransport::new(
+                http,
+                self.environment.soap_url(),
+                self.credentials.clone(),
+                self.limits,
+            )),
+        };
+        Ok(Client {
+            inner,
+            service_id: self.credentials.service_id,
+            max_response_bytes: self.limits.max_bytes,
+        })
+    }
+}
+
+#[derive(Debug)]
+enum Inner {
+    Rest(rest_api::Client),
+    Soap(SoapTransport),
+}
+
+/// A Direct Payment client. The same methods work over both transports; the
+/// REST-only ones answer [`Error::Unsupported`] over SOAP.
+///
+/// Requests are checked before they are sent: the price must be in the range
+/// of the service code (and of the business model, if given), and version 2
+/// fields need a security level.
+#[derive(Debug)]
+pub struct Client {
+    inner: Inner,
+    service_id: i32,
+    max_response_bytes: usize,
+}
+
+impl Client {
+    /// A client of `environment` over `transport`, authenticating with `credentials`.
+    pub fn builder(
+        environment: Environment,
+        transport: Transport,
+        credentials: Credentials,
+    ) -> ClientBuilder {
+        ClientBuilder {
+            environment,
+            transport,
+            credentials,
+            http: None,
+            timeout: DEFAULT_TIMEOUT,
+            limits: Limits::default(),
+        }
+    }
+
+    /// The transport this client uses.
+    pub fn transport(&self) -> Transport {
+        match self.inner {
+            Inner::Rest(_) => Transport::Rest,
+            Inner::Soap(_) => Transport::Soap,
+        }
+    }
+
+    fn rest(&self, what: &str) -> Result<&rest_api::Client, Error> {
+        match &self.inner {
+            Inner::Rest(client) => Ok(client),
+            Inner::Soap(_) => Err(Error::Unsupported {
+                what: what.to_string(),
+                transport: Transport::Soap,
+            }),
+        }
+    }
+
+    async fn rest_call<T>(
+        &self,
+        call: impl Future<
+            Output = Result<
+                progenitor_client::ResponseValue<T>,
+                progenitor_client::Error<progenitor_client::ByteStream>,
+            >,
+        >,
+    ) -> Result<T, Error> {
+        match call.await {
+            Ok(response) => Ok(response.into_inner()),
+            Err(error) => Err(rest_error(error, self.max_response_bytes).await),
+        }
+    }
+
+    /// Charge a mobile subscription now. The answer is synchronous.
+    pub async fn pay<D>(&self, details: D) -> Result<types::PaymentResponse, Error>
+    where
+        D: TryInto<types::PaymentDetails>,
+        D::Error: fmt::Display,
+    {
+        let details: types::PaymentDetails = details
+            .try_into()
+            .map_err(|e| Error::InvalidRequest(e.to_string()))?;
+        check_payment(&details)?;
+        match &self.inner {
+            Inner::Rest(client) => {
+                let body = types::PaymentRequest {
+                    payment_details: details,
+                };
+                self.rest_call(client.pay().service_id(self.service_id).body(body).send())
+                    .await
+            }
+            Inner::Soap(soap) => soap.pay(details).await,
+        }
+    }
+
+    /// Reverse (credit back) a whole payment by its transaction ID.
+    pub async fn reverse_payment(
+        &self,
+        transaction_id: i64,
+    ) -> Result<types::ReversePaymentResponse, Error> {
+        match &self.inner {
+            Inner::Rest(client) => {
+                self.rest_call(
+                    client
+                        .reverse_payment()
+                        .service_id(self.service_id)
+                        .transaction_id(types::TransactionId(transaction_id))
+                        .send(),
+                )
+                .await
+            }
+            Inner::Soap(soap) => soap.reverse_payment(transaction_id).await,
+        }
+    }
+
+    /// The status of a payment, by the client reference it was made with.
+    pub async fn payment_status<R>(
+        &self,
+        client_reference: R,
+    ) -> Result<types::PaymentStatusResponse, Error>
+    where
+        R: TryInto<types::ClientReference>,
+        R::Error: fmt::Display,
+    {
+        let client_reference = client_reference
+            .try_into()
+            .map_err(|e| Error::InvalidRequest(format!("client reference: {e}")))?;
+        match &self.inner {
+            Inner::Rest(client) => {
+                self.rest_call(
+                    client
+                        .get_payment_status()
+                        .service_id(self.service_id)
+                        .client_reference(client_reference)
+                        .send(),
+                )
+                .await
+            }
+            Inner::Soap(soap) => soap.payment_status(client_reference).await,
+        }
+    }
+
+    /// Send a verification PIN by SMS.
+    pub async fn send_verification_code<B>(&self, request: B) -> Result<(), Error>
+    where
+        B: TryInto<types::SendVerificationCodeRequest>,
+        B::Error: fmt::Display,
+    {
+        let request = request
+            .try_into()
+            .map_err(|e| Error::InvalidRequest(e.to_string()))?;
+        match &self.inner {
+            Inner::Rest(client) => {
+                self.rest_call(
+                    client
+                        .send_verification_code()
+                        .service_id(self.service_id)
+                        .body(request)
+                        .send(),
+                )
+                .await
+            }
+            Inner::Soap(soap) => soap.send_verification_code(request).await,
+        }
+    }
+
+    /// Check the PIN the end user entered.
+    pub async fn verify_verification_code<B>(&self, request: B) -> Result<(), Error>
+    where
+        B: TryInto<types::VerifyVerificationCodeRequest>,
+        B::Error: fmt::Display,
+    {
+        let request = request
+            .try_into()
+            .map_err(|e| Error::InvalidRequest(e.to_string()))?;
+        match &self.inner {
+            Inner::Rest(client) => {
+                self.rest_call(
+                    client
+                        .verify_verification_code()
+                        .service_id(self.service_id)
+                        .body(request)
+                        .send(),
+                )
+                .await
+            }
+            Inner::Soap(soap) => soap.verify_verification_code(request).await,
+        }
+    }
+
+    /// Get a Strex token for later payments without confirmation. REST only.
+    pub async fn pre_authorize<B>(
+        &self,
+        platform: types::PlatformName,
+        request: B,
+    ) -> Result<types::PreAuthorizeResponse, Error>
+    where
+        B: TryInto<types::PreAuthorizeRequest>,
+        B::Error: fmt::Display,
+    {
+        let client = self.rest("PreAuthorize")?;
+        let request = request
+            .try_into()
+            .map_err(|e| Error::InvalidRequest(e.to_string()))?;
+        self.rest_call(
+            client
+                .pre_authorize()
+                .service_id(self.service_id)
+                .platform(platform)
+                .body(request)
+                .send(),
+        )
+        .await
+    }
+
+    /// The subscriber's registration on Strex (user info v1). REST only.
+    pub async fn user_info(&self, msisdn: &str) -> Result<types::UserInfo, Error> {
+        let client = self.rest("user info")?;
+        let msisdn = parse_msisdn(msisdn)?;
+        self.rest_call(
+            client
+                .get_user_info()
+                .service_id(self.service_id)
+                .msisdn(msisdn)
+                .send(),
+        )
+        .await
+    }
+
+    /// An indicative check that the subscriber can be charged `amount` øre
+    /// with `service_code` (user info v2): `Ok(())` if it passes. REST only.
+    pub async fn user_info_v2(
+        &self,
+        msisdn: &str,
+        amount: i32,
+        service_code: ServiceCode,
+        age: Option<Age>,
+    ) -> Result<(), Error> {
+        let client = self.rest("user info v2")?;
+        let msisdn = parse_msisdn(msisdn)?;
+        let mut call = client
+            .get_user_info_v2()
+            .service_id(self.service_id)
+            .msisdn(msisdn)
+            .amount(amount)
+            .service_code(service_code);
+        if let Some(age) = age {
+            call = call.age(age);
+        }
+        self.rest_call(call.send()).await
+    }
+
+    /// The subscriber's Strex limits (user info v3). REST only.
+    pub async fn user_info_v3(&self, msisdn: &str) -> Result<types::UserInfoV3, Error> {
+        let client = self.rest("user info v3")?;
+        let msisdn = parse_msisdn(msisdn)?;
+        self.rest_call(
+            client
+                .get_user_info_v3()
+                .service_id(self.service_id)
+                .msisdn(msisdn)
+                .send(),
+        )
+        .await
+    }
+
+    /// All three user-info checks in one call. REST only.
+    pub async fn user_info_summary(
+        &self,
+        msisdn: &str,
+        amount: i32,
+        service_code: ServiceCode,
+        age: Option<Age>,
+    ) -> Result<types::UserInfoSummary, Error> {
+        let client = self.rest("user info summary")?;
+        let msisdn = parse_msisdn(msisdn)?;
+        let mut call = client
+            .get_user_info_summary()
+            .service_id(self.service_id)
+            .msisdn(msisdn)
+            .amount(amount)
+            .service_code(service_code);
+        if let Some(age) = age {
+            call = call.age(age);
+        }
+        self.rest_call(call.send()).await
+    }
+}
+
+fn parse_msisdn(msisdn: &str) -> Result<types::Msisdn, Error> {
+    msisdn
+        .parse()
+        .map_err(|e| Error::InvalidRequest(format!("MSISDN {msisdn:?}: {e}")))
+}
+
+/// The rules the docs give for a payment that a schema cannot express.
+pub(super) fn check_payment(details: &types::PaymentDetails) -> Result<(), Error> {
+    let price = u32::try_from(details.price)
+        .map_err(|_| Error::InvalidRequest(format!("price {} is negative", details.price)))?;
+    let code = &details.service_code;
+    if !code.price_range().contains(&price) {
+        return Err(Error::InvalidRequest(format!(
+            "price {price} øre is outside {}..={} for service code {}",
+            code.price_range().start(),
+            code.price_range().end(),
+            code.code()
+        )));
+    }
+    if let Some(model) = &details.business_model
+        && !model.price_range().contains(&price)
+    {
+        return Err(Error::InvalidRequest(format!(
+            "price {price} øre is outside {}..={} for business model {model}",
+            model.price_range().start(),
+            model.price_range().end(),
+        )));
+    }
+    let version_2 = details.authorization_token.is_some()
+        || details.confirmation_channel.is_some()
+        || details.teletorg_settings.is_some();
+    if version_2 && details.security_level.is_none() {
+        return Err(Error::InvalidRequest(
+            "AuthorizationToken, ConfirmationChannel and TeletorgSettings need a SecurityLevel"
+                .into(),
+        ));
+    }
+    Ok(())
+}

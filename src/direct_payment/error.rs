@@ -1,0 +1,175 @@
+//! The one error type of the Direct Payment client, over both transports.
+
+use reqwest::StatusCode;
+
+use crate::soap::SoapError;
+
+int_enum! {
+    /// A Direct Payment error code (`DirectPaymentFault.Code`).
+    ErrorCode {
+        /// 1: the service credentials are wrong.
+        Unauthorized = 1,
+        /// 2: the request parameters are invalid.
+        Validation = 2,
+        /// 3: no such payment or verification code.
+        NotFound = 3,
+        /// 4: a third party failed.
+        ThirdParty = 4,
+        /// 5: Puzzel's internal error.
+        Internal = 5,
+        /// 6: forbidden.
+        Forbidden = 6,
+        /// 7: transactions for this MSISDN are barred.
+        MsisdnBarred = 7,
+        /// 8: financial failure (e.g. insufficient funds or limit reached).
+        FinancialFailure = 8,
+        /// 9: a third party's system failed.
+        ThirdPartySystem = 9,
+        /// 10: expired (e.g. a verification code).
+        Expired = 10,
+        /// 11: the mobile operator failed.
+        MnoError = 11,
+        /// 12: the mobile operator refused this user.
+        UserMnoError = 12,
+        /// 13: the MSISDN is invalid.
+        InvalidMsisdn = 13,
+    }
+    unknown: /// A code the docs do not list; kept, not dropped.
+    Unknown
+}
+
+impl ErrorCode {
+    /// The HTTP status the REST interface answers this code with.
+    pub fn http_status(&self) -> Option<StatusCode> {
+        let code = match self {
+            Self::Unauthorized => 401,
+            Self::Validation | Self::InvalidMsisdn => 400,
+            Self::NotFound => 404,
+            Self::Internal => 500,
+            Self::Forbidden | Self::MsisdnBarred => 403,
+            Self::ThirdParty
+            | Self::FinancialFailure
+            | Self::ThirdPartySystem
+            | Self::Expired
+            | Self::MnoError
+            | Self::UserMnoError => 424,
+            Self::Unknown(_) => return None,
+        };
+        StatusCode::from_u16(code).ok()
+    }
+}
+
+/// Everything a Direct Payment call can fail with, on either transport.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The request breaks a documented rule (price range, age, MSISDN, a
+    /// length) and was not sent.
+    #[error("invalid request, not sent: {0}")]
+    InvalidRequest(String),
+    /// The operation or a field of it does not exist on this transport.
+    #[error("{what} is not available over {transport}")]
+    Unsupported {
+        /// What was asked for.
+        what: String,
+        /// The configured transport.
+        transport: super::Transport,
+    },
+    /// Direct Payment refused the request with a `DirectPaymentFault`.
+    #[error("Direct Payment fault {code:?} ({}): {description}", code.value())]
+    Fault {
+        /// The error code.
+        code: ErrorCode,
+        /// The provider's description.
+        description: String,
+        /// The HTTP status it came with.
+        status: Option<StatusCode>,
+        /// The SOAP `faultcode` local name (e.g. `BadRequest`), over SOAP.
+        soap_fault_code: Option<String>,
+    },
+    /// A SOAP fault without a `DirectPaymentFault` detail.
+    #[error("SOAP fault {code}: {message}")]
+    SoapFault {
+        /// `faultcode`, with its namespace.
+        code: String,
+        /// `faultstring`.
+        message: String,
+    },
+    /// The exchange failed below the API: no connection, a timeout, a body
+    /// over the size limit, or an error response that is not from Direct
+    /// Payment (an HTML error page of a proxy, say).
+    #[error("transport error: {0}")]
+    Transport(#[from] TransportError),
+    /// A SOAP response that breaks the limits or is not a valid envelope.
+    #[error(transparent)]
+    Soap(SoapError),
+    /// A success response whose body does not match the spec.
+    #[error("cannot decode the response: {0}")]
+    Decode(String),
+}
+
+/// Failures below the API.
+#[derive(Debug, thiserror::Error)]
+pub enum TransportError {
+    /// The request could not be sent or the response not read.
+    #[error(transparent)]
+    Http(#[from] reqwest::Error),
+    /// An error status whose body is not a Direct Payment fault.
+    #[error("HTTP {status} with a {} body that is not a Direct Payment fault", content_type.as_deref().unwrap_or("typeless"))]
+    UnexpectedResponse {
+        /// The HTTP status.
+        status: StatusCode,
+        /// Its Content-Type.
+        content_type: Option<String>,
+    },
+    /// The response body is over the configured limit.
+    #[error("the response body is over the {limit}-byte limit")]
+    TooLarge {
+        /// The limit.
+        limit: usize,
+    },
+}
+
+impl Error {
+    /// The Direct Payment error code, for [`Error::Fault`].
+    pub fn code(&self) -> Option<ErrorCode> {
+        match self {
+            Error::Fault { code, .. } => Some(*code),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_documented_code_has_its_status() {
+        let expected = [
+            (1, 401),
+            (2, 400),
+            (3, 404),
+            (4, 424),
+            (5, 500),
+            (6, 403),
+            (7, 403),
+            (8, 424),
+            (9, 424),
+            (10, 424),
+            (11, 424),
+            (12, 424),
+            (13, 400),
+        ];
+        for (code, status) in expected {
+            let code = ErrorCode::try_from(code).unwrap();
+            assert_eq!(
+                code.http_status().map(|s| s.as_u16()),
+                Some(status),
+                "{code:?}"
+            );
+        }
+        let unknown: ErrorCode = serde_json::from_str("99").unwrap();
+        assert_eq!(unknown, ErrorCode::Unknown(99));
+        assert_eq!(unknown.http_status(), None);
+    }
+}

@@ -1,0 +1,242 @@
+//! The SOAP transport: domain requests to the WSDL's types and back.
+
+use reqwest::header::CONTENT_TYPE;
+use xsd_parser_types::quick_xml::{SerializeSync, WithDeserializer};
+use xsd_parser_types::xml::Nillable;
+
+use super::generated::rest::types;
+use super::generated::soap::{dp, dpf, dpt, operations};
+use super::{Credentials, Error, ErrorCode, PaymentStatus, Transport, TransportError};
+use crate::http_body::read_capped;
+use crate::soap::{self, Limits, Secret, SoapError, SoapOperation};
+
+/// The XML prefix the generated types give the contract namespace.
+const BODY_PREFIX: &str = "dp";
+
+#[derive(Debug)]
+pub(super) struct SoapTransport {
+    http: reqwest::Client,
+    endpoint: String,
+    credentials: Credentials,
+    limits: Limits,
+}
+
+fn nillable<T>(value: Option<T>) -> Option<Nillable<T>> {
+    value.map(Nillable::new)
+}
+
+impl SoapTransport {
+    pub(super) fn new(
+        http: reqwest::Client,
+        endpoint: String,
+        credentials: Credentials,
+        limits: Limits,
+    ) -> Self {
+        Self {
+            http,
+            endpoint,
+            credentials,
+            limits,
+        }
+    }
+
+    fn service_credentials(&self) -> dpt::ServiceCredentialsType {
+        dpt::ServiceCredentialsType {
+            password: Secret::new(self.credentials.password()),
+            service_id: self.credentials.service_id(),
+            username: self.credentials.username().to_string(),
+        }
+    }
+
+    async fn call<Req, Resp>(&self, operation: &SoapOperation, body: &Req) -> Result<Resp, Error>
+    where
+        Req: SerializeSync,
+        Req::Error: std::fmt::Display,
+        Resp: WithDeserializer,
+    {
+        let envelope = soap::encode(operation, BODY_PREFIX, body).map_err(Error::Soap)?;
+        tracing::debug!(operation = operation.name, "Direct Payment SOAP request");
+        let response = self
+            .http
+            .post(&self.endpoint)
+            .header(CONTENT_TYPE, soap::CONTENT_TYPE)
+            .header("SOAPAction", operation.soap_action_header())
+            .body(envelope)
+            .send()
+            .await
+            .map_err(TransportError::Http)?;
+        let status = response.status();
+        let content_type = response
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        tracing::debug!(
+            operation = operation.name,
+            status = status.as_u16(),
+            "Direct Payment SOAP response"
+        );
+        let is_xml = content_type.as_deref().is_some_and(|ct| ct.contains("xml"));
+        let unexpected = || {
+            Error::Transport(TransportError::UnexpectedResponse {
+                status,
+                content_type: content_type.clone(),
+            })
+        };
+        if !is_xml && !status.is_success() {
+            return Err(unexpected());
+        }
+        let limit = self.limits.max_bytes;
+        let body = read_capped(response, limit)
+            .await
+            .map_err(TransportError::Http)?
+            .ok_or(TransportError::TooLarge { limit })?;
+
+        match soap::decode::<Resp>(&body, operation, &self.limits) {
+            Ok(response) => Ok(response),
+            Err(SoapError::Fault(fault)) => {
+                let detail = fault
+                    .detail
+                    .as_ref()
+                    .filter(|detail| operation.faults.iter().any(|name| detail.is(*name)));
+                match detail.map(|d| d.decode::<dpf::DirectPaymentFault>()) {
+                    Some(Ok(direct)) => Err(Error::Fault {
+                        code: ErrorCode::try_from(direct.code)
+                            .unwrap_or(ErrorCode::Unknown(direct.code)),
+                        description: direct.description.into_inner().unwrap_or_default(),
+                        status: Some(status),
+                        soap_fault_code: Some(fault.code.local.clone()),
+                    }),
+                    Some(Err(error)) => Err(Error::Soap(error)),
+                    None => Err(Error::SoapFault {
+                        code: fault.code.to_string(),
+                        message: fault.string.clone(),
+                    }),
+                }
+            }
+            // An error status with a body that is no SOAP envelope is not
+            // Direct Payment talking (a proxy, a load balancer).
+            Err(SoapError::Malformed(_)) if !status.is_success() => Err(unexpected()),
+            Err(error) => Err(Error::Soap(error)),
+        }
+    }
+
+    pub(super) async fn pay(
+        &self,
+        details: types::PaymentDetails,
+    ) -> Result<types::PaymentResponse, Error> {
+        let version_2 = details.authorization_token.is_some()
+            || details.security_level.is_some()
+            || details.confirmation_channel.is_some()
+            || details.teletorg_settings.is_some();
+        if version_2 {
+            return Err(Error::Unsupported {
+                what: "PaymentDetails version 2 fields (AuthorizationToken, SecurityLevel, ConfirmationChannel, TeletorgSettings)".into(),
+                transport: Transport::Soap,
+            });
+        }
+        let age = match details.age {
+            Some(super::Age::Sixteen) => Some(dpt::AgeType::_16),
+            Some(super::Age::Eighteen) => Some(dpt::AgeType::_18),
+            None => None,
+        };
+        let body = dp::Pay {
+            request: dpt::PaymentRequestType {
+                payment_details: dpt::PaymentDetailsType {
+                    age: nillable(age),
+                    business_model: nillable(details.business_model.map(|m| m.to_string())),
+                    client_reference: details.client_reference.to_string(),
+                    differentiator: nillable(details.differentiator),
+                    end_user_invoice_text: nillable(details.end_user_invoice_text),
+                    invoice_node: nillable(details.invoice_node),
+                    msisdn: dpt::MsisdnType(details.msisdn.to_string()),
+                    price: details.price,
+                    service_code: details.service_code.to_string(),
+                },
+                service_credentials: self.service_credentials(),
+            },
+        };
+        let response: dp::PayResponse = self.call(&operations::PAY, &body).await?;
+        let result = response.pay_result;
+        Ok(types::PaymentResponse {
+            client_reference: result.client_reference.into_inner().unwrap_or_default(),
+            transaction_id: types::TransactionId(result.transaction_id),
+        })
+    }
+
+    pub(super) async fn reverse_payment(
+        &self,
+        transaction_id: i64,
+    ) -> Result<types::ReversePaymentResponse, Error> {
+        let body = dp::ReversePayment {
+            request: dpt::ReversePaymentRequestType {
+                reverse_payment_details: dpt::ReversePaymentDetailsType { transaction_id },
+                service_credentials: self.service_credentials(),
+            },
+        };
+        let response: dp::ReversePaymentResponse =
+            self.call(&operations::REVERSE_PAYMENT, &body).await?;
+        Ok(types::ReversePaymentResponse {
+            transaction_id: types::TransactionId(response.reverse_payment_result.transaction_id),
+        })
+    }
+
+    pub(super) async fn payment_status(
+        &self,
+        client_reference: types::ClientReference,
+    ) -> Result<types::PaymentStatusResponse, Error> {
+        let body = dp::GetPaymentStatus {
+            request: dpt::PaymentStatusRequestType {
+                client_reference: client_reference.to_string(),
+                service_credentials: self.service_credentials(),
+            },
+        };
+        let response: dp::GetPaymentStatusResponse =
+            self.call(&operations::GET_PAYMENT_STATUS, &body).await?;
+        let result = response.get_payment_status_result;
+        Ok(types::PaymentStatusResponse {
+            client_reference: result.client_reference.into_inner().unwrap_or_default(),
+            payment_status: match result.payment_status {
+                dpt::PaymentStatusType::NotPaid => PaymentStatus::NotPaid,
+                dpt::PaymentStatusType::Paid => PaymentStatus::Paid,
+                dpt::PaymentStatusType::Reversed => PaymentStatus::Reversed,
+            },
+            transaction_id: result.transaction_id.and_then(Nillable::into_inner),
+        })
+    }
+
+    pub(super) async fn send_verification_code(
+        &self,
+        request: types::SendVerificationCodeRequest,
+    ) -> Result<(), Error> {
+        let body = dp::SendVerificationCode {
+            request: dpt::SendVerificationCodeRequestType {
+                expiry_time: nillable(request.expiry_time.map(soap::XsDateTime::from)),
+                msisdn: dpt::MsisdnType(request.msisdn.to_string()),
+                service_credentials: self.service_credentials(),
+                template: nillable(request.template),
+            },
+        };
+        let _: dp::SendVerificationCodeResponse = self
+            .call(&operations::SEND_VERIFICATION_CODE, &body)
+            .await?;
+        Ok(())
+    }
+
+    pub(super) async fn verify_verification_code(
+        &self,
+        request: types::VerifyVerificationCodeRequest,
+    ) -> Result<(), Error> {
+        let body = dp::VerifyVerificationCode {
+            request: dpt::VerifyVerificationCodeRequestType {
+                msisdn: dpt::MsisdnType(request.msisdn.to_string()),
+                service_credentials: self.service_credentials(),
+                verification_code: request.verification_code,
+            },
+        };
+        let _: dp::VerifyVerificationCodeResponse = self
+            .call(&operations::VERIFY_VERIFICATION_CODE, &body)
+            .await?;
+        Ok(())
+    }
+}
