@@ -6,7 +6,7 @@
 pub mod connect;
 
 #[cfg(any(feature = "connect", feature = "direct-payment"))]
-mod http_body;
+mod http;
 
 #[cfg(feature = "direct-payment")]
 pub mod direct_payment;

@@ -4,11 +4,11 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
-use reqwest::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
+use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
 
 use super::generated::{Client, types::ErrorModel};
 use super::{Auth, Environment, Error};
-use crate::http_body::{limit_body, rebuild};
+use crate::http::{default_client, limit_body, prepare, rebuild};
 
 /// What every request of a [`Client`] carries besides the HTTP client: the
 /// credentials and the limits. progenitor's "inner type".
@@ -78,12 +78,7 @@ impl ClientBuilder {
     pub fn build(self) -> Result<Client, Error> {
         let http = match self.http {
             Some(http) => http,
-            None => reqwest::Client::builder()
-                .timeout(self.timeout)
-                .connect_timeout(self.timeout.min(Duration::from_secs(10)))
-                .user_agent(concat!("nordpay/", env!("CARGO_PKG_VERSION")))
-                .build()
-                .map_err(|e| Error::Config(e.to_string()))?,
+            None => default_client(self.timeout).map_err(|e| Error::Config(e.to_string()))?,
         };
         let context = ClientContext {
             auth: self.auth,
@@ -103,21 +98,13 @@ impl ClientHooks<ClientContext> for Client {
         request: &mut reqwest::Request,
         info: &OperationInfo,
     ) -> Result<(), progenitor_client::Error<E>> {
-        // progenitor sends the spec's version; CONNECT has no such header.
-        request.headers_mut().remove("api-version");
         let authorization = self
             .inner()
             .auth
             .authorization()
             .await
             .map_err(|e| progenitor_client::Error::Custom(e.to_string()))?;
-        request.headers_mut().insert(AUTHORIZATION, authorization);
-        tracing::debug!(
-            operation = info.operation_id,
-            method = %request.method(),
-            path = request.url().path(),
-            "CONNECT Payment request"
-        );
+        prepare(request, authorization, "connect", info.operation_id);
         Ok(())
     }
 

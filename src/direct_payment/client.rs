@@ -13,6 +13,7 @@ use super::generated::soap as soap_api;
 use super::rest::{RestContext, rest_error};
 use super::soap_transport::SoapTransport;
 use super::{Age, Error, ServiceCode, TransportError};
+use crate::http::default_client;
 use crate::soap::Limits;
 
 /// Which interface of Direct Payment to use. Both offer the same payment
@@ -153,11 +154,7 @@ impl ClientBuilder {
     pub fn build(self) -> Result<Client, Error> {
         let http = match self.http {
             Some(http) => http,
-            None => reqwest::Client::builder()
-                .timeout(self.timeout)
-                .connect_timeout(self.timeout.min(Duration::from_secs(10)))
-                .user_agent(concat!("nordpay/", env!("CARGO_PKG_VERSION")))
-                .build()
+            None => default_client(self.timeout)
                 .map_err(|e| Error::Transport(TransportError::Http(e)))?,
         };
         let inner = match self.transport {

@@ -1,11 +1,11 @@
 //! The REST transport: hooks of the generated client, and its calls.
 
 use progenitor_client::{ByteStream, ClientHooks, ClientInfo, OperationInfo, ResponseValue};
-use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue};
+use reqwest::header::{CONTENT_TYPE, HeaderValue};
 
 use super::generated::rest::{Client as RestClient, types};
 use super::{Error, ErrorCode, TransportError};
-use crate::http_body::limit_body;
+use crate::http::{limit_body, prepare};
 
 /// What every REST request carries: the Basic credentials and the size limit.
 /// progenitor's "inner type".
@@ -39,16 +39,8 @@ impl ClientHooks<RestContext> for RestClient {
         request: &mut reqwest::Request,
         info: &OperationInfo,
     ) -> Result<(), progenitor_client::Error<E>> {
-        // progenitor sends the spec's version; Direct Payment has no such header.
-        request.headers_mut().remove("api-version");
-        request
-            .headers_mut()
-            .insert(AUTHORIZATION, self.inner().authorization.clone());
-        tracing::debug!(
-            operation = info.operation_id,
-            method = %request.method(),
-            "Direct Payment REST request"
-        );
+        let authorization = self.inner().authorization.clone();
+        prepare(request, authorization, "direct_payment", info.operation_id);
         Ok(())
     }
 

@@ -7,7 +7,7 @@ use xsd_parser_types::xml::Nillable;
 use super::generated::rest::types;
 use super::generated::soap::{dp, dpf, dpt, operations};
 use super::{Credentials, Error, ErrorCode, PaymentStatus, Transport, TransportError};
-use crate::http_body::read_capped;
+use crate::http::read_capped;
 use crate::soap::{self, Limits, Secret, SoapError, SoapOperation};
 
 /// The XML prefix the generated types give the contract namespace.
