@@ -16,6 +16,7 @@ const APIS: &[(&str, &str)] = &[
     ("connect", "connect"),
     ("direct_payment_rest", "direct-payment"),
     ("direct_payment_soap", "direct-payment"),
+    ("puzzel_pay", "puzzel-pay"),
 ];
 
 fn main() {

@@ -7,6 +7,9 @@ use bytes::Bytes;
 use reqwest::ResponseBuilderExt as _;
 use reqwest::header::{AUTHORIZATION, HeaderValue};
 
+/// The default overall timeout of a request.
+pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// nordpay's reqwest client: an overall timeout, a connect timeout of at most
 /// 10 s, and a `nordpay/<version>` user agent.
 pub(crate) fn default_client(timeout: Duration) -> reqwest::Result<reqwest::Client> {
@@ -69,6 +72,26 @@ pub(crate) async fn read_capped(
 ) -> Result<Option<Vec<u8>>, reqwest::Error> {
     let mut body = Vec::new();
     while let Some(chunk) = response.chunk().await? {
+        if body.len() + chunk.len() > limit {
+            return Ok(None);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Some(body))
+}
+
+/// Read at most `limit` bytes of an error body the generated client handed
+/// over as a stream; `None` if it is longer.
+#[cfg(any(feature = "direct-payment", feature = "puzzel-pay"))]
+pub(crate) async fn read_stream(
+    stream: progenitor_client::ByteStream,
+    limit: usize,
+) -> Result<Option<Vec<u8>>, reqwest::Error> {
+    use futures_util::StreamExt as _;
+    let mut stream = stream.into_inner();
+    let mut body = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk?;
         if body.len() + chunk.len() > limit {
             return Ok(None);
         }

@@ -2,10 +2,18 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+#[cfg(any(feature = "direct-payment", feature = "puzzel-pay"))]
+#[macro_use]
+mod int_enum;
+
 #[cfg(feature = "connect")]
 pub mod connect;
 
-#[cfg(any(feature = "connect", feature = "direct-payment"))]
+#[cfg(any(
+    feature = "connect",
+    feature = "direct-payment",
+    feature = "puzzel-pay"
+))]
 mod http;
 
 #[cfg(feature = "direct-payment")]
@@ -13,3 +21,6 @@ pub mod direct_payment;
 
 #[cfg(feature = "direct-payment")]
 pub mod soap;
+
+#[cfg(feature = "puzzel-pay")]
+pub mod puzzel_pay;

@@ -21,7 +21,7 @@ pub struct ClientContext {
 /// Responses larger than this fail instead of filling memory.
 pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 4 * 1024 * 1024;
 /// The default overall timeout of a request.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+pub const DEFAULT_TIMEOUT: Duration = crate::http::DEFAULT_TIMEOUT;
 
 /// Builds a [`Client`]; start from [`Client::builder`].
 #[derive(Debug)]

@@ -118,7 +118,7 @@ impl fmt::Debug for Credentials {
 }
 
 /// The default overall timeout of a request.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+pub const DEFAULT_TIMEOUT: Duration = crate::http::DEFAULT_TIMEOUT;
 
 /// Builds a [`Client`]; start from [`Client::builder`].
 #[derive(Debug)]

@@ -30,9 +30,8 @@
 //! # }
 //! ```
 
-#[macro_use]
-mod enums;
 mod client;
+mod enums;
 mod error;
 mod generated;
 mod pricing;

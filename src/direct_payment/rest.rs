@@ -5,7 +5,7 @@ use reqwest::header::{CONTENT_TYPE, HeaderValue};
 
 use super::generated::rest::{Client as RestClient, types};
 use super::{Error, ErrorCode, TransportError};
-use crate::http::{limit_body, prepare};
+use crate::http::{limit_body, prepare, read_stream};
 
 /// What every REST request carries: the Basic credentials and the size limit.
 /// progenitor's "inner type".
@@ -110,18 +110,4 @@ async fn fault_or_transport(response: ResponseValue<ByteStream>, limit: usize) -
         },
         Err(_) => unexpected(),
     }
-}
-
-async fn read_stream(stream: ByteStream, limit: usize) -> Result<Option<Vec<u8>>, reqwest::Error> {
-    use futures_util::StreamExt as _;
-    let mut stream = stream.into_inner();
-    let mut body = Vec::new();
-    while let Some(chunk) = stream.next().await {
-        let chunk = chunk?;
-        if body.len() + chunk.len() > limit {
-            return Ok(None);
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(Some(body))
 }

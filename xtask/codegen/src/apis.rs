@@ -50,7 +50,7 @@ pub struct Replacement {
 
 const STRING_LIKE: &[TypeImpl] = &[TypeImpl::Display, TypeImpl::FromStr];
 
-/// A Direct Payment integer enum, hand-written in `src/direct_payment/enums.rs`.
+/// An integer enum, hand-written with `int_enum!` in the API's module.
 const fn int_enum(schema: &'static str, rust_type: &'static str) -> Replacement {
     Replacement {
         schema,
@@ -122,6 +122,22 @@ pub const APIS: &[Api] = &[
                     "crate::direct_payment::SubscriptionType",
                 ),
             ],
+            raw_error_bodies: true,
+        },
+    },
+    Api {
+        name: "puzzel_pay",
+        feature: "puzzel-pay",
+        spec: "schemas/puzzel-pay/openapi.yaml",
+        kind: Kind::OpenApi {
+            context_type: "crate::puzzel_pay::ClientContext",
+            replacements: &[
+                int_enum("RequestType", "crate::puzzel_pay::RequestType"),
+                int_enum("BatchAction", "crate::puzzel_pay::BatchAction"),
+                int_enum("Step", "crate::puzzel_pay::Step"),
+                int_enum("PaymentProvider", "crate::puzzel_pay::PaymentProvider"),
+            ],
+            // A 400 carries validation errors, other statuses nothing documented.
             raw_error_bodies: true,
         },
     },

@@ -98,12 +98,14 @@ pub fn generate(api: &Api, root: &Path) -> Result<Generated, CodegenError> {
                     path: spec_path.clone(),
                     source,
                 })?;
-            let mut rewrites = normalize::normalize(&mut spec);
+            let (mut rewrites, media_types) = normalize::vendor_media_types(&mut spec);
+            rewrites.extend(normalize::normalize(&mut spec));
             if *raw_error_bodies {
                 rewrites.extend(normalize::raw_error_bodies(&mut spec));
             }
             let mut tokens = openapi::run_progenitor(api, &spec)?;
             tokens.extend(openapi::servers(&spec));
+            tokens.extend(openapi::media_types(&media_types));
             (tokens, rewrites, vec![spec_path])
         }
         Kind::Wsdl { .. } => {

@@ -28,6 +28,99 @@ impl fmt::Display for Rewrite {
 
 const JSON: &str = "application/json";
 
+/// The media types an operation really sends and accepts, where the spec
+/// uses vendor types that normalize renamed for progenitor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MediaTypes {
+    /// The operationId.
+    pub operation: String,
+    /// The request body's Content-Type.
+    pub content_type: Option<String>,
+    /// The Accept of the success response.
+    pub accept: Option<String>,
+}
+
+fn is_vendor_json(media_type: &str) -> bool {
+    media_type.starts_with("application/vnd.") && media_type.ends_with("+json")
+}
+
+/// progenitor takes only `application/json` bodies. Rename vendor JSON media
+/// types (`application/vnd.…+json`) to it, drop a vendor content without a
+/// schema (progenitor cannot take that either), and return what the client
+/// must send instead, for its request hook.
+pub fn vendor_media_types(spec: &mut OpenAPI) -> (Vec<Rewrite>, Vec<MediaTypes>) {
+    let mut rewrites = Vec::new();
+    let mut table = Vec::new();
+    for (_, item) in spec.paths.paths.iter_mut() {
+        let ReferenceOr::Item(item) = item else {
+            continue;
+        };
+        for operation in operations_mut(item) {
+            let operation_id = operation.operation_id.clone().unwrap_or_default();
+            let mut renamed = Vec::new();
+            let mut content_type = None;
+            if let Some(ReferenceOr::Item(body)) = &mut operation.request_body {
+                let vendor: Vec<String> = body
+                    .content
+                    .keys()
+                    .filter(|m| is_vendor_json(m))
+                    .cloned()
+                    .collect();
+                for media_type in vendor {
+                    if let Some(media) = body.content.shift_remove(&media_type) {
+                        body.content.insert(JSON.to_string(), media);
+                        renamed.push(format!("request {media_type}"));
+                        content_type = Some(media_type);
+                    }
+                }
+            }
+            let mut accept = None;
+            for (status, response) in operation.responses.responses.iter_mut() {
+                let ReferenceOr::Item(response) = response else {
+                    continue;
+                };
+                let vendor: Vec<String> = response
+                    .content
+                    .keys()
+                    .filter(|m| is_vendor_json(m))
+                    .cloned()
+                    .collect();
+                for media_type in vendor {
+                    let Some(media) = response.content.shift_remove(&media_type) else {
+                        continue;
+                    };
+                    if media.schema.is_some() {
+                        response.content.insert(JSON.to_string(), media);
+                        renamed.push(format!("{status} {media_type}"));
+                    } else {
+                        renamed.push(format!("{status} {media_type} (no schema: dropped)"));
+                    }
+                    let success =
+                        matches!(status, StatusCode::Code(200..=299) | StatusCode::Range(2));
+                    if success {
+                        accept = Some(media_type);
+                    }
+                }
+            }
+            if !renamed.is_empty() {
+                rewrites.push(Rewrite {
+                    operation: operation_id.clone(),
+                    what: format!(
+                        "vendor media types [{}] -> application/json (progenitor takes no other JSON type; the request hook sends the real Content-Type and Accept)",
+                        renamed.join(", ")
+                    ),
+                });
+                table.push(MediaTypes {
+                    operation: operation_id,
+                    content_type,
+                    accept,
+                });
+            }
+        }
+    }
+    (rewrites, table)
+}
+
 /// Rewrite `spec` in place; return what was rewritten.
 pub fn normalize(spec: &mut OpenAPI) -> Vec<Rewrite> {
     let mut rewrites = Vec::new();
@@ -274,7 +367,7 @@ pub fn raw_error_bodies(spec: &mut OpenAPI) -> Vec<Rewrite> {
                 rewrites.push(Rewrite {
                     operation: operation.operation_id.clone().unwrap_or_default(),
                     what: format!(
-                        "error responses [{}] -> raw bodies (the face decodes the fault and keeps the status of anything else)",
+                        "error responses [{}] -> raw bodies (the face decodes the error body itself and keeps the status of anything else)",
                         changed.join(", ")
                     ),
                 });

@@ -64,6 +64,55 @@ pub fn servers(spec: &OpenAPI) -> TokenStream {
     }
 }
 
+/// `pub mod media_types` with the real Content-Type and Accept of every
+/// operation whose vendor media types normalize renamed; nothing otherwise.
+pub fn media_types(table: &[crate::normalize::MediaTypes]) -> TokenStream {
+    if table.is_empty() {
+        return TokenStream::new();
+    }
+    let option = |value: &Option<String>| match value {
+        Some(value) => quote! { Some(#value) },
+        None => quote! { None },
+    };
+    let rows = table.iter().map(|row| {
+        // The name progenitor gives the operation in `OperationInfo`.
+        let operation = snake(&row.operation);
+        let (content_type, accept) = (option(&row.content_type), option(&row.accept));
+        quote! { (#operation, #content_type, #accept) }
+    });
+    quote! {
+        /// The media types the API really uses, by operation: (operation,
+        /// request Content-Type, Accept). The request hook sends these.
+        pub mod media_types {
+            /// Every operation with vendor media types.
+            pub const OPERATIONS: &[(&str, Option<&str>, Option<&str>)] = &[#(#rows),*];
+
+            /// The (Content-Type, Accept) of `operation`, if it has vendor media types.
+            pub fn of(operation: &str) -> Option<(Option<&'static str>, Option<&'static str>)> {
+                OPERATIONS
+                    .iter()
+                    .find(|row| row.0 == operation)
+                    .map(|row| (row.1, row.2))
+            }
+        }
+    }
+}
+
+fn snake(identifier: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in identifier.chars().enumerate() {
+        if c.is_uppercase() {
+            if i > 0 {
+                out.push('_');
+            }
+            out.extend(c.to_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// Run progenitor on `spec`. A panic inside progenitor becomes
 /// [`CodegenError::Panic`] naming the operations that cause it.
 pub fn run_progenitor(api: &Api, spec: &OpenAPI) -> Result<TokenStream, CodegenError> {

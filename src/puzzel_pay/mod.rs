@@ -1,0 +1,44 @@
+//! Puzzel Pay (InstaPay): batches of payment requests sent as links by SMS,
+//! their progress, refunds, and the callback Puzzel Pay sends you.
+//!
+//! All request and response types are generated from
+//! `schemas/puzzel-pay/openapi.yaml`; the API's vendor media types
+//! (`application/vnd.instapay.…+json`) are what goes on the wire.
+//!
+//! ```no_run
+//! use nordpay::puzzel_pay::{types, BatchAction, Client, Environment, RequestType};
+//!
+//! # async fn run() -> Result<(), nordpay::puzzel_pay::Error> {
+//! let client = Client::builder(Environment::Production, "eyJ...your JWT").build()?;
+//! let batch = types::BatchRequest::builder()
+//!     .batch_reference("march-2027")
+//!     .action(BatchAction::SendSms)
+//!     .message_templates(vec![types::MessageTemplate {
+//!         type_: RequestType::Payment,
+//!         text: "Dear {{name}}, tap the link to pay.".into(),
+//!     }])
+//!     .recipients(vec![types::Recipient::builder()
+//!         .reference("invoice-1")
+//!         .msisdn("+4799999999")
+//!         .type_(RequestType::Payment)
+//!         .payment(types::Payment::builder().amount(10_000u64).currency("NOK"))
+//!         .variables(std::collections::BTreeMap::from([("name".to_string(), "Kari".to_string())]))
+//!         .try_into()
+//!         .expect("a valid recipient")]);
+//! let accepted = client.create_batch(batch).await?;
+//! # Ok(())
+//! # }
+//! ```
+
+mod callback;
+mod client;
+mod enums;
+mod error;
+mod generated;
+
+pub use crate::int_enum::InvalidValue;
+pub use callback::{CallbackError, parse_callback};
+pub use client::{Client, ClientBuilder, ClientContext, Environment};
+pub use enums::{BatchAction, PaymentProvider, RequestType, Step};
+pub use error::{Error, TransportError};
+pub use generated::{Client as GeneratedClient, media_types, servers, types};
