@@ -17,6 +17,7 @@ const APIS: &[(&str, &str)] = &[
     ("direct_payment_rest", "direct-payment"),
     ("direct_payment_soap", "direct-payment"),
     ("puzzel_pay", "puzzel-pay"),
+    ("mediaconnect", "mediaconnect"),
 ];
 
 fn main() {

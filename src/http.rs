@@ -65,7 +65,7 @@ pub(crate) fn rebuild(
 }
 
 /// Read at most `limit` bytes of `response`'s body; `None` if it is longer.
-#[cfg(feature = "direct-payment")]
+#[cfg(any(feature = "direct-payment", feature = "mediaconnect"))]
 pub(crate) async fn read_capped(
     mut response: reqwest::Response,
     limit: usize,
@@ -80,9 +80,85 @@ pub(crate) async fn read_capped(
     Ok(Some(body))
 }
 
+/// A failed generated call whose error bodies are raw (see normalize's
+/// `raw_error_bodies`), reduced to what each API's face maps to its own error.
+#[cfg(any(
+    feature = "direct-payment",
+    feature = "puzzel-pay",
+    feature = "mediaconnect"
+))]
+pub(crate) enum Failure {
+    /// The request broke the spec and was not sent.
+    InvalidRequest(String),
+    /// A request hook refused (e.g. no access token); nothing was sent.
+    Hook(String),
+    /// Sending or reading failed.
+    Transport(reqwest::Error),
+    /// The error body is over the limit.
+    TooLarge(usize),
+    /// A success body that does not match the spec.
+    Decode(String),
+    /// An error status, with its headers and (capped) body; no body for a
+    /// status the spec does not list.
+    Status {
+        status: reqwest::StatusCode,
+        #[cfg_attr(
+            not(any(feature = "direct-payment", feature = "mediaconnect")),
+            allow(dead_code)
+        )]
+        headers: reqwest::header::HeaderMap,
+        body: Vec<u8>,
+    },
+}
+
+#[cfg(any(
+    feature = "direct-payment",
+    feature = "puzzel-pay",
+    feature = "mediaconnect"
+))]
+impl Failure {
+    /// Reduce `error`, reading at most `limit` bytes of an error body.
+    pub(crate) async fn of(
+        error: progenitor_client::Error<progenitor_client::ByteStream>,
+        limit: usize,
+    ) -> Self {
+        use progenitor_client::Error as Generated;
+        match error {
+            Generated::InvalidRequest(message) => Failure::InvalidRequest(message),
+            Generated::Custom(message) => Failure::Hook(message),
+            Generated::CommunicationError(e)
+            | Generated::InvalidUpgrade(e)
+            | Generated::ResponseBodyError(e) => Failure::Transport(e),
+            Generated::InvalidResponsePayload(_, e) => Failure::Decode(e.to_string()),
+            Generated::UnexpectedResponse(response) => Failure::Status {
+                status: response.status(),
+                headers: response.headers().clone(),
+                body: Vec::new(),
+            },
+            Generated::ErrorResponse(response) => {
+                let status = response.status();
+                let headers = response.headers().clone();
+                match read_stream(response.into_inner(), limit).await {
+                    Ok(Some(body)) => Failure::Status {
+                        status,
+                        headers,
+                        body,
+                    },
+                    Ok(None) => Failure::TooLarge(limit),
+                    Err(e) => Failure::Transport(e),
+                }
+            }
+        }
+    }
+}
+
 /// Read at most `limit` bytes of an error body the generated client handed
 /// over as a stream; `None` if it is longer.
-#[cfg(any(feature = "direct-payment", feature = "puzzel-pay"))]
+#[cfg(any(
+    feature = "direct-payment",
+    feature = "puzzel-pay",
+    feature = "mediaconnect"
+))]
 pub(crate) async fn read_stream(
     stream: progenitor_client::ByteStream,
     limit: usize,

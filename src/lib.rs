@@ -6,13 +6,17 @@
 #[macro_use]
 mod int_enum;
 
+#[cfg(any(feature = "connect", feature = "mediaconnect"))]
+mod auth;
+
 #[cfg(feature = "connect")]
 pub mod connect;
 
 #[cfg(any(
     feature = "connect",
     feature = "direct-payment",
-    feature = "puzzel-pay"
+    feature = "puzzel-pay",
+    feature = "mediaconnect"
 ))]
 mod http;
 
@@ -24,3 +28,6 @@ pub mod soap;
 
 #[cfg(feature = "puzzel-pay")]
 pub mod puzzel_pay;
+
+#[cfg(feature = "mediaconnect")]
+pub mod mediaconnect;

@@ -2,38 +2,14 @@
 //! CONNECT ID user's OAuth access token.
 
 use std::fmt;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 
 use base64::Engine as _;
 use reqwest::header::HeaderValue;
 use secrecy::{ExposeSecret, SecretString};
 
-/// A boxed error from a user's [`TokenSource`].
-pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
-
-/// The future a [`TokenSource`] returns.
-pub type TokenFuture<'a> =
-    Pin<Box<dyn Future<Output = Result<SecretString, BoxError>> + Send + 'a>>;
-
-/// Supplies OAuth access tokens, e.g. from your CONNECT ID session store.
-///
-/// Called before every request, so it should cache and refresh tokens itself.
-pub trait TokenSource: Send + Sync + 'static {
-    /// The access token to send as `Authorization: Bearer …`.
-    fn access_token(&self) -> TokenFuture<'_>;
-}
-
-/// A fixed access token.
-struct StaticToken(SecretString);
-
-impl TokenSource for StaticToken {
-    fn access_token(&self) -> TokenFuture<'_> {
-        let token = self.0.clone();
-        Box::pin(async move { Ok(token) })
-    }
-}
+use crate::auth::StaticToken;
+pub use crate::auth::{BoxError, TokenFuture, TokenSource};
 
 /// Credentials for CONNECT Payment. Never shown by `Debug`.
 #[derive(Clone)]

@@ -1,11 +1,11 @@
 //! The REST transport: hooks of the generated client, and its calls.
 
-use progenitor_client::{ByteStream, ClientHooks, ClientInfo, OperationInfo, ResponseValue};
+use progenitor_client::{ByteStream, ClientHooks, ClientInfo, OperationInfo};
 use reqwest::header::{CONTENT_TYPE, HeaderValue};
 
 use super::generated::rest::{Client as RestClient, types};
 use super::{Error, ErrorCode, TransportError};
-use crate::http::{limit_body, prepare, read_stream};
+use crate::http::{Failure, limit_body, prepare};
 
 /// What every REST request carries: the Basic credentials and the size limit.
 /// progenitor's "inner type".
@@ -62,52 +62,29 @@ impl ClientHooks<RestContext> for RestClient {
 /// The error of a generated REST call, decoded: a `DirectPaymentFault` body
 /// becomes [`Error::Fault`]; any other error body keeps only its status.
 pub(super) async fn rest_error(error: progenitor_client::Error<ByteStream>, limit: usize) -> Error {
-    use progenitor_client::Error as Generated;
-    match error {
-        Generated::InvalidRequest(message) => Error::InvalidRequest(message),
-        Generated::CommunicationError(e)
-        | Generated::InvalidUpgrade(e)
-        | Generated::ResponseBodyError(e) => Error::Transport(TransportError::Http(e)),
-        Generated::InvalidResponsePayload(_, e) => Error::Decode(e.to_string()),
-        Generated::UnexpectedResponse(response) => {
-            Error::Transport(TransportError::UnexpectedResponse {
-                status: response.status(),
-                content_type: content_type(response.headers()),
-            })
-        }
-        Generated::ErrorResponse(response) => fault_or_transport(response, limit).await,
-        Generated::Custom(message) => Error::InvalidRequest(message),
-    }
-}
-
-fn content_type(headers: &reqwest::header::HeaderMap) -> Option<String> {
-    headers
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string)
-}
-
-async fn fault_or_transport(response: ResponseValue<ByteStream>, limit: usize) -> Error {
-    let status = response.status();
-    let content_type = content_type(response.headers());
-    let unexpected = || {
-        Error::Transport(TransportError::UnexpectedResponse {
+    match Failure::of(error, limit).await {
+        Failure::InvalidRequest(message) | Failure::Hook(message) => Error::InvalidRequest(message),
+        Failure::Transport(e) => Error::Transport(TransportError::Http(e)),
+        Failure::TooLarge(limit) => Error::Transport(TransportError::TooLarge { limit }),
+        Failure::Decode(message) => Error::Decode(message),
+        Failure::Status {
             status,
-            content_type: content_type.clone(),
-        })
-    };
-    let body = match read_stream(response.into_inner(), limit).await {
-        Ok(Some(body)) => body,
-        Ok(None) => return Error::Transport(TransportError::TooLarge { limit }),
-        Err(e) => return Error::Transport(TransportError::Http(e)),
-    };
-    match serde_json::from_slice::<types::DirectPaymentFault>(&body) {
-        Ok(fault) => Error::Fault {
-            code: ErrorCode::try_from(fault.code).unwrap_or(ErrorCode::Unknown(fault.code)),
-            description: fault.description,
-            status: Some(status),
-            soap_fault_code: None,
+            headers,
+            body,
+        } => match serde_json::from_slice::<types::DirectPaymentFault>(&body) {
+            Ok(fault) => Error::Fault {
+                code: ErrorCode::try_from(fault.code).unwrap_or(ErrorCode::Unknown(fault.code)),
+                description: fault.description,
+                status: Some(status),
+                soap_fault_code: None,
+            },
+            Err(_) => Error::Transport(TransportError::UnexpectedResponse {
+                status,
+                content_type: headers
+                    .get(CONTENT_TYPE)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_string),
+            }),
         },
-        Err(_) => unexpected(),
     }
 }

@@ -12,7 +12,7 @@ use url::Url;
 
 use super::generated::{Client as GeneratedClient, media_types, servers, types};
 use super::{Error, TransportError};
-use crate::http::{default_client, limit_body, prepare};
+use crate::http::{Failure, default_client, limit_body, prepare};
 
 /// Most recipients in one batch. x-nordpay-inferred: the FTP importer splits
 /// larger batches, which suggests the same limit for REST.
@@ -231,41 +231,28 @@ impl Client {
         result: Result<ResponseValue<T>, progenitor_client::Error<ByteStream>>,
         refund: bool,
     ) -> Result<T, Error> {
-        use progenitor_client::Error as Generated;
         let error = match result {
             Ok(response) => return Ok(response.into_inner()),
             Err(error) => error,
         };
-        Err(match error {
-            Generated::InvalidRequest(message) | Generated::Custom(message) => {
+        Err(match Failure::of(error, self.max_response_bytes).await {
+            Failure::InvalidRequest(message) | Failure::Hook(message) => {
                 Error::InvalidRequest(message)
             }
-            Generated::CommunicationError(e)
-            | Generated::InvalidUpgrade(e)
-            | Generated::ResponseBodyError(e) => TransportError::Http(e).into(),
-            Generated::InvalidResponsePayload(_, e) => Error::Decode(e.to_string()),
-            Generated::UnexpectedResponse(response) => status_error(response.status(), refund),
-            Generated::ErrorResponse(response) => self.error_status(response, refund).await,
-        })
-    }
-
-    async fn error_status(&self, response: ResponseValue<ByteStream>, refund: bool) -> Error {
-        let status = response.status();
-        if status.as_u16() == 400 {
-            let limit = self.max_response_bytes;
-            match crate::http::read_stream(response.into_inner(), limit).await {
-                Ok(Some(body)) => {
-                    if let Ok(answer) = serde_json::from_slice::<types::BatchResponse>(&body)
-                        && let Some(errors) = answer.validation_errors
-                    {
-                        return Error::Validation(errors.0);
-                    }
+            Failure::Transport(e) => TransportError::Http(e).into(),
+            Failure::TooLarge(limit) => TransportError::TooLarge { limit }.into(),
+            Failure::Decode(message) => Error::Decode(message),
+            Failure::Status { status, body, .. } => {
+                let validation = (status.as_u16() == 400)
+                    .then(|| serde_json::from_slice::<types::BatchResponse>(&body).ok())
+                    .flatten()
+                    .and_then(|answer| answer.validation_errors);
+                match validation {
+                    Some(errors) => Error::Validation(errors.0),
+                    None => status_error(status, refund),
                 }
-                Ok(None) => return TransportError::TooLarge { limit }.into(),
-                Err(e) => return TransportError::Http(e).into(),
             }
-        }
-        status_error(status, refund)
+        })
     }
 }
 

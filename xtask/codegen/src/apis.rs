@@ -142,6 +142,17 @@ pub const APIS: &[Api] = &[
         },
     },
     Api {
+        name: "mediaconnect",
+        feature: "mediaconnect",
+        spec: "schemas/mediaconnect/openapi.yaml",
+        kind: Kind::OpenApi {
+            context_type: "crate::mediaconnect::ClientContext",
+            replacements: &[],
+            // API errors, OAuth errors and bodiless 429/500 share the statuses.
+            raw_error_bodies: true,
+        },
+    },
+    Api {
         name: "direct_payment_soap",
         feature: "direct-payment",
         spec: "schemas/direct-payment/DirectPayment.wsdl",

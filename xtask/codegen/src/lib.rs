@@ -99,10 +99,13 @@ pub fn generate(api: &Api, root: &Path) -> Result<Generated, CodegenError> {
                     source,
                 })?;
             let (mut rewrites, media_types) = normalize::vendor_media_types(&mut spec);
-            rewrites.extend(normalize::normalize(&mut spec));
-            if *raw_error_bodies {
-                rewrites.extend(normalize::raw_error_bodies(&mut spec));
-            }
+            // Raw error bodies are one type already; unifying them first would
+            // only add unused error components.
+            rewrites.extend(if *raw_error_bodies {
+                normalize::raw_error_bodies(&mut spec)
+            } else {
+                normalize::normalize(&mut spec)
+            });
             let mut tokens = openapi::run_progenitor(api, &spec)?;
             tokens.extend(openapi::servers(&spec));
             tokens.extend(openapi::media_types(&media_types));

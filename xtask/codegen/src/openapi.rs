@@ -51,9 +51,23 @@ pub fn servers(spec: &OpenAPI) -> TokenStream {
             "{}: `{url}`.",
             server.description.as_deref().unwrap_or(environment)
         );
+        let login = server
+            .extensions
+            .get("x-nordpay-login-server")
+            .and_then(|value| value.as_str())
+            .map(|login| {
+                let name = quote::format_ident!("{}_LOGIN_SERVER", environment.to_uppercase());
+                let doc =
+                    format!("The login server (OAuth and redirects) of {environment}: `{login}`.");
+                quote! {
+                    #[doc = #doc]
+                    pub const #name: &str = #login;
+                }
+            });
         Some(quote! {
             #[doc = #doc]
             pub const #name: &str = #url;
+            #login
         })
     });
     quote! {

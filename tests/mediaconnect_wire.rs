@@ -1,0 +1,443 @@
+//! Mediaconnect on the wire: every operation's exact request, the docs'
+//! samples, the error shapes, and the OAuth code exchange and refresh.
+#![cfg(feature = "mediaconnect")]
+
+use std::time::Duration;
+
+use nordpay::mediaconnect::{
+    Client, Environment, Error, OAuthClient, TokenError, TokenSet, UserTokens, types,
+};
+use secrecy::ExposeSecret;
+use serde_json::{Value, json};
+use wiremock::matchers::{any, method, path};
+use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+
+struct Static(&'static str);
+
+impl nordpay::mediaconnect::TokenSource for Static {
+    fn access_token(&self) -> nordpay::mediaconnect::TokenFuture<'_> {
+        let token = self.0.to_string();
+        Box::pin(async move { Ok(token.into()) })
+    }
+}
+
+fn environment(server: &MockServer) -> Environment {
+    Environment::Custom {
+        api: format!("{}/capi", server.uri()).parse().unwrap(),
+        login: format!("{}/login", server.uri()).parse().unwrap(),
+    }
+}
+
+async fn serve(response: ResponseTemplate) -> (MockServer, Client) {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(response)
+        .mount(&server)
+        .await;
+    let client = Client::builder(environment(&server), Static("user-token"))
+        .build()
+        .unwrap();
+    (server, client)
+}
+
+async fn only_request(server: &MockServer) -> Request {
+    let mut requests = server.received_requests().await.unwrap();
+    assert_eq!(requests.len(), 1, "expected exactly one request");
+    requests.remove(0)
+}
+
+fn header<'a>(request: &'a Request, name: &str) -> Option<&'a str> {
+    request.headers.get(name).map(|v| v.to_str().unwrap())
+}
+
+fn assert_request(request: &Request, verb: &str, route: &str, body: Option<Value>) {
+    assert_eq!(request.method.as_str(), verb);
+    assert_eq!(request.url.path(), route);
+    assert_eq!(header(request, "authorization"), Some("Bearer user-token"));
+    assert_eq!(header(request, "api-version"), None);
+    match body {
+        Some(expected) => {
+            assert_eq!(header(request, "content-type"), Some("application/json"));
+            assert_eq!(
+                serde_json::from_slice::<Value>(&request.body).unwrap(),
+                expected
+            );
+        }
+        None => assert!(request.body.is_empty()),
+    }
+}
+
+#[tokio::test]
+async fn list_payment_methods() {
+    let (server, client) = serve(ResponseTemplate::new(200).set_body_json(json!({
+        "paymentMethodResponseItems": [{"paymentMethod": "recurringPayment", "isActive": "Y"}]
+    })))
+    .await;
+    let methods = client.payment_methods("CO27409").await.unwrap();
+    assert_request(
+        &only_request(&server).await,
+        "GET",
+        "/capi/v1/product/payment/CO27409",
+        None,
+    );
+    let item = &methods.payment_method_response_items[0];
+    assert_eq!(item.payment_method.as_deref(), Some("recurringPayment"));
+    assert_eq!(item.is_active.as_deref(), Some("Y"));
+}
+
+#[tokio::test]
+async fn pay_invoice_sends_the_docs_sample() {
+    let (server, client) = serve(
+        ResponseTemplate::new(200)
+            .set_body_json(json!({"success": true, "transactionId": 12378954})),
+    )
+    .await;
+    let started = client
+        .pay_invoice(
+            types::InvoicePaymentRequest::builder()
+                .invoice_number("7435367")
+                .product_code("CO27409")
+                .company_code("68979834")
+                .payment_method(types::InvoicePaymentMethod::CreditcardPayex),
+        )
+        .await
+        .unwrap();
+    assert_request(
+        &only_request(&server).await,
+        "POST",
+        "/capi/v1/api/payment/invoice",
+        Some(
+            json!({"invoiceNumber": "7435367", "productCode": "CO27409", "companyCode": "68979834", "paymentMethod": "creditcardPayex"}),
+        ),
+    );
+    assert_eq!(started.success, Some(true));
+    assert_eq!(started.transaction_id, Some(12378954));
+}
+
+#[tokio::test]
+async fn change_payment_method_sends_the_docs_sample() {
+    let (server, client) =
+        serve(ResponseTemplate::new(200).set_body_json(json!({"paymentChangeId": 12378954}))).await;
+    let change = client
+        .change_payment_method(
+            "CO27409",
+            types::RecurringPaymentMethod::RecurringPayExCardPayment,
+        )
+        .await
+        .unwrap();
+    assert_request(
+        &only_request(&server).await,
+        "POST",
+        "/capi/v1/product/payment/CO27409",
+        Some(json!({"paymentMethod": "recurringPayExCardPayment"})),
+    );
+    assert_eq!(change.payment_change_id, Some(12378954));
+}
+
+#[tokio::test]
+async fn add_vipps_agreement() {
+    let (server, client) = serve(
+        ResponseTemplate::new(200).set_body_json(json!({"success": true, "transactionId": 5})),
+    )
+    .await;
+    let started = client.add_vipps_agreement("CO27409").await.unwrap();
+    assert_request(
+        &only_request(&server).await,
+        "POST",
+        "/capi/v1/customer/payment/vipps/agreement",
+        Some(json!({"productCode": "CO27409"})),
+    );
+    assert_eq!(started.transaction_id, Some(5));
+}
+
+#[tokio::test]
+async fn list_unpaid_invoices_in_a_period() {
+    let (server, client) = serve(ResponseTemplate::new(200).set_body_json(json!([
+        {"invoiceNumber": "7435367", "companyCode": "68979834", "amount": 19900, "dueDate": "2024-02-01"}
+    ])))
+    .await;
+    let invoices = client
+        .invoices(
+            "CO27409",
+            Some(true),
+            Some("2024-01-01".parse().unwrap()),
+            Some("2024-12-31".parse().unwrap()),
+        )
+        .await
+        .unwrap();
+    let request = only_request(&server).await;
+    assert_request(
+        &request,
+        "GET",
+        "/capi/v1/customer/invoice/payment/CO27409",
+        None,
+    );
+    assert_eq!(
+        request.url.query(),
+        Some("from=2024-01-01&to=2024-12-31&unpaid=true")
+    );
+    assert_eq!(invoices[0].invoice_number.as_deref(), Some("7435367"));
+    // Fields the docs do not name are kept.
+    assert_eq!(invoices[0].extra["amount"], 19900);
+}
+
+#[tokio::test]
+async fn error_shapes_are_typed() {
+    let (_server, client) = serve(ResponseTemplate::new(400).set_body_json(
+        json!({"exceptionType": "ValidationException", "errorMessage": "Unknown invoice"}),
+    ))
+    .await;
+    let error = client.payment_methods("CO27409").await.unwrap_err();
+    assert!(
+        matches!(&error, Error::Api { status, exception_type: Some(t), message: Some(m) }
+            if status.as_u16() == 400 && t == "ValidationException" && m == "Unknown invoice"),
+        "{error:?}"
+    );
+
+    let (_server, client) = serve(ResponseTemplate::new(401).set_body_json(
+        json!({"error": "invalid_token", "error_description": "The access token expired"}),
+    ))
+    .await;
+    let error = client.payment_methods("CO27409").await.unwrap_err();
+    assert!(
+        matches!(&error, Error::OAuth { error, description: Some(d), .. }
+            if error == "invalid_token" && d == "The access token expired"),
+        "{error:?}"
+    );
+
+    let (_server, client) =
+        serve(ResponseTemplate::new(429).insert_header("retry-after", "7")).await;
+    let error = client.payment_methods("CO27409").await.unwrap_err();
+    assert!(
+        matches!(error, Error::RateLimited { retry_after: Some(d) } if d == Duration::from_secs(7)),
+        "{error:?}"
+    );
+
+    for status in [500, 503] {
+        let (_server, client) =
+            serve(ResponseTemplate::new(status).set_body_string("<html/>")).await;
+        let error = client.payment_methods("CO27409").await.unwrap_err();
+        assert!(
+            matches!(error, Error::Status { status: s } if s.as_u16() == status),
+            "{error:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn over_long_codes_are_refused_before_sending() {
+    let (server, client) = serve(ResponseTemplate::new(200)).await;
+    let thirteen = "ABCDEFGHIJKLM";
+    let errors = [
+        client.payment_methods(thirteen).await.unwrap_err(),
+        client
+            .change_payment_method(thirteen, types::RecurringPaymentMethod::Invoice)
+            .await
+            .unwrap_err(),
+        client.add_vipps_agreement(thirteen).await.unwrap_err(),
+        client
+            .invoices(thirteen, None, None, None)
+            .await
+            .unwrap_err(),
+        client
+            .pay_invoice(
+                types::InvoicePaymentRequest::builder()
+                    .invoice_number("7435367")
+                    .product_code(thirteen)
+                    .company_code("68979834")
+                    .payment_method(types::InvoicePaymentMethod::Nexi),
+            )
+            .await
+            .unwrap_err(),
+        client
+            .pay_invoice(
+                types::InvoicePaymentRequest::builder()
+                    .invoice_number("12345678901")
+                    .product_code("CO27409")
+                    .company_code("68979834")
+                    .payment_method(types::InvoicePaymentMethod::Nexi),
+            )
+            .await
+            .unwrap_err(),
+        client.payment_methods("").await.unwrap_err(),
+    ];
+    for error in errors {
+        assert!(
+            matches!(&error, Error::InvalidRequest(m) if m.contains("characters")),
+            "{error:?}"
+        );
+    }
+    assert!(server.received_requests().await.unwrap().is_empty());
+    // Twelve characters is the limit, not past it.
+    client.payment_methods("ABCDEFGHIJKL").await.unwrap_err();
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
+}
+
+fn oauth(server: &MockServer) -> OAuthClient {
+    OAuthClient::new(
+        format!("{}/login", server.uri()).parse().unwrap(),
+        "shop",
+        "sh0p-s3cret",
+        "https://shop.example/callback".parse().unwrap(),
+    )
+    .unwrap()
+}
+
+fn form(request: &Request) -> Vec<(String, String)> {
+    url::form_urlencoded::parse(&request.body)
+        .into_owned()
+        .collect()
+}
+
+#[tokio::test]
+async fn the_authorization_code_is_exchanged_for_tokens() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/login/oauth/token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "access_token": "at-1", "token_type": "bearer", "expires_in": 43200, "refresh_token": "rt-1"
+        })))
+        .mount(&server)
+        .await;
+    let oauth = oauth(&server);
+    assert_eq!(
+        oauth.authorize_url("csrf-42").as_str(),
+        format!(
+            "{}/login/oauth/authorize?response_type=code&client_id=shop&redirect_uri=https%3A%2F%2Fshop.example%2Fcallback&state=csrf-42",
+            server.uri()
+        )
+    );
+    let tokens = oauth.exchange_code("the-code").await.unwrap();
+    assert_eq!(tokens.access_token().expose_secret(), "at-1");
+    assert_eq!(tokens.refresh_token().unwrap().expose_secret(), "rt-1");
+    assert!(tokens.expires_at().is_some());
+
+    let request = only_request(&server).await;
+    assert_eq!(
+        header(&request, "content-type"),
+        Some("application/x-www-form-urlencoded")
+    );
+    assert_eq!(
+        form(&request),
+        [
+            ("grant_type", "authorization_code"),
+            ("code", "the-code"),
+            ("redirect_uri", "https://shop.example/callback"),
+            ("client_id", "shop"),
+            ("client_secret", "sh0p-s3cret"),
+        ]
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+    );
+    let shown = format!("{oauth:?} {tokens:?}");
+    assert!(
+        !shown.contains("s3cret") && !shown.contains("at-1") && !shown.contains("rt-1"),
+        "{shown}"
+    );
+}
+
+#[tokio::test]
+async fn an_expiring_token_is_refreshed_once_before_the_call() {
+    let server = MockServer::start().await;
+    Mock::given(path("/login/oauth/token"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"access_token": "at-2", "expires_in": 43200})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(path("/capi/v1/product/payment/CO27409"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"paymentMethodResponseItems": []})),
+        )
+        .mount(&server)
+        .await;
+    let expiring = TokenSet::new("at-1", Some("rt-1".into()), Some(Duration::from_secs(5)));
+    let tokens = UserTokens::new(oauth(&server), expiring);
+    let client = Client::builder(environment(&server), tokens)
+        .build()
+        .unwrap();
+    client.payment_methods("CO27409").await.unwrap();
+    client.payment_methods("CO27409").await.unwrap();
+
+    let requests = server.received_requests().await.unwrap();
+    let refresh = &requests[0];
+    assert_eq!(refresh.url.path(), "/login/oauth/token");
+    assert!(form(refresh).contains(&("grant_type".into(), "refresh_token".into())));
+    assert!(form(refresh).contains(&("refresh_token".into(), "rt-1".into())));
+    for call in &requests[1..] {
+        assert_eq!(header(call, "authorization"), Some("Bearer at-2"));
+    }
+    assert_eq!(requests.len(), 3);
+}
+
+#[tokio::test]
+async fn a_refused_refresh_sends_no_api_request() {
+    let server = MockServer::start().await;
+    Mock::given(path("/login/oauth/token"))
+        .respond_with(
+            ResponseTemplate::new(400)
+                .set_body_json(json!({"error": "invalid_grant", "error_description": "expired"})),
+        )
+        .mount(&server)
+        .await;
+    let oauth = oauth(&server);
+    let error = oauth.refresh(&"rt-1".to_string().into()).await.unwrap_err();
+    assert!(
+        matches!(&error, TokenError::Rejected { error, .. } if error == "invalid_grant"),
+        "{error:?}"
+    );
+
+    let expired = TokenSet::new("at-1", Some("rt-1".into()), Some(Duration::ZERO));
+    let client = Client::builder(environment(&server), UserTokens::new(oauth, expired))
+        .build()
+        .unwrap();
+    let error = client.payment_methods("CO27409").await.unwrap_err();
+    assert!(
+        matches!(&error, Error::Auth(m) if m.contains("invalid_grant")),
+        "{error:?}"
+    );
+    let api_calls = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.url.path().starts_with("/capi"))
+        .count();
+    assert_eq!(api_calls, 0);
+
+    let no_refresh = UserTokens::new(
+        oauth_placeholder(),
+        TokenSet::new("at", None, Some(Duration::ZERO)),
+    );
+    let client = Client::builder(environment(&server), no_refresh)
+        .build()
+        .unwrap();
+    let error = client.payment_methods("CO27409").await.unwrap_err();
+    assert!(
+        matches!(&error, Error::Auth(m) if m.contains("no refresh token")),
+        "{error:?}"
+    );
+}
+
+fn oauth_placeholder() -> OAuthClient {
+    OAuthClient::new(
+        "http://127.0.0.1:9/login".parse().unwrap(),
+        "c",
+        "s",
+        "https://shop.example/cb".parse().unwrap(),
+    )
+    .unwrap()
+}
+
+#[test]
+fn environments_come_from_the_spec() {
+    assert_eq!(
+        Environment::Production.login_server().as_str(),
+        "https://connectid.no/user"
+    );
+    assert_eq!(
+        Environment::Test.login_server().as_str(),
+        "https://api-test.mediaconnect.no/login"
+    );
+}
