@@ -31,3 +31,6 @@ pub mod puzzel_pay;
 
 #[cfg(feature = "mediaconnect")]
 pub mod mediaconnect;
+
+#[cfg(feature = "sandbox")]
+pub mod sandbox;

@@ -473,7 +473,7 @@ fn parse_msisdn(msisdn: &str) -> Result<types::Msisdn, Error> {
 }
 
 /// The rules the docs give for a payment that a schema cannot express.
-pub(super) fn check_payment(details: &types::PaymentDetails) -> Result<(), Error> {
+pub(crate) fn check_payment(details: &types::PaymentDetails) -> Result<(), Error> {
     let price = u32::try_from(details.price)
         .map_err(|_| Error::InvalidRequest(format!("price {} is negative", details.price)))?;
     let code = &details.service_code;

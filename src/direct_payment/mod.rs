@@ -30,7 +30,7 @@
 //! # }
 //! ```
 
-mod client;
+pub(crate) mod client;
 mod enums;
 mod error;
 mod generated;

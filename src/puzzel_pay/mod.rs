@@ -31,7 +31,7 @@
 //! ```
 
 mod callback;
-mod client;
+pub(crate) mod client;
 mod enums;
 mod error;
 mod generated;

@@ -16,13 +16,33 @@ pub fn decode<T>(xml: &[u8], operation: &SoapOperation, limits: &Limits) -> Resu
 where
     T: WithDeserializer,
 {
+    decode_element(xml, operation.response, limits)
+}
+
+/// Decode the request envelope of `operation` (for servers, such as
+/// nordpay's sandbox), under the same limits.
+pub fn decode_request<T>(
+    xml: &[u8],
+    operation: &SoapOperation,
+    limits: &Limits,
+) -> Result<T, SoapError>
+where
+    T: WithDeserializer,
+{
+    decode_element(xml, operation.request, limits)
+}
+
+fn decode_element<T>(xml: &[u8], expected: super::QName, limits: &Limits) -> Result<T, SoapError>
+where
+    T: WithDeserializer,
+{
     limits.check(xml)?;
     match body_child(xml)? {
         BodyChild::Fault(fault) => Err(SoapError::Fault(Box::new(fault))),
         BodyChild::Element(element) => {
-            if !element.is(operation.response) {
+            if !element.is(expected) {
                 return Err(SoapError::UnexpectedBody {
-                    expected: operation.response.to_string(),
+                    expected: expected.to_string(),
                     found: display_name(element.namespace.as_deref(), &element.local),
                 });
             }

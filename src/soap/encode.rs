@@ -1,9 +1,13 @@
-//! SOAP 1.1 request envelopes.
+//! SOAP 1.1 envelopes: requests for clients, responses and faults for servers
+//! (such as nordpay's sandbox).
 
 use quick_xml::Writer;
 use xsd_parser_types::quick_xml::SerializeSync;
 
 use super::{SoapError, SoapOperation};
+
+const OPEN: &[u8] = br#"<?xml version="1.0" encoding="utf-8"?><s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body>"#;
+const CLOSE: &[u8] = b"</s:Body></s:Envelope>";
 
 /// The request envelope of `operation` with `body` as its Body element.
 ///
@@ -18,14 +22,70 @@ where
     T: SerializeSync,
     T::Error: std::fmt::Display,
 {
+    envelope(operation.request.local, body_prefix, body)
+}
+
+/// The response envelope of `operation`, for servers.
+pub fn encode_response<T>(
+    operation: &SoapOperation,
+    body_prefix: &str,
+    body: &T,
+) -> Result<Vec<u8>, SoapError>
+where
+    T: SerializeSync,
+    T::Error: std::fmt::Display,
+{
+    envelope(operation.response.local, body_prefix, body)
+}
+
+fn envelope<T>(local: &str, body_prefix: &str, body: &T) -> Result<Vec<u8>, SoapError>
+where
+    T: SerializeSync,
+    T::Error: std::fmt::Display,
+{
     let mut out = Vec::with_capacity(1024);
-    out.extend_from_slice(
-        br#"<?xml version="1.0" encoding="utf-8"?><s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body>"#,
-    );
-    let root = format!("{body_prefix}:{}", operation.request.local);
+    out.extend_from_slice(OPEN);
+    let root = format!("{body_prefix}:{local}");
     let mut writer = Writer::new(&mut out);
     body.serialize(&root, &mut writer)
         .map_err(|e| SoapError::Encode(e.to_string()))?;
-    out.extend_from_slice(b"</s:Body></s:Envelope>");
+    out.extend_from_slice(CLOSE);
+    Ok(out)
+}
+
+/// A SOAP 1.1 fault envelope, for servers. `code` is the faultcode as
+/// (namespace, local name); `detail` is serialized as the element named
+/// `detail.0` inside `<detail>`.
+pub fn encode_fault<T>(
+    code: (&str, &str),
+    string: &str,
+    detail: Option<(&str, &T)>,
+) -> Result<Vec<u8>, SoapError>
+where
+    T: SerializeSync,
+    T::Error: std::fmt::Display,
+{
+    let escape = |text: &str| quick_xml::escape::escape(text).into_owned();
+    let mut out = Vec::with_capacity(512);
+    out.extend_from_slice(OPEN);
+    out.extend_from_slice(
+        format!(
+            r#"<s:Fault><faultcode xmlns:a="{}">a:{}</faultcode><faultstring>{}</faultstring>"#,
+            escape(code.0),
+            escape(code.1),
+            escape(string)
+        )
+        .as_bytes(),
+    );
+    if let Some((root, detail)) = detail {
+        out.extend_from_slice(b"<detail>");
+        let mut writer = Writer::new(&mut out);
+        detail
+            .serialize(root, &mut writer)
+            .map_err(|e| SoapError::Encode(e.to_string()))?;
+        out.extend_from_slice(b"</detail>");
+    }
+    out.extend_from_slice(b"</s:Fault>");
+    out.extend_from_slice(CLOSE);
     Ok(out)
 }

@@ -16,8 +16,8 @@ mod limits;
 mod secret;
 
 pub use datetime::XsDateTime;
-pub use decode::decode;
-pub use encode::encode;
+pub use decode::{decode, decode_request};
+pub use encode::{encode, encode_fault, encode_response};
 pub use error::{Fault, FaultCode, FaultDetail, SoapError};
 pub use limits::Limits;
 pub use secret::Secret;

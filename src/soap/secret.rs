@@ -18,6 +18,11 @@ impl Secret {
     pub fn new(text: impl Into<String>) -> Self {
         Self(SecretString::from(text.into()))
     }
+
+    /// The text, for the code that must compare or send it.
+    pub fn expose(&self) -> &str {
+        self.0.expose_secret()
+    }
 }
 
 impl fmt::Debug for Secret {
@@ -39,7 +44,7 @@ impl SerializeBytes for Secret {
         &self,
         _: &mut SerializeHelper,
     ) -> Result<Option<std::borrow::Cow<'_, str>>, Error> {
-        Ok(Some(std::borrow::Cow::Borrowed(self.0.expose_secret())))
+        Ok(Some(std::borrow::Cow::Borrowed(self.expose())))
     }
 }
 

@@ -1,0 +1,45 @@
+//! `nordpay-sandbox [PORT]`: the sandbox as a process, for services written in
+//! other languages. Listens on 127.0.0.1 (port 8787 unless given) until Ctrl-C.
+
+use std::net::SocketAddr;
+
+use nordpay::sandbox::{Sandbox, credentials};
+
+#[tokio::main]
+async fn main() -> std::io::Result<()> {
+    let port: u16 = match std::env::args().nth(1) {
+        Some(port) => port
+            .parse()
+            .map_err(|_| std::io::Error::other(format!("not a port: {port}")))?,
+        None => 8787,
+    };
+    let sandbox = Sandbox::bind(SocketAddr::from(([127, 0, 0, 1], port))).await?;
+    println!("nordpay sandbox on http://{}", sandbox.addr());
+    println!(
+        "  CONNECT Payment  {}  API key {:?}",
+        sandbox.connect_url(),
+        credentials::CONNECT_API_KEY
+    );
+    println!(
+        "  Direct Payment   {}  service {}, {:?} / {:?}",
+        sandbox.direct_payment_url(),
+        credentials::DIRECT_PAYMENT_SERVICE_ID,
+        credentials::DIRECT_PAYMENT_USERNAME,
+        credentials::DIRECT_PAYMENT_PASSWORD
+    );
+    println!(
+        "  Puzzel Pay       {}  JWT {:?}",
+        sandbox.puzzel_pay_url(),
+        credentials::PUZZEL_PAY_JWT
+    );
+    println!(
+        "  Mediaconnect     {}  login {}  client {:?} / {:?}",
+        sandbox.mediaconnect_api_url(),
+        sandbox.mediaconnect_login_url(),
+        credentials::MEDIACONNECT_CLIENT_ID,
+        credentials::MEDIACONNECT_CLIENT_SECRET
+    );
+    println!("  control          {}/reset", sandbox.control_url());
+    tokio::signal::ctrl_c().await?;
+    Ok(())
+}

@@ -1,0 +1,745 @@
+//! The Direct Payment stand-in: one ledger behind the REST routes and the
+//! SOAP endpoint.
+
+use std::collections::BTreeMap;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post};
+use chrono::{DateTime, Utc};
+use serde_json::json;
+use xsd_parser_types::xml::Nillable;
+
+use super::{Shared, credentials, faults};
+use crate::direct_payment::soap_api::{dp, dpf, dpt, operations};
+use crate::direct_payment::types::{
+    self, PaymentDetails, PaymentResponse, PaymentStatusResponse, PreAuthorizeRequest,
+    ReversePaymentResponse, SendVerificationCodeRequest, TransactionId,
+    VerifyVerificationCodeRequest,
+};
+use crate::direct_payment::{ErrorCode, PaymentStatus, ServiceCode, Validity};
+use crate::soap::{self, Limits, SoapOperation};
+
+/// A payment in the ledger.
+#[derive(Debug, Clone)]
+pub(crate) struct Payment {
+    pub(crate) transaction_id: i64,
+    pub(crate) msisdn: String,
+    pub(crate) price: i32,
+    pub(crate) status: PaymentStatus,
+}
+
+#[derive(Default)]
+pub(super) struct Store {
+    /// Payments by ClientReference.
+    payments: BTreeMap<String, Payment>,
+    /// ClientReference by TransactionId.
+    references: BTreeMap<i64, String>,
+    last_transaction: i64,
+    /// Verification codes by MSISDN: (code, expiry).
+    codes: BTreeMap<String, (String, Option<DateTime<Utc>>)>,
+    issued: u64,
+}
+
+/// A `DirectPaymentFault` to answer with.
+struct Fault {
+    code: ErrorCode,
+    description: String,
+}
+
+fn fault(code: ErrorCode, description: impl Into<String>) -> Fault {
+    Fault {
+        code,
+        description: description.into(),
+    }
+}
+
+impl Store {
+    fn pay(&mut self, details: &PaymentDetails) -> Result<PaymentResponse, Fault> {
+        crate::direct_payment::client::check_payment(details)
+            .map_err(|e| fault(ErrorCode::Validation, e.to_string()))?;
+        match details.msisdn.as_str() {
+            faults::BARRED_MSISDN => {
+                return Err(fault(
+                    ErrorCode::MsisdnBarred,
+                    "Transaction for the MSISDN is barred",
+                ));
+            }
+            faults::MNO_ERROR_MSISDN => return Err(fault(ErrorCode::MnoError, "Mno error")),
+            faults::NO_FUNDS_MSISDN => {
+                return Err(fault(ErrorCode::FinancialFailure, "Financial failure"));
+            }
+            _ => {}
+        }
+        let reference = details.client_reference.to_string();
+        if self.payments.contains_key(&reference) {
+            return Err(fault(
+                ErrorCode::Validation,
+                "ClientReference must be unique",
+            ));
+        }
+        self.last_transaction += 1;
+        let transaction_id = 1_000_000 + self.last_transaction;
+        self.payments.insert(
+            reference.clone(),
+            Payment {
+                transaction_id,
+                msisdn: details.msisdn.to_string(),
+                price: details.price,
+                status: PaymentStatus::Paid,
+            },
+        );
+        self.references.insert(transaction_id, reference.clone());
+        Ok(PaymentResponse {
+            client_reference: reference,
+            transaction_id: TransactionId(transaction_id),
+        })
+    }
+
+    fn reverse(&mut self, transaction_id: i64) -> Result<ReversePaymentResponse, Fault> {
+        let payment = self
+            .references
+            .get(&transaction_id)
+            .and_then(|reference| self.payments.get_mut(reference))
+            .ok_or_else(|| fault(ErrorCode::NotFound, "Payment not found"))?;
+        if payment.status == PaymentStatus::Reversed {
+            return Err(fault(
+                ErrorCode::Validation,
+                "The payment is already reversed",
+            ));
+        }
+        payment.status = PaymentStatus::Reversed;
+        Ok(ReversePaymentResponse {
+            transaction_id: TransactionId(transaction_id),
+        })
+    }
+
+    fn status(&self, reference: &str) -> Result<PaymentStatusResponse, Fault> {
+        let payment = self
+            .payments
+            .get(reference)
+            .ok_or_else(|| fault(ErrorCode::NotFound, "Payment not found"))?;
+        Ok(PaymentStatusResponse {
+            client_reference: reference.to_string(),
+            payment_status: payment.status,
+            transaction_id: Some(payment.transaction_id),
+        })
+    }
+
+    fn send_code(&mut self, request: &SendVerificationCodeRequest) -> Result<(), Fault> {
+        if request.msisdn.as_str() == faults::BARRED_MSISDN {
+            return Err(fault(
+                ErrorCode::MsisdnBarred,
+                "Transaction for the MSISDN is barred",
+            ));
+        }
+        self.issued += 1;
+        let code = format!("{:06}", 100_000 + (self.issued * 7919) % 900_000);
+        self.codes
+            .insert(request.msisdn.to_string(), (code, request.expiry_time));
+        Ok(())
+    }
+
+    fn verify(&mut self, request: &VerifyVerificationCodeRequest) -> Result<(), Fault> {
+        let (code, expiry) = self
+            .codes
+            .get(request.msisdn.as_str())
+            .ok_or_else(|| fault(ErrorCode::NotFound, "Verification code not found"))?;
+        if expiry.is_some_and(|expiry| expiry < Utc::now()) {
+            return Err(fault(
+                ErrorCode::Expired,
+                "The verification code has expired",
+            ));
+        }
+        if *code != request.verification_code {
+            return Err(fault(ErrorCode::Validation, "Wrong verification code"));
+        }
+        Ok(())
+    }
+
+    /// Every payment, for tests that check the ledger.
+    pub(crate) fn payments(&self) -> impl Iterator<Item = (&String, &Payment)> {
+        self.payments.iter()
+    }
+}
+
+pub(super) fn routes() -> Router<Shared> {
+    Router::new()
+        .route("/restV1.svc/service/{service_id}/pay", post(rest_pay))
+        .route(
+            "/restV1.svc/service/{service_id}/pay/{id}",
+            delete(rest_reverse).get(rest_status),
+        )
+        .route(
+            "/restV1.svc/service/{service_id}/verificationcode",
+            post(rest_send_code),
+        )
+        .route(
+            "/restV1.svc/service/{service_id}/verificationcode/verify",
+            post(rest_verify),
+        )
+        .route(
+            "/restV1.svc/service/{service_id}/preauthorize/{platform}",
+            post(rest_pre_authorize),
+        )
+        .route(
+            "/restV1.svc/service/{service_id}/msisdn/{msisdn}",
+            get(rest_user_info),
+        )
+        .route(
+            "/restV1.svc/service/{service_id}/msisdn/{msisdn}/userinfoV2",
+            get(rest_user_info_v2),
+        )
+        .route(
+            "/restV1.svc/service/{service_id}/msisdn/{msisdn}/userinfoV3",
+            get(rest_user_info_v3),
+        )
+        .route(
+            "/restV1.svc/service/{service_id}/msisdn/{msisdn}/userinfoSummary",
+            get(rest_user_info_summary),
+        )
+        .route("/soapV1.svc", post(soap_endpoint))
+}
+
+/// `/sandbox/direct-payment/...`: what a phone would have received.
+pub(super) fn control_routes() -> Router<Shared> {
+    Router::new()
+        .route(
+            "/direct-payment/verification-codes/{msisdn}",
+            get(inspect_code),
+        )
+        .route("/direct-payment/payments", get(inspect_payments))
+}
+
+async fn inspect_code(State(shared): State<Shared>, Path(msisdn): Path<String>) -> Response {
+    match shared.lock().direct_payment.codes.get(&msisdn) {
+        Some((code, expiry)) => {
+            axum::Json(json!({"Msisdn": msisdn, "Code": code, "ExpiryTime": expiry}))
+                .into_response()
+        }
+        None => (StatusCode::NOT_FOUND, "no code was sent to this MSISDN").into_response(),
+    }
+}
+
+async fn inspect_payments(State(shared): State<Shared>) -> Response {
+    let state = shared.lock();
+    let payments: Vec<_> = state
+        .direct_payment
+        .payments()
+        .map(|(reference, p)| {
+            json!({"ClientReference": reference, "TransactionId": p.transaction_id, "Msisdn": p.msisdn,
+                   "Price": p.price, "PaymentStatus": p.status.value()})
+        })
+        .collect();
+    axum::Json(payments).into_response()
+}
+
+// ---- REST ----
+
+fn rest_fault(fault: Fault) -> Response {
+    let status = fault
+        .code
+        .http_status()
+        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let body = json!({"Code": fault.code.value(), "Description": fault.description});
+    (status, axum::Json(body)).into_response()
+}
+
+fn rest_ok(body: &impl serde::Serialize) -> Response {
+    axum::Json(body).into_response()
+}
+
+/// Basic credentials and the serviceId of the path must match.
+fn rest_authorized(headers: &HeaderMap, service_id: &str) -> Result<(), Response> {
+    let credentials_ok = super::basic_credentials(headers).is_some_and(|(user, password)| {
+        user == credentials::DIRECT_PAYMENT_USERNAME
+            && password == credentials::DIRECT_PAYMENT_PASSWORD
+    });
+    if credentials_ok && service_id == credentials::DIRECT_PAYMENT_SERVICE_ID.to_string() {
+        Ok(())
+    } else {
+        Err(rest_fault(fault(ErrorCode::Unauthorized, "Unauthorized")))
+    }
+}
+
+fn rest_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Response> {
+    serde_json::from_slice(body)
+        .map_err(|e| rest_fault(fault(ErrorCode::Validation, e.to_string())))
+}
+
+async fn rest_pay(
+    State(shared): State<Shared>,
+    Path(service_id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Err(response) = rest_authorized(&headers, &service_id) {
+        return response;
+    }
+    let request: types::PaymentRequest = match rest_body(&body) {
+        Ok(request) => request,
+        Err(response) => return response,
+    };
+    let result = shared.lock().direct_payment.pay(&request.payment_details);
+    slow_if_needed(request.payment_details.msisdn.as_str()).await;
+    match result {
+        Ok(paid) => rest_ok(&paid),
+        Err(fault) => rest_fault(fault),
+    }
+}
+
+/// The fault-table case of a charge that is committed but answered late.
+async fn slow_if_needed(msisdn: &str) {
+    if msisdn == faults::SLOW_MSISDN {
+        tokio::time::sleep(faults::SLOW_RESPONSE).await;
+    }
+}
+
+async fn rest_reverse(
+    State(shared): State<Shared>,
+    Path((service_id, id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(response) = rest_authorized(&headers, &service_id) {
+        return response;
+    }
+    let Ok(transaction_id) = id.parse::<i64>() else {
+        return rest_fault(fault(
+            ErrorCode::Validation,
+            "TransactionId must be a number",
+        ));
+    };
+    let result = shared.lock().direct_payment.reverse(transaction_id);
+    match result {
+        Ok(reversed) => rest_ok(&reversed),
+        Err(fault) => rest_fault(fault),
+    }
+}
+
+async fn rest_status(
+    State(shared): State<Shared>,
+    Path((service_id, reference)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(response) = rest_authorized(&headers, &service_id) {
+        return response;
+    }
+    let result = shared.lock().direct_payment.status(&reference);
+    match result {
+        Ok(status) => rest_ok(&status),
+        Err(fault) => rest_fault(fault),
+    }
+}
+
+async fn rest_send_code(
+    State(shared): State<Shared>,
+    Path(service_id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Err(response) = rest_authorized(&headers, &service_id) {
+        return response;
+    }
+    let request: SendVerificationCodeRequest = match rest_body(&body) {
+        Ok(request) => request,
+        Err(response) => return response,
+    };
+    let result = shared.lock().direct_payment.send_code(&request);
+    match result {
+        Ok(()) => StatusCode::OK.into_response(),
+        Err(fault) => rest_fault(fault),
+    }
+}
+
+async fn rest_verify(
+    State(shared): State<Shared>,
+    Path(service_id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Err(response) = rest_authorized(&headers, &service_id) {
+        return response;
+    }
+    let request: VerifyVerificationCodeRequest = match rest_body(&body) {
+        Ok(request) => request,
+        Err(response) => return response,
+    };
+    let result = shared.lock().direct_payment.verify(&request);
+    match result {
+        Ok(()) => StatusCode::OK.into_response(),
+        Err(fault) => rest_fault(fault),
+    }
+}
+
+async fn rest_pre_authorize(
+    State(shared): State<Shared>,
+    Path((service_id, platform)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Err(response) = rest_authorized(&headers, &service_id) {
+        return response;
+    }
+    if !matches!(platform.as_str(), "directpay" | "sms" | "0" | "1") {
+        return rest_fault(fault(ErrorCode::Validation, "Unknown platform"));
+    }
+    let request: PreAuthorizeRequest = match rest_body(&body) {
+        Ok(request) => request,
+        Err(response) => return response,
+    };
+    if request.msisdn.as_str() == faults::BARRED_MSISDN {
+        return rest_fault(fault(
+            ErrorCode::MsisdnBarred,
+            "Transaction for the MSISDN is barred",
+        ));
+    }
+    let mut state = shared.lock();
+    state.direct_payment.issued += 1;
+    let n = state.direct_payment.issued;
+    rest_ok(&json!({
+        "ExternalTransactionReference": format!("strex-{n}"),
+        "Token": format!("preauth-{n}"),
+        "TransactionId": request.transaction_id,
+    }))
+}
+
+fn user_info(msisdn: &str) -> types::UserInfo {
+    let validity = if msisdn == faults::BARRED_MSISDN {
+        Validity::MnoBillingBarred
+    } else {
+        Validity::Valid
+    };
+    types::UserInfo {
+        msisdn: Some(msisdn.to_string()),
+        validity: Some(validity),
+        terminal_type: Some("sandbox phone".into()),
+    }
+}
+
+fn user_info_v3() -> serde_json::Value {
+    json!({"PreferredSourceOfFunds": 1, "SubscriptionType": 0, "MaxAmountPrTransaction": 500000,
+           "RemainingMonthlyAmount": 500000, "RemainingYearlyAmount": -1})
+}
+
+#[derive(serde::Deserialize)]
+struct ChargeCheck {
+    amount: Option<i64>,
+    #[serde(rename = "serviceCode")]
+    service_code: Option<String>,
+}
+
+fn check_charge(msisdn: &str, query: &ChargeCheck) -> Result<(), Fault> {
+    if msisdn == faults::BARRED_MSISDN {
+        return Err(fault(
+            ErrorCode::MsisdnBarred,
+            "Transaction for the MSISDN is barred",
+        ));
+    }
+    let code: ServiceCode = query
+        .service_code
+        .as_deref()
+        .unwrap_or_default()
+        .parse()
+        .map_err(|_| fault(ErrorCode::Validation, "Invalid service code"))?;
+    let amount = query
+        .amount
+        .and_then(|a| u32::try_from(a).ok())
+        .unwrap_or(0);
+    if !code.price_range().contains(&amount) {
+        return Err(fault(
+            ErrorCode::Validation,
+            "Invalid amount for the service code",
+        ));
+    }
+    Ok(())
+}
+
+async fn rest_user_info(
+    Path((service_id, msisdn)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(response) = rest_authorized(&headers, &service_id) {
+        return response;
+    }
+    rest_ok(&user_info(&msisdn))
+}
+
+async fn rest_user_info_v2(
+    Path((service_id, msisdn)): Path<(String, String)>,
+    headers: HeaderMap,
+    Query(query): Query<ChargeCheck>,
+) -> Response {
+    if let Err(response) = rest_authorized(&headers, &service_id) {
+        return response;
+    }
+    match check_charge(&msisdn, &query) {
+        Ok(()) => StatusCode::OK.into_response(),
+        Err(fault) => rest_fault(fault),
+    }
+}
+
+async fn rest_user_info_v3(
+    Path((service_id, _msisdn)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(response) = rest_authorized(&headers, &service_id) {
+        return response;
+    }
+    rest_ok(&user_info_v3())
+}
+
+async fn rest_user_info_summary(
+    Path((service_id, msisdn)): Path<(String, String)>,
+    headers: HeaderMap,
+    Query(query): Query<ChargeCheck>,
+) -> Response {
+    if let Err(response) = rest_authorized(&headers, &service_id) {
+        return response;
+    }
+    let v2 = check_charge(&msisdn, &query);
+    let v2_fault = v2
+        .as_ref()
+        .err()
+        .map(|f| json!({"Code": f.code.value(), "Description": f.description}));
+    rest_ok(&json!({
+        "ResponseV1": user_info(&msisdn),
+        "ResponseV1Fault": null,
+        "ResponseV2": v2.is_ok().then(|| json!({})),
+        "ResponseV2Fault": v2_fault,
+        "ResponseV3": user_info_v3(),
+        "ResponseV3Fault": null,
+    }))
+}
+
+// ---- SOAP ----
+
+const PREFIX: &str = "dp";
+const WEB_FAULT_NS: &str = "http://schemas.microsoft.com/2009/WebFault";
+
+fn soap_xml(status: StatusCode, body: Vec<u8>) -> Response {
+    (status, [(header::CONTENT_TYPE, soap::CONTENT_TYPE)], body).into_response()
+}
+
+/// A WCF WebFault: the HTTP status of the code, its name as faultcode.
+fn soap_fault(fault: Fault) -> Response {
+    let status = fault
+        .code
+        .http_status()
+        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let name: String = status
+        .canonical_reason()
+        .unwrap_or("Error")
+        .split_whitespace()
+        .collect();
+    let detail = dpf::DirectPaymentFault {
+        code: fault.code.value(),
+        description: Nillable::new(fault.description.clone()),
+    };
+    match soap::encode_fault(
+        (WEB_FAULT_NS, &name),
+        status.canonical_reason().unwrap_or("Error"),
+        Some(("dpf:DirectPaymentFault", &detail)),
+    ) {
+        Ok(body) => soap_xml(status, body),
+        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
+    }
+}
+
+fn soap_ok<T>(operation: &SoapOperation, body: &T) -> Response
+where
+    T: xsd_parser_types::quick_xml::SerializeSync,
+    T::Error: std::fmt::Display,
+{
+    match soap::encode_response(operation, PREFIX, body) {
+        Ok(xml) => soap_xml(StatusCode::OK, xml),
+        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
+    }
+}
+
+fn soap_authorized(credentials_in_body: &dpt::ServiceCredentialsType) -> Result<(), Fault> {
+    let ok = credentials_in_body.service_id == credentials::DIRECT_PAYMENT_SERVICE_ID
+        && credentials_in_body.username == credentials::DIRECT_PAYMENT_USERNAME
+        && credentials_in_body.password.expose() == credentials::DIRECT_PAYMENT_PASSWORD;
+    if ok {
+        Ok(())
+    } else {
+        Err(fault(ErrorCode::Unauthorized, "Unauthorized"))
+    }
+}
+
+fn decode_request<T: xsd_parser_types::quick_xml::WithDeserializer>(
+    body: &[u8],
+    operation: &SoapOperation,
+) -> Result<T, Fault> {
+    soap::decode_request(body, operation, &Limits::default())
+        .map_err(|e| fault(ErrorCode::Validation, e.to_string()))
+}
+
+/// The SOAP PaymentDetails as the REST domain type (the same validation runs).
+fn payment_details(details: dpt::PaymentDetailsType) -> Result<PaymentDetails, Fault> {
+    let age = details
+        .age
+        .and_then(Nillable::into_inner)
+        .map(|age| match age {
+            dpt::AgeType::_16 => crate::direct_payment::Age::Sixteen,
+            dpt::AgeType::_18 => crate::direct_payment::Age::Eighteen,
+        });
+    let invalid = |e: &dyn std::fmt::Display| fault(ErrorCode::Validation, e.to_string());
+    let business_model = match details.business_model.and_then(Nillable::into_inner) {
+        Some(model) => Some(model.parse().map_err(|e| invalid(&e))?),
+        None => None,
+    };
+    PaymentDetails::builder()
+        .msisdn(details.msisdn.0)
+        .price(details.price)
+        .service_code(
+            details
+                .service_code
+                .parse::<ServiceCode>()
+                .map_err(|e| invalid(&e))?,
+        )
+        .client_reference(details.client_reference)
+        .age(age)
+        .business_model(business_model)
+        .end_user_invoice_text(details.end_user_invoice_text.and_then(Nillable::into_inner))
+        .differentiator(details.differentiator.and_then(Nillable::into_inner))
+        .invoice_node(details.invoice_node.and_then(Nillable::into_inner))
+        .try_into()
+        .map_err(|e: types::error::ConversionError| invalid(&e))
+}
+
+async fn soap_endpoint(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
+    let action = headers
+        .get("soapaction")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .trim_matches('"')
+        .to_string();
+    let Some(operation) = operations::ALL.iter().find(|op| op.soap_action == action) else {
+        return soap_fault(fault(
+            ErrorCode::Validation,
+            format!("Unknown SOAPAction {action:?}"),
+        ));
+    };
+    let result = match operation.name {
+        "Pay" => soap_pay(&shared, operation, &body).await,
+        "ReversePayment" => soap_reverse(&shared, operation, &body),
+        "GetPaymentStatus" => soap_status(&shared, operation, &body),
+        "SendVerificationCode" => soap_send_code(&shared, operation, &body),
+        "VerifyVerificationCode" => soap_verify(&shared, operation, &body),
+        other => Err(fault(
+            ErrorCode::Validation,
+            format!("Unknown operation {other}"),
+        )),
+    };
+    result.unwrap_or_else(soap_fault)
+}
+
+async fn soap_pay(
+    shared: &Shared,
+    operation: &SoapOperation,
+    body: &[u8],
+) -> Result<Response, Fault> {
+    let request: dp::Pay = decode_request(body, operation)?;
+    soap_authorized(&request.request.service_credentials)?;
+    let details = payment_details(request.request.payment_details)?;
+    let result = shared.lock().direct_payment.pay(&details);
+    slow_if_needed(details.msisdn.as_str()).await;
+    let paid = result?;
+    Ok(soap_ok(
+        operation,
+        &dp::PayResponse {
+            pay_result: dpt::PaymentResponseType {
+                client_reference: Nillable::new(paid.client_reference),
+                transaction_id: paid.transaction_id.0,
+            },
+        },
+    ))
+}
+
+fn soap_reverse(
+    shared: &Shared,
+    operation: &SoapOperation,
+    body: &[u8],
+) -> Result<Response, Fault> {
+    let request: dp::ReversePayment = decode_request(body, operation)?;
+    soap_authorized(&request.request.service_credentials)?;
+    let id = request.request.reverse_payment_details.transaction_id;
+    let reversed = shared.lock().direct_payment.reverse(id)?;
+    Ok(soap_ok(
+        operation,
+        &dp::ReversePaymentResponse {
+            reverse_payment_result: dpt::ReversePaymentResponseType {
+                transaction_id: reversed.transaction_id.0,
+            },
+        },
+    ))
+}
+
+fn soap_status(shared: &Shared, operation: &SoapOperation, body: &[u8]) -> Result<Response, Fault> {
+    let request: dp::GetPaymentStatus = decode_request(body, operation)?;
+    soap_authorized(&request.request.service_credentials)?;
+    let status = shared
+        .lock()
+        .direct_payment
+        .status(&request.request.client_reference)?;
+    let payment_status = match status.payment_status {
+        PaymentStatus::Paid => dpt::PaymentStatusType::Paid,
+        PaymentStatus::Reversed => dpt::PaymentStatusType::Reversed,
+        _ => dpt::PaymentStatusType::NotPaid,
+    };
+    Ok(soap_ok(
+        operation,
+        &dp::GetPaymentStatusResponse {
+            get_payment_status_result: dpt::PaymentStatusResponseType {
+                client_reference: Nillable::new(status.client_reference),
+                payment_status,
+                transaction_id: status.transaction_id.map(Nillable::new),
+            },
+        },
+    ))
+}
+
+fn soap_send_code(
+    shared: &Shared,
+    operation: &SoapOperation,
+    body: &[u8],
+) -> Result<Response, Fault> {
+    let request: dp::SendVerificationCode = decode_request(body, operation)?;
+    soap_authorized(&request.request.service_credentials)?;
+    let domain = SendVerificationCodeRequest::builder()
+        .msisdn(request.request.msisdn.0)
+        .expiry_time(
+            request
+                .request
+                .expiry_time
+                .and_then(Nillable::into_inner)
+                .map(|t| t.0.with_timezone(&Utc)),
+        )
+        .template(request.request.template.and_then(Nillable::into_inner))
+        .try_into()
+        .map_err(|e: types::error::ConversionError| fault(ErrorCode::Validation, e.to_string()))?;
+    shared.lock().direct_payment.send_code(&domain)?;
+    Ok(soap_ok(
+        operation,
+        &dp::SendVerificationCodeResponseElementType,
+    ))
+}
+
+fn soap_verify(shared: &Shared, operation: &SoapOperation, body: &[u8]) -> Result<Response, Fault> {
+    let request: dp::VerifyVerificationCode = decode_request(body, operation)?;
+    soap_authorized(&request.request.service_credentials)?;
+    let domain = VerifyVerificationCodeRequest::builder()
+        .msisdn(request.request.msisdn.0)
+        .verification_code(request.request.verification_code)
+        .try_into()
+        .map_err(|e: types::error::ConversionError| fault(ErrorCode::Validation, e.to_string()))?;
+    shared.lock().direct_payment.verify(&domain)?;
+    Ok(soap_ok(
+        operation,
+        &dp::VerifyVerificationCodeResponseElementType,
+    ))
+}

@@ -1,0 +1,37 @@
+//! Deterministic behaviour of the sandbox, for tests to rely on.
+//!
+//! | API | trigger | behaviour |
+//! |---|---|---|
+//! | Direct Payment | MSISDN [`BARRED_MSISDN`] | pay and user info fail with code 7 (MSISDN barred, 403) |
+//! | Direct Payment | MSISDN [`MNO_ERROR_MSISDN`] | pay fails with code 11 (MNO error, 424) |
+//! | Direct Payment | MSISDN [`NO_FUNDS_MSISDN`] | pay fails with code 8 (financial failure, 424) |
+//! | Direct Payment | MSISDN [`SLOW_MSISDN`] | pay is committed, then answered after [`SLOW_RESPONSE`]: a client with a shorter timeout sees a timeout, and the status call shows Paid |
+//! | Direct Payment | a ClientReference used before | pay fails with code 2 (validation, 400); references must be unique |
+//! | Direct Payment | reversing twice | the second reversal fails with code 2 (validation, 400) |
+//! | Direct Payment | a verification code past its ExpiryTime | verify fails with code 10 (expired, 424) |
+//! | Direct Payment | price outside the service code's or business model's range | pay fails with code 2 (validation, 400) |
+//! | CONNECT | an orderId starting with [`FAILING_ORDER_PREFIX`] | paying at the PAYMENT link fails: state FAILED, the user is sent to cancelRedirect |
+//! | CONNECT | refunding twice, or a transaction that is not COMPLETED | 400 with the error model |
+//! | Puzzel Pay | recipient MSISDN [`NO_FUNDS_MSISDN`] | paying at the link fails: step 5 (payment failed) |
+//! | Puzzel Pay | refunding a recipient paid with the payment card provider (5) whose MSISDN is [`MNO_ERROR_MSISDN`] | 424 (the provider refuses the refund) |
+//! | Puzzel Pay | a `{{variable}}` of a message template missing from a recipient's variables | 400 with validationErrors keyed `recipients[i].variables` |
+//! | Mediaconnect | invoice number [`FAILING_INVOICE`] | the payment page's outcome is `failed` whatever is chosen |
+//!
+//! Every other MSISDN, order and invoice succeeds.
+
+use std::time::Duration;
+
+/// Direct Payment: barred for billing (code 7).
+pub const BARRED_MSISDN: &str = "+4790000001";
+/// Direct Payment: the operator fails (code 11); Puzzel Pay: card refunds refused.
+pub const MNO_ERROR_MSISDN: &str = "+4790000002";
+/// Direct Payment: insufficient funds (code 8); Puzzel Pay: payment fails.
+pub const NO_FUNDS_MSISDN: &str = "+4790000003";
+/// Direct Payment: the charge is committed, the answer comes late.
+pub const SLOW_MSISDN: &str = "+4790000004";
+/// How late the answer for [`SLOW_MSISDN`] comes.
+pub const SLOW_RESPONSE: Duration = Duration::from_secs(2);
+/// CONNECT: transactions whose orderId starts with this fail when paid.
+pub const FAILING_ORDER_PREFIX: &str = "fail-";
+/// Mediaconnect: this invoice's payment always fails.
+pub const FAILING_INVOICE: &str = "FAIL";

@@ -1,0 +1,367 @@
+//! The Mediaconnect stand-in: the login server's OAuth endpoints and payment
+//! pages, and the payment API.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde_json::json;
+use url::Url;
+
+use super::{Shared, credentials, faults, pages};
+use crate::mediaconnect::Outcome;
+use crate::mediaconnect::types::{
+    InvoicePaymentRequest, PaymentChangeRequest, VippsAgreementRequest,
+};
+
+/// What a login-server page finishes.
+#[derive(Clone)]
+enum Pending {
+    Invoice { invoice_number: String },
+    Change { product: String, method: String },
+    Vipps { product: String },
+}
+
+#[derive(Default)]
+pub(super) struct Store {
+    codes: BTreeSet<String>,
+    access_tokens: BTreeSet<String>,
+    refresh_tokens: BTreeSet<String>,
+    issued: u64,
+    /// Active payment method by product.
+    methods: BTreeMap<String, String>,
+    pending: BTreeMap<i64, Pending>,
+    paid_invoices: BTreeSet<String>,
+}
+
+impl Store {
+    fn next(&mut self) -> u64 {
+        self.issued += 1;
+        self.issued
+    }
+}
+
+const METHODS: [&str; 3] = [
+    "invoice",
+    "recurringPayExCardPayment",
+    "recurringVippsPayment",
+];
+
+pub(super) fn routes() -> Router<Shared> {
+    Router::new()
+        .route("/login/oauth/authorize", get(authorize))
+        .route("/login/oauth/token", post(token))
+        .route("/login/payment/invoice/pay", get(page))
+        .route("/login/paymentChange", get(page))
+        .route("/login/payment/vipps/agreement/add", get(page))
+        .route("/login/outcome", post(outcome))
+        .route(
+            "/capi/v1/product/payment/{product}",
+            get(payment_methods).post(change_method),
+        )
+        .route("/capi/v1/api/payment/invoice", post(pay_invoice))
+        .route(
+            "/capi/v1/customer/payment/vipps/agreement",
+            post(vipps_agreement),
+        )
+        .route("/capi/v1/customer/invoice/payment/{product}", get(invoices))
+}
+
+fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
+    (
+        status,
+        axum::Json(json!({"error": error, "error_description": description})),
+    )
+        .into_response()
+}
+
+fn api_error(message: &str) -> Response {
+    let body = json!({"exceptionType": "ValidationException", "errorMessage": message});
+    (StatusCode::BAD_REQUEST, axum::Json(body)).into_response()
+}
+
+#[derive(serde::Deserialize)]
+struct AuthorizeQuery {
+    response_type: String,
+    client_id: String,
+    redirect_uri: Url,
+    state: Option<String>,
+}
+
+/// The user "logs in" at once: the sandbox redirects back with a code.
+async fn authorize(State(shared): State<Shared>, Query(query): Query<AuthorizeQuery>) -> Response {
+    if query.response_type != "code" || query.client_id != credentials::MEDIACONNECT_CLIENT_ID {
+        return (StatusCode::BAD_REQUEST, "unknown client or response type").into_response();
+    }
+    let mut state = shared.lock();
+    let code = format!("mc-code-{}", state.mediaconnect.next());
+    state.mediaconnect.codes.insert(code.clone());
+    let mut target = query.redirect_uri;
+    target.query_pairs_mut().append_pair("code", &code);
+    if let Some(csrf) = &query.state {
+        target.query_pairs_mut().append_pair("state", csrf);
+    }
+    Redirect::to(target.as_str()).into_response()
+}
+
+async fn token(State(shared): State<Shared>, body: Bytes) -> Response {
+    let form: BTreeMap<String, String> = url::form_urlencoded::parse(&body).into_owned().collect();
+    let field = |name: &str| form.get(name).map(String::as_str);
+    if field("client_id") != Some(credentials::MEDIACONNECT_CLIENT_ID)
+        || field("client_secret") != Some(credentials::MEDIACONNECT_CLIENT_SECRET)
+    {
+        return oauth_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "unknown client or wrong secret",
+        );
+    }
+    let mut state = shared.lock();
+    let store = &mut state.mediaconnect;
+    let granted = match field("grant_type") {
+        Some("authorization_code") => field("code").is_some_and(|code| store.codes.remove(code)),
+        Some("refresh_token") => {
+            field("refresh_token").is_some_and(|t| store.refresh_tokens.remove(t))
+        }
+        _ => {
+            return oauth_error(
+                StatusCode::BAD_REQUEST,
+                "unsupported_grant_type",
+                "use authorization_code or refresh_token",
+            );
+        }
+    };
+    if !granted {
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_grant",
+            "the code or refresh token is not valid",
+        );
+    }
+    let n = store.next();
+    let (access, refresh) = (format!("mc-at-{n}"), format!("mc-rt-{n}"));
+    store.access_tokens.insert(access.clone());
+    store.refresh_tokens.insert(refresh.clone());
+    axum::Json(json!({"access_token": access, "token_type": "bearer", "expires_in": 43200, "refresh_token": refresh}))
+        .into_response()
+}
+
+fn authorized(shared: &Shared, headers: &HeaderMap) -> Result<(), Response> {
+    let token = super::bearer_token(headers).unwrap_or_default();
+    if shared.lock().mediaconnect.access_tokens.contains(token) {
+        Ok(())
+    } else {
+        Err(oauth_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_token",
+            "the access token is not valid",
+        ))
+    }
+}
+
+fn product_code(code: &str) -> Result<(), Response> {
+    if code.is_empty() || code.chars().count() > 12 {
+        return Err(api_error("productCode must be 1 to 12 characters"));
+    }
+    Ok(())
+}
+
+fn decode<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Response> {
+    serde_json::from_slice(body).map_err(|e| api_error(&e.to_string()))
+}
+
+async fn payment_methods(
+    State(shared): State<Shared>,
+    headers: HeaderMap,
+    Path(product): Path<String>,
+) -> Response {
+    if let Err(response) = authorized(&shared, &headers).and_then(|()| product_code(&product)) {
+        return response;
+    }
+    let state = shared.lock();
+    let active = state
+        .mediaconnect
+        .methods
+        .get(&product)
+        .map_or("invoice", String::as_str);
+    let items: Vec<_> = METHODS
+        .iter()
+        .map(|m| json!({"paymentMethod": m, "isActive": if *m == active { "Y" } else { "N" }}))
+        .collect();
+    axum::Json(json!({"paymentMethodResponseItems": items})).into_response()
+}
+
+fn start(shared: &Shared, pending: Pending) -> i64 {
+    let mut state = shared.lock();
+    let id = 12_000_000 + i64::try_from(state.mediaconnect.next()).unwrap_or(0);
+    state.mediaconnect.pending.insert(id, pending);
+    id
+}
+
+async fn change_method(
+    State(shared): State<Shared>,
+    headers: HeaderMap,
+    Path(product): Path<String>,
+    body: Bytes,
+) -> Response {
+    if let Err(response) = authorized(&shared, &headers).and_then(|()| product_code(&product)) {
+        return response;
+    }
+    let request: PaymentChangeRequest = match decode(&body) {
+        Ok(request) => request,
+        Err(response) => return response,
+    };
+    let method = request.payment_method.to_string();
+    let id = start(&shared, Pending::Change { product, method });
+    axum::Json(json!({"paymentChangeId": id})).into_response()
+}
+
+async fn pay_invoice(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
+    if let Err(response) = authorized(&shared, &headers) {
+        return response;
+    }
+    let request: InvoicePaymentRequest = match decode(&body) {
+        Ok(request) => request,
+        Err(response) => return response,
+    };
+    let id = start(
+        &shared,
+        Pending::Invoice {
+            invoice_number: request.invoice_number.to_string(),
+        },
+    );
+    axum::Json(json!({"success": true, "transactionId": id})).into_response()
+}
+
+async fn vipps_agreement(
+    State(shared): State<Shared>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Err(response) = authorized(&shared, &headers) {
+        return response;
+    }
+    let request: VippsAgreementRequest = match decode(&body) {
+        Ok(request) => request,
+        Err(response) => return response,
+    };
+    let id = start(
+        &shared,
+        Pending::Vipps {
+            product: request.product_code.to_string(),
+        },
+    );
+    axum::Json(json!({"success": true, "transactionId": id})).into_response()
+}
+
+#[derive(serde::Deserialize)]
+struct InvoiceFilter {
+    unpaid: Option<bool>,
+}
+
+async fn invoices(
+    State(shared): State<Shared>,
+    headers: HeaderMap,
+    Path(product): Path<String>,
+    Query(filter): Query<InvoiceFilter>,
+) -> Response {
+    if let Err(response) = authorized(&shared, &headers).and_then(|()| product_code(&product)) {
+        return response;
+    }
+    let state = shared.lock();
+    let all: Vec<_> = ["1001", "1002", faults::FAILING_INVOICE]
+        .iter()
+        .map(|number| {
+            let paid = state.mediaconnect.paid_invoices.contains(*number);
+            json!({"invoiceNumber": number, "companyCode": "SANDBOX", "productCode": product, "amount": 19900, "paid": paid})
+        })
+        .filter(|invoice| !(filter.unpaid == Some(true) && invoice["paid"] == true))
+        .collect();
+    axum::Json(all).into_response()
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PageQuery {
+    return_url: Url,
+    error_url: Url,
+    transaction_id: Option<i64>,
+    payment_change_id: Option<i64>,
+}
+
+/// A login-server page: the user picks what happens.
+async fn page(State(shared): State<Shared>, Query(query): Query<PageQuery>) -> Response {
+    let Some(id) = query.transaction_id.or(query.payment_change_id) else {
+        return Redirect::to(query.error_url.as_str()).into_response();
+    };
+    if !shared.lock().mediaconnect.pending.contains_key(&id) {
+        return Redirect::to(query.error_url.as_str()).into_response();
+    }
+    let action = |outcome: Outcome| {
+        let mut target =
+            Url::parse(&shared.url("/mediaconnect/login/outcome")).expect("sandbox URLs are valid");
+        target
+            .query_pairs_mut()
+            .append_pair("id", &id.to_string())
+            .append_pair("outcome", outcome.as_str())
+            .append_pair("returnUrl", query.return_url.as_str());
+        target.to_string()
+    };
+    pages::page(
+        "ConnectID",
+        &[format!("Transaction {id}")],
+        &[
+            ("Confirm", action(Outcome::Finished)),
+            ("Cancel", action(Outcome::Cancelled)),
+            ("Fail", action(Outcome::Failed)),
+        ],
+    )
+    .into_response()
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct OutcomeQuery {
+    id: i64,
+    outcome: String,
+    return_url: Url,
+}
+
+async fn outcome(State(shared): State<Shared>, Query(query): Query<OutcomeQuery>) -> Response {
+    let mut state = shared.lock();
+    let store = &mut state.mediaconnect;
+    let Some(pending) = store.pending.remove(&query.id) else {
+        return (StatusCode::NOT_FOUND, "no such transaction").into_response();
+    };
+    let chosen: Outcome = query.outcome.parse().unwrap_or(Outcome::Unknown);
+    let result = match (&pending, chosen) {
+        (Pending::Invoice { invoice_number }, _) if invoice_number == faults::FAILING_INVOICE => {
+            Outcome::Failed
+        }
+        (_, chosen) => chosen,
+    };
+    if result == Outcome::Finished {
+        match pending {
+            Pending::Invoice { invoice_number } => {
+                store.paid_invoices.insert(invoice_number);
+            }
+            Pending::Change { product, method } => {
+                store.methods.insert(product, method);
+            }
+            Pending::Vipps { product } => {
+                store
+                    .methods
+                    .insert(product, "recurringVippsPayment".into());
+            }
+        }
+    }
+    let mut target = query.return_url;
+    target
+        .query_pairs_mut()
+        .append_pair("status", result.as_str());
+    Redirect::to(target.as_str()).into_response()
+}

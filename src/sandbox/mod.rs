@@ -1,0 +1,262 @@
+//! The embedded sandbox: a stateful local stand-in for all four providers,
+//! on 127.0.0.1, driven by the same generated types as the clients.
+//!
+//! ```no_run
+//! # async fn run() -> std::io::Result<()> {
+//! use nordpay::sandbox::{Sandbox, credentials};
+//!
+//! let sandbox = Sandbox::start().await?;
+//! let client = nordpay::connect::Client::builder(
+//!     sandbox.connect_environment(),
+//!     nordpay::connect::Auth::api_key(credentials::CONNECT_API_KEY),
+//! )
+//! .build()
+//! .unwrap();
+//! // ... run your flow; sandbox.reset() between tests.
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! What the sandbox does on purpose, for tests to rely on, is in [`faults`].
+
+// Handlers return `Result<_, Response>` (axum's idiom); a Response is large
+// but these run once per request, not in a loop.
+#![allow(clippy::result_large_err)]
+
+pub mod browser;
+mod connect;
+mod direct_payment;
+pub mod faults;
+mod mediaconnect;
+mod pages;
+mod puzzel_pay;
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use axum::Router;
+use url::Url;
+
+/// The fixed credentials the sandbox accepts.
+pub mod credentials {
+    /// CONNECT: the merchant API key (HTTP Basic user, empty password).
+    pub const CONNECT_API_KEY: &str = "sandbox-api-key";
+    /// CONNECT: a CONNECT ID user's bearer token.
+    pub const CONNECT_BEARER_TOKEN: &str = "sandbox-connect-token";
+    /// Direct Payment: the service ID.
+    pub const DIRECT_PAYMENT_SERVICE_ID: i32 = 1234;
+    /// Direct Payment: the user name.
+    pub const DIRECT_PAYMENT_USERNAME: &str = "sandbox";
+    /// Direct Payment: the password.
+    pub const DIRECT_PAYMENT_PASSWORD: &str = "sandbox-password";
+    /// Puzzel Pay: the JWT.
+    pub const PUZZEL_PAY_JWT: &str = "sandbox-jwt";
+    /// Mediaconnect: the OAuth client ID.
+    pub const MEDIACONNECT_CLIENT_ID: &str = "sandbox-client";
+    /// Mediaconnect: the OAuth client secret.
+    pub const MEDIACONNECT_CLIENT_SECRET: &str = "sandbox-secret";
+}
+
+/// Everything the sandbox remembers; [`Sandbox::reset`] empties it.
+#[derive(Default)]
+pub(crate) struct State {
+    connect: connect::Store,
+    direct_payment: direct_payment::Store,
+    puzzel_pay: puzzel_pay::Store,
+    mediaconnect: mediaconnect::Store,
+}
+
+/// Shared by every handler: the state and the sandbox's own base URL.
+#[derive(Clone)]
+pub(crate) struct Shared {
+    state: Arc<Mutex<State>>,
+    base: Url,
+}
+
+impl Shared {
+    /// The state. A handler that panicked while holding it leaves it usable.
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// An absolute URL on the sandbox.
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base.as_str().trim_end_matches('/'))
+    }
+}
+
+/// A running sandbox. Dropping it stops the server.
+pub struct Sandbox {
+    shared: Shared,
+    addr: SocketAddr,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl std::fmt::Debug for Sandbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sandbox").field("addr", &self.addr).finish()
+    }
+}
+
+impl Sandbox {
+    /// Start a sandbox on 127.0.0.1 and a free port, in this process.
+    pub async fn start() -> std::io::Result<Self> {
+        Self::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await
+    }
+
+    /// Start a sandbox on `addr` (the binary uses a fixed port).
+    pub async fn bind(addr: SocketAddr) -> std::io::Result<Self> {
+        let listener = tokio::net::TcpListener::bind(addr).await?;
+        let addr = listener.local_addr()?;
+        let base = Url::parse(&format!("http://{addr}")).expect("a socket address is a valid host");
+        let shared = Shared {
+            state: Arc::default(),
+            base,
+        };
+        let app = router(shared.clone());
+        let server = tokio::spawn(async move {
+            if let Err(error) = axum::serve(listener, app).await {
+                tracing::error!(%error, "the sandbox server stopped");
+            }
+        });
+        Ok(Self {
+            shared,
+            addr,
+            server,
+        })
+    }
+
+    /// Forget every transaction, payment, batch, token and agreement.
+    pub fn reset(&self) {
+        *self.shared.lock() = State::default();
+    }
+
+    /// The address the sandbox listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    fn url(&self, path: &str) -> Url {
+        Url::parse(&self.shared.url(path)).expect("sandbox URLs are valid")
+    }
+
+    /// Base URL of the CONNECT Payment API.
+    pub fn connect_url(&self) -> Url {
+        self.url("/connect")
+    }
+
+    /// Base URL of Direct Payment (serving `restV1.svc` and `soapV1.svc`).
+    pub fn direct_payment_url(&self) -> Url {
+        self.url("/direct-payment")
+    }
+
+    /// Base URL of the Puzzel Pay API.
+    pub fn puzzel_pay_url(&self) -> Url {
+        self.url("/puzzel-pay")
+    }
+
+    /// Base URL of the Mediaconnect API.
+    pub fn mediaconnect_api_url(&self) -> Url {
+        self.url("/mediaconnect/capi")
+    }
+
+    /// The Mediaconnect login server (OAuth, payment pages).
+    pub fn mediaconnect_login_url(&self) -> Url {
+        self.url("/mediaconnect/login")
+    }
+
+    /// Base URL of the sandbox's own control calls (`/sandbox/...`).
+    pub fn control_url(&self) -> Url {
+        self.url("/sandbox")
+    }
+
+    /// The CONNECT environment of this sandbox.
+    pub fn connect_environment(&self) -> crate::connect::Environment {
+        crate::connect::Environment::Custom(self.connect_url())
+    }
+
+    /// The Direct Payment environment of this sandbox.
+    pub fn direct_payment_environment(&self) -> crate::direct_payment::Environment {
+        crate::direct_payment::Environment::Custom(self.direct_payment_url())
+    }
+
+    /// The Direct Payment credentials this sandbox accepts.
+    pub fn direct_payment_credentials(&self) -> crate::direct_payment::Credentials {
+        crate::direct_payment::Credentials::new(
+            credentials::DIRECT_PAYMENT_SERVICE_ID,
+            credentials::DIRECT_PAYMENT_USERNAME,
+            credentials::DIRECT_PAYMENT_PASSWORD,
+        )
+    }
+
+    /// The Puzzel Pay environment of this sandbox.
+    pub fn puzzel_pay_environment(&self) -> crate::puzzel_pay::Environment {
+        crate::puzzel_pay::Environment::Custom(self.puzzel_pay_url())
+    }
+
+    /// The Mediaconnect environment of this sandbox.
+    pub fn mediaconnect_environment(&self) -> crate::mediaconnect::Environment {
+        crate::mediaconnect::Environment::Custom {
+            api: self.mediaconnect_api_url(),
+            login: self.mediaconnect_login_url(),
+        }
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+fn router(shared: Shared) -> Router {
+    Router::new()
+        .nest("/connect", connect::routes())
+        .nest("/direct-payment", direct_payment::routes())
+        .nest("/puzzel-pay", puzzel_pay::routes())
+        .nest("/mediaconnect", mediaconnect::routes())
+        .nest("/sandbox", control_routes())
+        .with_state(shared)
+}
+
+fn control_routes() -> Router<Shared> {
+    Router::new()
+        .route(
+            "/reset",
+            axum::routing::post(
+                |axum::extract::State(shared): axum::extract::State<Shared>| async move {
+                    *shared.lock() = State::default();
+                    axum::http::StatusCode::NO_CONTENT
+                },
+            ),
+        )
+        .merge(direct_payment::control_routes())
+        .merge(puzzel_pay::control_routes())
+}
+
+/// The value of a Basic `Authorization` header, decoded as (user, password).
+fn basic_credentials(headers: &axum::http::HeaderMap) -> Option<(String, String)> {
+    use base64::Engine as _;
+    let value = headers
+        .get(axum::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
+    let encoded = value.strip_prefix("Basic ")?;
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded)
+        .ok()?;
+    let text = String::from_utf8(decoded).ok()?;
+    let (user, password) = text.split_once(':')?;
+    Some((user.to_string(), password.to_string()))
+}
+
+/// The token of a Bearer `Authorization` header.
+fn bearer_token(headers: &axum::http::HeaderMap) -> Option<&str> {
+    headers
+        .get(axum::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+}

@@ -1,0 +1,333 @@
+//! The Puzzel Pay stand-in: batches whose recipients move through the
+//! documented steps, payment links that resolve, refunds.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post};
+use serde_json::json;
+
+use super::{Shared, credentials, faults, pages};
+use crate::puzzel_pay::types::{BatchRequest, BatchResponse, BatchStatus};
+use crate::puzzel_pay::{BatchAction, PaymentProvider, Step};
+
+const BATCH_REQUEST: &str = "application/vnd.instapay.batchrequest.v1+json";
+const BATCH_RESPONSE: &str = "application/vnd.instapay.batchresponse.v1+json";
+const BATCH_STATUS: &str = "application/vnd.instapay.batchstatus.v1+json";
+
+struct Recipient {
+    reference: String,
+    msisdn: String,
+    step: Step,
+    provider: Option<PaymentProvider>,
+    refunded: bool,
+}
+
+#[derive(Default)]
+pub(super) struct Store {
+    batches: BTreeMap<String, Vec<Recipient>>,
+}
+
+pub(super) fn routes() -> Router<Shared> {
+    Router::new()
+        .route("/batches", post(create_batch))
+        .route("/batches/{reference}/status", get(batch_status))
+        .route("/batches/{batch}/{recipient}", delete(refund))
+        .route("/pay/{batch}/{recipient}", get(payment_page))
+        .route("/pay/{batch}/{recipient}/{provider}", post(pay))
+}
+
+/// `/sandbox/puzzel-pay/...`: what the SMS network would report.
+pub(super) fn control_routes() -> Router<Shared> {
+    Router::new().route(
+        "/puzzel-pay/batches/{batch}/recipients/{recipient}/delivered",
+        post(delivered),
+    )
+}
+
+fn authorized(headers: &HeaderMap) -> bool {
+    super::bearer_token(headers) == Some(credentials::PUZZEL_PAY_JWT)
+}
+
+fn vendor(status: StatusCode, media_type: &'static str, body: &impl serde::Serialize) -> Response {
+    match serde_json::to_vec(body) {
+        Ok(bytes) => (status, [(header::CONTENT_TYPE, media_type)], bytes).into_response(),
+        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
+    }
+}
+
+fn invalid(batch_reference: &str, errors: BTreeMap<String, Vec<String>>) -> Response {
+    let body = json!({"batchReference": batch_reference, "smsStatuses": null, "paymentLinks": null, "validationErrors": errors});
+    vendor(StatusCode::BAD_REQUEST, BATCH_RESPONSE, &body)
+}
+
+/// `{{name}}` placeholders of a template, without the predefined ones.
+fn placeholders(text: &str) -> BTreeSet<String> {
+    let mut found = BTreeSet::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("{{") {
+        let Some(end) = rest[start..].find("}}") else {
+            break;
+        };
+        let name = rest[start + 2..start + end].trim().to_string();
+        if name != "paymentLink" && name != "paymentReference" {
+            found.insert(name);
+        }
+        rest = &rest[start + end + 2..];
+    }
+    found
+}
+
+async fn create_batch(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
+    if !authorized(&headers) {
+        return StatusCode::UNAUTHORIZED.into_response();
+    }
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    if content_type != Some(BATCH_REQUEST) {
+        return StatusCode::UNSUPPORTED_MEDIA_TYPE.into_response();
+    }
+    let batch: BatchRequest = match serde_json::from_slice(&body) {
+        Ok(batch) => batch,
+        Err(e) => {
+            return invalid(
+                "",
+                BTreeMap::from([("request".to_string(), vec![e.to_string()])]),
+            );
+        }
+    };
+    let reference = batch.batch_reference.to_string();
+    let mut errors: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut state = shared.lock();
+    if state.puzzel_pay.batches.contains_key(&reference) {
+        errors
+            .entry("batchReference".into())
+            .or_default()
+            .push("A batch with this reference already exists".into());
+    }
+    let needed: BTreeSet<String> = batch
+        .message_templates
+        .iter()
+        .flat_map(|t| placeholders(&t.text))
+        .collect();
+    for (i, recipient) in batch.recipients.iter().enumerate() {
+        for name in &needed {
+            if !recipient.variables.contains_key(name) {
+                errors
+                    .entry(format!("recipients[{i}].variables"))
+                    .or_default()
+                    .push(format!("The variable '{name}' is missing"));
+            }
+        }
+    }
+    if batch.recipients.len() > crate::puzzel_pay::client::MAX_RECIPIENTS {
+        errors
+            .entry("recipients".into())
+            .or_default()
+            .push("At most 250 recipients".into());
+    }
+    if !errors.is_empty() {
+        return invalid(&reference, errors);
+    }
+    let recipients: Vec<Recipient> = batch
+        .recipients
+        .iter()
+        .map(|r| Recipient {
+            reference: r.reference.to_string(),
+            msisdn: r.msisdn.to_string(),
+            step: Step::SmsEnqueued,
+            provider: None,
+            refunded: false,
+        })
+        .collect();
+    let links = batch.action == BatchAction::CreateLinks;
+    let answer = json!({
+        "batchReference": reference,
+        "smsStatuses": (!links).then(|| recipients.iter().map(|r| json!({
+            "reference": r.reference, "statusCode": 0, "statusMessage": "Message enqueued for sending"
+        })).collect::<Vec<_>>()),
+        "paymentLinks": links.then(|| recipients.iter().map(|r| json!({
+            "reference": r.reference, "link": shared.url(&format!("/puzzel-pay/pay/{reference}/{}", r.reference))
+        })).collect::<Vec<_>>()),
+        "validationErrors": null,
+    });
+    state.puzzel_pay.batches.insert(reference, recipients);
+    // The answer goes out as the generated type, as the real API would.
+    match serde_json::from_value::<BatchResponse>(answer) {
+        Ok(answer) => vendor(StatusCode::OK, BATCH_RESPONSE, &answer),
+        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
+    }
+}
+
+async fn batch_status(
+    State(shared): State<Shared>,
+    headers: HeaderMap,
+    Path(reference): Path<String>,
+) -> Response {
+    if !authorized(&headers) {
+        return StatusCode::UNAUTHORIZED.into_response();
+    }
+    let state = shared.lock();
+    let Some(recipients) = state.puzzel_pay.batches.get(&reference) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let at_least = |step: i32| recipients.iter().filter(|r| r.step.value() >= step).count();
+    let mut providers: BTreeMap<i32, (usize, usize)> = BTreeMap::new();
+    for recipient in recipients {
+        if let Some(provider) = recipient.provider {
+            let entry = providers.entry(provider.value()).or_default();
+            entry.0 += 1;
+            if recipient.step == Step::Paid {
+                entry.1 += 1;
+            }
+        }
+    }
+    let status = json!({
+        "reference": reference,
+        "smsStatus": {"sent": at_least(1), "delivered": at_least(2), "clicked": at_least(3)},
+        "paymentProviderStatus": {
+            "averageConversionTimeInMinutes": 0,
+            "paymentProviders": providers.iter().map(|(provider, (selected, paid))| json!({
+                "paymentProvider": provider, "selected": selected, "paid": paid
+            })).collect::<Vec<_>>(),
+        },
+        "recipientStatus": recipients.iter().map(|r| json!({"reference": r.reference, "step": r.step.value()})).collect::<Vec<_>>(),
+    });
+    match serde_json::from_value::<BatchStatus>(status) {
+        Ok(status) => vendor(StatusCode::OK, BATCH_STATUS, &status),
+        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
+    }
+}
+
+async fn refund(
+    State(shared): State<Shared>,
+    headers: HeaderMap,
+    Path((batch, reference)): Path<(String, String)>,
+) -> Response {
+    if !authorized(&headers) {
+        return StatusCode::UNAUTHORIZED.into_response();
+    }
+    let mut state = shared.lock();
+    let Some(recipient) = state
+        .puzzel_pay
+        .batches
+        .get_mut(&batch)
+        .and_then(|recipients| recipients.iter_mut().find(|r| r.reference == reference))
+    else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    if recipient.step != Step::Paid || recipient.refunded {
+        return StatusCode::BAD_REQUEST.into_response();
+    }
+    if recipient.msisdn == faults::MNO_ERROR_MSISDN
+        && recipient.provider == Some(PaymentProvider::PaymentCard)
+    {
+        return StatusCode::FAILED_DEPENDENCY.into_response();
+    }
+    recipient.refunded = true;
+    StatusCode::OK.into_response()
+}
+
+fn with_recipient<T>(
+    shared: &Shared,
+    batch: &str,
+    reference: &str,
+    f: impl FnOnce(&mut Recipient) -> T,
+) -> Option<T> {
+    let mut state = shared.lock();
+    let recipient = state
+        .puzzel_pay
+        .batches
+        .get_mut(batch)?
+        .iter_mut()
+        .find(|r| r.reference == reference)?;
+    Some(f(recipient))
+}
+
+fn advance(recipient: &mut Recipient, step: Step) {
+    if recipient.step.value() < step.value() {
+        recipient.step = step;
+    }
+}
+
+async fn delivered(
+    State(shared): State<Shared>,
+    Path((batch, reference)): Path<(String, String)>,
+) -> Response {
+    match with_recipient(&shared, &batch, &reference, |r| {
+        advance(r, Step::SmsReceived)
+    }) {
+        Some(()) => StatusCode::NO_CONTENT.into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+/// The payment link: opening it is the click.
+async fn payment_page(
+    State(shared): State<Shared>,
+    Path((batch, reference)): Path<(String, String)>,
+) -> Response {
+    let opened = with_recipient(&shared, &batch, &reference, |r| {
+        advance(r, Step::SmsClicked);
+        r.step
+    });
+    let Some(step) = opened else {
+        return (StatusCode::NOT_FOUND, "no such payment link").into_response();
+    };
+    let pay = |provider: PaymentProvider| {
+        shared.url(&format!(
+            "/puzzel-pay/pay/{batch}/{reference}/{}",
+            provider.value()
+        ))
+    };
+    pages::page(
+        "Puzzel Pay",
+        &[
+            format!("Payment request {reference} of batch {batch}"),
+            format!("Step: {}", step.value()),
+        ],
+        &[
+            (
+                "Pay with Strex (Direct Payment)",
+                pay(PaymentProvider::DirectPayment),
+            ),
+            ("Pay with card", pay(PaymentProvider::PaymentCard)),
+        ],
+    )
+    .into_response()
+}
+
+async fn pay(
+    State(shared): State<Shared>,
+    Path((batch, reference, provider)): Path<(String, String, i32)>,
+) -> Response {
+    let Some(provider) = PaymentProvider::from_value(provider) else {
+        return (StatusCode::BAD_REQUEST, "unknown payment provider").into_response();
+    };
+    let outcome = with_recipient(&shared, &batch, &reference, |r| {
+        if r.step == Step::Paid {
+            return r.step;
+        }
+        r.provider = Some(provider);
+        r.step = if r.msisdn == faults::NO_FUNDS_MSISDN {
+            Step::PaymentFailed
+        } else {
+            Step::Paid
+        };
+        r.step
+    });
+    match outcome {
+        Some(step) => pages::page(
+            "Puzzel Pay",
+            &[format!("Result step: {}", step.value())],
+            &[],
+        )
+        .into_response(),
+        None => (StatusCode::NOT_FOUND, "no such payment link").into_response(),
+    }
+}
