@@ -1,0 +1,861 @@
+//! The clients against the sandbox: whole flows, every row of the fault
+//! table, each API's own auth and error shapes.
+#![cfg(feature = "sandbox")]
+
+use std::time::Duration;
+
+use nordpay::sandbox::browser::{Browser, Visit};
+use nordpay::sandbox::{Sandbox, credentials, faults};
+use nordpay::{connect, direct_payment, mediaconnect, puzzel_pay};
+use url::Url;
+
+fn redirect(visit: Visit) -> Url {
+    match visit {
+        Visit::Redirect(url) => url,
+        Visit::Page(page) => panic!("expected a redirect, got {}", page.url()),
+    }
+}
+
+fn page(visit: Visit) -> nordpay::sandbox::browser::Page {
+    match visit {
+        Visit::Page(page) => page,
+        Visit::Redirect(url) => panic!("expected a page, got a redirect to {url}"),
+    }
+}
+
+// ---- Direct Payment ----
+
+fn direct_payment_client(
+    sandbox: &Sandbox,
+    transport: direct_payment::Transport,
+) -> direct_payment::Client {
+    direct_payment::Client::builder(
+        sandbox.direct_payment_environment(),
+        transport,
+        sandbox.direct_payment_credentials(),
+    )
+    .build()
+    .unwrap()
+}
+
+fn payment(msisdn: &str, reference: &str) -> direct_payment::types::builder::PaymentDetails {
+    direct_payment::types::PaymentDetails::builder()
+        .msisdn(msisdn)
+        .price(2500)
+        .service_code("06005".parse::<direct_payment::ServiceCode>().unwrap())
+        .client_reference(reference)
+}
+
+const TRANSPORTS: [direct_payment::Transport; 2] = [
+    direct_payment::Transport::Rest,
+    direct_payment::Transport::Soap,
+];
+
+#[tokio::test]
+async fn direct_payment_ledger_rules_hold_on_both_transports() {
+    let sandbox = Sandbox::start().await.unwrap();
+    for transport in TRANSPORTS {
+        let client = direct_payment_client(&sandbox, transport);
+        let reference = format!("ledger-{transport}");
+        let paid = client
+            .pay(payment("+4799999999", &reference))
+            .await
+            .unwrap();
+
+        // A reference is used once.
+        let again = client
+            .pay(payment("+4799999999", &reference))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            again.code(),
+            Some(direct_payment::ErrorCode::Validation),
+            "{transport}: {again:?}"
+        );
+
+        // A payment is reversed once.
+        client.reverse_payment(paid.transaction_id.0).await.unwrap();
+        let twice = client
+            .reverse_payment(paid.transaction_id.0)
+            .await
+            .unwrap_err();
+        assert_eq!(
+            twice.code(),
+            Some(direct_payment::ErrorCode::Validation),
+            "{transport}"
+        );
+        let status = client.payment_status(reference.as_str()).await.unwrap();
+        assert_eq!(
+            status.payment_status,
+            direct_payment::PaymentStatus::Reversed
+        );
+        assert_eq!(status.transaction_id, Some(paid.transaction_id.0));
+
+        let unknown = client.payment_status("never-paid").await.unwrap_err();
+        assert_eq!(unknown.code(), Some(direct_payment::ErrorCode::NotFound));
+        let unknown = client.reverse_payment(1).await.unwrap_err();
+        assert_eq!(unknown.code(), Some(direct_payment::ErrorCode::NotFound));
+    }
+}
+
+#[tokio::test]
+async fn direct_payment_fault_table() {
+    let sandbox = Sandbox::start().await.unwrap();
+    for transport in TRANSPORTS {
+        let client = direct_payment_client(&sandbox, transport);
+        for (msisdn, code, status) in [
+            (
+                faults::BARRED_MSISDN,
+                direct_payment::ErrorCode::MsisdnBarred,
+                403,
+            ),
+            (
+                faults::MNO_ERROR_MSISDN,
+                direct_payment::ErrorCode::MnoError,
+                424,
+            ),
+            (
+                faults::NO_FUNDS_MSISDN,
+                direct_payment::ErrorCode::FinancialFailure,
+                424,
+            ),
+        ] {
+            let error = client
+                .pay(payment(msisdn, &format!("{transport}-{msisdn}")))
+                .await
+                .unwrap_err();
+            match error {
+                direct_payment::Error::Fault {
+                    code: got,
+                    status: Some(s),
+                    ..
+                } => {
+                    assert_eq!((got, s.as_u16()), (code, status), "{transport} {msisdn}")
+                }
+                other => panic!("{transport} {msisdn}: {other:?}"),
+            }
+        }
+        // Wrong credentials: that API's own 401 fault.
+        let wrong = direct_payment::Client::builder(
+            sandbox.direct_payment_environment(),
+            transport,
+            direct_payment::Credentials::new(
+                credentials::DIRECT_PAYMENT_SERVICE_ID,
+                "sandbox",
+                "wrong",
+            ),
+        )
+        .build()
+        .unwrap();
+        let error = wrong.pay(payment("+4799999999", "x")).await.unwrap_err();
+        assert_eq!(
+            error.code(),
+            Some(direct_payment::ErrorCode::Unauthorized),
+            "{transport}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_timeout_after_the_charge_was_committed_shows_as_paid() {
+    let sandbox = Sandbox::start().await.unwrap();
+    for transport in TRANSPORTS {
+        let impatient = direct_payment::Client::builder(
+            sandbox.direct_payment_environment(),
+            transport,
+            sandbox.direct_payment_credentials(),
+        )
+        .timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
+        let reference = format!("slow-{transport}");
+        let error = impatient
+            .pay(payment(faults::SLOW_MSISDN, &reference))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&error, direct_payment::Error::Transport(direct_payment::TransportError::Http(e)) if e.is_timeout()),
+            "{transport}: {error:?}"
+        );
+        // The charge went through: ask, do not pay again.
+        let status = direct_payment_client(&sandbox, transport)
+            .payment_status(reference.as_str())
+            .await
+            .unwrap();
+        assert_eq!(
+            status.payment_status,
+            direct_payment::PaymentStatus::Paid,
+            "{transport}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn verification_codes_are_delivered_to_the_inbox_and_expire() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let inbox = |msisdn: &str| {
+        sandbox
+            .control_url()
+            .join(&format!(
+                "sandbox/direct-payment/verification-codes/{msisdn}"
+            ))
+            .unwrap()
+    };
+    for (transport, msisdn) in [
+        (direct_payment::Transport::Rest, "+4791111111"),
+        (direct_payment::Transport::Soap, "+4792222222"),
+    ] {
+        let client = direct_payment_client(&sandbox, transport);
+        let verify = |code: &str| {
+            direct_payment::types::VerifyVerificationCodeRequest::builder()
+                .msisdn(msisdn)
+                .verification_code(code)
+        };
+        let none = client
+            .verify_verification_code(verify("000000"))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            none.code(),
+            Some(direct_payment::ErrorCode::NotFound),
+            "{transport}"
+        );
+
+        client
+            .send_verification_code(
+                direct_payment::types::SendVerificationCodeRequest::builder().msisdn(msisdn),
+            )
+            .await
+            .unwrap();
+        let sent: serde_json::Value = reqwest::get(inbox(msisdn))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let code = sent["Code"].as_str().unwrap().to_string();
+        let wrong = client
+            .verify_verification_code(verify("999999x"))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            wrong.code(),
+            Some(direct_payment::ErrorCode::Validation),
+            "{transport}"
+        );
+        client
+            .verify_verification_code(verify(&code))
+            .await
+            .unwrap();
+
+        let past = chrono::Utc::now() - chrono::Duration::minutes(1);
+        client
+            .send_verification_code(
+                direct_payment::types::SendVerificationCodeRequest::builder()
+                    .msisdn(msisdn)
+                    .expiry_time(Some(past)),
+            )
+            .await
+            .unwrap();
+        let sent: serde_json::Value = reqwest::get(inbox(msisdn))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let expired = client
+            .verify_verification_code(verify(sent["Code"].as_str().unwrap()))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            expired.code(),
+            Some(direct_payment::ErrorCode::Expired),
+            "{transport}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn rest_only_calls_work_against_the_sandbox() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let client = direct_payment_client(&sandbox, direct_payment::Transport::Rest);
+    let token = client
+        .pre_authorize(
+            direct_payment::types::PlatformName::Directpay,
+            direct_payment::types::PreAuthorizeRequest::builder()
+                .msisdn("+4799999999")
+                .transaction_id("mine")
+                .platform(direct_payment::Platform::DirectPay)
+                .security_level(direct_payment::SecurityLevel::Confirmation),
+        )
+        .await
+        .unwrap();
+    assert!(token.token.unwrap().starts_with("preauth-"));
+    assert_eq!(token.transaction_id.as_deref(), Some("mine"));
+    let code: direct_payment::ServiceCode = "06005".parse().unwrap();
+    let barred = client.user_info(faults::BARRED_MSISDN).await.unwrap();
+    assert_eq!(
+        barred.validity,
+        Some(direct_payment::Validity::MnoBillingBarred)
+    );
+    client
+        .user_info_v2("+4799999999", 2500, code, None)
+        .await
+        .unwrap();
+    let error = client
+        .user_info_v2(faults::BARRED_MSISDN, 2500, code, None)
+        .await
+        .unwrap_err();
+    assert_eq!(error.code(), Some(direct_payment::ErrorCode::MsisdnBarred));
+    assert_eq!(
+        client
+            .user_info_v3("+4799999999")
+            .await
+            .unwrap()
+            .remaining_yearly_amount,
+        Some(-1)
+    );
+    let summary = client
+        .user_info_summary(faults::BARRED_MSISDN, 2500, code, None)
+        .await
+        .unwrap();
+    assert_eq!(summary.response_v2_fault.map(|f| f.code), Some(7));
+}
+
+// ---- CONNECT ----
+
+fn connect_client(sandbox: &Sandbox, auth: connect::Auth) -> connect::Client {
+    connect::Client::builder(sandbox.connect_environment(), auth)
+        .build()
+        .unwrap()
+}
+
+fn order(id: &str) -> connect::types::builder::NewTransaction {
+    connect::types::NewTransaction::builder()
+        .order_id(id)
+        .purchase_description("Sandbox test")
+        .amount(connect::Money::new("NOK", 10_000).unwrap())
+        .vat_rate(connect::VatRate::from_percent(25))
+        .success_redirect("https://shop.example/ok")
+        .cancel_redirect("https://shop.example/cancel")
+        .connect_id(Some("user-1".to_string()))
+}
+
+#[tokio::test]
+async fn connect_transactions_refunds_and_the_payment_page() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let browser = Browser::new();
+    let client = connect_client(
+        &sandbox,
+        connect::Auth::api_key(credentials::CONNECT_API_KEY),
+    );
+
+    let created = client
+        .create_transaction()
+        .body(order("o-1"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let location = connect::location(&created).unwrap();
+    let transaction = created.into_inner();
+    assert!(location.path().ends_with(&transaction.id));
+    assert_eq!(
+        transaction.vat_amount,
+        Some(connect::Money::new("NOK", 2_500).unwrap())
+    );
+
+    // Refunding before it is paid is refused in the API's own shape.
+    let refund = |id: String| {
+        client
+            .refund_transaction()
+            .transaction_id(id)
+            .body(
+                connect::types::RefundRequest::builder()
+                    .refund_issuer("me")
+                    .refund_reason("test"),
+            )
+            .send()
+    };
+    let early = connect::Error::from(refund(transaction.id.clone()).await.unwrap_err());
+    assert_eq!(early.status().map(|s| s.as_u16()), Some(400), "{early:?}");
+    assert_eq!(
+        early.provider_error().unwrap().code.as_deref(),
+        Some("NOT_REFUNDABLE")
+    );
+
+    let pay = page(
+        browser
+            .open(&transaction.payment_link().unwrap())
+            .await
+            .unwrap(),
+    );
+    let back = redirect(browser.click(&pay, "Pay").await.unwrap());
+    assert_eq!(back.as_str(), "https://shop.example/ok");
+    let paid = client
+        .get_transaction()
+        .transaction_id(&transaction.id)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(paid.state, connect::types::TransactionState::Completed);
+
+    let refunded = refund(transaction.id.clone()).await.unwrap().into_inner();
+    assert_eq!(
+        refunded.type_,
+        Some(connect::types::TransactionType::Refund)
+    );
+    assert_eq!(
+        refunded.refund_for_transaction_id.as_deref(),
+        Some(transaction.id.as_str())
+    );
+    let twice = connect::Error::from(refund(transaction.id.clone()).await.unwrap_err());
+    assert_eq!(
+        twice.provider_error().unwrap().code.as_deref(),
+        Some("ALREADY_REFUNDED")
+    );
+
+    // Listing needs a connectId (the docs' plain-text 400), and filters.
+    let listed = client
+        .list_transactions()
+        .connect_id("user-1")
+        .type_(connect::types::TransactionType::Refund)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(listed.len(), 1);
+    let error = connect::Error::from(client.list_transactions().send().await.unwrap_err());
+    assert_eq!(
+        error.provider_error().unwrap().message.as_deref(),
+        Some("connectId or chargeToken must be given to this method")
+    );
+}
+
+#[tokio::test]
+async fn connect_failing_orders_and_cancels_go_to_cancel_redirect() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let browser = Browser::new();
+    let client = connect_client(
+        &sandbox,
+        connect::Auth::bearer_token(credentials::CONNECT_BEARER_TOKEN),
+    );
+    for (id, button) in [
+        (format!("{}1", faults::FAILING_ORDER_PREFIX), "Pay"),
+        ("o-cancel".to_string(), "Cancel"),
+    ] {
+        let transaction = client
+            .create_transaction()
+            .body(order(&id))
+            .send()
+            .await
+            .unwrap()
+            .into_inner();
+        let pay = page(
+            browser
+                .open(&transaction.payment_link().unwrap())
+                .await
+                .unwrap(),
+        );
+        let back = redirect(browser.click(&pay, button).await.unwrap());
+        assert_eq!(back.as_str(), "https://shop.example/cancel", "{id}");
+        let now = client
+            .get_transaction()
+            .transaction_id(&transaction.id)
+            .send()
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(now.state, connect::types::TransactionState::Failed, "{id}");
+    }
+}
+
+#[tokio::test]
+async fn connect_agreements_move_through_their_states() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let browser = Browser::new();
+    let client = connect_client(
+        &sandbox,
+        connect::Auth::api_key(credentials::CONNECT_API_KEY),
+    );
+    let agreement = client
+        .create_agreement()
+        .body(
+            connect::types::NewAgreement::builder()
+                .connect_id(Some("user-1".to_string()))
+                .recurrence_time_spec("R/P1M")
+                .verification_transaction(order("agreement-1")),
+        )
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    let state = |id: String| async {
+        client
+            .get_agreement()
+            .agreement_id(id)
+            .send()
+            .await
+            .unwrap()
+            .into_inner()
+            .state
+    };
+    assert_eq!(agreement.state, connect::types::AgreementState::Created);
+    let pay = page(
+        browser
+            .open(&agreement.payment_link().unwrap())
+            .await
+            .unwrap(),
+    );
+    assert_eq!(
+        state(agreement.id.clone()).await,
+        connect::types::AgreementState::PendingVerification
+    );
+    browser.click(&pay, "Pay").await.unwrap();
+    assert_eq!(
+        state(agreement.id.clone()).await,
+        connect::types::AgreementState::Active
+    );
+    let active = client
+        .list_agreements()
+        .connect_id("user-1")
+        .state(connect::types::AgreementState::Active)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(active.len(), 1);
+    client
+        .stop_agreement()
+        .agreement_id(&agreement.id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        state(agreement.id.clone()).await,
+        connect::types::AgreementState::Stopped
+    );
+}
+
+#[tokio::test]
+async fn connect_wrong_credentials_and_bad_bodies_get_connects_own_errors() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let wrong = connect_client(&sandbox, connect::Auth::api_key("not-the-key"));
+    let error = connect::Error::from(
+        wrong
+            .create_transaction()
+            .body(order("o"))
+            .send()
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(401));
+    assert_eq!(
+        error.provider_error().unwrap().message.as_deref(),
+        Some("Unauthorized access")
+    );
+
+    // A body the client would never send, straight to the sandbox.
+    let response = reqwest::Client::new()
+        .post(sandbox.connect_url().join("connect/transactions").unwrap())
+        .basic_auth(credentials::CONNECT_API_KEY, Some(""))
+        .json(&serde_json::json!({"orderId": "x".repeat(101)}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["errorNamespace"], "telenordigital.payment");
+}
+
+// ---- Puzzel Pay ----
+
+fn batch(reference: &str, msisdns: &[&str]) -> puzzel_pay::types::builder::BatchRequest {
+    let recipients = msisdns
+        .iter()
+        .enumerate()
+        .map(|(i, msisdn)| {
+            puzzel_pay::types::Recipient::builder()
+                .reference(format!("r{i}"))
+                .msisdn(*msisdn)
+                .type_(puzzel_pay::RequestType::Payment)
+                .payment(
+                    puzzel_pay::types::Payment::builder()
+                        .amount(10_000u64)
+                        .currency("NOK"),
+                )
+                .variables(std::collections::BTreeMap::from([(
+                    "name".to_string(),
+                    format!("N{i}"),
+                )]))
+                .try_into()
+                .unwrap()
+        })
+        .collect::<Vec<puzzel_pay::types::Recipient>>();
+    puzzel_pay::types::BatchRequest::builder()
+        .batch_reference(reference)
+        .action(puzzel_pay::BatchAction::CreateLinks)
+        .message_templates(vec![puzzel_pay::types::MessageTemplate {
+            type_: puzzel_pay::RequestType::Payment,
+            text: "Hi {{name}}".into(),
+        }])
+        .recipients(recipients)
+}
+
+#[tokio::test]
+async fn puzzel_pay_recipients_move_through_the_steps_and_refunds_follow_the_rules() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let browser = Browser::new();
+    let client = puzzel_pay::Client::builder(
+        sandbox.puzzel_pay_environment(),
+        credentials::PUZZEL_PAY_JWT,
+    )
+    .build()
+    .unwrap();
+    let answer = client
+        .create_batch(batch(
+            "b1",
+            &[
+                "+4799999999",
+                faults::NO_FUNDS_MSISDN,
+                faults::MNO_ERROR_MSISDN,
+            ],
+        ))
+        .await
+        .unwrap();
+    let links: Vec<Url> = answer
+        .payment_links
+        .unwrap()
+        .iter()
+        .map(|l| l.link.as_deref().unwrap().parse().unwrap())
+        .collect();
+    let steps = |status: &puzzel_pay::types::BatchStatus| -> Vec<puzzel_pay::Step> {
+        status
+            .recipient_status
+            .iter()
+            .map(|r| r.step.unwrap())
+            .collect()
+    };
+    assert_eq!(
+        steps(&client.batch_status("b1").await.unwrap()),
+        [puzzel_pay::Step::SmsEnqueued; 3]
+    );
+
+    let delivered = sandbox
+        .control_url()
+        .join("sandbox/puzzel-pay/batches/b1/recipients/r0/delivered")
+        .unwrap();
+    reqwest::Client::new()
+        .post(delivered)
+        .send()
+        .await
+        .unwrap()
+        .error_for_status()
+        .unwrap();
+    for (link, button) in links.iter().zip([
+        "Pay with Strex (Direct Payment)",
+        "Pay with card",
+        "Pay with card",
+    ]) {
+        let pay = page(browser.open(link).await.unwrap());
+        browser.click(&pay, button).await.unwrap();
+    }
+    let status = client.batch_status("b1").await.unwrap();
+    use puzzel_pay::Step::{Paid, PaymentFailed};
+    assert_eq!(steps(&status), [Paid, PaymentFailed, Paid]);
+    assert_eq!(status.sms_status.as_ref().unwrap().clicked, Some(3));
+
+    client.refund_recipient("b1", "r0").await.unwrap();
+    assert!(matches!(
+        client.refund_recipient("b1", "r0").await,
+        Err(puzzel_pay::Error::Status { .. })
+    ));
+    assert!(matches!(
+        client.refund_recipient("b1", "r1").await,
+        Err(puzzel_pay::Error::Status { .. })
+    ));
+    assert!(matches!(
+        client.refund_recipient("b1", "r2").await,
+        Err(puzzel_pay::Error::RefundRejected)
+    ));
+    assert!(matches!(
+        client.refund_recipient("b1", "nobody").await,
+        Err(puzzel_pay::Error::NotFound)
+    ));
+    assert!(matches!(
+        client.batch_status("nope").await,
+        Err(puzzel_pay::Error::NotFound)
+    ));
+}
+
+#[tokio::test]
+async fn puzzel_pay_validation_errors_come_in_the_documented_shape() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let client = puzzel_pay::Client::builder(
+        sandbox.puzzel_pay_environment(),
+        credentials::PUZZEL_PAY_JWT,
+    )
+    .build()
+    .unwrap();
+    let missing =
+        batch("b2", &["+4799999999"]).message_templates(vec![puzzel_pay::types::MessageTemplate {
+            type_: puzzel_pay::RequestType::Payment,
+            text: "Hi {{name}}, you owe {{amount}}".into(),
+        }]);
+    match client.create_batch(missing).await.unwrap_err() {
+        puzzel_pay::Error::Validation(errors) => {
+            assert_eq!(
+                errors["recipients[0].variables"],
+                ["The variable 'amount' is missing"]
+            )
+        }
+        other => panic!("{other:?}"),
+    }
+    client
+        .create_batch(batch("b3", &["+4799999999"]))
+        .await
+        .unwrap();
+    match client
+        .create_batch(batch("b3", &["+4799999999"]))
+        .await
+        .unwrap_err()
+    {
+        puzzel_pay::Error::Validation(errors) => assert!(errors.contains_key("batchReference")),
+        other => panic!("{other:?}"),
+    }
+    let wrong = puzzel_pay::Client::builder(sandbox.puzzel_pay_environment(), "not-the-jwt")
+        .build()
+        .unwrap();
+    assert!(matches!(
+        wrong.batch_status("b3").await,
+        Err(puzzel_pay::Error::Unauthorized)
+    ));
+}
+
+// ---- Mediaconnect ----
+
+async fn logged_in(sandbox: &Sandbox) -> mediaconnect::Client {
+    let environment = sandbox.mediaconnect_environment();
+    let oauth = mediaconnect::OAuthClient::new(
+        environment.login_server(),
+        credentials::MEDIACONNECT_CLIENT_ID,
+        credentials::MEDIACONNECT_CLIENT_SECRET,
+        "https://shop.example/cb".parse().unwrap(),
+    )
+    .unwrap();
+    let back = redirect(
+        Browser::new()
+            .open(&oauth.authorize_url("s"))
+            .await
+            .unwrap(),
+    );
+    let code = back
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .unwrap()
+        .1
+        .into_owned();
+    assert_eq!(
+        back.query_pairs().find(|(k, _)| k == "state").unwrap().1,
+        "s"
+    );
+    let tokens = oauth.exchange_code(&code).await.unwrap();
+    // A code is used once.
+    assert!(matches!(
+        oauth.exchange_code(&code).await,
+        Err(mediaconnect::TokenError::Rejected { .. })
+    ));
+    mediaconnect::Client::builder(environment, mediaconnect::UserTokens::new(oauth, tokens))
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn mediaconnect_payment_pages_return_each_outcome() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let browser = Browser::new();
+    let client = logged_in(&sandbox).await;
+    let login = mediaconnect::LoginServer::new(
+        sandbox.mediaconnect_environment().login_server(),
+        credentials::MEDIACONNECT_CLIENT_ID,
+    );
+    let (back, error): (Url, Url) = (
+        "https://shop.example/back".parse().unwrap(),
+        "https://shop.example/err".parse().unwrap(),
+    );
+    for (invoice, button, expected) in [
+        ("1001", "Cancel", mediaconnect::Outcome::Cancelled),
+        ("1002", "Confirm", mediaconnect::Outcome::Finished),
+        (
+            faults::FAILING_INVOICE,
+            "Confirm",
+            mediaconnect::Outcome::Failed,
+        ),
+    ] {
+        let started = client
+            .pay_invoice(
+                mediaconnect::types::InvoicePaymentRequest::builder()
+                    .invoice_number(invoice)
+                    .product_code("P1")
+                    .company_code("SANDBOX")
+                    .payment_method(mediaconnect::types::InvoicePaymentMethod::Nexi),
+            )
+            .await
+            .unwrap();
+        let url = login.invoice_payment(&back, &error, started.transaction_id.unwrap());
+        let confirm = page(browser.open(&url).await.unwrap());
+        let returned = redirect(browser.click(&confirm, button).await.unwrap());
+        assert_eq!(
+            mediaconnect::Outcome::from_return_url(&returned).unwrap(),
+            expected,
+            "{invoice}"
+        );
+    }
+    let unpaid = client.invoices("P1", Some(true), None, None).await.unwrap();
+    let numbers: Vec<_> = unpaid
+        .iter()
+        .map(|i| i.invoice_number.clone().unwrap())
+        .collect();
+    assert_eq!(numbers, ["1001", faults::FAILING_INVOICE]);
+
+    // An unknown transaction goes to errorUrl.
+    let lost = login.invoice_payment(&back, &error, 1);
+    assert_eq!(redirect(browser.open(&lost).await.unwrap()), error);
+}
+
+#[tokio::test]
+async fn mediaconnect_refuses_unknown_tokens_in_oauth_shape() {
+    let sandbox = Sandbox::start().await.unwrap();
+    struct Fake;
+    impl mediaconnect::TokenSource for Fake {
+        fn access_token(&self) -> mediaconnect::TokenFuture<'_> {
+            Box::pin(async { Ok("forged".to_string().into()) })
+        }
+    }
+    let client = mediaconnect::Client::builder(sandbox.mediaconnect_environment(), Fake)
+        .build()
+        .unwrap();
+    let error = client.payment_methods("P1").await.unwrap_err();
+    assert!(
+        matches!(&error, mediaconnect::Error::OAuth { error, .. } if error == "invalid_token"),
+        "{error:?}"
+    );
+}
+
+#[tokio::test]
+async fn reset_forgets_everything() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let client = direct_payment_client(&sandbox, direct_payment::Transport::Rest);
+    client
+        .pay(payment("+4799999999", "before-reset"))
+        .await
+        .unwrap();
+    sandbox.reset();
+    let gone = client.payment_status("before-reset").await.unwrap_err();
+    assert_eq!(gone.code(), Some(direct_payment::ErrorCode::NotFound));
+    client
+        .pay(payment("+4799999999", "before-reset"))
+        .await
+        .unwrap();
+}
