@@ -690,6 +690,47 @@ async fn puzzel_pay_recipients_move_through_the_steps_and_refunds_follow_the_rul
 }
 
 #[tokio::test]
+async fn puzzel_pay_sms_to_a_barred_number_fails() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let client = puzzel_pay::Client::builder(
+        sandbox.puzzel_pay_environment(),
+        credentials::PUZZEL_PAY_JWT,
+    )
+    .build()
+    .unwrap();
+    let answer = client
+        .create_batch(
+            batch("sms", &["+4799999999", faults::BARRED_MSISDN])
+                .action(puzzel_pay::BatchAction::SendSms),
+        )
+        .await
+        .unwrap();
+    let codes: Vec<_> = answer
+        .sms_statuses
+        .unwrap()
+        .iter()
+        .map(|s| s.status_code)
+        .collect();
+    assert_eq!(codes, [Some(0), Some(1)]);
+    assert!(answer.payment_links.is_none());
+    let steps: Vec<_> = client
+        .batch_status("sms")
+        .await
+        .unwrap()
+        .recipient_status
+        .iter()
+        .map(|r| r.step)
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            Some(puzzel_pay::Step::SmsEnqueued),
+            Some(puzzel_pay::Step::SmsFailed)
+        ]
+    );
+}
+
+#[tokio::test]
 async fn puzzel_pay_validation_errors_come_in_the_documented_shape() {
     let sandbox = Sandbox::start().await.unwrap();
     let client = puzzel_pay::Client::builder(
@@ -785,6 +826,8 @@ async fn mediaconnect_payment_pages_return_each_outcome() {
         "https://shop.example/err".parse().unwrap(),
     );
     for (invoice, button, expected) in [
+        ("1001", "Leave pending", mediaconnect::Outcome::Initiated),
+        ("1001", "Lose track", mediaconnect::Outcome::Unknown),
         ("1001", "Cancel", mediaconnect::Outcome::Cancelled),
         ("1002", "Confirm", mediaconnect::Outcome::Finished),
         (

@@ -12,16 +12,18 @@
 //! | Direct Payment | price outside the service code's or business model's range | pay fails with code 2 (validation, 400) |
 //! | CONNECT | an orderId starting with [`FAILING_ORDER_PREFIX`] | paying at the PAYMENT link fails: state FAILED, the user is sent to cancelRedirect |
 //! | CONNECT | refunding twice, or a transaction that is not COMPLETED | 400 with the error model |
+//! | Puzzel Pay | recipient MSISDN [`BARRED_MSISDN`] in a batch that sends SMS | the SMS fails: step 0, statusCode 1 |
 //! | Puzzel Pay | recipient MSISDN [`NO_FUNDS_MSISDN`] | paying at the link fails: step 5 (payment failed) |
 //! | Puzzel Pay | refunding a recipient paid with the payment card provider (5) whose MSISDN is [`MNO_ERROR_MSISDN`] | 424 (the provider refuses the refund) |
 //! | Puzzel Pay | a `{{variable}}` of a message template missing from a recipient's variables | 400 with validationErrors keyed `recipients[i].variables` |
 //! | Mediaconnect | invoice number [`FAILING_INVOICE`] | the payment page's outcome is `failed` whatever is chosen |
+//! | Mediaconnect | the payment page's buttons | Confirm → `finished`, Cancel → `cancelled`, Fail → `failed`, Leave pending → `initiated`, Lose track → `unknown` (the last two leave the payment open) |
 //!
 //! Every other MSISDN, order and invoice succeeds.
 
 use std::time::Duration;
 
-/// Direct Payment: barred for billing (code 7).
+/// Direct Payment: barred for billing (code 7); Puzzel Pay: the SMS fails.
 pub const BARRED_MSISDN: &str = "+4790000001";
 /// Direct Payment: the operator fails (code 11); Puzzel Pay: card refunds refused.
 pub const MNO_ERROR_MSISDN: &str = "+4790000002";

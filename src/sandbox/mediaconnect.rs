@@ -318,6 +318,8 @@ async fn page(State(shared): State<Shared>, Query(query): Query<PageQuery>) -> R
             ("Confirm", action(Outcome::Finished)),
             ("Cancel", action(Outcome::Cancelled)),
             ("Fail", action(Outcome::Failed)),
+            ("Leave pending", action(Outcome::Initiated)),
+            ("Lose track", action(Outcome::Unknown)),
         ],
     )
     .into_response()
@@ -334,10 +336,17 @@ struct OutcomeQuery {
 async fn outcome(State(shared): State<Shared>, Query(query): Query<OutcomeQuery>) -> Response {
     let mut state = shared.lock();
     let store = &mut state.mediaconnect;
-    let Some(pending) = store.pending.remove(&query.id) else {
+    let chosen: Outcome = query.outcome.parse().unwrap_or(Outcome::Unknown);
+    // A pending or lost payment stays open: the page can be visited again.
+    let open = matches!(chosen, Outcome::Initiated | Outcome::Unknown);
+    let taken = if open {
+        store.pending.get(&query.id).cloned()
+    } else {
+        store.pending.remove(&query.id)
+    };
+    let Some(pending) = taken else {
         return (StatusCode::NOT_FOUND, "no such transaction").into_response();
     };
-    let chosen: Outcome = query.outcome.parse().unwrap_or(Outcome::Unknown);
     let result = match (&pending, chosen) {
         (Pending::Invoice { invoice_number }, _) if invoice_number == faults::FAILING_INVOICE => {
             Outcome::Failed

@@ -134,23 +134,30 @@ async fn create_batch(State(shared): State<Shared>, headers: HeaderMap, body: By
     if !errors.is_empty() {
         return invalid(&reference, errors);
     }
+    let links = batch.action == BatchAction::CreateLinks;
     let recipients: Vec<Recipient> = batch
         .recipients
         .iter()
         .map(|r| Recipient {
             reference: r.reference.to_string(),
             msisdn: r.msisdn.to_string(),
-            step: Step::SmsEnqueued,
+            // An SMS to a barred number fails; a link-only batch sends none.
+            step: if !links && r.msisdn.as_str() == faults::BARRED_MSISDN {
+                Step::SmsFailed
+            } else {
+                Step::SmsEnqueued
+            },
             provider: None,
             refunded: false,
         })
         .collect();
-    let links = batch.action == BatchAction::CreateLinks;
     let answer = json!({
         "batchReference": reference,
-        "smsStatuses": (!links).then(|| recipients.iter().map(|r| json!({
-            "reference": r.reference, "statusCode": 0, "statusMessage": "Message enqueued for sending"
-        })).collect::<Vec<_>>()),
+        "smsStatuses": (!links).then(|| recipients.iter().map(|r| if r.step == Step::SmsFailed {
+            json!({"reference": r.reference, "statusCode": 1, "statusMessage": "Message could not be sent"})
+        } else {
+            json!({"reference": r.reference, "statusCode": 0, "statusMessage": "Message enqueued for sending"})
+        }).collect::<Vec<_>>()),
         "paymentLinks": links.then(|| recipients.iter().map(|r| json!({
             "reference": r.reference, "link": shared.url(&format!("/puzzel-pay/pay/{reference}/{}", r.reference))
         })).collect::<Vec<_>>()),
