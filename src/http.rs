@@ -175,3 +175,58 @@ pub(crate) async fn read_stream(
     }
     Ok(Some(body))
 }
+
+/// Failures below an API: the exchange itself went wrong.
+#[cfg(any(
+    feature = "direct-payment",
+    feature = "puzzel-pay",
+    feature = "mediaconnect"
+))]
+#[derive(Debug, thiserror::Error)]
+pub enum TransportError {
+    /// The request could not be sent or the response not read.
+    #[error(transparent)]
+    Http(#[from] reqwest::Error),
+    /// An error status whose body is not the API's error (an HTML page of a
+    /// proxy, say).
+    #[error("HTTP {status} with a {} body that is not the API's error", content_type.as_deref().unwrap_or("typeless"))]
+    UnexpectedResponse {
+        /// The HTTP status.
+        status: reqwest::StatusCode,
+        /// Its Content-Type.
+        content_type: Option<String>,
+    },
+    /// The response body is over the configured limit.
+    #[error("the response body is over the {limit}-byte limit")]
+    TooLarge {
+        /// The limit.
+        limit: usize,
+    },
+}
+
+/// The HTTP settings every client builder takes.
+#[derive(Debug, Clone)]
+pub(crate) struct HttpOptions {
+    pub(crate) http: Option<reqwest::Client>,
+    pub(crate) timeout: Duration,
+    pub(crate) max_response_bytes: usize,
+}
+
+impl HttpOptions {
+    /// Defaults: nordpay's client, 30 s, `max_response_bytes`.
+    pub(crate) fn new(max_response_bytes: usize) -> Self {
+        Self {
+            http: None,
+            timeout: DEFAULT_TIMEOUT,
+            max_response_bytes,
+        }
+    }
+
+    /// The user's client, or nordpay's default one.
+    pub(crate) fn client(&self) -> reqwest::Result<reqwest::Client> {
+        match &self.http {
+            Some(http) => Ok(http.clone()),
+            None => default_client(self.timeout),
+        }
+    }
+}

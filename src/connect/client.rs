@@ -8,7 +8,7 @@ use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
 
 use super::generated::{Client, types::ErrorModel};
 use super::{Auth, Environment, Error};
-use crate::http::{default_client, limit_body, prepare, rebuild};
+use crate::http::{HttpOptions, limit_body, prepare, rebuild};
 
 /// What every request of a [`Client`] carries besides the HTTP client: the
 /// credentials and the limits. progenitor's "inner type".
@@ -28,9 +28,7 @@ pub const DEFAULT_TIMEOUT: Duration = crate::http::DEFAULT_TIMEOUT;
 pub struct ClientBuilder {
     environment: Environment,
     auth: Auth,
-    http: Option<reqwest::Client>,
-    timeout: Duration,
-    max_response_bytes: usize,
+    options: HttpOptions,
 }
 
 impl Client {
@@ -47,9 +45,7 @@ impl Client {
         ClientBuilder {
             environment,
             auth,
-            http: None,
-            timeout: DEFAULT_TIMEOUT,
-            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            options: HttpOptions::new(DEFAULT_MAX_RESPONSE_BYTES),
         }
     }
 }
@@ -58,31 +54,31 @@ impl ClientBuilder {
     /// Use your own `reqwest::Client` (proxies, TLS roots, connection pool).
     /// Its own timeouts then apply instead of [`ClientBuilder::timeout`].
     pub fn http_client(mut self, http: reqwest::Client) -> Self {
-        self.http = Some(http);
+        self.options.http = Some(http);
         self
     }
 
     /// Overall timeout of each request (default 30 s).
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
+        self.options.timeout = timeout;
         self
     }
 
     /// Largest response body accepted (default 4 MiB).
     pub fn max_response_bytes(mut self, limit: usize) -> Self {
-        self.max_response_bytes = limit;
+        self.options.max_response_bytes = limit;
         self
     }
 
     /// The client.
     pub fn build(self) -> Result<Client, Error> {
-        let http = match self.http {
-            Some(http) => http,
-            None => default_client(self.timeout).map_err(|e| Error::Config(e.to_string()))?,
-        };
+        let http = self
+            .options
+            .client()
+            .map_err(|e| Error::Config(e.to_string()))?;
         let context = ClientContext {
             auth: self.auth,
-            max_response_bytes: self.max_response_bytes,
+            max_response_bytes: self.options.max_response_bytes,
         };
         Ok(Client::new_with_client(
             &self.environment.base_url(),

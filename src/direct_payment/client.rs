@@ -13,7 +13,7 @@ use super::generated::soap as soap_api;
 use super::rest::{RestContext, rest_error};
 use super::soap_transport::SoapTransport;
 use super::{Age, Error, ServiceCode, TransportError};
-use crate::http::default_client;
+use crate::http::HttpOptions;
 use crate::soap::Limits;
 
 /// Which interface of Direct Payment to use. Both offer the same payment
@@ -126,44 +126,44 @@ pub struct ClientBuilder {
     environment: Environment,
     transport: Transport,
     credentials: Credentials,
-    http: Option<reqwest::Client>,
-    timeout: Duration,
+    options: HttpOptions,
     limits: Limits,
 }
 
 impl ClientBuilder {
     /// Use your own `reqwest::Client`; its timeouts then apply.
     pub fn http_client(mut self, http: reqwest::Client) -> Self {
-        self.http = Some(http);
+        self.options.http = Some(http);
         self
     }
 
     /// Overall timeout of each request (default 30 s).
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
+        self.options.timeout = timeout;
         self
     }
 
     /// Bounds on responses (size; for SOAP also depth and attributes).
     pub fn limits(mut self, limits: Limits) -> Self {
         self.limits = limits;
+        // One size limit for both transports.
+        self.options.max_response_bytes = limits.max_bytes;
         self
     }
 
     /// The client.
     pub fn build(self) -> Result<Client, Error> {
-        let http = match self.http {
-            Some(http) => http,
-            None => default_client(self.timeout)
-                .map_err(|e| Error::Transport(TransportError::Http(e)))?,
-        };
+        let http = self
+            .options
+            .client()
+            .map_err(|e| Error::Transport(TransportError::Http(e)))?;
         let inner = match self.transport {
             Transport::Rest => Inner::Rest(rest_api::Client::new_with_client(
                 &self.environment.rest_url(),
                 http,
                 RestContext::new(
                     self.credentials.basic_authorization()?,
-                    self.limits.max_bytes,
+                    self.options.max_response_bytes,
                 ),
             )),
             Transport::Soap => Inner::Soap(SoapTransport::new(
@@ -176,7 +176,7 @@ impl ClientBuilder {
         Ok(Client {
             inner,
             service_id: self.credentials.service_id,
-            max_response_bytes: self.limits.max_bytes,
+            max_response_bytes: self.options.max_response_bytes,
         })
     }
 }
@@ -211,8 +211,7 @@ impl Client {
             environment,
             transport,
             credentials,
-            http: None,
-            timeout: DEFAULT_TIMEOUT,
+            options: HttpOptions::new(Limits::default().max_bytes),
             limits: Limits::default(),
         }
     }

@@ -107,27 +107,7 @@ pub enum Error {
     Decode(String),
 }
 
-/// Failures below the API.
-#[derive(Debug, thiserror::Error)]
-pub enum TransportError {
-    /// The request could not be sent or the response not read.
-    #[error(transparent)]
-    Http(#[from] reqwest::Error),
-    /// An error status whose body is not a Direct Payment fault.
-    #[error("HTTP {status} with a {} body that is not a Direct Payment fault", content_type.as_deref().unwrap_or("typeless"))]
-    UnexpectedResponse {
-        /// The HTTP status.
-        status: StatusCode,
-        /// Its Content-Type.
-        content_type: Option<String>,
-    },
-    /// The response body is over the configured limit.
-    #[error("the response body is over the {limit}-byte limit")]
-    TooLarge {
-        /// The limit.
-        limit: usize,
-    },
-}
+pub use crate::http::TransportError;
 
 impl Error {
     /// The Direct Payment error code, for [`Error::Fault`].

@@ -12,7 +12,7 @@ use url::Url;
 use super::generated::{Client as GeneratedClient, servers, types};
 use super::{Error, TransportError};
 use crate::auth::TokenSource;
-use crate::http::{Failure, default_client, limit_body, prepare};
+use crate::http::{Failure, HttpOptions, limit_body, prepare};
 
 /// Responses larger than this fail instead of filling memory.
 const DEFAULT_MAX_RESPONSE_BYTES: usize = 4 * 1024 * 1024;
@@ -105,9 +105,7 @@ impl ClientHooks<ClientContext> for GeneratedClient {
 pub struct ClientBuilder {
     environment: Environment,
     tokens: Arc<dyn TokenSource>,
-    http: Option<reqwest::Client>,
-    timeout: Duration,
-    max_response_bytes: usize,
+    options: HttpOptions,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -121,35 +119,32 @@ impl fmt::Debug for ClientBuilder {
 impl ClientBuilder {
     /// Use your own `reqwest::Client`; its timeouts then apply.
     pub fn http_client(mut self, http: reqwest::Client) -> Self {
-        self.http = Some(http);
+        self.options.http = Some(http);
         self
     }
 
     /// Overall timeout of each request (default 30 s).
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
+        self.options.timeout = timeout;
         self
     }
 
     /// Largest response body accepted (default 4 MiB).
     pub fn max_response_bytes(mut self, limit: usize) -> Self {
-        self.max_response_bytes = limit;
+        self.options.max_response_bytes = limit;
         self
     }
 
     /// The client.
     pub fn build(self) -> Result<Client, Error> {
-        let http = match self.http {
-            Some(http) => http,
-            None => default_client(self.timeout).map_err(TransportError::Http)?,
-        };
+        let http = self.options.client().map_err(TransportError::Http)?;
         let context = ClientContext {
             tokens: self.tokens,
-            max_response_bytes: self.max_response_bytes,
+            max_response_bytes: self.options.max_response_bytes,
         };
         Ok(Client {
             generated: GeneratedClient::new_with_client(&self.environment.api_url(), http, context),
-            max_response_bytes: self.max_response_bytes,
+            max_response_bytes: self.options.max_response_bytes,
         })
     }
 }
@@ -172,9 +167,7 @@ impl Client {
         ClientBuilder {
             environment,
             tokens: Arc::new(tokens),
-            http: None,
-            timeout: crate::http::DEFAULT_TIMEOUT,
-            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            options: HttpOptions::new(DEFAULT_MAX_RESPONSE_BYTES),
         }
     }
 

@@ -12,7 +12,7 @@ use url::Url;
 
 use super::generated::{Client as GeneratedClient, media_types, servers, types};
 use super::{Error, TransportError};
-use crate::http::{Failure, default_client, limit_body, prepare};
+use crate::http::{Failure, HttpOptions, limit_body, prepare};
 
 /// Most recipients in one batch. x-nordpay-inferred: the FTP importer splits
 /// larger batches, which suggests the same limit for REST.
@@ -97,9 +97,7 @@ impl ClientHooks<ClientContext> for GeneratedClient {
 pub struct ClientBuilder {
     environment: Environment,
     jwt: SecretString,
-    http: Option<reqwest::Client>,
-    timeout: Duration,
-    max_response_bytes: usize,
+    options: HttpOptions,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -114,28 +112,25 @@ impl fmt::Debug for ClientBuilder {
 impl ClientBuilder {
     /// Use your own `reqwest::Client`; its timeouts then apply.
     pub fn http_client(mut self, http: reqwest::Client) -> Self {
-        self.http = Some(http);
+        self.options.http = Some(http);
         self
     }
 
     /// Overall timeout of each request (default 30 s).
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
+        self.options.timeout = timeout;
         self
     }
 
     /// Largest response body accepted (default 4 MiB).
     pub fn max_response_bytes(mut self, limit: usize) -> Self {
-        self.max_response_bytes = limit;
+        self.options.max_response_bytes = limit;
         self
     }
 
     /// The client.
     pub fn build(self) -> Result<Client, Error> {
-        let http = match self.http {
-            Some(http) => http,
-            None => default_client(self.timeout).map_err(TransportError::Http)?,
-        };
+        let http = self.options.client().map_err(TransportError::Http)?;
         let mut authorization =
             HeaderValue::try_from(format!("Bearer {}", self.jwt.expose_secret())).map_err(
                 |_| {
@@ -145,7 +140,7 @@ impl ClientBuilder {
         authorization.set_sensitive(true);
         let context = ClientContext {
             authorization,
-            max_response_bytes: self.max_response_bytes,
+            max_response_bytes: self.options.max_response_bytes,
         };
         Ok(Client {
             generated: GeneratedClient::new_with_client(
@@ -153,7 +148,7 @@ impl ClientBuilder {
                 http,
                 context,
             ),
-            max_response_bytes: self.max_response_bytes,
+            max_response_bytes: self.options.max_response_bytes,
         })
     }
 }
@@ -171,9 +166,7 @@ impl Client {
         ClientBuilder {
             environment,
             jwt: SecretString::from(jwt.into()),
-            http: None,
-            timeout: crate::http::DEFAULT_TIMEOUT,
-            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            options: HttpOptions::new(DEFAULT_MAX_RESPONSE_BYTES),
         }
     }
 

@@ -38,19 +38,7 @@ pub enum Error {
     Decode(String),
 }
 
-/// Failures below the API.
-#[derive(Debug, thiserror::Error)]
-pub enum TransportError {
-    /// The request could not be sent or the response not read.
-    #[error(transparent)]
-    Http(#[from] reqwest::Error),
-    /// The response body is over the configured limit.
-    #[error("the response body is over the {limit}-byte limit")]
-    TooLarge {
-        /// The limit.
-        limit: usize,
-    },
-}
+pub use crate::http::TransportError;
 
 fn summary(errors: &BTreeMap<String, Vec<String>>) -> String {
     errors
