@@ -35,6 +35,24 @@ pub(crate) fn prepare(
     tracing::debug!(api, operation, method = %request.method(), path = request.url().path(), "request");
 }
 
+/// What every generated REST request goes through when it is sent: the
+/// request, a trace event with the status, and the body capped at `limit`.
+pub(crate) async fn execute(
+    http: &reqwest::Client,
+    request: reqwest::Request,
+    api: &'static str,
+    operation: &str,
+) -> reqwest::Result<reqwest::Response> {
+    let response = http.execute(request).await?;
+    tracing::debug!(
+        api,
+        operation,
+        status = response.status().as_u16(),
+        "response"
+    );
+    Ok(response)
+}
+
 /// Cap the body of `response` at `limit` bytes: reading past it fails as a
 /// transport error instead of filling memory.
 pub(crate) fn limit_body(response: reqwest::Response, limit: usize) -> reqwest::Response {
@@ -67,17 +85,10 @@ pub(crate) fn rebuild(
 /// Read at most `limit` bytes of `response`'s body; `None` if it is longer.
 #[cfg(any(feature = "direct-payment", feature = "mediaconnect"))]
 pub(crate) async fn read_capped(
-    mut response: reqwest::Response,
+    response: reqwest::Response,
     limit: usize,
 ) -> Result<Option<Vec<u8>>, reqwest::Error> {
-    let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await? {
-        if body.len() + chunk.len() > limit {
-            return Ok(None);
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(Some(body))
+    collect_capped(response.bytes_stream(), limit).await
 }
 
 /// A failed generated call whose error bodies are raw (see normalize's
@@ -163,8 +174,21 @@ pub(crate) async fn read_stream(
     stream: progenitor_client::ByteStream,
     limit: usize,
 ) -> Result<Option<Vec<u8>>, reqwest::Error> {
+    collect_capped(stream.into_inner(), limit).await
+}
+
+/// Collect a body of at most `limit` bytes; `None` if it is longer.
+#[cfg(any(
+    feature = "direct-payment",
+    feature = "puzzel-pay",
+    feature = "mediaconnect"
+))]
+async fn collect_capped(
+    stream: impl futures_util::Stream<Item = reqwest::Result<Bytes>>,
+    limit: usize,
+) -> Result<Option<Vec<u8>>, reqwest::Error> {
     use futures_util::StreamExt as _;
-    let mut stream = stream.into_inner();
+    let mut stream = std::pin::pin!(stream);
     let mut body = Vec::new();
     while let Some(chunk) = stream.next().await {
         let chunk = chunk?;

@@ -34,6 +34,16 @@ macro_rules! int_enum {
             }
         }
 
+        $(
+            impl $name {
+                /// The variant for a number the server sent: a documented
+                /// one, or [`Self::Unknown`] keeping the number.
+                pub fn from_wire(value: i32) -> Self {
+                    Self::from_value(value).unwrap_or(Self::$unknown(value))
+                }
+            }
+        )?
+
         impl TryFrom<i32> for $name {
             type Error = $crate::int_enum::InvalidValue;
 
@@ -86,7 +96,7 @@ macro_rules! int_enum {
         }
     };
     (@decode $name:ident $value:ident $unknown:ident) => {
-        Ok(Self::from_value($value).unwrap_or(Self::$unknown($value)))
+        Ok(Self::from_wire($value))
     };
     (@decode $name:ident $value:ident) => {
         Self::try_from($value).map_err(serde::de::Error::custom)

@@ -8,7 +8,7 @@ use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
 
 use super::generated::{Client, types::ErrorModel};
 use super::{Auth, Environment, Error};
-use crate::http::{HttpOptions, limit_body, prepare, rebuild};
+use crate::http::{HttpOptions, execute, limit_body, prepare, rebuild};
 
 /// What every request of a [`Client`] carries besides the HTTP client: the
 /// credentials and the limits. progenitor's "inner type".
@@ -109,12 +109,7 @@ impl ClientHooks<ClientContext> for Client {
         request: reqwest::Request,
         info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
-        let response = self.client().execute(request).await?;
-        tracing::debug!(
-            operation = info.operation_id,
-            status = response.status().as_u16(),
-            "CONNECT Payment response"
-        );
+        let response = execute(self.client(), request, "connect", info.operation_id).await?;
         let limit = self.inner().max_response_bytes;
         if response.status().is_client_error() || response.status().is_server_error() {
             fold_error_body(response, limit).await

@@ -5,7 +5,7 @@ use reqwest::header::{CONTENT_TYPE, HeaderValue};
 
 use super::generated::rest::{Client as RestClient, types};
 use super::{Error, ErrorCode, TransportError};
-use crate::http::{Failure, limit_body, prepare};
+use crate::http::{Failure, execute, limit_body, prepare};
 
 /// What every REST request carries: the Basic credentials and the size limit.
 /// progenitor's "inner type".
@@ -49,12 +49,7 @@ impl ClientHooks<RestContext> for RestClient {
         request: reqwest::Request,
         info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
-        let response = self.client().execute(request).await?;
-        tracing::debug!(
-            operation = info.operation_id,
-            status = response.status().as_u16(),
-            "Direct Payment REST response"
-        );
+        let response = execute(self.client(), request, "direct_payment", info.operation_id).await?;
         Ok(limit_body(response, self.inner().max_response_bytes))
     }
 }
@@ -73,7 +68,7 @@ pub(super) async fn rest_error(error: progenitor_client::Error<ByteStream>, limi
             body,
         } => match serde_json::from_slice::<types::DirectPaymentFault>(&body) {
             Ok(fault) => Error::Fault {
-                code: ErrorCode::try_from(fault.code).unwrap_or(ErrorCode::Unknown(fault.code)),
+                code: ErrorCode::from_wire(fault.code),
                 description: fault.description,
                 status: Some(status),
                 soap_fault_code: None,

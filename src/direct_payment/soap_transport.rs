@@ -101,8 +101,7 @@ impl SoapTransport {
                     .filter(|detail| operation.faults.iter().any(|name| detail.is(*name)));
                 match detail.map(|d| d.decode::<dpf::DirectPaymentFault>()) {
                     Some(Ok(direct)) => Err(Error::Fault {
-                        code: ErrorCode::try_from(direct.code)
-                            .unwrap_or(ErrorCode::Unknown(direct.code)),
+                        code: ErrorCode::from_wire(direct.code),
                         description: direct.description.into_inner().unwrap_or_default(),
                         status: Some(status),
                         soap_fault_code: Some(fault.code.local.clone()),

@@ -12,7 +12,7 @@ use url::Url;
 use super::generated::{Client as GeneratedClient, servers, types};
 use super::{Error, TransportError};
 use crate::auth::TokenSource;
-use crate::http::{Failure, HttpOptions, limit_body, prepare};
+use crate::http::{Failure, HttpOptions, execute, limit_body, prepare};
 
 /// Responses larger than this fail instead of filling memory.
 const DEFAULT_MAX_RESPONSE_BYTES: usize = 4 * 1024 * 1024;
@@ -94,9 +94,9 @@ impl ClientHooks<ClientContext> for GeneratedClient {
     async fn exec(
         &self,
         request: reqwest::Request,
-        _: &OperationInfo,
+        info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
-        let response = self.client().execute(request).await?;
+        let response = execute(self.client(), request, "mediaconnect", info.operation_id).await?;
         Ok(limit_body(response, self.inner().max_response_bytes))
     }
 }

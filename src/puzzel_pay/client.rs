@@ -12,7 +12,7 @@ use url::Url;
 
 use super::generated::{Client as GeneratedClient, media_types, servers, types};
 use super::{Error, TransportError};
-use crate::http::{Failure, HttpOptions, limit_body, prepare};
+use crate::http::{Failure, HttpOptions, execute, limit_body, prepare};
 
 /// Most recipients in one batch. x-nordpay-inferred: the FTP importer splits
 /// larger batches, which suggests the same limit for REST.
@@ -86,9 +86,9 @@ impl ClientHooks<ClientContext> for GeneratedClient {
     async fn exec(
         &self,
         request: reqwest::Request,
-        _: &OperationInfo,
+        info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
-        let response = self.client().execute(request).await?;
+        let response = execute(self.client(), request, "puzzel_pay", info.operation_id).await?;
         Ok(limit_body(response, self.inner().max_response_bytes))
     }
 }

@@ -126,6 +126,23 @@ pub fn generate(api: &Api, root: &Path) -> Result<Generated, CodegenError> {
     })
 }
 
+/// `getPaymentStatus` → `get_payment_status`: the operation names progenitor
+/// gives in `OperationInfo`, and (upper-cased) the operation constants.
+fn snake_case(identifier: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in identifier.chars().enumerate() {
+        if c.is_uppercase() {
+            if i > 0 {
+                out.push('_');
+            }
+            out.extend(c.to_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 fn read(path: &Path) -> Result<String, CodegenError> {
     std::fs::read_to_string(path).map_err(|source| CodegenError::Read {
         path: path.to_path_buf(),

@@ -90,7 +90,7 @@ pub fn media_types(table: &[crate::normalize::MediaTypes]) -> TokenStream {
     };
     let rows = table.iter().map(|row| {
         // The name progenitor gives the operation in `OperationInfo`.
-        let operation = snake(&row.operation);
+        let operation = crate::snake_case(&row.operation);
         let (content_type, accept) = (option(&row.content_type), option(&row.accept));
         quote! { (#operation, #content_type, #accept) }
     });
@@ -110,21 +110,6 @@ pub fn media_types(table: &[crate::normalize::MediaTypes]) -> TokenStream {
             }
         }
     }
-}
-
-fn snake(identifier: &str) -> String {
-    let mut out = String::new();
-    for (i, c) in identifier.chars().enumerate() {
-        if c.is_uppercase() {
-            if i > 0 {
-                out.push('_');
-            }
-            out.extend(c.to_lowercase());
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 /// Run progenitor on `spec`. A panic inside progenitor becomes

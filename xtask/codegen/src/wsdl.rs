@@ -307,14 +307,7 @@ fn operation_table(wsdl: &Wsdl) -> TokenStream {
 }
 
 fn screaming_snake(name: &str) -> String {
-    let mut out = String::new();
-    for (i, c) in name.chars().enumerate() {
-        if c.is_uppercase() && i > 0 {
-            out.push('_');
-        }
-        out.push(c.to_ascii_uppercase());
-    }
-    out
+    crate::snake_case(name).to_uppercase()
 }
 
 #[cfg(test)]
