@@ -50,26 +50,54 @@ pub(super) fn routes() -> Router<Shared> {
         .route("/pay/{id}/cancel", post(cancel))
 }
 
+/// What a CONNECT handler returns: the answer, or the API's own error.
+type Handled = Result<Response, Response>;
+
 fn error(status: StatusCode, code: &str, message: &str) -> Response {
     let body = json!({"errorNamespace": "telenordigital.payment", "errorCode": code, "errorMessage": message});
     (status, axum::Json(body)).into_response()
 }
 
-fn unauthorized() -> Response {
-    let body =
-        json!({"errorNamespace": "null", "errorCode": null, "errorMessage": "Unauthorized access"});
-    (StatusCode::UNAUTHORIZED, axum::Json(body)).into_response()
+fn internal(error_text: impl std::fmt::Display) -> Response {
+    error(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "INTERNAL",
+        &error_text.to_string(),
+    )
 }
 
-/// The merchant API key (Basic) or a CONNECT ID user's token (Bearer).
-fn authorized(headers: &HeaderMap) -> bool {
+fn not_found(what: &str) -> Response {
+    error(
+        StatusCode::NOT_FOUND,
+        "NOT_FOUND",
+        &format!("no such {what}"),
+    )
+}
+
+/// The merchant API key (Basic) or a CONNECT ID user's token (Bearer);
+/// otherwise CONNECT's 401 body.
+fn authorize(headers: &HeaderMap) -> Result<(), Response> {
     let basic = super::basic_credentials(headers)
         .is_some_and(|(user, _)| user == credentials::CONNECT_API_KEY);
-    basic || super::bearer_token(headers) == Some(credentials::CONNECT_BEARER_TOKEN)
+    if basic || super::bearer_token(headers) == Some(credentials::CONNECT_BEARER_TOKEN) {
+        return Ok(());
+    }
+    let body =
+        json!({"errorNamespace": "null", "errorCode": null, "errorMessage": "Unauthorized access"});
+    Err((StatusCode::UNAUTHORIZED, axum::Json(body)).into_response())
 }
 
 fn json_response(status: StatusCode, body: &impl serde::Serialize) -> Response {
     (status, axum::Json(body)).into_response()
+}
+
+/// A 201 with the created resource and its `Location`.
+fn created(shared: &Shared, path: &str, body: &impl serde::Serialize) -> Response {
+    let mut response = json_response(StatusCode::CREATED, body);
+    if let Ok(value) = shared.url(path).parse() {
+        response.headers_mut().insert(header::LOCATION, value);
+    }
+    response
 }
 
 /// A request body as the generated type, or the API's own 400.
@@ -94,13 +122,7 @@ fn started(
     new: &NewTransaction,
     agreement: Option<&str>,
 ) -> Result<Transaction, Response> {
-    let mut value = serde_json::to_value(new).map_err(|e| {
-        error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "INTERNAL",
-            &e.to_string(),
-        )
-    })?;
+    let mut value = serde_json::to_value(new).map_err(internal)?;
     let extra = json!({
         "id": id,
         "state": "STARTED",
@@ -114,27 +136,16 @@ fn started(
     if let (Value::Object(map), Value::Object(extra)) = (&mut value, extra) {
         map.extend(extra);
     }
-    serde_json::from_value(value).map_err(|e| {
-        error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "INTERNAL",
-            &e.to_string(),
-        )
-    })
+    serde_json::from_value(value).map_err(internal)
 }
 
 async fn create_transaction(
     State(shared): State<Shared>,
     headers: HeaderMap,
     body: Bytes,
-) -> Response {
-    if !authorized(&headers) {
-        return unauthorized();
-    }
-    let new: NewTransaction = match decode(&body) {
-        Ok(new) => new,
-        Err(response) => return response,
-    };
+) -> Handled {
+    authorize(&headers)?;
+    let new: NewTransaction = decode(&body)?;
     let mut state = shared.lock();
     let store = &mut state.connect;
     if store
@@ -142,25 +153,21 @@ async fn create_transaction(
         .values()
         .any(|t| t.order_id == *new.order_id)
     {
-        return error(
+        return Err(error(
             StatusCode::BAD_REQUEST,
             "DUPLICATE_ORDER_ID",
             "orderId must be unique",
-        );
+        ));
     }
     let id = store.id("tx");
-    let transaction = match started(&shared, &id, &new, None) {
-        Ok(t) => t,
-        Err(response) => return response,
-    };
+    let transaction = started(&shared, &id, &new, None)?;
     store.transactions.insert(id.clone(), transaction.clone());
     store.created.push(id.clone());
-    let location = shared.url(&format!("/connect/transactions/{id}"));
-    let mut response = json_response(StatusCode::CREATED, &transaction);
-    if let Ok(value) = location.parse() {
-        response.headers_mut().insert(header::LOCATION, value);
-    }
-    response
+    Ok(created(
+        &shared,
+        &format!("/connect/transactions/{id}"),
+        &transaction,
+    ))
 }
 
 #[derive(serde::Deserialize)]
@@ -185,20 +192,23 @@ fn wire<T: serde::Serialize>(value: &T) -> String {
         .unwrap_or_default()
 }
 
+/// `Some(wanted)` matches only `value == Some(wanted)`; `None` matches all.
+fn matches<T: PartialEq + ?Sized>(wanted: Option<&T>, value: Option<&T>) -> bool {
+    wanted.is_none_or(|wanted| value == Some(wanted))
+}
+
 async fn list_transactions(
     State(shared): State<Shared>,
     headers: HeaderMap,
     Query(filter): Query<TransactionFilter>,
-) -> Response {
-    if !authorized(&headers) {
-        return unauthorized();
-    }
+) -> Handled {
+    authorize(&headers)?;
     if filter.connect_id.is_none() && filter.charge_token.is_none() {
-        return (
+        return Err((
             StatusCode::BAD_REQUEST,
             "connectId or chargeToken must be given to this method",
         )
-            .into_response();
+            .into_response());
     }
     let state = shared.lock();
     let store = &state.connect;
@@ -206,25 +216,15 @@ async fn list_transactions(
         .created
         .iter()
         .filter_map(|id| store.transactions.get(id))
+        .filter(|t| matches(filter.connect_id.as_deref(), t.connect_id.as_deref()))
+        .filter(|t| matches(filter.charge_token.as_deref(), t.charge_token.as_deref()))
+        .filter(|t| matches(filter.order_id.as_deref(), Some(t.order_id.as_str())))
+        .filter(|t| matches(filter.state.as_deref(), Some(wire(&t.state).as_str())))
         .filter(|t| {
-            filter
-                .connect_id
-                .as_ref()
-                .is_none_or(|c| t.connect_id.as_ref() == Some(c))
-        })
-        .filter(|t| {
-            filter
-                .charge_token
-                .as_ref()
-                .is_none_or(|c| t.charge_token.as_ref() == Some(c))
-        })
-        .filter(|t| filter.order_id.as_ref().is_none_or(|o| &t.order_id == o))
-        .filter(|t| filter.state.as_ref().is_none_or(|s| &wire(&t.state) == s))
-        .filter(|t| {
-            filter
-                .type_
-                .as_ref()
-                .is_none_or(|k| t.type_.as_ref().map(wire).as_ref() == Some(k))
+            matches(
+                filter.type_.as_deref(),
+                t.type_.as_ref().map(wire).as_deref(),
+            )
         })
         .collect();
     if filter.sort.as_deref() == Some("desc") {
@@ -238,21 +238,22 @@ async fn list_transactions(
         .skip(filter.offset.unwrap_or(0))
         .take(filter.limit.unwrap_or(50))
         .collect();
-    json_response(StatusCode::OK, &page)
+    Ok(json_response(StatusCode::OK, &page))
 }
 
 async fn get_transaction(
     State(shared): State<Shared>,
     headers: HeaderMap,
     Path(id): Path<String>,
-) -> Response {
-    if !authorized(&headers) {
-        return unauthorized();
-    }
-    match shared.lock().connect.transactions.get(&id) {
-        Some(transaction) => json_response(StatusCode::OK, transaction),
-        None => error(StatusCode::NOT_FOUND, "NOT_FOUND", "no such transaction"),
-    }
+) -> Handled {
+    authorize(&headers)?;
+    let state = shared.lock();
+    let transaction = state
+        .connect
+        .transactions
+        .get(&id)
+        .ok_or_else(|| not_found("transaction"))?;
+    Ok(json_response(StatusCode::OK, transaction))
 }
 
 async fn refund(
@@ -260,41 +261,38 @@ async fn refund(
     headers: HeaderMap,
     Path(id): Path<String>,
     body: Bytes,
-) -> Response {
-    if !authorized(&headers) {
-        return unauthorized();
-    }
-    let request: RefundRequest = match decode(&body) {
-        Ok(request) => request,
-        Err(response) => return response,
-    };
+) -> Handled {
+    authorize(&headers)?;
+    let request: RefundRequest = decode(&body)?;
     let mut state = shared.lock();
     let store = &mut state.connect;
-    let Some(original) = store.transactions.get(&id).cloned() else {
-        return error(StatusCode::NOT_FOUND, "NOT_FOUND", "no such transaction");
-    };
+    let original = store
+        .transactions
+        .get(&id)
+        .cloned()
+        .ok_or_else(|| not_found("transaction"))?;
     if original.state != TransactionState::Completed
         || original.type_ != Some(TransactionType::Charge)
     {
-        return error(
+        return Err(error(
             StatusCode::BAD_REQUEST,
             "NOT_REFUNDABLE",
             "only a COMPLETED CHARGE can be refunded",
-        );
+        ));
     }
     let refunded = store
         .transactions
         .values()
         .any(|t| t.refund_for_transaction_id.as_deref() == Some(id.as_str()));
     if refunded {
-        return error(
+        return Err(error(
             StatusCode::BAD_REQUEST,
             "ALREADY_REFUNDED",
             "the transaction is already refunded",
-        );
+        ));
     }
     let refund_id = store.id("tx");
-    let mut refund = original.clone();
+    let mut refund = original;
     refund.id = refund_id.clone();
     refund.type_ = Some(TransactionType::Refund);
     refund.state = TransactionState::Completed;
@@ -307,34 +305,26 @@ async fn refund(
     refund.completed_time = refund.start_time;
     store.transactions.insert(refund_id.clone(), refund.clone());
     store.created.push(refund_id);
-    json_response(StatusCode::OK, &refund)
+    Ok(json_response(StatusCode::OK, &refund))
 }
 
 async fn create_agreement(
     State(shared): State<Shared>,
     headers: HeaderMap,
     body: Bytes,
-) -> Response {
-    if !authorized(&headers) {
-        return unauthorized();
-    }
-    let new: NewAgreement = match decode(&body) {
-        Ok(new) => new,
-        Err(response) => return response,
-    };
+) -> Handled {
+    authorize(&headers)?;
+    let new: NewAgreement = decode(&body)?;
     let mut state = shared.lock();
     let store = &mut state.connect;
     let agreement_id = store.id("ag");
     let transaction_id = store.id("tx");
-    let mut verification = match started(
+    let mut verification = started(
         &shared,
         &transaction_id,
         &new.verification_transaction,
         Some(&agreement_id),
-    ) {
-        Ok(t) => t,
-        Err(response) => return response,
-    };
+    )?;
     verification.connect_id = new.connect_id.clone().or(verification.connect_id);
     let value = json!({
         "id": agreement_id,
@@ -350,16 +340,7 @@ async fn create_agreement(
         "trial": new.trial,
         "hasActiveRight": false,
     });
-    let agreement: Agreement = match serde_json::from_value(value) {
-        Ok(agreement) => agreement,
-        Err(e) => {
-            return error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "INTERNAL",
-                &e.to_string(),
-            );
-        }
-    };
+    let agreement: Agreement = serde_json::from_value(value).map_err(internal)?;
     store
         .transactions
         .insert(transaction_id.clone(), verification);
@@ -367,14 +348,11 @@ async fn create_agreement(
     store
         .agreements
         .insert(agreement_id.clone(), agreement.clone());
-    let mut response = json_response(StatusCode::CREATED, &agreement);
-    if let Ok(value) = shared
-        .url(&format!("/connect/agreements/{agreement_id}"))
-        .parse()
-    {
-        response.headers_mut().insert(header::LOCATION, value);
-    }
-    response
+    Ok(created(
+        &shared,
+        &format!("/connect/agreements/{agreement_id}"),
+        &agreement,
+    ))
 }
 
 #[derive(serde::Deserialize)]
@@ -388,12 +366,10 @@ async fn list_agreements(
     State(shared): State<Shared>,
     headers: HeaderMap,
     Query(filter): Query<AgreementFilter>,
-) -> Response {
-    if !authorized(&headers) {
-        return unauthorized();
-    }
+) -> Handled {
+    authorize(&headers)?;
     let Some(connect_id) = filter.connect_id else {
-        return (StatusCode::BAD_REQUEST, "connectId cannot be null").into_response();
+        return Err((StatusCode::BAD_REQUEST, "connectId cannot be null").into_response());
     };
     let state = shared.lock();
     let found: Vec<&Agreement> = state
@@ -401,40 +377,41 @@ async fn list_agreements(
         .agreements
         .values()
         .filter(|a| a.connect_id.as_ref() == Some(&connect_id))
-        .filter(|a| filter.state.as_ref().is_none_or(|s| &wire(&a.state) == s))
+        .filter(|a| matches(filter.state.as_deref(), Some(wire(&a.state).as_str())))
         .collect();
-    json_response(StatusCode::OK, &found)
+    Ok(json_response(StatusCode::OK, &found))
 }
 
 async fn get_agreement(
     State(shared): State<Shared>,
     headers: HeaderMap,
     Path(id): Path<String>,
-) -> Response {
-    if !authorized(&headers) {
-        return unauthorized();
-    }
-    match shared.lock().connect.agreements.get(&id) {
-        Some(agreement) => json_response(StatusCode::OK, agreement),
-        None => error(StatusCode::NOT_FOUND, "NOT_FOUND", "no such agreement"),
-    }
+) -> Handled {
+    authorize(&headers)?;
+    let state = shared.lock();
+    let agreement = state
+        .connect
+        .agreements
+        .get(&id)
+        .ok_or_else(|| not_found("agreement"))?;
+    Ok(json_response(StatusCode::OK, agreement))
 }
 
 async fn stop_agreement(
     State(shared): State<Shared>,
     headers: HeaderMap,
     Path(id): Path<String>,
-) -> Response {
-    if !authorized(&headers) {
-        return unauthorized();
-    }
+) -> Handled {
+    authorize(&headers)?;
     let mut state = shared.lock();
-    let Some(agreement) = state.connect.agreements.get_mut(&id) else {
-        return error(StatusCode::NOT_FOUND, "NOT_FOUND", "no such agreement");
-    };
+    let agreement = state
+        .connect
+        .agreements
+        .get_mut(&id)
+        .ok_or_else(|| not_found("agreement"))?;
     agreement.state = AgreementState::Stopped;
     agreement.has_active_right = Some(false);
-    json_response(StatusCode::OK, agreement)
+    Ok(json_response(StatusCode::OK, agreement))
 }
 
 /// The agreement a verification transaction belongs to.

@@ -57,16 +57,21 @@ fn fault(code: ErrorCode, description: impl Into<String>) -> Fault {
     }
 }
 
+/// The fault-table answer for [`faults::BARRED_MSISDN`].
+fn barred() -> Fault {
+    fault(
+        ErrorCode::MsisdnBarred,
+        "Transaction for the MSISDN is barred",
+    )
+}
+
 impl Store {
     fn pay(&mut self, details: &PaymentDetails) -> Result<PaymentResponse, Fault> {
         crate::direct_payment::client::check_payment(details)
             .map_err(|e| fault(ErrorCode::Validation, e.to_string()))?;
         match details.msisdn.as_str() {
             faults::BARRED_MSISDN => {
-                return Err(fault(
-                    ErrorCode::MsisdnBarred,
-                    "Transaction for the MSISDN is barred",
-                ));
+                return Err(barred());
             }
             faults::MNO_ERROR_MSISDN => return Err(fault(ErrorCode::MnoError, "Mno error")),
             faults::NO_FUNDS_MSISDN => {
@@ -131,10 +136,7 @@ impl Store {
 
     fn send_code(&mut self, request: &SendVerificationCodeRequest) -> Result<(), Fault> {
         if request.msisdn.as_str() == faults::BARRED_MSISDN {
-            return Err(fault(
-                ErrorCode::MsisdnBarred,
-                "Transaction for the MSISDN is barred",
-            ));
+            return Err(barred());
         }
         self.issued += 1;
         let code = format!("{:06}", 100_000 + (self.issued * 7919) % 900_000);
@@ -239,21 +241,39 @@ async fn inspect_payments(State(shared): State<Shared>) -> Response {
 
 // ---- REST ----
 
-fn rest_fault(fault: Fault) -> Response {
-    let status = fault
-        .code
-        .http_status()
-        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let body = json!({"Code": fault.code.value(), "Description": fault.description});
-    (status, axum::Json(body)).into_response()
+/// A fault answered the REST way: the code's HTTP status and a JSON body.
+struct RestFault(Fault);
+
+impl From<Fault> for RestFault {
+    fn from(fault: Fault) -> Self {
+        Self(fault)
+    }
 }
 
-fn rest_ok(body: &impl serde::Serialize) -> Response {
-    axum::Json(body).into_response()
+impl IntoResponse for RestFault {
+    fn into_response(self) -> Response {
+        let status = self
+            .0
+            .code
+            .http_status()
+            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        (status, axum::Json(fault_json(&self.0))).into_response()
+    }
+}
+
+/// What a REST handler returns.
+type RestResult = Result<Response, RestFault>;
+
+fn fault_json(fault: &Fault) -> serde_json::Value {
+    json!({"Code": fault.code.value(), "Description": fault.description})
+}
+
+fn rest_ok(body: &impl serde::Serialize) -> RestResult {
+    Ok(axum::Json(body).into_response())
 }
 
 /// Basic credentials and the serviceId of the path must match.
-fn rest_authorized(headers: &HeaderMap, service_id: &str) -> Result<(), Response> {
+fn rest_authorized(headers: &HeaderMap, service_id: &str) -> Result<(), Fault> {
     let credentials_ok = super::basic_credentials(headers).is_some_and(|(user, password)| {
         user == credentials::DIRECT_PAYMENT_USERNAME
             && password == credentials::DIRECT_PAYMENT_PASSWORD
@@ -261,13 +281,12 @@ fn rest_authorized(headers: &HeaderMap, service_id: &str) -> Result<(), Response
     if credentials_ok && service_id == credentials::DIRECT_PAYMENT_SERVICE_ID.to_string() {
         Ok(())
     } else {
-        Err(rest_fault(fault(ErrorCode::Unauthorized, "Unauthorized")))
+        Err(fault(ErrorCode::Unauthorized, "Unauthorized"))
     }
 }
 
-fn rest_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Response> {
-    serde_json::from_slice(body)
-        .map_err(|e| rest_fault(fault(ErrorCode::Validation, e.to_string())))
+fn rest_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Fault> {
+    serde_json::from_slice(body).map_err(|e| fault(ErrorCode::Validation, e.to_string()))
 }
 
 async fn rest_pay(
@@ -275,20 +294,12 @@ async fn rest_pay(
     Path(service_id): Path<String>,
     headers: HeaderMap,
     body: Bytes,
-) -> Response {
-    if let Err(response) = rest_authorized(&headers, &service_id) {
-        return response;
-    }
-    let request: types::PaymentRequest = match rest_body(&body) {
-        Ok(request) => request,
-        Err(response) => return response,
-    };
+) -> RestResult {
+    rest_authorized(&headers, &service_id)?;
+    let request: types::PaymentRequest = rest_body(&body)?;
     let result = shared.lock().direct_payment.pay(&request.payment_details);
     slow_if_needed(request.payment_details.msisdn.as_str()).await;
-    match result {
-        Ok(paid) => rest_ok(&paid),
-        Err(fault) => rest_fault(fault),
-    }
+    rest_ok(&result?)
 }
 
 /// The fault-table case of a charge that is committed but answered late.
@@ -302,36 +313,23 @@ async fn rest_reverse(
     State(shared): State<Shared>,
     Path((service_id, id)): Path<(String, String)>,
     headers: HeaderMap,
-) -> Response {
-    if let Err(response) = rest_authorized(&headers, &service_id) {
-        return response;
-    }
-    let Ok(transaction_id) = id.parse::<i64>() else {
-        return rest_fault(fault(
-            ErrorCode::Validation,
-            "TransactionId must be a number",
-        ));
-    };
-    let result = shared.lock().direct_payment.reverse(transaction_id);
-    match result {
-        Ok(reversed) => rest_ok(&reversed),
-        Err(fault) => rest_fault(fault),
-    }
+) -> RestResult {
+    rest_authorized(&headers, &service_id)?;
+    let transaction_id: i64 = id
+        .parse()
+        .map_err(|_| fault(ErrorCode::Validation, "TransactionId must be a number"))?;
+    let reversed = shared.lock().direct_payment.reverse(transaction_id)?;
+    rest_ok(&reversed)
 }
 
 async fn rest_status(
     State(shared): State<Shared>,
     Path((service_id, reference)): Path<(String, String)>,
     headers: HeaderMap,
-) -> Response {
-    if let Err(response) = rest_authorized(&headers, &service_id) {
-        return response;
-    }
-    let result = shared.lock().direct_payment.status(&reference);
-    match result {
-        Ok(status) => rest_ok(&status),
-        Err(fault) => rest_fault(fault),
-    }
+) -> RestResult {
+    rest_authorized(&headers, &service_id)?;
+    let status = shared.lock().direct_payment.status(&reference)?;
+    rest_ok(&status)
 }
 
 async fn rest_send_code(
@@ -339,19 +337,11 @@ async fn rest_send_code(
     Path(service_id): Path<String>,
     headers: HeaderMap,
     body: Bytes,
-) -> Response {
-    if let Err(response) = rest_authorized(&headers, &service_id) {
-        return response;
-    }
-    let request: SendVerificationCodeRequest = match rest_body(&body) {
-        Ok(request) => request,
-        Err(response) => return response,
-    };
-    let result = shared.lock().direct_payment.send_code(&request);
-    match result {
-        Ok(()) => StatusCode::OK.into_response(),
-        Err(fault) => rest_fault(fault),
-    }
+) -> RestResult {
+    rest_authorized(&headers, &service_id)?;
+    let request: SendVerificationCodeRequest = rest_body(&body)?;
+    shared.lock().direct_payment.send_code(&request)?;
+    Ok(StatusCode::OK.into_response())
 }
 
 async fn rest_verify(
@@ -359,19 +349,11 @@ async fn rest_verify(
     Path(service_id): Path<String>,
     headers: HeaderMap,
     body: Bytes,
-) -> Response {
-    if let Err(response) = rest_authorized(&headers, &service_id) {
-        return response;
-    }
-    let request: VerifyVerificationCodeRequest = match rest_body(&body) {
-        Ok(request) => request,
-        Err(response) => return response,
-    };
-    let result = shared.lock().direct_payment.verify(&request);
-    match result {
-        Ok(()) => StatusCode::OK.into_response(),
-        Err(fault) => rest_fault(fault),
-    }
+) -> RestResult {
+    rest_authorized(&headers, &service_id)?;
+    let request: VerifyVerificationCodeRequest = rest_body(&body)?;
+    shared.lock().direct_payment.verify(&request)?;
+    Ok(StatusCode::OK.into_response())
 }
 
 async fn rest_pre_authorize(
@@ -379,22 +361,14 @@ async fn rest_pre_authorize(
     Path((service_id, platform)): Path<(String, String)>,
     headers: HeaderMap,
     body: Bytes,
-) -> Response {
-    if let Err(response) = rest_authorized(&headers, &service_id) {
-        return response;
-    }
+) -> RestResult {
+    rest_authorized(&headers, &service_id)?;
     if !matches!(platform.as_str(), "directpay" | "sms" | "0" | "1") {
-        return rest_fault(fault(ErrorCode::Validation, "Unknown platform"));
+        return Err(fault(ErrorCode::Validation, "Unknown platform").into());
     }
-    let request: PreAuthorizeRequest = match rest_body(&body) {
-        Ok(request) => request,
-        Err(response) => return response,
-    };
+    let request: PreAuthorizeRequest = rest_body(&body)?;
     if request.msisdn.as_str() == faults::BARRED_MSISDN {
-        return rest_fault(fault(
-            ErrorCode::MsisdnBarred,
-            "Transaction for the MSISDN is barred",
-        ));
+        return Err(barred().into());
     }
     let mut state = shared.lock();
     state.direct_payment.issued += 1;
@@ -433,10 +407,7 @@ struct ChargeCheck {
 
 fn check_charge(msisdn: &str, query: &ChargeCheck) -> Result<(), Fault> {
     if msisdn == faults::BARRED_MSISDN {
-        return Err(fault(
-            ErrorCode::MsisdnBarred,
-            "Transaction for the MSISDN is barred",
-        ));
+        return Err(barred());
     }
     let code: ServiceCode = query
         .service_code
@@ -460,10 +431,8 @@ fn check_charge(msisdn: &str, query: &ChargeCheck) -> Result<(), Fault> {
 async fn rest_user_info(
     Path((service_id, msisdn)): Path<(String, String)>,
     headers: HeaderMap,
-) -> Response {
-    if let Err(response) = rest_authorized(&headers, &service_id) {
-        return response;
-    }
+) -> RestResult {
+    rest_authorized(&headers, &service_id)?;
     rest_ok(&user_info(&msisdn))
 }
 
@@ -471,23 +440,17 @@ async fn rest_user_info_v2(
     Path((service_id, msisdn)): Path<(String, String)>,
     headers: HeaderMap,
     Query(query): Query<ChargeCheck>,
-) -> Response {
-    if let Err(response) = rest_authorized(&headers, &service_id) {
-        return response;
-    }
-    match check_charge(&msisdn, &query) {
-        Ok(()) => StatusCode::OK.into_response(),
-        Err(fault) => rest_fault(fault),
-    }
+) -> RestResult {
+    rest_authorized(&headers, &service_id)?;
+    check_charge(&msisdn, &query)?;
+    Ok(StatusCode::OK.into_response())
 }
 
 async fn rest_user_info_v3(
     Path((service_id, _msisdn)): Path<(String, String)>,
     headers: HeaderMap,
-) -> Response {
-    if let Err(response) = rest_authorized(&headers, &service_id) {
-        return response;
-    }
+) -> RestResult {
+    rest_authorized(&headers, &service_id)?;
     rest_ok(&user_info_v3())
 }
 
@@ -495,20 +458,14 @@ async fn rest_user_info_summary(
     Path((service_id, msisdn)): Path<(String, String)>,
     headers: HeaderMap,
     Query(query): Query<ChargeCheck>,
-) -> Response {
-    if let Err(response) = rest_authorized(&headers, &service_id) {
-        return response;
-    }
+) -> RestResult {
+    rest_authorized(&headers, &service_id)?;
     let v2 = check_charge(&msisdn, &query);
-    let v2_fault = v2
-        .as_ref()
-        .err()
-        .map(|f| json!({"Code": f.code.value(), "Description": f.description}));
     rest_ok(&json!({
         "ResponseV1": user_info(&msisdn),
         "ResponseV1Fault": null,
         "ResponseV2": v2.is_ok().then(|| json!({})),
-        "ResponseV2Fault": v2_fault,
+        "ResponseV2Fault": v2.as_ref().err().map(fault_json),
         "ResponseV3": user_info_v3(),
         "ResponseV3Fault": null,
     }))

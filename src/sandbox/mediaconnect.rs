@@ -174,14 +174,16 @@ fn decode<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Response> {
     serde_json::from_slice(body).map_err(|e| api_error(&e.to_string()))
 }
 
+/// What an API handler returns: the answer, or Mediaconnect's own error.
+type Handled = Result<Response, Response>;
+
 async fn payment_methods(
     State(shared): State<Shared>,
     headers: HeaderMap,
     Path(product): Path<String>,
-) -> Response {
-    if let Err(response) = authorized(&shared, &headers).and_then(|()| product_code(&product)) {
-        return response;
-    }
+) -> Handled {
+    authorized(&shared, &headers)?;
+    product_code(&product)?;
     let state = shared.lock();
     let active = state
         .mediaconnect
@@ -192,9 +194,10 @@ async fn payment_methods(
         .iter()
         .map(|m| json!({"paymentMethod": m, "isActive": if *m == active { "Y" } else { "N" }}))
         .collect();
-    axum::Json(json!({"paymentMethodResponseItems": items})).into_response()
+    Ok(axum::Json(json!({"paymentMethodResponseItems": items})).into_response())
 }
 
+/// Remember what a login-server page is to finish; its ID.
 fn start(shared: &Shared, pending: Pending) -> i64 {
     let mut state = shared.lock();
     let id = 12_000_000 + i64::try_from(state.mediaconnect.next()).unwrap_or(0);
@@ -202,60 +205,38 @@ fn start(shared: &Shared, pending: Pending) -> i64 {
     id
 }
 
+/// The answer to a started payment: `{success, transactionId}`.
+fn started(shared: &Shared, pending: Pending) -> Response {
+    let id = start(shared, pending);
+    axum::Json(json!({"success": true, "transactionId": id})).into_response()
+}
+
 async fn change_method(
     State(shared): State<Shared>,
     headers: HeaderMap,
     Path(product): Path<String>,
     body: Bytes,
-) -> Response {
-    if let Err(response) = authorized(&shared, &headers).and_then(|()| product_code(&product)) {
-        return response;
-    }
-    let request: PaymentChangeRequest = match decode(&body) {
-        Ok(request) => request,
-        Err(response) => return response,
-    };
+) -> Handled {
+    authorized(&shared, &headers)?;
+    product_code(&product)?;
+    let request: PaymentChangeRequest = decode(&body)?;
     let method = request.payment_method.to_string();
     let id = start(&shared, Pending::Change { product, method });
-    axum::Json(json!({"paymentChangeId": id})).into_response()
+    Ok(axum::Json(json!({"paymentChangeId": id})).into_response())
 }
 
-async fn pay_invoice(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
-    if let Err(response) = authorized(&shared, &headers) {
-        return response;
-    }
-    let request: InvoicePaymentRequest = match decode(&body) {
-        Ok(request) => request,
-        Err(response) => return response,
-    };
-    let id = start(
-        &shared,
-        Pending::Invoice {
-            invoice_number: request.invoice_number.to_string(),
-        },
-    );
-    axum::Json(json!({"success": true, "transactionId": id})).into_response()
+async fn pay_invoice(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) -> Handled {
+    authorized(&shared, &headers)?;
+    let request: InvoicePaymentRequest = decode(&body)?;
+    let invoice_number = request.invoice_number.to_string();
+    Ok(started(&shared, Pending::Invoice { invoice_number }))
 }
 
-async fn vipps_agreement(
-    State(shared): State<Shared>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    if let Err(response) = authorized(&shared, &headers) {
-        return response;
-    }
-    let request: VippsAgreementRequest = match decode(&body) {
-        Ok(request) => request,
-        Err(response) => return response,
-    };
-    let id = start(
-        &shared,
-        Pending::Vipps {
-            product: request.product_code.to_string(),
-        },
-    );
-    axum::Json(json!({"success": true, "transactionId": id})).into_response()
+async fn vipps_agreement(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) -> Handled {
+    authorized(&shared, &headers)?;
+    let request: VippsAgreementRequest = decode(&body)?;
+    let product = request.product_code.to_string();
+    Ok(started(&shared, Pending::Vipps { product }))
 }
 
 #[derive(serde::Deserialize)]
@@ -268,10 +249,9 @@ async fn invoices(
     headers: HeaderMap,
     Path(product): Path<String>,
     Query(filter): Query<InvoiceFilter>,
-) -> Response {
-    if let Err(response) = authorized(&shared, &headers).and_then(|()| product_code(&product)) {
-        return response;
-    }
+) -> Handled {
+    authorized(&shared, &headers)?;
+    product_code(&product)?;
     let state = shared.lock();
     let all: Vec<_> = ["1001", "1002", faults::FAILING_INVOICE]
         .iter()
@@ -281,7 +261,7 @@ async fn invoices(
         })
         .filter(|invoice| !(filter.unpaid == Some(true) && invoice["paid"] == true))
         .collect();
-    axum::Json(all).into_response()
+    Ok(axum::Json(all).into_response())
 }
 
 #[derive(serde::Deserialize)]

@@ -49,8 +49,27 @@ pub(super) fn control_routes() -> Router<Shared> {
     )
 }
 
-fn authorized(headers: &HeaderMap) -> bool {
-    super::bearer_token(headers) == Some(credentials::PUZZEL_PAY_JWT)
+/// What a Puzzel Pay handler returns: the answer, or the API's own error.
+type Handled = Result<Response, Response>;
+
+/// The JWT, or a bodiless 401 as the docs describe it.
+fn authorize(headers: &HeaderMap) -> Result<(), Response> {
+    if super::bearer_token(headers) == Some(credentials::PUZZEL_PAY_JWT) {
+        Ok(())
+    } else {
+        Err(StatusCode::UNAUTHORIZED.into_response())
+    }
+}
+
+/// `value` read as the generated type `T` (as the real API answers) and sent
+/// with the vendor media type.
+fn answer_as<T>(value: serde_json::Value, media_type: &'static str) -> Handled
+where
+    T: serde::de::DeserializeOwned + serde::Serialize,
+{
+    let answer: T = serde_json::from_value(value)
+        .map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response())?;
+    Ok(vendor(StatusCode::OK, media_type, &answer))
 }
 
 fn vendor(status: StatusCode, media_type: &'static str, body: &impl serde::Serialize) -> Response {
@@ -82,25 +101,20 @@ fn placeholders(text: &str) -> BTreeSet<String> {
     found
 }
 
-async fn create_batch(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
-    if !authorized(&headers) {
-        return StatusCode::UNAUTHORIZED.into_response();
-    }
+async fn create_batch(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) -> Handled {
+    authorize(&headers)?;
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok());
     if content_type != Some(BATCH_REQUEST) {
-        return StatusCode::UNSUPPORTED_MEDIA_TYPE.into_response();
+        return Err(StatusCode::UNSUPPORTED_MEDIA_TYPE.into_response());
     }
-    let batch: BatchRequest = match serde_json::from_slice(&body) {
-        Ok(batch) => batch,
-        Err(e) => {
-            return invalid(
-                "",
-                BTreeMap::from([("request".to_string(), vec![e.to_string()])]),
-            );
-        }
-    };
+    let batch: BatchRequest = serde_json::from_slice(&body).map_err(|e| {
+        invalid(
+            "",
+            BTreeMap::from([("request".to_string(), vec![e.to_string()])]),
+        )
+    })?;
     let reference = batch.batch_reference.to_string();
     let mut errors: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut state = shared.lock();
@@ -132,7 +146,7 @@ async fn create_batch(State(shared): State<Shared>, headers: HeaderMap, body: By
             .push("At most 250 recipients".into());
     }
     if !errors.is_empty() {
-        return invalid(&reference, errors);
+        return Err(invalid(&reference, errors));
     }
     let links = batch.action == BatchAction::CreateLinks;
     let recipients: Vec<Recipient> = batch
@@ -164,25 +178,21 @@ async fn create_batch(State(shared): State<Shared>, headers: HeaderMap, body: By
         "validationErrors": null,
     });
     state.puzzel_pay.batches.insert(reference, recipients);
-    // The answer goes out as the generated type, as the real API would.
-    match serde_json::from_value::<BatchResponse>(answer) {
-        Ok(answer) => vendor(StatusCode::OK, BATCH_RESPONSE, &answer),
-        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
-    }
+    answer_as::<BatchResponse>(answer, BATCH_RESPONSE)
 }
 
 async fn batch_status(
     State(shared): State<Shared>,
     headers: HeaderMap,
     Path(reference): Path<String>,
-) -> Response {
-    if !authorized(&headers) {
-        return StatusCode::UNAUTHORIZED.into_response();
-    }
+) -> Handled {
+    authorize(&headers)?;
     let state = shared.lock();
-    let Some(recipients) = state.puzzel_pay.batches.get(&reference) else {
-        return StatusCode::NOT_FOUND.into_response();
-    };
+    let recipients = state
+        .puzzel_pay
+        .batches
+        .get(&reference)
+        .ok_or_else(|| StatusCode::NOT_FOUND.into_response())?;
     let at_least = |step: i32| recipients.iter().filter(|r| r.step.value() >= step).count();
     let mut providers: BTreeMap<i32, (usize, usize)> = BTreeMap::new();
     for recipient in recipients {
@@ -205,39 +215,28 @@ async fn batch_status(
         },
         "recipientStatus": recipients.iter().map(|r| json!({"reference": r.reference, "step": r.step.value()})).collect::<Vec<_>>(),
     });
-    match serde_json::from_value::<BatchStatus>(status) {
-        Ok(status) => vendor(StatusCode::OK, BATCH_STATUS, &status),
-        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
-    }
+    answer_as::<BatchStatus>(status, BATCH_STATUS)
 }
 
 async fn refund(
     State(shared): State<Shared>,
     headers: HeaderMap,
     Path((batch, reference)): Path<(String, String)>,
-) -> Response {
-    if !authorized(&headers) {
-        return StatusCode::UNAUTHORIZED.into_response();
-    }
-    let mut state = shared.lock();
-    let Some(recipient) = state
-        .puzzel_pay
-        .batches
-        .get_mut(&batch)
-        .and_then(|recipients| recipients.iter_mut().find(|r| r.reference == reference))
-    else {
-        return StatusCode::NOT_FOUND.into_response();
-    };
-    if recipient.step != Step::Paid || recipient.refunded {
-        return StatusCode::BAD_REQUEST.into_response();
-    }
-    if recipient.msisdn == faults::MNO_ERROR_MSISDN
-        && recipient.provider == Some(PaymentProvider::PaymentCard)
-    {
-        return StatusCode::FAILED_DEPENDENCY.into_response();
-    }
-    recipient.refunded = true;
-    StatusCode::OK.into_response()
+) -> Handled {
+    authorize(&headers)?;
+    let status = with_recipient(&shared, &batch, &reference, |recipient| {
+        if recipient.step != Step::Paid || recipient.refunded {
+            StatusCode::BAD_REQUEST
+        } else if recipient.msisdn == faults::MNO_ERROR_MSISDN
+            && recipient.provider == Some(PaymentProvider::PaymentCard)
+        {
+            StatusCode::FAILED_DEPENDENCY
+        } else {
+            recipient.refunded = true;
+            StatusCode::OK
+        }
+    });
+    Ok(status.unwrap_or(StatusCode::NOT_FOUND).into_response())
 }
 
 fn with_recipient<T>(
