@@ -255,9 +255,7 @@ impl Client {
         D: TryInto<types::PaymentDetails>,
         D::Error: fmt::Display,
     {
-        let details: types::PaymentDetails = details
-            .try_into()
-            .map_err(|e| Error::InvalidRequest(e.to_string()))?;
+        let details: types::PaymentDetails = checked(details)?;
         check_payment(&details)?;
         match &self.inner {
             Inner::Rest(client) => {
@@ -324,9 +322,7 @@ impl Client {
         B: TryInto<types::SendVerificationCodeRequest>,
         B::Error: fmt::Display,
     {
-        let request = request
-            .try_into()
-            .map_err(|e| Error::InvalidRequest(e.to_string()))?;
+        let request = checked(request)?;
         match &self.inner {
             Inner::Rest(client) => {
                 self.rest_call(
@@ -348,9 +344,7 @@ impl Client {
         B: TryInto<types::VerifyVerificationCodeRequest>,
         B::Error: fmt::Display,
     {
-        let request = request
-            .try_into()
-            .map_err(|e| Error::InvalidRequest(e.to_string()))?;
+        let request = checked(request)?;
         match &self.inner {
             Inner::Rest(client) => {
                 self.rest_call(
@@ -377,9 +371,7 @@ impl Client {
         B::Error: fmt::Display,
     {
         let client = self.rest("PreAuthorize")?;
-        let request = request
-            .try_into()
-            .map_err(|e| Error::InvalidRequest(e.to_string()))?;
+        let request = checked(request)?;
         self.rest_call(
             client
                 .pre_authorize()
@@ -463,6 +455,17 @@ impl Client {
         }
         self.rest_call(call.send()).await
     }
+}
+
+/// A request built by the user, checked against the spec before sending.
+fn checked<T, B>(value: B) -> Result<T, Error>
+where
+    B: TryInto<T>,
+    B::Error: fmt::Display,
+{
+    value
+        .try_into()
+        .map_err(|e| Error::InvalidRequest(e.to_string()))
 }
 
 fn parse_msisdn(msisdn: &str) -> Result<types::Msisdn, Error> {
