@@ -6,9 +6,6 @@
 #[macro_use]
 mod int_enum;
 
-#[cfg(any(feature = "connect", feature = "mediaconnect"))]
-mod auth;
-
 #[cfg(feature = "connect")]
 pub mod connect;
 
@@ -18,7 +15,7 @@ pub mod connect;
     feature = "puzzel-pay",
     feature = "mediaconnect"
 ))]
-mod http;
+pub mod runtime;
 
 #[cfg(feature = "direct-payment")]
 pub mod direct_payment;

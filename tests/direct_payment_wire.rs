@@ -425,6 +425,7 @@ async fn an_html_error_page_is_a_transport_error() {
             Error::Transport(TransportError::UnexpectedResponse {
                 status,
                 content_type,
+                ..
             }) => {
                 assert_eq!(status.as_u16(), 500);
                 assert_eq!(content_type.as_deref(), Some("text/html"));

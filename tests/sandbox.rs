@@ -165,7 +165,7 @@ async fn a_timeout_after_the_charge_was_committed_shows_as_paid() {
             transport,
             sandbox.direct_payment_credentials(),
         )
-        .timeout(Duration::from_millis(300))
+        .deadline(Duration::from_millis(300))
         .build()
         .unwrap();
         let reference = format!("slow-{transport}");
@@ -174,7 +174,12 @@ async fn a_timeout_after_the_charge_was_committed_shows_as_paid() {
             .await
             .unwrap_err();
         assert!(
-            matches!(&error, direct_payment::Error::Transport(direct_payment::TransportError::Http(e)) if e.is_timeout()),
+            matches!(
+                &error,
+                direct_payment::Error::Transport(
+                    direct_payment::TransportError::DeadlineExceeded { sent: true, .. }
+                )
+            ) && error.is_outcome_unknown(),
             "{transport}: {error:?}"
         );
         // The charge went through: ask, do not pay again.

@@ -111,7 +111,10 @@ async fn a_hundred_thousand_xmlns_attributes_are_refused() {
     assert!(
         matches!(
             error,
-            Error::Transport(TransportError::TooLarge { limit: 1_048_576 })
+            Error::Transport(TransportError::TooLarge {
+                limit: 1_048_576,
+                ..
+            })
         ),
         "{error:?}"
     );

@@ -5,11 +5,11 @@ use std::fmt;
 use std::sync::Arc;
 
 use base64::Engine as _;
-use reqwest::header::HeaderValue;
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::auth::StaticToken;
-pub use crate::auth::{BoxError, TokenFuture, TokenSource};
+use crate::runtime::Credentials;
+use crate::runtime::auth::StaticToken;
+pub use crate::runtime::{BoxError, TokenFuture, TokenSource};
 
 /// Credentials for CONNECT Payment. Never shown by `Debug`.
 #[derive(Clone)]
@@ -40,10 +40,10 @@ impl Auth {
         Auth::Bearer(Arc::new(source))
     }
 
-    /// The `Authorization` header value, marked sensitive so that reqwest
-    /// never prints it.
-    pub(crate) async fn authorization(&self) -> Result<HeaderValue, AuthError> {
-        let text = match self {
+    /// What the runtime sends: the Basic header, computed once, or the
+    /// token source, asked per call.
+    pub(crate) fn credentials(&self) -> Result<Credentials, AuthError> {
+        match self {
             Auth::ApiKey(key) => {
                 let key = key.expose_secret();
                 let credentials = if key.contains(':') {
@@ -51,22 +51,14 @@ impl Auth {
                 } else {
                     format!("{key}:")
                 };
-                format!(
+                let text = format!(
                     "Basic {}",
                     base64::engine::general_purpose::STANDARD.encode(credentials)
-                )
+                );
+                Credentials::header(&text).ok_or(AuthError::NotAHeaderValue)
             }
-            Auth::Bearer(source) => {
-                let token = source
-                    .access_token()
-                    .await
-                    .map_err(AuthError::TokenSource)?;
-                format!("Bearer {}", token.expose_secret())
-            }
-        };
-        let mut value = HeaderValue::try_from(text).map_err(|_| AuthError::NotAHeaderValue)?;
-        value.set_sensitive(true);
-        Ok(value)
+            Auth::Bearer(source) => Ok(Credentials::Bearer(Arc::clone(source))),
+        }
     }
 }
 
@@ -82,9 +74,6 @@ impl fmt::Debug for Auth {
 /// Why no `Authorization` header could be made. Never contains the secret.
 #[derive(Debug, thiserror::Error)]
 pub enum AuthError {
-    /// The token source failed.
-    #[error("the access-token source failed: {0}")]
-    TokenSource(#[source] BoxError),
     /// The key or token holds bytes that cannot go in an HTTP header.
     #[error("the API key or access token contains characters not allowed in an HTTP header")]
     NotAHeaderValue,
@@ -94,24 +83,27 @@ pub enum AuthError {
 mod tests {
     use super::*;
 
+    async fn header(auth: Auth) -> Result<Option<String>, String> {
+        let credentials = auth.credentials().map_err(|e| e.to_string())?;
+        let value = credentials.authorization().await?;
+        if let Some(value) = &value {
+            assert!(value.is_sensitive());
+        }
+        Ok(value.map(|v| v.to_str().unwrap().to_string()))
+    }
+
     #[tokio::test]
     async fn api_keys_become_basic_credentials() {
-        let plain = Auth::api_key("k3y").authorization().await.unwrap();
-        assert_eq!(plain.to_str().unwrap(), "Basic azN5Og=="); // "k3y:"
-        let pair = Auth::api_key("client:secret")
-            .authorization()
-            .await
-            .unwrap();
-        assert_eq!(pair.to_str().unwrap(), "Basic Y2xpZW50OnNlY3JldA==");
-        assert!(pair.is_sensitive());
+        let plain = header(Auth::api_key("k3y")).await.unwrap();
+        assert_eq!(plain.as_deref(), Some("Basic azN5Og==")); // "k3y:"
+        let pair = header(Auth::api_key("client:secret")).await.unwrap();
+        assert_eq!(pair.as_deref(), Some("Basic Y2xpZW50OnNlY3JldA=="));
     }
 
     #[tokio::test]
     async fn bearer_tokens_come_from_the_source() {
-        let value = Auth::bearer_token("t0ken").authorization().await.unwrap();
-        assert_eq!(value.to_str().unwrap(), "Bearer t0ken");
-        assert!(value.is_sensitive());
-        assert!(format!("{value:?}").contains("Sensitive"));
+        let value = header(Auth::bearer_token("t0ken")).await.unwrap();
+        assert_eq!(value.as_deref(), Some("Bearer t0ken"));
     }
 
     #[tokio::test]
@@ -122,16 +114,13 @@ mod tests {
                 Box::pin(async { Err("refresh token expired".into()) })
             }
         }
-        let error = Auth::token_source(Failing)
-            .authorization()
-            .await
-            .unwrap_err();
+        let error = header(Auth::token_source(Failing)).await.unwrap_err();
         assert_eq!(
-            error.to_string(),
+            error,
             "the access-token source failed: refresh token expired"
         );
-        let bad = Auth::bearer_token("line\nbreak").authorization().await;
-        assert!(matches!(bad, Err(AuthError::NotAHeaderValue)));
+        let bad = header(Auth::bearer_token("line\nbreak")).await.unwrap_err();
+        assert!(bad.contains("not allowed in an HTTP header"), "{bad}");
     }
 
     #[test]

@@ -1,8 +1,13 @@
 //! The one error type of the CONNECT Payment client.
 
 use std::fmt;
+use std::time::Duration;
 
 use reqwest::StatusCode;
+
+use crate::runtime::{
+    CallFailure, Class, RawBody, TransportError, call_failure, classified, retry_after,
+};
 
 use super::generated::types::ErrorModel;
 
@@ -12,12 +17,14 @@ use super::generated::types::ErrorModel;
 /// `client.get_transaction().transaction_id(id).send().await?` in a function
 /// returning `Result<_, nordpay::connect::Error>`.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// The request broke a rule of the spec (a length limit, a required
     /// field) and was not sent.
     #[error("invalid request, not sent: {0}")]
     InvalidRequest(String),
-    /// No `Authorization` header could be made ([`super::AuthError`]); nothing was sent.
+    /// No `Authorization` header could be made (a bad key, a failing token
+    /// source); nothing was sent.
     #[error("authentication: {0}")]
     Auth(String),
     /// CONNECT Payment answered with an error status.
@@ -27,6 +34,8 @@ pub enum Error {
         status: StatusCode,
         /// The error body, as far as the provider sent one.
         body: ProviderError,
+        /// The server's `Retry-After`, if it sent one.
+        retry_after: Option<Duration>,
     },
     /// A status the spec does not describe (neither success nor error).
     #[error("CONNECT Payment answered with unexpected status {status}")]
@@ -34,25 +43,39 @@ pub enum Error {
         /// The HTTP status.
         status: StatusCode,
     },
-    /// The request could not be sent or the response not read (connection,
-    /// timeout, a body over the size limit).
+    /// The exchange failed below the API (connection, timeout, deadline, a
+    /// redirect, a body over the size limit).
     #[error("transport error: {0}")]
-    Transport(#[source] reqwest::Error),
-    /// A success response whose body does not match the spec.
-    #[error("cannot decode the response: {0}")]
-    Decode(#[source] serde_json::Error),
-    /// The client is misconfigured (e.g. the HTTP client could not be built).
-    #[error("client configuration: {0}")]
-    Config(String),
+    Transport(#[source] TransportError),
+    /// A success response whose body does not match the spec. The call may
+    /// well have succeeded: see [`Error::is_outcome_unknown`].
+    #[error("cannot decode the response: {source}")]
+    Decode {
+        /// Why it does not match.
+        source: serde_json::Error,
+        /// The body as received.
+        body: RawBody,
+    },
 }
 
 impl Error {
-    /// The HTTP status, if the server answered.
-    pub fn status(&self) -> Option<StatusCode> {
+    fn class(&self) -> Class<'_> {
         match self {
-            Error::Api { status, .. } | Error::UnexpectedStatus { status } => Some(*status),
-            Error::Transport(error) => error.status(),
-            _ => None,
+            Error::InvalidRequest(_) | Error::Auth(_) => Class::NotSent,
+            Error::Api {
+                status,
+                retry_after,
+                ..
+            } => Class::Status {
+                status: *status,
+                retry_after: *retry_after,
+            },
+            Error::UnexpectedStatus { status } => Class::Status {
+                status: *status,
+                retry_after: None,
+            },
+            Error::Transport(error) => Class::Transport(error),
+            Error::Decode { .. } => Class::Undecodable,
         }
     }
 
@@ -63,7 +86,14 @@ impl Error {
             _ => None,
         }
     }
+
+    /// The provider's error code (`errorCode`), if it sent one.
+    pub fn provider_code(&self) -> Option<&str> {
+        self.provider_error()?.code.as_deref()
+    }
 }
+
+classified!(Error);
 
 /// The error body of CONNECT Payment: `{errorNamespace, errorCode, errorMessage}`.
 ///
@@ -122,16 +152,23 @@ impl From<progenitor_client::Error<ErrorModel>> for Error {
             Generated::InvalidRequest(message) => Error::InvalidRequest(message),
             Generated::CommunicationError(error)
             | Generated::InvalidUpgrade(error)
-            | Generated::ResponseBodyError(error) => Error::Transport(error),
+            | Generated::ResponseBodyError(error) => match call_failure(error) {
+                CallFailure::Credentials(message) => Error::Auth(message),
+                CallFailure::Transport(error) => Error::Transport(error),
+            },
             Generated::ErrorResponse(response) => Error::Api {
                 status: response.status(),
+                retry_after: retry_after(response.headers()),
                 body: response.into_inner().into(),
             },
-            Generated::InvalidResponsePayload(_, error) => Error::Decode(error),
+            Generated::InvalidResponsePayload(body, source) => Error::Decode {
+                source,
+                body: RawBody::new(body),
+            },
             Generated::UnexpectedResponse(response) => Error::UnexpectedStatus {
                 status: response.status(),
             },
-            // Only our request hook raises custom errors, for auth.
+            // The runtime raises no custom errors; keep the message.
             Generated::Custom(message) => Error::Auth(message),
         }
     }

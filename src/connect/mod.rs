@@ -38,11 +38,12 @@ mod links;
 mod money;
 mod vat_rate;
 
+pub use crate::runtime::DEFAULT_MAX_RESPONSE_BYTES;
 pub use auth::{Auth, AuthError, BoxError, TokenFuture, TokenSource};
-pub use client::{ClientBuilder, ClientContext, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT};
+pub use client::{ClientBuilder, Setup};
 pub use environment::Environment;
 pub use error::{Error, ProviderError};
-pub use generated::{Client, ResponseValue, builder, servers, types};
+pub use generated::{Client, ResponseValue, builder, operations, servers, types};
 pub use links::{LinkError, PAYMENT, location};
 pub use money::{Money, MoneyError};
 pub use vat_rate::{VatRate, VatRateError};

@@ -4,16 +4,15 @@ use std::fmt;
 use std::time::Duration;
 
 use base64::Engine as _;
-use reqwest::header::HeaderValue;
 use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
 use super::generated::rest::{self as rest_api, types};
 use super::generated::soap as soap_api;
-use super::rest::{RestContext, rest_error};
+use super::rest::rest_error;
 use super::soap_transport::SoapTransport;
-use super::{Age, Error, ServiceCode, TransportError};
-use crate::http::HttpOptions;
+use super::{Age, Error, ServiceCode};
+use crate::runtime::{self, Context};
 use crate::soap::Limits;
 
 /// Which interface of Direct Payment to use. Both offer the same payment
@@ -96,14 +95,12 @@ impl Credentials {
         self.password.expose_secret()
     }
 
-    fn basic_authorization(&self) -> Result<HeaderValue, Error> {
+    fn basic_authorization(&self) -> Result<runtime::Credentials, Error> {
         let credentials = format!("{}:{}", self.username, self.password.expose_secret());
         let encoded = base64::engine::general_purpose::STANDARD.encode(credentials);
-        let mut value = HeaderValue::try_from(format!("Basic {encoded}")).map_err(|_| {
+        runtime::Credentials::header(&format!("Basic {encoded}")).ok_or_else(|| {
             Error::InvalidRequest("credentials hold characters not allowed in a header".into())
-        })?;
-        value.set_sensitive(true);
-        Ok(value)
+        })
     }
 }
 
@@ -117,66 +114,52 @@ impl fmt::Debug for Credentials {
     }
 }
 
-/// The default overall timeout of a request.
-pub const DEFAULT_TIMEOUT: Duration = crate::http::DEFAULT_TIMEOUT;
-
-/// Builds a [`Client`]; start from [`Client::builder`].
+/// What a Direct Payment client is made for: environment, transport,
+/// credentials and the SOAP limits.
 #[derive(Debug)]
-pub struct ClientBuilder {
+pub struct Setup {
     environment: Environment,
     transport: Transport,
     credentials: Credentials,
-    options: HttpOptions,
     limits: Limits,
 }
 
+/// Builds a [`Client`]; start from [`Client::builder`].
+pub type ClientBuilder = runtime::ClientBuilder<Setup>;
+
 impl ClientBuilder {
-    /// Use your own `reqwest::Client`; its timeouts then apply.
-    pub fn http_client(mut self, http: reqwest::Client) -> Self {
-        self.options.http = Some(http);
-        self
-    }
-
-    /// Overall timeout of each request (default 30 s).
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.options.timeout = timeout;
-        self
-    }
-
     /// Bounds on responses (size; for SOAP also depth and attributes).
     pub fn limits(mut self, limits: Limits) -> Self {
-        self.limits = limits;
+        self.setup.limits = limits;
         // One size limit for both transports.
-        self.options.max_response_bytes = limits.max_bytes;
-        self
+        self.max_response_bytes(limits.max_bytes)
     }
 
     /// The client.
     pub fn build(self) -> Result<Client, Error> {
-        let http = self
-            .options
-            .client()
-            .map_err(|e| Error::Transport(TransportError::Http(e)))?;
-        let inner = match self.transport {
+        let runtime = self.runtime()?;
+        let Setup {
+            environment,
+            transport,
+            credentials,
+            limits,
+        } = self.setup;
+        let inner = match transport {
             Transport::Rest => Inner::Rest(rest_api::Client::new_with_client(
-                &self.environment.rest_url(),
-                http,
-                RestContext::new(
-                    self.credentials.basic_authorization()?,
-                    self.options.max_response_bytes,
-                ),
+                &environment.rest_url(),
+                runtime.http().clone(),
+                Context::new(runtime, credentials.basic_authorization()?),
             )),
             Transport::Soap => Inner::Soap(SoapTransport::new(
-                http,
-                self.environment.soap_url(),
-                self.credentials.clone(),
-                self.limits,
+                runtime,
+                environment.soap_url(),
+                credentials.clone(),
+                limits,
             )),
         };
         Ok(Client {
             inner,
-            service_id: self.credentials.service_id,
-            max_response_bytes: self.options.max_response_bytes,
+            service_id: credentials.service_id,
         })
     }
 }
@@ -197,7 +180,6 @@ enum Inner {
 pub struct Client {
     inner: Inner,
     service_id: i32,
-    max_response_bytes: usize,
 }
 
 impl Client {
@@ -207,12 +189,32 @@ impl Client {
         transport: Transport,
         credentials: Credentials,
     ) -> ClientBuilder {
-        ClientBuilder {
+        ClientBuilder::new(Setup {
             environment,
             transport,
             credentials,
-            options: HttpOptions::new(Limits::default().max_bytes),
             limits: Limits::default(),
+        })
+        .max_response_bytes(Limits::default().max_bytes)
+    }
+
+    /// The same client (connections, retry budget) with `deadline` for every
+    /// call made through it: `client.with_deadline(d).pay(…)`.
+    pub fn with_deadline(&self, deadline: Duration) -> Client {
+        let inner = match &self.inner {
+            Inner::Rest(client) => {
+                use progenitor_client::ClientInfo as _;
+                Inner::Rest(rest_api::Client::new_with_client(
+                    client.baseurl(),
+                    client.client().clone(),
+                    client.inner().with_deadline(deadline),
+                ))
+            }
+            Inner::Soap(soap) => Inner::Soap(soap.with_deadline(deadline)),
+        };
+        Client {
+            inner,
+            service_id: self.service_id,
         }
     }
 
@@ -245,7 +247,7 @@ impl Client {
     ) -> Result<T, Error> {
         match call.await {
             Ok(response) => Ok(response.into_inner()),
-            Err(error) => Err(rest_error(error, self.max_response_bytes).await),
+            Err(error) => Err(rest_error(error).await),
         }
     }
 

@@ -2,6 +2,7 @@
 
 use reqwest::StatusCode;
 
+use crate::runtime::{Class, RawBody, classified};
 use crate::soap::SoapError;
 
 int_enum! {
@@ -61,6 +62,7 @@ impl ErrorCode {
 
 /// Everything a Direct Payment call can fail with, on either transport.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// The request breaks a documented rule (price range, age, MSISDN, a
     /// length) and was not sent.
@@ -102,14 +104,48 @@ pub enum Error {
     /// A SOAP response that breaks the limits or is not a valid envelope.
     #[error(transparent)]
     Soap(SoapError),
-    /// A success response whose body does not match the spec.
-    #[error("cannot decode the response: {0}")]
-    Decode(String),
+    /// A success response whose body does not match the spec. The call may
+    /// well have succeeded: see [`Error::is_outcome_unknown`].
+    #[error("cannot decode the response: {message}")]
+    Decode {
+        /// Why it does not match.
+        message: String,
+        /// The body as received, where it was kept.
+        body: Option<RawBody>,
+    },
 }
 
-pub use crate::http::TransportError;
+pub use crate::runtime::TransportError;
 
 impl Error {
+    fn class(&self) -> Class<'_> {
+        match self {
+            Error::InvalidRequest(_) | Error::Unsupported { .. } => Class::NotSent,
+            // Puzzel's internal error says nothing of what was done.
+            Error::Fault {
+                code: ErrorCode::Internal,
+                status,
+                ..
+            } => Class::Status {
+                status: status.unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+                retry_after: None,
+            },
+            Error::Fault { status, .. } => Class::Refused { status: *status },
+            Error::SoapFault { .. } => Class::Status {
+                status: StatusCode::INTERNAL_SERVER_ERROR,
+                retry_after: None,
+            },
+            Error::Transport(error) => Class::Transport(error),
+            // An envelope over the limits or malformed: a success may hide in it.
+            Error::Soap(_) | Error::Decode { .. } => Class::Undecodable,
+        }
+    }
+
+    /// The Direct Payment error code as a number, for [`Error::Fault`].
+    pub fn provider_code(&self) -> Option<i32> {
+        self.code().map(|code| code.value())
+    }
+
     /// The Direct Payment error code, for [`Error::Fault`].
     pub fn code(&self) -> Option<ErrorCode> {
         match self {
@@ -118,6 +154,8 @@ impl Error {
         }
     }
 }
+
+classified!(Error);
 
 #[cfg(test)]
 mod tests {

@@ -35,10 +35,10 @@ mod enums;
 mod error;
 mod generated;
 mod pricing;
-pub mod rest;
+mod rest;
 mod soap_transport;
 
-pub use client::{Client, ClientBuilder, Credentials, DEFAULT_TIMEOUT, Environment, Transport};
+pub use client::{Client, ClientBuilder, Credentials, Environment, Setup, Transport};
 pub use enums::{
     Age, ConfirmationChannel, InvalidValue, PaymentStatus, Platform, PreferredSourceOfFunds,
     SecurityLevel, SubscriptionType, Validity,

@@ -7,7 +7,7 @@ use xsd_parser_types::xml::Nillable;
 use super::generated::rest::types;
 use super::generated::soap::{dp, dpf, dpt, operations};
 use super::{Credentials, Error, ErrorCode, PaymentStatus, Transport, TransportError};
-use crate::http::read_capped;
+use crate::runtime::{self, CallFailure, Runtime, retry_after};
 use crate::soap::{self, Limits, Secret, SoapError, SoapOperation};
 
 /// The XML prefix the generated types give the contract namespace.
@@ -15,7 +15,7 @@ const BODY_PREFIX: &str = "dp";
 
 #[derive(Debug)]
 pub(super) struct SoapTransport {
-    http: reqwest::Client,
+    runtime: Runtime,
     endpoint: String,
     credentials: Credentials,
     limits: Limits,
@@ -27,16 +27,26 @@ fn nillable<T>(value: Option<T>) -> Option<Nillable<T>> {
 
 impl SoapTransport {
     pub(super) fn new(
-        http: reqwest::Client,
+        runtime: Runtime,
         endpoint: String,
         credentials: Credentials,
         limits: Limits,
     ) -> Self {
         Self {
-            http,
+            runtime,
             endpoint,
             credentials,
             limits,
+        }
+    }
+
+    /// The same transport with another deadline for every call.
+    pub(super) fn with_deadline(&self, deadline: std::time::Duration) -> Self {
+        Self {
+            runtime: self.runtime.with_deadline(deadline),
+            endpoint: self.endpoint.clone(),
+            credentials: self.credentials.clone(),
+            limits: self.limits,
         }
     }
 
@@ -48,51 +58,55 @@ impl SoapTransport {
         }
     }
 
-    async fn call<Req, Resp>(&self, operation: &SoapOperation, body: &Req) -> Result<Resp, Error>
+    async fn call<Req, Resp>(
+        &self,
+        operation: &'static SoapOperation,
+        body: &Req,
+    ) -> Result<Resp, Error>
     where
         Req: SerializeSync,
         Req::Error: std::fmt::Display,
         Resp: WithDeserializer,
     {
         let envelope = soap::encode(operation, BODY_PREFIX, body).map_err(Error::Soap)?;
-        tracing::debug!(operation = operation.name, "Direct Payment SOAP request");
-        let response = self
-            .http
+        let request = self
+            .runtime
+            .http()
             .post(&self.endpoint)
             .header(CONTENT_TYPE, soap::CONTENT_TYPE)
             .header("SOAPAction", operation.soap_action_header())
             .body(envelope)
-            .send()
+            .build()
+            .map_err(|e| Error::Transport(TransportError::from_reqwest(e)))?;
+        // The credentials are in the envelope, not in a header.
+        let exchange = self
+            .runtime
+            .call(&operation.runtime, &runtime::Credentials::None, request)
             .await
-            .map_err(TransportError::Http)?;
-        let status = response.status();
-        let content_type = response
-            .headers()
+            .map_err(|failure| match failure {
+                CallFailure::Transport(error) => Error::Transport(error),
+                CallFailure::Credentials(message) => Error::InvalidRequest(message),
+            })?;
+        let status = exchange.status;
+        let content_type = exchange
+            .headers
             .get(CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
-        tracing::debug!(
-            operation = operation.name,
-            status = status.as_u16(),
-            "Direct Payment SOAP response"
-        );
         let is_xml = content_type.as_deref().is_some_and(|ct| ct.contains("xml"));
         let unexpected = || {
             Error::Transport(TransportError::UnexpectedResponse {
                 status,
                 content_type: content_type.clone(),
+                retry_after: retry_after(&exchange.headers),
             })
         };
         if !is_xml && !status.is_success() {
             return Err(unexpected());
         }
-        let limit = self.limits.max_bytes;
-        let body = read_capped(response, limit)
-            .await
-            .map_err(TransportError::Http)?
-            .ok_or(TransportError::TooLarge { limit })?;
+        let body = &exchange.body;
 
-        match soap::decode::<Resp>(&body, operation, &self.limits) {
+        match soap::decode::<Resp>(body, operation, &self.limits) {
             Ok(response) => Ok(response),
             Err(SoapError::Fault(fault)) => {
                 let detail = fault

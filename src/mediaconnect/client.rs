@@ -4,18 +4,12 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use progenitor_client::{ByteStream, ClientHooks, ClientInfo, OperationInfo, ResponseValue};
-use reqwest::header::{HeaderValue, RETRY_AFTER};
-use secrecy::ExposeSecret;
+use progenitor_client::{ByteStream, ResponseValue};
 use url::Url;
 
+use super::Error;
 use super::generated::{Client as GeneratedClient, servers, types};
-use super::{Error, TransportError};
-use crate::auth::TokenSource;
-use crate::http::{Failure, HttpOptions, execute, limit_body, prepare};
-
-/// Responses larger than this fail instead of filling memory.
-const DEFAULT_MAX_RESPONSE_BYTES: usize = 4 * 1024 * 1024;
+use crate::runtime::{self, Context, Failure, RawBody, Runtime, TokenSource, retry_after};
 
 /// Where Mediaconnect lives: its API and its login server.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,7 +28,7 @@ pub enum Environment {
 }
 
 impl Environment {
-    fn api_url(&self) -> String {
+    pub(crate) fn api_url(&self) -> String {
         match self {
             Environment::Production => servers::PRODUCTION.to_string(),
             Environment::Test => servers::TEST.to_string(),
@@ -53,107 +47,45 @@ impl Environment {
     }
 }
 
-/// What every request carries: the user's tokens and the size limit
-/// (progenitor's "inner type").
-#[derive(Clone)]
-pub struct ClientContext {
+/// What a Mediaconnect client is made for: its environment and the user's tokens.
+pub struct Setup {
+    environment: Environment,
     tokens: Arc<dyn TokenSource>,
-    max_response_bytes: usize,
 }
 
-impl fmt::Debug for ClientContext {
+impl fmt::Debug for Setup {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ClientContext")
+        f.debug_struct("Setup")
+            .field("environment", &self.environment)
             .field("tokens", &"[token source]")
-            .field("max_response_bytes", &self.max_response_bytes)
             .finish()
     }
 }
 
-impl ClientHooks<ClientContext> for GeneratedClient {
-    async fn pre<E>(
-        &self,
-        request: &mut reqwest::Request,
-        info: &OperationInfo,
-    ) -> Result<(), progenitor_client::Error<E>> {
-        let token = self
-            .inner()
-            .tokens
-            .access_token()
-            .await
-            .map_err(|e| progenitor_client::Error::Custom(e.to_string()))?;
-        let mut authorization = HeaderValue::try_from(format!("Bearer {}", token.expose_secret()))
-            .map_err(|_| {
-                progenitor_client::Error::Custom("the access token is not a valid header".into())
-            })?;
-        authorization.set_sensitive(true);
-        prepare(request, authorization, "mediaconnect", info.operation_id);
-        Ok(())
-    }
-
-    async fn exec(
-        &self,
-        request: reqwest::Request,
-        info: &OperationInfo,
-    ) -> reqwest::Result<reqwest::Response> {
-        let response = execute(self.client(), request, "mediaconnect", info.operation_id).await?;
-        Ok(limit_body(response, self.inner().max_response_bytes))
-    }
-}
-
 /// Builds a [`Client`]; start from [`Client::builder`].
-pub struct ClientBuilder {
-    environment: Environment,
-    tokens: Arc<dyn TokenSource>,
-    options: HttpOptions,
-}
-
-impl fmt::Debug for ClientBuilder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ClientBuilder")
-            .field("environment", &self.environment)
-            .finish_non_exhaustive()
-    }
-}
+pub type ClientBuilder = runtime::ClientBuilder<Setup>;
 
 impl ClientBuilder {
-    /// Use your own `reqwest::Client`; its timeouts then apply.
-    pub fn http_client(mut self, http: reqwest::Client) -> Self {
-        self.options.http = Some(http);
-        self
-    }
-
-    /// Overall timeout of each request (default 30 s).
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.options.timeout = timeout;
-        self
-    }
-
-    /// Largest response body accepted (default 4 MiB).
-    pub fn max_response_bytes(mut self, limit: usize) -> Self {
-        self.options.max_response_bytes = limit;
-        self
-    }
-
     /// The client.
     pub fn build(self) -> Result<Client, Error> {
-        let http = self.options.client().map_err(TransportError::Http)?;
-        let context = ClientContext {
-            tokens: self.tokens,
-            max_response_bytes: self.options.max_response_bytes,
-        };
-        Ok(Client {
-            generated: GeneratedClient::new_with_client(&self.environment.api_url(), http, context),
-            max_response_bytes: self.options.max_response_bytes,
-        })
+        let runtime = self.runtime()?;
+        Ok(Client::on(
+            &runtime,
+            &self.setup.environment,
+            self.setup.tokens,
+        ))
     }
 }
 
 /// A Mediaconnect client acting for one logged-in user.
+///
+/// Clients of many users should share one connection pool: build one
+/// client, then make one per user with [`Client::for_user`].
 #[derive(Debug)]
 pub struct Client {
     generated: GeneratedClient,
-    max_response_bytes: usize,
+    runtime: Runtime,
+    environment: Environment,
 }
 
 fn product(code: &str) -> Result<types::ProductCode, Error> {
@@ -164,10 +96,48 @@ fn product(code: &str) -> Result<types::ProductCode, Error> {
 impl Client {
     /// A client of `environment` that authenticates with the user's `tokens`.
     pub fn builder(environment: Environment, tokens: impl TokenSource) -> ClientBuilder {
-        ClientBuilder {
+        ClientBuilder::new(Setup {
             environment,
             tokens: Arc::new(tokens),
-            options: HttpOptions::new(DEFAULT_MAX_RESPONSE_BYTES),
+        })
+    }
+
+    fn on(runtime: &Runtime, environment: &Environment, tokens: Arc<dyn TokenSource>) -> Self {
+        Client {
+            generated: GeneratedClient::new_with_client(
+                &environment.api_url(),
+                runtime.http().clone(),
+                Context::new(runtime.clone(), runtime::Credentials::Bearer(tokens)),
+            ),
+            runtime: runtime.clone(),
+            environment: environment.clone(),
+        }
+    }
+
+    /// The runtime (connections, settings, retry budget) of this client.
+    pub(crate) fn runtime(&self) -> &Runtime {
+        &self.runtime
+    }
+
+    /// A client for another user that shares this one's connections,
+    /// settings and retry budget: no new pool, no new TLS set-up.
+    pub fn for_user(&self, tokens: impl TokenSource) -> Client {
+        Client::on(&self.runtime, &self.environment, Arc::new(tokens))
+    }
+
+    /// The same client (connections, retry budget) with `deadline` for
+    /// every call made through it.
+    pub fn with_deadline(&self, deadline: Duration) -> Client {
+        use progenitor_client::ClientInfo as _;
+        let context = self.generated.inner().with_deadline(deadline);
+        Client {
+            generated: GeneratedClient::new_with_client(
+                &self.environment.api_url(),
+                self.runtime.http().clone(),
+                context.clone(),
+            ),
+            runtime: context.runtime,
+            environment: self.environment.clone(),
         }
     }
 
@@ -257,23 +227,21 @@ impl Client {
             Ok(response) => return Ok(response.into_inner()),
             Err(error) => error,
         };
-        Err(match Failure::of(error, self.max_response_bytes).await {
+        Err(match Failure::of(error).await {
             Failure::InvalidRequest(message) => Error::InvalidRequest(message),
-            Failure::Hook(message) => Error::Auth(message),
-            Failure::Transport(e) => TransportError::Http(e).into(),
-            Failure::TooLarge(limit) => TransportError::TooLarge { limit }.into(),
-            Failure::Decode(message) => Error::Decode(message),
+            Failure::Credentials(message) => Error::Auth(message),
+            Failure::Transport(e) => e.into(),
+            Failure::Decode { message, body } => Error::Decode {
+                message,
+                body: RawBody::new(body),
+            },
             Failure::Status {
                 status,
                 headers,
                 body,
             } => {
+                let retry_after = retry_after(&headers);
                 if status.as_u16() == 429 {
-                    let retry_after = headers
-                        .get(RETRY_AFTER)
-                        .and_then(|v| v.to_str().ok())
-                        .and_then(|v| v.trim().parse().ok())
-                        .map(Duration::from_secs);
                     return Err(Error::RateLimited { retry_after });
                 }
                 if let Ok(oauth) = serde_json::from_slice::<types::OAuthError>(&body)
@@ -293,7 +261,10 @@ impl Client {
                             message: api.error_message,
                         }
                     }
-                    _ => Error::Status { status },
+                    _ => Error::Status {
+                        status,
+                        retry_after,
+                    },
                 }
             }
         })

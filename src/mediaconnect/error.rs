@@ -4,8 +4,11 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 
+use crate::runtime::{Class, RawBody, classified};
+
 /// Everything a Mediaconnect call can fail with.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// The request breaks a documented limit (a product code over 12
     /// characters, an invoice number over 10) and was not sent.
@@ -45,13 +48,61 @@ pub enum Error {
     Status {
         /// The HTTP status.
         status: StatusCode,
+        /// The server's `Retry-After`, if it sent one.
+        retry_after: Option<Duration>,
     },
     /// The exchange failed below the API.
     #[error("transport error: {0}")]
     Transport(#[from] TransportError),
-    /// A success response whose body does not match the spec.
-    #[error("cannot decode the response: {0}")]
-    Decode(String),
+    /// A success response whose body does not match the spec. The call may
+    /// well have succeeded: see [`Error::is_outcome_unknown`].
+    #[error("cannot decode the response: {message}")]
+    Decode {
+        /// Why it does not match.
+        message: String,
+        /// The body as received.
+        body: RawBody,
+    },
 }
 
-pub use crate::http::TransportError;
+pub use crate::runtime::TransportError;
+
+impl Error {
+    fn class(&self) -> Class<'_> {
+        match self {
+            Error::InvalidRequest(_) | Error::Auth(_) => Class::NotSent,
+            Error::Api { status, .. } if status.is_server_error() => Class::Status {
+                status: *status,
+                retry_after: None,
+            },
+            Error::Api { status, .. } | Error::OAuth { status, .. } => Class::Refused {
+                status: Some(*status),
+            },
+            Error::RateLimited { retry_after } => Class::Status {
+                status: StatusCode::TOO_MANY_REQUESTS,
+                retry_after: *retry_after,
+            },
+            Error::Status {
+                status,
+                retry_after,
+            } => Class::Status {
+                status: *status,
+                retry_after: *retry_after,
+            },
+            Error::Transport(error) => Class::Transport(error),
+            Error::Decode { .. } => Class::Undecodable,
+        }
+    }
+
+    /// The provider's error: the exception type of an API error, or the
+    /// OAuth error code.
+    pub fn provider_code(&self) -> Option<&str> {
+        match self {
+            Error::Api { exception_type, .. } => exception_type.as_deref(),
+            Error::OAuth { error, .. } => Some(error),
+            _ => None,
+        }
+    }
+}
+
+classified!(Error);

@@ -41,9 +41,9 @@ mod generated;
 mod oauth;
 mod redirect;
 
-pub use crate::auth::{BoxError, TokenFuture, TokenSource};
-pub use client::{Client, ClientBuilder, ClientContext, Environment};
+pub use crate::runtime::{BoxError, TokenFuture, TokenSource};
+pub use client::{Client, ClientBuilder, Environment, Setup};
 pub use error::{Error, TransportError};
-pub use generated::{Client as GeneratedClient, servers, types};
+pub use generated::{Client as GeneratedClient, operations, servers, types};
 pub use oauth::{OAuthClient, TokenError, TokenSet, UserTokens};
 pub use redirect::{LoginServer, Outcome, OutcomeError};

@@ -1,19 +1,41 @@
 //! OAuth 2.0 authorization-code grant against the ConnectID login server:
 //! the authorize URL, the code exchange, and refresh (RFC 6749 sections 4.1, 6).
 //!
-//! Written on nordpay's reqwest client rather than with the `oauth2` crate,
-//! whose reqwest integration is a different reqwest major version: two
-//! requests do not justify a second HTTP stack.
+//! Written on nordpay's runtime rather than with the `oauth2` crate, whose
+//! reqwest integration is a different reqwest major version: two requests do
+//! not justify a second HTTP stack, and these two need the runtime's deadline
+//! and redirect refusal (the form carries the client secret).
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use reqwest::header::{ACCEPT, CONTENT_TYPE};
 use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
-use crate::auth::{TokenFuture, TokenSource};
-use crate::http::{default_client, read_capped};
+use crate::runtime::{
+    self, CallFailure, ClientBuilder, Operation, Policy, RetryClass, Runtime, TokenFuture,
+    TokenSource, TransportError,
+};
+
+/// The token endpoint of the login server. It is not in the API's spec (it
+/// lives on the login server, outside the API's base URL), so its row is here.
+const TOKEN_ENDPOINT: Operation = Operation {
+    api: "mediaconnect",
+    name: "oauthToken",
+    method: "POST",
+    path: "/oauth/token",
+    content_type: None,
+    accept: None,
+    policy: Policy {
+        // A code is single-use and a refresh may rotate the refresh token:
+        // a repeat after a lost answer would fail with invalid_grant.
+        retry: RetryClass::Never,
+        deadline: Duration::from_secs(30),
+        attempt_timeout: Duration::from_secs(30),
+    },
+};
 
 /// A token is refreshed when it has less than this left.
 const REFRESH_MARGIN: Duration = Duration::from_secs(60);
@@ -38,7 +60,8 @@ impl TokenSet {
         Self {
             access_token: SecretString::from(access_token.into()),
             refresh_token: refresh_token.map(SecretString::from),
-            expires_at: expires_in.map(|d| Instant::now() + d),
+            // An expiry too far to represent is no expiry.
+            expires_at: expires_in.and_then(|d| Instant::now().checked_add(d)),
         }
     }
 
@@ -95,7 +118,10 @@ pub enum TokenError {
     NoRefreshToken,
     /// The request could not be sent or the answer not read.
     #[error(transparent)]
-    Transport(#[from] reqwest::Error),
+    Transport(#[from] TransportError),
+    /// The refresh task stopped without an answer (its runtime shut down).
+    #[error("the token refresh was stopped")]
+    Stopped,
     /// The answer is not a token response.
     #[error("not a token response: {0}")]
     Decode(String),
@@ -104,7 +130,7 @@ pub enum TokenError {
 /// An OAuth client registered with ConnectID. Never shows its secret.
 #[derive(Clone)]
 pub struct OAuthClient {
-    http: reqwest::Client,
+    runtime: Runtime,
     login_server: Url,
     client_id: String,
     client_secret: SecretString,
@@ -145,7 +171,9 @@ impl OAuthClient {
         redirect_uri: Url,
     ) -> Result<Self, TokenError> {
         Ok(Self {
-            http: default_client(crate::http::DEFAULT_TIMEOUT)?,
+            runtime: ClientBuilder::new(())
+                .max_response_bytes(MAX_TOKEN_RESPONSE_BYTES)
+                .runtime()?,
             login_server,
             client_id: client_id.into(),
             client_secret: SecretString::from(client_secret.into()),
@@ -153,9 +181,20 @@ impl OAuthClient {
         })
     }
 
-    /// Use your own `reqwest::Client`.
-    pub fn with_http_client(mut self, http: reqwest::Client) -> Self {
-        self.http = http;
+    /// Use your own `reqwest::Client`; the runtime's deadline and redirect
+    /// refusal still apply.
+    pub fn with_http_client(mut self, http: reqwest::Client) -> Result<Self, TokenError> {
+        self.runtime = ClientBuilder::new(())
+            .http_client(http)
+            .max_response_bytes(MAX_TOKEN_RESPONSE_BYTES)
+            .runtime()?;
+        Ok(self)
+    }
+
+    /// The same OAuth client on `client`'s connections (one pool for the
+    /// login server and the API).
+    pub fn sharing(mut self, client: &super::Client) -> Self {
+        self.runtime = client.runtime().clone();
         self
     }
 
@@ -211,18 +250,25 @@ impl OAuthClient {
             .append_pair("client_id", &self.client_id)
             .append_pair("client_secret", self.client_secret.expose_secret())
             .finish();
-        let response = self
-            .http
+        let request = self
+            .runtime
+            .http()
             .post(self.endpoint("oauth/token"))
             .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
             .header(ACCEPT, "application/json")
             .body(body)
-            .send()
-            .await?;
-        let status = response.status();
-        let body = read_capped(response, MAX_TOKEN_RESPONSE_BYTES)
-            .await?
-            .ok_or_else(|| TokenError::Decode("the token response is too large".into()))?;
+            .build()
+            .map_err(TransportError::from_reqwest)?;
+        let exchange = self
+            .runtime
+            .call(&TOKEN_ENDPOINT, &runtime::Credentials::None, request)
+            .await
+            .map_err(|failure| match failure {
+                CallFailure::Transport(error) => TokenError::Transport(error),
+                CallFailure::Credentials(message) => TokenError::Decode(message),
+            })?;
+        let status = exchange.status;
+        let body = exchange.body;
         if !status.is_success() {
             return Err(match serde_json::from_slice::<ErrorResponse>(&body) {
                 Ok(e) => TokenError::Rejected {
@@ -249,27 +295,84 @@ impl OAuthClient {
 
 /// One user's tokens, refreshed before they expire: a [`TokenSource`] for
 /// the Mediaconnect client.
-#[derive(Debug)]
+///
+/// A refresh runs in its own task: a caller that gives up (a timeout, a
+/// dropped request) does not lose the rotated refresh token, and the next
+/// caller finds the new tokens. [`UserTokens::with_refresh_hook`] lets you
+/// store them.
 pub struct UserTokens {
+    inner: Arc<Shared>,
+}
+
+/// A hook called with the new tokens after each refresh.
+type RefreshHook = Box<dyn Fn(&TokenSet) + Send + Sync>;
+
+struct Shared {
     oauth: OAuthClient,
     tokens: tokio::sync::Mutex<TokenSet>,
+    on_refresh: Option<RefreshHook>,
+}
+
+impl fmt::Debug for UserTokens {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UserTokens")
+            .field("oauth", &self.inner.oauth)
+            .finish_non_exhaustive()
+    }
 }
 
 impl UserTokens {
     /// Tokens of one user, from [`OAuthClient::exchange_code`] or your store.
     pub fn new(oauth: OAuthClient, tokens: TokenSet) -> Self {
         Self {
-            oauth,
-            tokens: tokio::sync::Mutex::new(tokens),
+            inner: Arc::new(Shared {
+                oauth,
+                tokens: tokio::sync::Mutex::new(tokens),
+                on_refresh: None,
+            }),
+        }
+    }
+
+    /// Like [`UserTokens::new`], and `hook` is called with the new tokens
+    /// after every refresh, to store them: a rotated refresh token that is
+    /// not stored logs the user out when the process restarts. It runs inside
+    /// the refresh task; keep it short.
+    pub fn with_refresh_hook(
+        oauth: OAuthClient,
+        tokens: TokenSet,
+        hook: impl Fn(&TokenSet) + Send + Sync + 'static,
+    ) -> Self {
+        Self {
+            inner: Arc::new(Shared {
+                oauth,
+                tokens: tokio::sync::Mutex::new(tokens),
+                on_refresh: Some(Box::new(hook)),
+            }),
         }
     }
 
     /// The current tokens, to store (they change when refreshed).
     pub async fn current(&self) -> TokenSet {
-        self.tokens.lock().await.clone()
+        self.inner.tokens.lock().await.clone()
     }
 
     async fn fresh_access_token(&self) -> Result<SecretString, TokenError> {
+        {
+            let tokens = self.inner.tokens.lock().await;
+            if !tokens.needs_refresh() {
+                return Ok(tokens.access_token.clone());
+            }
+        }
+        // The refresh outlives this caller if it is cancelled.
+        let shared = Arc::clone(&self.inner);
+        tokio::spawn(async move { shared.refresh().await })
+            .await
+            .map_err(|_| TokenError::Stopped)?
+    }
+}
+
+impl Shared {
+    async fn refresh(&self) -> Result<SecretString, TokenError> {
         // Held across the refresh so that concurrent calls refresh once.
         let mut tokens = self.tokens.lock().await;
         if tokens.needs_refresh() {
@@ -278,6 +381,9 @@ impl UserTokens {
                 .clone()
                 .ok_or(TokenError::NoRefreshToken)?;
             *tokens = self.oauth.refresh(&refresh_token).await?;
+            if let Some(hook) = &self.on_refresh {
+                hook(&tokens);
+            }
         }
         Ok(tokens.access_token.clone())
     }

@@ -5,20 +5,17 @@ use std::collections::BTreeSet;
 use std::fmt;
 use std::time::Duration;
 
-use progenitor_client::{ByteStream, ClientHooks, ClientInfo, OperationInfo, ResponseValue};
-use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderValue};
+use progenitor_client::{ByteStream, ResponseValue};
 use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
-use super::generated::{Client as GeneratedClient, media_types, servers, types};
-use super::{Error, TransportError};
-use crate::http::{Failure, HttpOptions, execute, limit_body, prepare};
+use super::Error;
+use super::generated::{Client as GeneratedClient, servers, types};
+use crate::runtime::{self, Context, Failure, RawBody, retry_after};
 
 /// Most recipients in one batch. x-nordpay-inferred: the FTP importer splits
 /// larger batches, which suggests the same limit for REST.
 pub const MAX_RECIPIENTS: usize = 250;
-/// Responses larger than this fail instead of filling memory.
-pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 4 * 1024 * 1024;
 
 /// Where Puzzel Pay lives.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,117 +35,39 @@ impl Environment {
     }
 }
 
-/// What every request carries: the JWT and the size limit (progenitor's
-/// "inner type"). Never shows the JWT in `Debug`.
-#[derive(Clone)]
-pub struct ClientContext {
-    authorization: HeaderValue,
-    max_response_bytes: usize,
+/// What a Puzzel Pay client is made for: its environment and JWT.
+pub struct Setup {
+    environment: Environment,
+    jwt: SecretString,
 }
 
-impl fmt::Debug for ClientContext {
+impl fmt::Debug for Setup {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ClientContext")
-            .field("authorization", &"[redacted]")
-            .field("max_response_bytes", &self.max_response_bytes)
+        f.debug_struct("Setup")
+            .field("environment", &self.environment)
+            .field("jwt", &"[redacted]")
             .finish()
     }
 }
 
-impl ClientHooks<ClientContext> for GeneratedClient {
-    async fn pre<E>(
-        &self,
-        request: &mut reqwest::Request,
-        info: &OperationInfo,
-    ) -> Result<(), progenitor_client::Error<E>> {
-        prepare(
-            request,
-            self.inner().authorization.clone(),
-            "puzzel_pay",
-            info.operation_id,
-        );
-        // The spec's vendor media types, which progenitor cannot send itself.
-        if let Some((content_type, accept)) = media_types::of(info.operation_id) {
-            if let Some(content_type) = content_type {
-                request
-                    .headers_mut()
-                    .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
-            }
-            if let Some(accept) = accept {
-                request
-                    .headers_mut()
-                    .insert(ACCEPT, HeaderValue::from_static(accept));
-            }
-        }
-        Ok(())
-    }
-
-    async fn exec(
-        &self,
-        request: reqwest::Request,
-        info: &OperationInfo,
-    ) -> reqwest::Result<reqwest::Response> {
-        let response = execute(self.client(), request, "puzzel_pay", info.operation_id).await?;
-        Ok(limit_body(response, self.inner().max_response_bytes))
-    }
-}
-
 /// Builds a [`Client`]; start from [`Client::builder`].
-pub struct ClientBuilder {
-    environment: Environment,
-    jwt: SecretString,
-    options: HttpOptions,
-}
-
-impl fmt::Debug for ClientBuilder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ClientBuilder")
-            .field("environment", &self.environment)
-            .field("jwt", &"[redacted]")
-            .finish_non_exhaustive()
-    }
-}
+pub type ClientBuilder = runtime::ClientBuilder<Setup>;
 
 impl ClientBuilder {
-    /// Use your own `reqwest::Client`; its timeouts then apply.
-    pub fn http_client(mut self, http: reqwest::Client) -> Self {
-        self.options.http = Some(http);
-        self
-    }
-
-    /// Overall timeout of each request (default 30 s).
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.options.timeout = timeout;
-        self
-    }
-
-    /// Largest response body accepted (default 4 MiB).
-    pub fn max_response_bytes(mut self, limit: usize) -> Self {
-        self.options.max_response_bytes = limit;
-        self
-    }
-
     /// The client.
     pub fn build(self) -> Result<Client, Error> {
-        let http = self.options.client().map_err(TransportError::Http)?;
-        let mut authorization =
-            HeaderValue::try_from(format!("Bearer {}", self.jwt.expose_secret())).map_err(
-                |_| {
+        let runtime = self.runtime()?;
+        let credentials =
+            runtime::Credentials::header(&format!("Bearer {}", self.setup.jwt.expose_secret()))
+                .ok_or_else(|| {
                     Error::InvalidRequest("the JWT holds characters not allowed in a header".into())
-                },
-            )?;
-        authorization.set_sensitive(true);
-        let context = ClientContext {
-            authorization,
-            max_response_bytes: self.options.max_response_bytes,
-        };
+                })?;
         Ok(Client {
             generated: GeneratedClient::new_with_client(
-                &self.environment.base_url(),
-                http,
-                context,
+                &self.setup.environment.base_url(),
+                runtime.http().clone(),
+                Context::new(runtime, credentials),
             ),
-            max_response_bytes: self.options.max_response_bytes,
         })
     }
 }
@@ -157,16 +76,28 @@ impl ClientBuilder {
 #[derive(Debug)]
 pub struct Client {
     generated: GeneratedClient,
-    max_response_bytes: usize,
 }
 
 impl Client {
     /// A client of `environment` that authenticates with the `jwt` Puzzel issued.
     pub fn builder(environment: Environment, jwt: impl Into<String>) -> ClientBuilder {
-        ClientBuilder {
+        ClientBuilder::new(Setup {
             environment,
             jwt: SecretString::from(jwt.into()),
-            options: HttpOptions::new(DEFAULT_MAX_RESPONSE_BYTES),
+        })
+    }
+
+    /// The same client (connections, retry budget) with `deadline` for
+    /// every call made through it.
+    pub fn with_deadline(&self, deadline: Duration) -> Client {
+        use progenitor_client::ClientInfo as _;
+        let generated = &self.generated;
+        Client {
+            generated: GeneratedClient::new_with_client(
+                generated.baseurl(),
+                generated.client().clone(),
+                generated.inner().with_deadline(deadline),
+            ),
         }
     }
 
@@ -228,33 +159,42 @@ impl Client {
             Ok(response) => return Ok(response.into_inner()),
             Err(error) => error,
         };
-        Err(match Failure::of(error, self.max_response_bytes).await {
-            Failure::InvalidRequest(message) | Failure::Hook(message) => {
+        Err(match Failure::of(error).await {
+            Failure::InvalidRequest(message) | Failure::Credentials(message) => {
                 Error::InvalidRequest(message)
             }
-            Failure::Transport(e) => TransportError::Http(e).into(),
-            Failure::TooLarge(limit) => TransportError::TooLarge { limit }.into(),
-            Failure::Decode(message) => Error::Decode(message),
-            Failure::Status { status, body, .. } => {
+            Failure::Transport(e) => e.into(),
+            Failure::Decode { message, body } => Error::Decode {
+                message,
+                body: RawBody::new(body),
+            },
+            Failure::Status {
+                status,
+                headers,
+                body,
+            } => {
                 let validation = (status.as_u16() == 400)
                     .then(|| serde_json::from_slice::<types::BatchResponse>(&body).ok())
                     .flatten()
                     .and_then(|answer| answer.validation_errors);
                 match validation {
                     Some(errors) => Error::Validation(errors.0),
-                    None => status_error(status, refund),
+                    None => status_error(status, retry_after(&headers), refund),
                 }
             }
         })
     }
 }
 
-fn status_error(status: reqwest::StatusCode, refund: bool) -> Error {
+fn status_error(status: reqwest::StatusCode, retry_after: Option<Duration>, refund: bool) -> Error {
     match status.as_u16() {
         401 => Error::Unauthorized,
         404 => Error::NotFound,
         424 if refund => Error::RefundRejected,
-        _ => Error::Status { status },
+        _ => Error::Status {
+            status,
+            retry_after,
+        },
     }
 }
 

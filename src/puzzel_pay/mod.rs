@@ -38,7 +38,7 @@ mod generated;
 
 pub use crate::int_enum::InvalidValue;
 pub use callback::{CallbackError, parse_callback};
-pub use client::{Client, ClientBuilder, ClientContext, Environment};
+pub use client::{Client, ClientBuilder, Environment, Setup};
 pub use enums::{BatchAction, PaymentProvider, RequestType, Step};
 pub use error::{Error, TransportError};
-pub use generated::{Client as GeneratedClient, media_types, servers, types};
+pub use generated::{Client as GeneratedClient, operations, servers, types};

@@ -62,6 +62,8 @@ pub struct SoapOperation {
     pub response: QName,
     /// The detail elements of the operation's declared faults.
     pub faults: &'static [QName],
+    /// Its retry class, deadline and attempt timeout, from the WSDL.
+    pub runtime: crate::runtime::Operation,
 }
 
 impl SoapOperation {

@@ -66,7 +66,7 @@ pub const APIS: &[Api] = &[
         feature: "connect",
         spec: "schemas/connect-payment/openapi.yaml",
         kind: Kind::OpenApi {
-            context_type: "crate::connect::ClientContext",
+            context_type: "crate::runtime::Context",
             replacements: &[
                 // "CUR AMOUNT" strings become integer minor units: never floats for money.
                 Replacement {
@@ -89,7 +89,7 @@ pub const APIS: &[Api] = &[
         feature: "direct-payment",
         spec: "schemas/direct-payment/rest.yaml",
         kind: Kind::OpenApi {
-            context_type: "crate::direct_payment::rest::RestContext",
+            context_type: "crate::runtime::Context",
             replacements: &[
                 // The documented code list, with each code's price range.
                 Replacement {
@@ -130,7 +130,7 @@ pub const APIS: &[Api] = &[
         feature: "puzzel-pay",
         spec: "schemas/puzzel-pay/openapi.yaml",
         kind: Kind::OpenApi {
-            context_type: "crate::puzzel_pay::ClientContext",
+            context_type: "crate::runtime::Context",
             replacements: &[
                 int_enum("RequestType", "crate::puzzel_pay::RequestType"),
                 int_enum("BatchAction", "crate::puzzel_pay::BatchAction"),
@@ -146,7 +146,7 @@ pub const APIS: &[Api] = &[
         feature: "mediaconnect",
         spec: "schemas/mediaconnect/openapi.yaml",
         kind: Kind::OpenApi {
-            context_type: "crate::mediaconnect::ClientContext",
+            context_type: "crate::runtime::Context",
             replacements: &[],
             // API errors, OAuth errors and bodiless 429/500 share the statuses.
             raw_error_bodies: true,

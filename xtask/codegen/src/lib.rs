@@ -8,6 +8,7 @@ mod apis;
 pub mod normalize;
 mod openapi;
 mod postprocess;
+pub mod runtime;
 pub mod snapshot;
 mod wsdl;
 
@@ -75,6 +76,14 @@ pub enum CodegenError {
         /// What went wrong.
         message: String,
     },
+    /// A `x-nordpay-*` extension is missing or wrong.
+    #[error("{spec}: {message}")]
+    Extension {
+        /// The spec file.
+        spec: String,
+        /// What is wrong, naming the operation.
+        message: String,
+    },
     /// progenitor produced tokens that are not a Rust file.
     #[error("{spec}: generated code does not parse: {message}")]
     Syntax {
@@ -108,7 +117,7 @@ pub fn generate(api: &Api, root: &Path) -> Result<Generated, CodegenError> {
             });
             let mut tokens = openapi::run_progenitor(api, &spec)?;
             tokens.extend(openapi::servers(&spec));
-            tokens.extend(openapi::media_types(&media_types));
+            tokens.extend(openapi::operations(api, &spec, &media_types)?);
             (tokens, rewrites, vec![spec_path])
         }
         Kind::Wsdl { .. } => {

@@ -7,6 +7,7 @@ use proc_macro2::TokenStream;
 use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
 use quote::quote;
 
+use crate::runtime::{OperationRow, RuntimePolicy};
 use crate::{Api, CodegenError, Kind};
 
 fn settings(api: &Api) -> GenerationSettings {
@@ -78,38 +79,116 @@ pub fn servers(spec: &OpenAPI) -> TokenStream {
     }
 }
 
-/// `pub mod media_types` with the real Content-Type and Accept of every
-/// operation whose vendor media types normalize renamed; nothing otherwise.
-pub fn media_types(table: &[crate::normalize::MediaTypes]) -> TokenStream {
-    if table.is_empty() {
-        return TokenStream::new();
-    }
-    let option = |value: &Option<String>| match value {
-        Some(value) => quote! { Some(#value) },
-        None => quote! { None },
+/// `pub mod operations`: one `crate::runtime::Operation` per operation, with
+/// the policy its `x-nordpay-runtime` declares and the real media types of
+/// `media` (vendor types normalize renamed); and the request hook that sends
+/// every call through the runtime with its row.
+pub fn operations(
+    api: &Api,
+    spec: &OpenAPI,
+    media: &[crate::normalize::MediaTypes],
+) -> Result<TokenStream, CodegenError> {
+    let fail = |message: String| CodegenError::Extension {
+        spec: api.spec.to_string(),
+        message,
     };
-    let rows = table.iter().map(|row| {
-        // The name progenitor gives the operation in `OperationInfo`.
-        let operation = crate::snake_case(&row.operation);
-        let (content_type, accept) = (option(&row.content_type), option(&row.accept));
-        quote! { (#operation, #content_type, #accept) }
-    });
-    quote! {
-        /// The media types the API really uses, by operation: (operation,
-        /// request Content-Type, Accept). The request hook sends these.
-        pub mod media_types {
-            /// Every operation with vendor media types.
-            pub const OPERATIONS: &[(&str, Option<&str>, Option<&str>)] = &[#(#rows),*];
-
-            /// The (Content-Type, Accept) of `operation`, if it has vendor media types.
-            pub fn of(operation: &str) -> Option<(Option<&'static str>, Option<&'static str>)> {
-                OPERATIONS
-                    .iter()
-                    .find(|row| row.0 == operation)
-                    .map(|row| (row.1, row.2))
-            }
+    let api_name = api.feature.replace('-', "_");
+    let mut ids = Vec::new();
+    for (_, item) in &spec.paths.paths {
+        if let ReferenceOr::Item(item) = item {
+            ids.extend(item.iter().filter_map(|(_, op)| op.operation_id.clone()));
         }
     }
+    let mut constants = Vec::new();
+    let mut arms = Vec::new();
+    let mut all = Vec::new();
+    for (path, item) in &spec.paths.paths {
+        let ReferenceOr::Item(item) = item else {
+            continue;
+        };
+        for (method, operation) in item.iter() {
+            let name = operation.operation_id.clone().ok_or_else(|| {
+                fail(format!(
+                    "{} {path} has no operationId",
+                    method.to_uppercase()
+                ))
+            })?;
+            let value = operation
+                .extensions
+                .get("x-nordpay-runtime")
+                .ok_or_else(|| {
+                    fail(format!(
+                        "{name}: no x-nordpay-runtime (retry class and deadline)"
+                    ))
+                })?;
+            let policy = RuntimePolicy::read(|key| {
+                value.get(key).map(|v| match v {
+                    serde_json::Value::String(text) => text.clone(),
+                    other => other.to_string(),
+                })
+            })
+            .map_err(|message| fail(format!("{name}: x-nordpay-runtime: {message}")))?;
+            if let Some(lookup) = policy.lookup()
+                && !ids.iter().any(|id| id == lookup)
+            {
+                return Err(fail(format!(
+                    "{name}: lookup {lookup} is not an operation of the spec"
+                )));
+            }
+            let types = media.iter().find(|row| row.operation == name);
+            let method = method.to_uppercase();
+            let row = crate::runtime::operation(&OperationRow {
+                api: &api_name,
+                name: &name,
+                method: &method,
+                path,
+                content_type: types.and_then(|t| t.content_type.as_deref()),
+                accept: types.and_then(|t| t.accept.as_deref()),
+                policy: &policy,
+            });
+            let snake = crate::snake_case(&name);
+            let ident = quote::format_ident!("{}", snake.to_uppercase());
+            let doc = format!("`{name}`: `{method} {path}`. {}", policy.doc());
+            constants.push(quote! {
+                #[doc = #doc]
+                pub const #ident: crate::runtime::Operation = #row;
+            });
+            arms.push(quote! { #snake => Some(&#ident) });
+            all.push(ident);
+        }
+    }
+    Ok(quote! {
+        /// How the runtime treats each operation (from `x-nordpay-runtime`):
+        /// retry class, deadline, attempt timeout, path template, media types.
+        pub mod operations {
+            #(#constants)*
+            /// Every operation, in spec order.
+            pub const ALL: &[crate::runtime::Operation] = &[#(#all),*];
+            /// The operation progenitor names `id` (`create_transaction`).
+            pub fn by_id(id: &str) -> Option<&'static crate::runtime::Operation> {
+                match id {
+                    #(#arms,)*
+                    _ => None,
+                }
+            }
+        }
+        /// Every call goes through nordpay's runtime: credentials, deadlines,
+        /// retries, redirects, body limits, tracing.
+        impl progenitor_client::ClientHooks<crate::runtime::Context> for Client {
+            async fn exec(
+                &self,
+                request: reqwest::Request,
+                info: &progenitor_client::OperationInfo,
+            ) -> reqwest::Result<reqwest::Response> {
+                crate::runtime::exec(
+                    progenitor_client::ClientInfo::inner(self),
+                    operations::by_id(info.operation_id),
+                    request,
+                )
+                .await
+            }
+        }
+    })
 }
 
 /// Run progenitor on `spec`. A panic inside progenitor becomes

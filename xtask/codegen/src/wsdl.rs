@@ -12,6 +12,7 @@ use xsd_parser::pipeline::renderer::NamespaceSerialization;
 use xsd_parser::{Config, generate as xsd_generate};
 use xsd_parser_types::misc::Namespace;
 
+use crate::runtime::{OperationRow, RuntimePolicy};
 use crate::{Api, CodegenError};
 
 const WSDL_NS: &str = "http://schemas.xmlsoap.org/wsdl/";
@@ -43,6 +44,8 @@ pub struct Operation {
     pub response: QName,
     /// The detail elements of its faults.
     pub faults: Vec<QName>,
+    /// Retry class and times, from the binding operation's `nordpay:*` attributes.
+    pub policy: RuntimePolicy,
 }
 
 /// What the generator needs from a WSDL.
@@ -178,7 +181,22 @@ pub fn parse(text: &str) -> Result<Wsdl, String> {
             .into_iter()
             .map(message_of)
             .collect::<Result<Vec<_>, _>>()?;
+        let policy =
+            RuntimePolicy::read(|key| bound.attribute((NORDPAY_NS, key)).map(str::to_string))
+                .map_err(|message| {
+                    format!("operation {name}: nordpay runtime attributes: {message}")
+                })?;
+        if let Some(lookup) = policy.lookup()
+            && !children(*binding, WSDL_NS, "operation")
+                .iter()
+                .any(|op| op.attribute("name") == Some(lookup))
+        {
+            return Err(format!(
+                "operation {name}: lookup {lookup} is not an operation of the binding"
+            ));
+        }
         operations.push(Operation {
+            policy,
             name: name.to_string(),
             soap_action,
             request: message_of(one("input")?)?,
@@ -255,7 +273,7 @@ pub fn generate(api: &Api, root: &Path) -> Result<(TokenStream, Vec<PathBuf>), C
         );
     }
     let types = xsd_generate(config).map_err(|e| error(api, format!("xsd-parser: {e}")))?;
-    let operations = operation_table(&wsdl);
+    let operations = operation_table(&api.feature.replace('-', "_"), &wsdl);
 
     let mut inputs = vec![wsdl_path];
     inputs.extend(xsd_paths);
@@ -263,17 +281,33 @@ pub fn generate(api: &Api, root: &Path) -> Result<(TokenStream, Vec<PathBuf>), C
 }
 
 /// `pub mod operations`: one `crate::soap::SoapOperation` per WSDL operation.
-fn operation_table(wsdl: &Wsdl) -> TokenStream {
+fn operation_table(api_name: &str, wsdl: &Wsdl) -> TokenStream {
     let qname = |name: &QName| {
         let (namespace, local) = (&name.namespace, &name.local);
         quote! { crate::soap::QName::new(#namespace, #local) }
     };
+    // Logged instead of the URL: the endpoint's path.
+    let path = wsdl
+        .address
+        .as_deref()
+        .and_then(|address| address.split_once("://"))
+        .and_then(|(_, rest)| rest.find('/').map(|at| rest[at..].to_string()))
+        .unwrap_or_else(|| "/".to_string());
     let constants = wsdl.operations.iter().map(|op| {
         let ident = format_ident!("{}", screaming_snake(&op.name));
         let (name, action) = (&op.name, &op.soap_action);
         let (request, response) = (qname(&op.request), qname(&op.response));
         let faults = op.faults.iter().map(qname);
-        let doc = format!("`{name}`: SOAPAction `{action}`.");
+        let doc = format!("`{name}`: SOAPAction `{action}`. {}", op.policy.doc());
+        let runtime = crate::runtime::operation(&OperationRow {
+            api: api_name,
+            name,
+            method: "POST",
+            path: &path,
+            content_type: None,
+            accept: None,
+            policy: &op.policy,
+        });
         quote! {
             #[doc = #doc]
             pub const #ident: crate::soap::SoapOperation = crate::soap::SoapOperation {
@@ -282,6 +316,7 @@ fn operation_table(wsdl: &Wsdl) -> TokenStream {
                 request: #request,
                 response: #response,
                 faults: &[#(#faults),*],
+                runtime: #runtime,
             };
         }
     });
@@ -326,7 +361,8 @@ mod tests {
         <wsdl:input message="tns:In"/><wsdl:output message="tns:Out"/><wsdl:fault name="x" message="tns:Fault"/>
       </wsdl:operation></wsdl:portType>
       <wsdl:binding name="B" type="tns:P"><soap:binding transport="http://schemas.xmlsoap.org/soap/http"/>
-        <wsdl:operation name="Ping"><soap:operation soapAction="urn:t/P/Ping"/></wsdl:operation>
+        <wsdl:operation name="Ping" nordpay:retry="safe" nordpay:deadline-seconds="20"
+            nordpay:attempt-timeout-seconds="5" nordpay:why="A read."><soap:operation soapAction="urn:t/P/Ping"/></wsdl:operation>
       </wsdl:binding>
     </wsdl:definitions>"#;
 
@@ -346,6 +382,12 @@ mod tests {
                 request: q("urn:t", "Ping"),
                 response: q("urn:t", "PingResponse"),
                 faults: vec![q("urn:f", "Oops")],
+                policy: RuntimePolicy {
+                    retry: crate::runtime::Retry::Safe,
+                    deadline_seconds: 20,
+                    attempt_timeout_seconds: 5,
+                    why: "A read.".into(),
+                },
             }]
         );
         assert_eq!(wsdl.address, None);
@@ -362,6 +404,8 @@ mod tests {
             parse(&broken).unwrap_err(),
             "the binding is not a SOAP 1.1 binding"
         );
+        let unclassified = WSDL.replace(r#"nordpay:retry="safe""#, "");
+        assert!(parse(&unclassified).unwrap_err().contains("Ping"));
         let undeclared = WSDL.replace(r#"element="tns:Ping""#, r#"element="zz:Ping""#);
         assert!(parse(&undeclared).unwrap_err().contains("not declared"));
     }

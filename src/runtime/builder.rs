@@ -1,0 +1,118 @@
+//! One builder for every client: the settings all APIs share are set here;
+//! each API adds its own `build` (and little else) for its setup `S`.
+
+use std::fmt;
+use std::time::Duration;
+
+use super::error::TransportError;
+use super::retry::RetryConfig;
+use super::send::{Runtime, Settings};
+
+/// Responses larger than this fail instead of filling memory.
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 4 * 1024 * 1024;
+
+/// Builds a client; start from the API's `Client::builder`.
+///
+/// Times: each operation has a deadline and an attempt timeout from its
+/// spec (see each API's `operations` table); [`ClientBuilder::deadline`] and
+/// [`ClientBuilder::attempt_timeout`] override them for every operation.
+pub struct ClientBuilder<S> {
+    pub(crate) setup: S,
+    http: Option<reqwest::Client>,
+    attempt_timeout: Option<Duration>,
+    deadline: Option<Duration>,
+    retry: RetryConfig,
+    pub(crate) max_response_bytes: usize,
+}
+
+impl<S: fmt::Debug> fmt::Debug for ClientBuilder<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("setup", &self.setup)
+            .field("own_http_client", &self.http.is_some())
+            .field("attempt_timeout", &self.attempt_timeout)
+            .field("deadline", &self.deadline)
+            .field("retry", &self.retry)
+            .field("max_response_bytes", &self.max_response_bytes)
+            .finish()
+    }
+}
+
+impl<S> ClientBuilder<S> {
+    pub(crate) fn new(setup: S) -> Self {
+        Self {
+            setup,
+            http: None,
+            attempt_timeout: None,
+            deadline: None,
+            retry: RetryConfig::default(),
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+        }
+    }
+
+    /// Use your own `reqwest::Client` (proxies, TLS roots, a shared pool).
+    /// nordpay's deadlines, retries and redirect refusal still apply: they
+    /// are enforced per request, whatever the client's own settings.
+    pub fn http_client(mut self, http: reqwest::Client) -> Self {
+        self.http = Some(http);
+        self
+    }
+
+    /// The deadline of every operation (credentials, all attempts and
+    /// backoff), instead of each operation's own from the spec.
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = Some(deadline);
+        self
+    }
+
+    /// The timeout of one attempt of every operation, instead of each
+    /// operation's own from the spec.
+    pub fn attempt_timeout(mut self, timeout: Duration) -> Self {
+        self.attempt_timeout = Some(timeout);
+        self
+    }
+
+    /// How operations that are safe to repeat are retried;
+    /// [`RetryConfig::disabled`] turns retries off.
+    pub fn retry(mut self, retry: RetryConfig) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// Largest response body accepted (default 4 MiB).
+    pub fn max_response_bytes(mut self, limit: usize) -> Self {
+        self.max_response_bytes = limit;
+        self
+    }
+
+    /// The runtime these settings make.
+    pub(crate) fn runtime(&self) -> Result<Runtime, TransportError> {
+        let (http, user_client) = match &self.http {
+            Some(http) => (http.clone(), true),
+            None => (default_client()?, false),
+        };
+        Ok(Runtime::new(
+            http,
+            Settings {
+                user_client,
+                attempt_timeout: self.attempt_timeout,
+                deadline: self.deadline,
+                retry: self.retry,
+                max_response_bytes: self.max_response_bytes,
+            },
+        ))
+    }
+}
+
+/// nordpay's reqwest client: no redirects, a connect timeout, a
+/// `nordpay/<version>` user agent. Times are the runtime's.
+pub(crate) fn default_client() -> Result<reqwest::Client, TransportError> {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(Duration::from_secs(10))
+        .user_agent(concat!("nordpay/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| TransportError::Client {
+            source: std::sync::Arc::new(e),
+        })
+}

@@ -1,0 +1,113 @@
+//! The bridge to the generated REST clients: their request hook.
+
+use std::fmt;
+
+use bytes::Bytes;
+use reqwest::ResponseBuilderExt as _;
+use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
+
+use super::Credentials;
+use super::operation::{Operation, Policy, RetryClass};
+use super::send::{Exchange, Runtime};
+use super::tunnel::tunnel;
+
+/// What every request of a generated REST client carries: the runtime and
+/// the credentials (progenitor's "inner type"). Never shows a secret.
+#[derive(Clone)]
+pub struct Context {
+    pub(crate) runtime: Runtime,
+    pub(crate) credentials: Credentials,
+    /// Rewrites an error body into the API's error shape (CONNECT answers
+    /// plain text too).
+    pub(crate) error_body: Option<fn(&[u8]) -> Bytes>,
+}
+
+impl Context {
+    pub(crate) fn new(runtime: Runtime, credentials: Credentials) -> Self {
+        Self {
+            runtime,
+            credentials,
+            error_body: None,
+        }
+    }
+
+    /// The same context with another deadline for every call.
+    pub(crate) fn with_deadline(&self, deadline: std::time::Duration) -> Self {
+        Self {
+            runtime: self.runtime.with_deadline(deadline),
+            ..self.clone()
+        }
+    }
+}
+
+impl fmt::Debug for Context {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Context")
+            .field("credentials", &self.credentials)
+            .finish_non_exhaustive()
+    }
+}
+
+/// An operation the table does not know (it cannot happen: the table and
+/// the client come from one spec): treated as the most careful class.
+const UNKNOWN: Operation = Operation {
+    api: "unknown",
+    name: "unknown",
+    method: "",
+    path: "",
+    content_type: None,
+    accept: None,
+    policy: Policy {
+        retry: RetryClass::Never,
+        deadline: std::time::Duration::from_secs(30),
+        attempt_timeout: std::time::Duration::from_secs(30),
+    },
+};
+
+/// The request hook of every generated client: the call through the
+/// runtime, its answer as a response whose body is already read, or the
+/// failure tunnelled inside a `reqwest::Error` (the hook's fixed error type).
+pub(crate) async fn exec(
+    context: &Context,
+    operation: Option<&'static Operation>,
+    request: reqwest::Request,
+) -> reqwest::Result<reqwest::Response> {
+    let operation = operation.unwrap_or(&UNKNOWN);
+    match context
+        .runtime
+        .call(operation, &context.credentials, request)
+        .await
+    {
+        Ok(exchange) => Ok(into_response(exchange, context.error_body)),
+        Err(failure) => Err(tunnel(failure).await),
+    }
+}
+
+fn into_response(exchange: Exchange, error_body: Option<fn(&[u8]) -> Bytes>) -> reqwest::Response {
+    let Exchange {
+        status,
+        version,
+        mut headers,
+        url,
+        mut body,
+    } = exchange;
+    if let Some(rewrite) = error_body
+        && (status.is_client_error() || status.is_server_error())
+    {
+        body = rewrite(&body);
+        headers.remove(CONTENT_LENGTH);
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    }
+    let mut builder = http::Response::builder()
+        .status(status)
+        .version(version)
+        .url(url);
+    if let Some(slot) = builder.headers_mut() {
+        *slot = headers;
+    }
+    // Status, version and headers come from a response that was valid.
+    let response = builder
+        .body(body)
+        .unwrap_or_else(|_| http::Response::new(Bytes::new()));
+    reqwest::Response::from(response)
+}

@@ -1,0 +1,167 @@
+//! What can go wrong below an API: the exchange itself.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::StatusCode;
+
+/// A failure of the exchange below the API, shared by all four clients.
+///
+/// Never contains a URL, a header value or a body: Direct Payment paths
+/// carry MSISDNs and client references, CONNECT queries carry connect IDs.
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum TransportError {
+    /// No connection could be made; nothing was sent.
+    #[error("could not connect: {}", chain(source))]
+    Connect {
+        /// reqwest's error, without its URL.
+        source: Arc<reqwest::Error>,
+    },
+    /// One attempt got no complete answer within its timeout; the request
+    /// may have reached the provider.
+    #[error("no complete answer within {timeout:?}")]
+    Timeout {
+        /// The attempt timeout that passed.
+        timeout: Duration,
+    },
+    /// The operation's deadline passed.
+    #[error("the operation's deadline of {deadline:?} passed{}", if *.sent { "" } else { " before anything was sent" })]
+    DeadlineExceeded {
+        /// The deadline.
+        deadline: Duration,
+        /// Whether a request had been sent (its outcome is then unknown).
+        sent: bool,
+    },
+    /// The connection failed after it was made; the request may have
+    /// reached the provider.
+    #[error("the exchange failed: {}", chain(source))]
+    Io {
+        /// reqwest's error, without its URL.
+        source: Arc<reqwest::Error>,
+    },
+    /// The server answered with a redirect, or your `reqwest::Client`
+    /// followed one to another origin. nordpay follows none: a request's
+    /// credentials must not travel to whatever a `Location` names.
+    #[error("refused a redirect (HTTP {status})")]
+    Redirected {
+        /// The status of the answer that was refused.
+        status: StatusCode,
+    },
+    /// The response body is over the configured limit.
+    #[error("the response body is over the {limit}-byte limit (HTTP {status})")]
+    TooLarge {
+        /// The limit.
+        limit: usize,
+        /// The status of the answer.
+        status: StatusCode,
+    },
+    /// An error status whose body is not the API's error (an HTML page of a
+    /// proxy, say).
+    #[error("HTTP {status} with a {} body that is not the API's error", content_type.as_deref().unwrap_or("typeless"))]
+    UnexpectedResponse {
+        /// The HTTP status.
+        status: StatusCode,
+        /// Its Content-Type.
+        content_type: Option<String>,
+        /// The server's `Retry-After`, if it sent one.
+        retry_after: Option<Duration>,
+    },
+    /// nordpay's HTTP client could not be built.
+    #[error("cannot build the HTTP client: {}", chain(source))]
+    Client {
+        /// reqwest's error.
+        source: Arc<reqwest::Error>,
+    },
+}
+
+/// An error and its causes on one line.
+fn chain(error: &Arc<reqwest::Error>) -> String {
+    let mut text = error.to_string();
+    let mut source = std::error::Error::source(error.as_ref());
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+impl TransportError {
+    /// A failure to send or read, classified, without its URL.
+    pub(crate) fn from_reqwest(error: reqwest::Error) -> Self {
+        let connect = error.is_connect();
+        let source = Arc::new(error.without_url());
+        if connect {
+            TransportError::Connect { source }
+        } else {
+            TransportError::Io { source }
+        }
+    }
+
+    /// Trying again later may succeed.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            TransportError::Connect { .. }
+            | TransportError::Timeout { .. }
+            | TransportError::DeadlineExceeded { .. }
+            | TransportError::Io { .. } => true,
+            TransportError::UnexpectedResponse { status, .. } => retryable_status(*status),
+            TransportError::Redirected { .. }
+            | TransportError::TooLarge { .. }
+            | TransportError::Client { .. } => false,
+        }
+    }
+
+    /// The request may have reached the provider and no definitive answer
+    /// came back.
+    pub fn is_outcome_unknown(&self) -> bool {
+        match self {
+            TransportError::Timeout { .. } | TransportError::Io { .. } => true,
+            TransportError::DeadlineExceeded { sent, .. } => *sent,
+            TransportError::TooLarge { status, .. } => !status.is_client_error(),
+            TransportError::UnexpectedResponse { status, .. } => status.is_server_error(),
+            TransportError::Connect { .. }
+            | TransportError::Redirected { .. }
+            | TransportError::Client { .. } => false,
+        }
+    }
+
+    /// The HTTP status, if a server answered.
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            TransportError::Redirected { status }
+            | TransportError::TooLarge { status, .. }
+            | TransportError::UnexpectedResponse { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// The server's `Retry-After`, if it sent one.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            TransportError::UnexpectedResponse { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+}
+
+/// 429 and the 5xx statuses that say "not now": a later attempt may succeed.
+pub(crate) fn retryable_status(status: StatusCode) -> bool {
+    matches!(status.as_u16(), 429 | 502 | 503 | 504)
+}
+
+/// Why a call through the runtime produced no answer.
+#[derive(Debug, Clone)]
+pub(crate) enum CallFailure {
+    /// No credentials could be had; nothing was sent.
+    Credentials(String),
+    /// The exchange failed.
+    Transport(TransportError),
+}
+
+impl From<TransportError> for CallFailure {
+    fn from(error: TransportError) -> Self {
+        CallFailure::Transport(error)
+    }
+}

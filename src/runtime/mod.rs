@@ -1,0 +1,59 @@
+//! The one runtime under all four clients: every call of every API, REST and
+//! SOAP, goes through [`Runtime::call`].
+//!
+//! - **Deadlines**: each operation has a deadline and a per-attempt timeout
+//!   from its spec ([`Operation`]); both are enforced here, so they hold with
+//!   your own `reqwest::Client` too. Credentials from a token source are
+//!   fetched inside the deadline.
+//! - **Retries**: only [`RetryClass::Safe`] operations are sent again after
+//!   a failure that may have reached the provider (timeouts, connection
+//!   loss, 429, 502, 503, 504), with exponential backoff, full jitter, a
+//!   per-client retry budget and `Retry-After` honoured within the deadline.
+//!   Operations that move money or send an SMS are sent again only when
+//!   they provably never left (the connection was refused).
+//! - **Redirects** are never followed: a credential must not travel to
+//!   whatever a `Location` names. A redirect is a [`TransportError::Redirected`].
+//! - **No secrets or personal data** in errors, logs or spans: transport
+//!   errors carry no URL; spans name the operation and its path template.
+//! - **Tracing**: one span per operation (`nordpay.api`, `nordpay.operation`,
+//!   `http.request.method`, `url.template`, `http.response.status_code`,
+//!   `nordpay.attempts`, `otel.kind = "client"`), an event per retry.
+
+// One API alone uses only part of the runtime; with all of them on (as CI
+// builds) unused code is still reported.
+#![cfg_attr(
+    not(all(
+        feature = "connect",
+        feature = "direct-payment",
+        feature = "puzzel-pay",
+        feature = "mediaconnect"
+    )),
+    allow(dead_code, unused_imports)
+)]
+
+pub(crate) mod auth;
+mod body;
+mod builder;
+mod classify;
+mod context;
+mod error;
+mod operation;
+mod retry;
+mod send;
+mod tunnel;
+
+pub use auth::{BoxError, TokenFuture, TokenSource};
+pub use builder::{ClientBuilder, DEFAULT_MAX_RESPONSE_BYTES};
+pub use context::Context;
+pub use error::TransportError;
+pub use operation::{Operation, Policy, RetryClass};
+pub use retry::RetryConfig;
+
+pub(crate) use auth::Credentials;
+pub use body::RawBody;
+pub(crate) use classify::{Class, classified};
+pub(crate) use context::exec;
+pub(crate) use error::CallFailure;
+pub(crate) use retry::retry_after;
+pub(crate) use send::Runtime;
+pub(crate) use tunnel::{Failure, call_failure};

@@ -1,0 +1,65 @@
+//! What the runtime knows of each operation: generated from the specs
+//! (`x-nordpay-runtime` in OpenAPI, `nordpay:retry` and friends in the WSDL),
+//! never typed by hand.
+
+use std::time::Duration;
+
+/// Whether an operation may be sent again after a failure whose outcome is unknown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RetryClass {
+    /// A read, or a write the provider applies once however often it is
+    /// sent: retried on connection errors, timeouts, 429, 502, 503 and 504.
+    Safe,
+    /// Moves money or sends an SMS and the provider offers no way to learn
+    /// its outcome: sent again only when it provably never left (a refused
+    /// connection).
+    Never,
+    /// Moves money or sends an SMS; when its outcome is unknown it is
+    /// resolved by the named lookup on its natural key, never by sending it
+    /// again. Sent again only when it provably never left.
+    ResolveByLookup {
+        /// The spec name of the lookup operation (e.g. `getPaymentStatus`).
+        lookup: &'static str,
+    },
+}
+
+impl RetryClass {
+    /// Whether an attempt that may have reached the provider can be repeated.
+    pub fn repeats_after_sending(self) -> bool {
+        matches!(self, RetryClass::Safe)
+    }
+}
+
+/// The time and retry policy of one operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Policy {
+    /// See [`RetryClass`].
+    pub retry: RetryClass,
+    /// The whole operation, credentials, retries and backoff included,
+    /// ends by this time.
+    pub deadline: Duration,
+    /// One attempt, from sending to the last byte of the answer.
+    pub attempt_timeout: Duration,
+}
+
+/// One operation of one API, as the runtime sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Operation {
+    /// The API (`connect`, `direct_payment`, `puzzel_pay`, `mediaconnect`).
+    pub api: &'static str,
+    /// The operation's name in the spec (`createTransaction`, `Pay`).
+    pub name: &'static str,
+    /// The HTTP method.
+    pub method: &'static str,
+    /// The path template (`/transactions/{transactionId}`): logged instead
+    /// of the concrete path, which can carry personal data.
+    pub path: &'static str,
+    /// The request's real Content-Type where the spec uses one progenitor
+    /// cannot send (vendor media types).
+    pub content_type: Option<&'static str>,
+    /// The real Accept, likewise.
+    pub accept: Option<&'static str>,
+    /// How long it may take and whether it may be repeated.
+    pub policy: Policy,
+}
