@@ -347,7 +347,7 @@ async fn bad_batches_are_refused_before_sending() {
                 recipient("same", "A", 100),
                 recipient("same", "B", 100),
             ]),
-            "\"same\" is not unique",
+            "recipients[1] is used earlier",
         ),
     ];
     for (batch, expected) in cases {

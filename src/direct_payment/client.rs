@@ -473,7 +473,8 @@ where
 fn parse_msisdn(msisdn: &str) -> Result<types::Msisdn, Error> {
     msisdn
         .parse()
-        .map_err(|e| Error::InvalidRequest(format!("MSISDN {msisdn:?}: {e}")))
+        // The number itself stays out of the error: it is personal data.
+        .map_err(|e| Error::InvalidRequest(format!("MSISDN: {e}")))
 }
 
 /// The rules the docs give for a payment that a schema cannot express.

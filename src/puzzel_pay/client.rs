@@ -200,7 +200,8 @@ fn status_error(status: reqwest::StatusCode, retry_after: Option<Duration>, refu
 
 fn reference(text: &str, what: &str) -> Result<types::Reference, Error> {
     text.parse()
-        .map_err(|e| Error::InvalidRequest(format!("{what} {text:?}: {e}")))
+        // The value itself stays out of the error: references are personal data.
+        .map_err(|e| Error::InvalidRequest(format!("{what}: {e}")))
 }
 
 /// The rules of the docs that the generated types cannot hold.
@@ -220,11 +221,10 @@ fn check_batch(batch: &types::BatchRequest) -> Result<(), Error> {
     match batch
         .recipients
         .iter()
-        .find(|recipient| !seen.insert(recipient.reference.as_str()))
+        .position(|recipient| !seen.insert(recipient.reference.as_str()))
     {
-        Some(duplicate) => Err(Error::InvalidRequest(format!(
-            "recipient reference {:?} is not unique in the batch",
-            duplicate.reference.as_str()
+        Some(index) => Err(Error::InvalidRequest(format!(
+            "the reference of recipients[{index}] is used earlier in the batch; references are unique"
         ))),
         None => Ok(()),
     }

@@ -1,0 +1,464 @@
+//! The runtime under all four clients, against local servers: deadlines that
+//! hold with a user's own reqwest client, safe retries with backoff, budget
+//! and Retry-After, money operations sent once, redirects refused, tokens.
+#![cfg(all(
+    feature = "connect",
+    feature = "direct-payment",
+    feature = "mediaconnect"
+))]
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use nordpay::runtime::{RetryClass, RetryConfig, TransportError};
+use nordpay::{connect, direct_payment, mediaconnect};
+use serde_json::json;
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::net::TcpListener;
+use wiremock::matchers::any;
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const TRANSPORTS: [direct_payment::Transport; 2] = [
+    direct_payment::Transport::Rest,
+    direct_payment::Transport::Soap,
+];
+
+fn connect_client(base: &str) -> connect::ClientBuilder {
+    connect::Client::builder(
+        connect::Environment::Custom(base.parse().unwrap()),
+        connect::Auth::api_key("k3y"),
+    )
+}
+
+fn direct_payment_client(
+    base: &str,
+    transport: direct_payment::Transport,
+) -> direct_payment::ClientBuilder {
+    direct_payment::Client::builder(
+        direct_payment::Environment::Custom(base.parse().unwrap()),
+        transport,
+        direct_payment::Credentials::new(1234, "user", "p4ssw0rd"),
+    )
+}
+
+fn payment(reference: &str) -> direct_payment::types::builder::PaymentDetails {
+    direct_payment::types::PaymentDetails::builder()
+        .msisdn("+4799999999")
+        .price(2500)
+        .service_code("06005".parse::<direct_payment::ServiceCode>().unwrap())
+        .client_reference(reference)
+}
+
+/// A server that accepts connections and never answers.
+async fn silent_server() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            held.push(socket);
+        }
+    });
+    format!("http://{address}")
+}
+
+#[tokio::test]
+async fn a_users_client_without_timeouts_still_meets_the_deadline() {
+    let base = silent_server().await;
+    // reqwest's own client has no timeout at all.
+    let started = std::time::Instant::now();
+    let client = connect_client(&base)
+        .http_client(reqwest::Client::new())
+        .deadline(Duration::from_millis(400))
+        .build()
+        .unwrap();
+    let error = client
+        .get_transaction()
+        .transaction_id("t-1")
+        .send()
+        .await
+        .map_err(connect::Error::from)
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            connect::Error::Transport(TransportError::DeadlineExceeded { sent: true, .. })
+        ),
+        "{error:?}"
+    );
+    assert!(error.is_outcome_unknown() && error.is_retryable());
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+
+    for transport in TRANSPORTS {
+        let started = std::time::Instant::now();
+        let client = direct_payment_client(&base, transport)
+            .http_client(reqwest::Client::new())
+            .attempt_timeout(Duration::from_millis(300))
+            .build()
+            .unwrap();
+        let error = client.pay(payment("order-1")).await.unwrap_err();
+        assert!(
+            matches!(
+                error,
+                direct_payment::Error::Transport(TransportError::Timeout { .. })
+            ),
+            "{transport}: {error:?}"
+        );
+        // A charge that may have happened: resolve it, do not report it failed.
+        assert!(error.is_outcome_unknown(), "{transport}");
+        assert!(started.elapsed() < Duration::from_secs(2), "{transport}");
+    }
+}
+
+/// One scripted answer: status, an extra header, body.
+type Answer = (u16, Option<(&'static str, &'static str)>, String);
+
+/// A server that answers each request with the next of `script`
+/// (status, extra header, body) and records when each request came, on
+/// tokio's clock (paused in the test that uses it).
+async fn scripted_server(
+    script: Vec<Answer>,
+) -> (String, Arc<Mutex<Vec<tokio::time::Instant>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let arrivals = Arc::new(Mutex::new(Vec::new()));
+    let seen = Arc::clone(&arrivals);
+    tokio::spawn(async move {
+        let mut script = script.into_iter();
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let mut request = Vec::new();
+            let mut buffer = [0u8; 4096];
+            while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                let read = socket.read(&mut buffer).await.unwrap();
+                if read == 0 {
+                    break;
+                }
+                request.extend_from_slice(&buffer[..read]);
+            }
+            seen.lock().unwrap().push(tokio::time::Instant::now());
+            let Some((status, header, body)) = script.next() else {
+                break;
+            };
+            let extra = header
+                .map(|(name, value)| format!("{name}: {value}\r\n"))
+                .unwrap_or_default();
+            let response = format!(
+                "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n{extra}\r\n{body}",
+                body.len()
+            );
+            socket.write_all(response.as_bytes()).await.unwrap();
+            socket.shutdown().await.ok();
+        }
+    });
+    (format!("http://{address}"), arrivals)
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_safe_read_is_retried_through_503s_with_backoff_and_retry_after() {
+    let transaction = include_str!("fixtures/connect/transaction_created.json").to_string();
+    let (base, arrivals) = scripted_server(vec![
+        (503, Some(("retry-after", "3")), String::new()),
+        (503, None, String::new()),
+        (200, None, transaction),
+    ])
+    .await;
+    let client = connect_client(&base)
+        .retry(RetryConfig::default().backoff(Duration::from_secs(1), Duration::from_secs(8)))
+        .build()
+        .unwrap();
+    let started = tokio::time::Instant::now();
+    let found = client
+        .get_transaction()
+        .transaction_id("t-1")
+        .send()
+        .await
+        .map_err(connect::Error::from)
+        .unwrap();
+    assert!(!found.id.is_empty());
+    let arrivals = arrivals.lock().unwrap().clone();
+    assert_eq!(arrivals.len(), 3, "three attempts");
+    let (first, second) = (arrivals[1] - arrivals[0], arrivals[2] - arrivals[1]);
+    // Retry-After: 3 outweighs the first backoff (at most 1 s).
+    assert!(
+        first >= Duration::from_secs(3) && first < Duration::from_millis(3100),
+        "{first:?}"
+    );
+    // The second backoff is drawn from 0..=2 s (full jitter).
+    assert!(second <= Duration::from_millis(2100), "{second:?}");
+    assert!(started.elapsed() < Duration::from_secs(6));
+}
+
+#[tokio::test]
+async fn a_pay_answered_503_is_sent_exactly_once() {
+    for transport in TRANSPORTS {
+        let server = MockServer::start().await;
+        Mock::given(any())
+            .respond_with(ResponseTemplate::new(503).set_body_raw("busy", "text/plain"))
+            .mount(&server)
+            .await;
+        let client = direct_payment_client(&server.uri(), transport)
+            .build()
+            .unwrap();
+        let error = client.pay(payment("order-503")).await.unwrap_err();
+        assert_eq!(
+            server.received_requests().await.unwrap().len(),
+            1,
+            "{transport}: a payment is never sent twice"
+        );
+        assert_eq!(error.status().map(|s| s.as_u16()), Some(503));
+        assert!(error.is_outcome_unknown(), "{transport}: {error:?}");
+    }
+    // The table says why.
+    let pay = &direct_payment::rest_api::operations::PAY;
+    assert_eq!(
+        pay.policy.retry,
+        RetryClass::ResolveByLookup {
+            lookup: "getPaymentStatus"
+        }
+    );
+    assert!(pay.policy.attempt_timeout > Duration::from_secs(60));
+    let soap = direct_payment::soap_api::operations::PAY.runtime.policy;
+    assert_eq!(
+        soap.retry,
+        RetryClass::ResolveByLookup {
+            lookup: "GetPaymentStatus"
+        }
+    );
+    assert_eq!(
+        (soap.deadline, soap.attempt_timeout),
+        (pay.policy.deadline, pay.policy.attempt_timeout)
+    );
+}
+
+#[tokio::test]
+async fn an_empty_retry_budget_stops_retrying() {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(503))
+        .mount(&server)
+        .await;
+    let client = connect_client(&server.uri())
+        .retry(
+            RetryConfig::default()
+                .budget(5)
+                .backoff(Duration::from_millis(1), Duration::from_millis(1)),
+        )
+        .build()
+        .unwrap();
+    let list = || async {
+        client
+            .list_transactions()
+            .send()
+            .await
+            .map_err(connect::Error::from)
+    };
+    let error = list().await.unwrap_err();
+    assert!(error.is_retryable());
+    // One retry (5 tokens) empties the budget.
+    assert_eq!(server.received_requests().await.unwrap().len(), 2);
+    list().await.unwrap_err();
+    assert_eq!(server.received_requests().await.unwrap().len(), 3);
+}
+
+/// Server A answers `status` with a `Location` on server B.
+async fn redirecting_to(status: u16, b: &MockServer) -> MockServer {
+    let a = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(
+            ResponseTemplate::new(status)
+                .insert_header("location", format!("{}/elsewhere", b.uri())),
+        )
+        .mount(&a)
+        .await;
+    a
+}
+
+#[tokio::test]
+async fn credentials_never_follow_a_redirect() {
+    for status in [307, 308] {
+        for own_client in [false, true] {
+            let b = MockServer::start().await;
+            let a = redirecting_to(status, &b).await;
+            let http = || {
+                // reqwest's default client follows redirects, 307/308 included.
+                own_client.then(reqwest::Client::new)
+            };
+
+            let mut builder = direct_payment_client(&a.uri(), direct_payment::Transport::Soap);
+            if let Some(http) = http() {
+                builder = builder.http_client(http);
+            }
+            let error = builder
+                .build()
+                .unwrap()
+                .pay(payment("o-1"))
+                .await
+                .unwrap_err();
+            assert!(
+                matches!(
+                    error,
+                    direct_payment::Error::Transport(TransportError::Redirected { .. })
+                ),
+                "{status} own={own_client}: {error:?}"
+            );
+
+            let mut oauth = mediaconnect::OAuthClient::new(
+                format!("{}/login", a.uri()).parse().unwrap(),
+                "shop",
+                "sh0p-s3cret",
+                "https://shop.example/cb".parse().unwrap(),
+            )
+            .unwrap();
+            if let Some(http) = http() {
+                oauth = oauth.with_http_client(http).unwrap();
+            }
+            let error = oauth.exchange_code("c0de").await.unwrap_err();
+            assert!(
+                matches!(
+                    error,
+                    mediaconnect::TokenError::Transport(TransportError::Redirected { .. })
+                ),
+                "{status} own={own_client}: {error:?}"
+            );
+            assert_eq!(a.received_requests().await.unwrap().len(), 2);
+            assert!(
+                b.received_requests().await.unwrap().is_empty(),
+                "{status} own={own_client}: the second server got a request"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_header_credential_does_not_travel_with_a_followed_redirect() {
+    // A user's client follows a 302 to another origin (as GET); reqwest drops
+    // the Authorization header on the way, and nordpay refuses the answer.
+    let b = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .mount(&b)
+        .await;
+    let a = redirecting_to(302, &b).await;
+    let client = connect_client(&a.uri())
+        .http_client(reqwest::Client::new())
+        .build()
+        .unwrap();
+    let error = client
+        .list_transactions()
+        .send()
+        .await
+        .map_err(connect::Error::from)
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            connect::Error::Transport(TransportError::Redirected { .. })
+        ),
+        "{error:?}"
+    );
+    for request in b.received_requests().await.unwrap() {
+        assert!(request.headers.get("authorization").is_none());
+    }
+}
+
+#[tokio::test]
+async fn an_endless_token_lifetime_is_no_panic() {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "access_token": "at", "refresh_token": "rt", "expires_in": u64::MAX
+        })))
+        .mount(&server)
+        .await;
+    let oauth = mediaconnect::OAuthClient::new(
+        format!("{}/login", server.uri()).parse().unwrap(),
+        "shop",
+        "s",
+        "https://shop.example/cb".parse().unwrap(),
+    )
+    .unwrap();
+    let tokens = oauth.exchange_code("c").await.unwrap();
+    // Too far to represent: no expiry, never refreshed.
+    assert_eq!(tokens.expires_at(), None);
+    let stored = mediaconnect::TokenSet::new("at", None, Some(Duration::MAX));
+    assert_eq!(stored.expires_at(), None);
+}
+
+#[tokio::test]
+async fn a_refresh_outlives_its_cancelled_caller_and_is_handed_to_the_hook() {
+    use mediaconnect::TokenSource as _;
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_delay(Duration::from_millis(300))
+                .set_body_json(json!({
+                    "access_token": "at-2", "refresh_token": "rt-2", "expires_in": 3600
+                })),
+        )
+        .mount(&server)
+        .await;
+    let oauth = mediaconnect::OAuthClient::new(
+        format!("{}/login", server.uri()).parse().unwrap(),
+        "shop",
+        "s",
+        "https://shop.example/cb".parse().unwrap(),
+    )
+    .unwrap();
+    let stored = Arc::new(Mutex::new(Vec::new()));
+    let store = Arc::clone(&stored);
+    let tokens = mediaconnect::UserTokens::with_refresh_hook(
+        oauth,
+        mediaconnect::TokenSet::new("at-1", Some("rt-1".into()), Some(Duration::ZERO)),
+        move |tokens| {
+            use secrecy::ExposeSecret as _;
+            let refresh = tokens
+                .refresh_token()
+                .map(|t| t.expose_secret().to_string());
+            store.lock().unwrap().push(refresh);
+        },
+    );
+    // The caller gives up while the refresh is in flight.
+    let gave_up = tokio::time::timeout(Duration::from_millis(50), tokens.access_token()).await;
+    assert!(gave_up.is_err());
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    // The rotated refresh token was kept, and handed over to be stored.
+    let current = tokens.current().await;
+    use secrecy::ExposeSecret as _;
+    assert_eq!(current.access_token().expose_secret(), "at-2");
+    assert_eq!(current.refresh_token().unwrap().expose_secret(), "rt-2");
+    assert_eq!(*stored.lock().unwrap(), vec![Some("rt-2".to_string())]);
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn every_operation_of_every_api_has_a_policy() {
+    let rows = connect::operations::ALL
+        .iter()
+        .chain(direct_payment::rest_api::operations::ALL)
+        .chain(nordpay::puzzel_pay::operations::ALL)
+        .chain(mediaconnect::operations::ALL)
+        .copied()
+        .chain(
+            direct_payment::soap_api::operations::ALL
+                .iter()
+                .map(|operation| operation.runtime),
+        );
+    for row in rows {
+        let policy = row.policy;
+        assert!(policy.attempt_timeout <= policy.deadline, "{row:?}");
+        // Reads are the only operations sent again after they may have arrived.
+        if policy.retry == RetryClass::Safe {
+            assert!(
+                row.method == "GET" || row.name == "GetPaymentStatus",
+                "{} {} is a write marked safe",
+                row.api,
+                row.name
+            );
+        }
+    }
+}
