@@ -120,9 +120,7 @@ type Answer = (u16, Option<(&'static str, &'static str)>, String);
 /// A server that answers each request with the next of `script`
 /// (status, extra header, body) and records when each request came, on
 /// tokio's clock (paused in the test that uses it).
-async fn scripted_server(
-    script: Vec<Answer>,
-) -> (String, Arc<Mutex<Vec<tokio::time::Instant>>>) {
+async fn scripted_server(script: Vec<Answer>) -> (String, Arc<Mutex<Vec<tokio::time::Instant>>>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     let arrivals = Arc::new(Mutex::new(Vec::new()));
