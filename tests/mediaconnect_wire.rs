@@ -225,7 +225,7 @@ async fn error_shapes_are_typed() {
             serve(ResponseTemplate::new(status).set_body_string("<html/>")).await;
         let error = client.payment_methods("CO27409").await.unwrap_err();
         assert!(
-            matches!(error, Error::Status { status: s, .. } if s.as_u16() == status),
+            matches!(&error, Error::Status(e) if e.status.as_u16() == status),
             "{error:?}"
         );
     }

@@ -298,7 +298,8 @@ async fn refund_is_a_delete_with_the_refund_accept_type() {
 
 #[tokio::test]
 async fn every_documented_error_status_is_typed() {
-    let is_status = |error: &Error, code: u16| matches!(error, Error::Status { status, .. } if status.as_u16() == code);
+    let is_status =
+        |error: &Error, code: u16| matches!(error, Error::Status(e) if e.status.as_u16() == code);
     for status in [400, 401, 404, 424, 500] {
         let response = ResponseTemplate::new(status).set_body_raw("<html>oops</html>", "text/html");
         let h = serve(response).await;

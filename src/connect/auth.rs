@@ -86,10 +86,8 @@ mod tests {
     async fn header(auth: Auth) -> Result<Option<String>, String> {
         let credentials = auth.credentials().map_err(|e| e.to_string())?;
         let value = credentials.authorization().await?;
-        if let Some(value) = &value {
-            assert!(value.is_sensitive());
-        }
-        Ok(value.map(|v| v.to_str().unwrap().to_string()))
+        assert!(value.is_sensitive());
+        Ok(Some(value.to_str().unwrap().to_string()))
     }
 
     #[tokio::test]

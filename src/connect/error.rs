@@ -6,7 +6,7 @@ use std::time::Duration;
 use reqwest::StatusCode;
 
 use crate::runtime::{
-    CallFailure, Class, RawBody, TransportError, call_failure, classified, retry_after,
+    CallFailure, Class, DecodeError, RawBody, TransportError, call_failure, classified, retry_after,
 };
 
 use super::generated::types::ErrorModel;
@@ -47,15 +47,10 @@ pub enum Error {
     /// redirect, a body over the size limit).
     #[error("transport error: {0}")]
     Transport(#[source] TransportError),
-    /// A success response whose body does not match the spec. The call may
-    /// well have succeeded: see [`Error::is_outcome_unknown`].
-    #[error("cannot decode the response: {source}")]
-    Decode {
-        /// Why it does not match.
-        source: serde_json::Error,
-        /// The body as received.
-        body: RawBody,
-    },
+    /// A transaction or agreement that does not match the spec: it may
+    /// well exist; see [`Error::is_outcome_unknown`].
+    #[error(transparent)]
+    Decode(DecodeError),
 }
 
 impl Error {
@@ -75,7 +70,7 @@ impl Error {
                 retry_after: None,
             },
             Error::Transport(error) => Class::Transport(error),
-            Error::Decode { .. } => Class::Undecodable,
+            Error::Decode(_) => Class::Undecodable,
         }
     }
 
@@ -161,10 +156,10 @@ impl From<progenitor_client::Error<ErrorModel>> for Error {
                 retry_after: retry_after(response.headers()),
                 body: response.into_inner().into(),
             },
-            Generated::InvalidResponsePayload(body, source) => Error::Decode {
-                source,
-                body: RawBody::new(body),
-            },
+            Generated::InvalidResponsePayload(body, source) => Error::Decode(DecodeError {
+                message: source.to_string(),
+                body: Some(RawBody::new(body)),
+            }),
             Generated::UnexpectedResponse(response) => Error::UnexpectedStatus {
                 status: response.status(),
             },

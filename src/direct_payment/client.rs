@@ -9,10 +9,9 @@ use url::Url;
 
 use super::generated::rest::{self as rest_api, types};
 use super::generated::soap as soap_api;
-use super::rest::rest_error;
 use super::soap_transport::SoapTransport;
 use super::{Age, Error, ServiceCode};
-use crate::runtime::{self, Context};
+use crate::runtime::{self, Context, finish};
 use crate::soap::Limits;
 
 /// Which interface of Direct Payment to use. Both offer the same payment
@@ -236,21 +235,6 @@ impl Client {
         }
     }
 
-    async fn rest_call<T>(
-        &self,
-        call: impl Future<
-            Output = Result<
-                progenitor_client::ResponseValue<T>,
-                progenitor_client::Error<progenitor_client::ByteStream>,
-            >,
-        >,
-    ) -> Result<T, Error> {
-        match call.await {
-            Ok(response) => Ok(response.into_inner()),
-            Err(error) => Err(rest_error(error).await),
-        }
-    }
-
     /// Charge a mobile subscription now. The answer is synchronous.
     pub async fn pay<D>(&self, details: D) -> Result<types::PaymentResponse, Error>
     where
@@ -264,8 +248,7 @@ impl Client {
                 let body = types::PaymentRequest {
                     payment_details: details,
                 };
-                self.rest_call(client.pay().service_id(self.service_id).body(body).send())
-                    .await
+                finish(client.pay().service_id(self.service_id).body(body).send()).await
             }
             Inner::Soap(soap) => soap.pay(details).await,
         }
@@ -278,7 +261,7 @@ impl Client {
     ) -> Result<types::ReversePaymentResponse, Error> {
         match &self.inner {
             Inner::Rest(client) => {
-                self.rest_call(
+                finish(
                     client
                         .reverse_payment()
                         .service_id(self.service_id)
@@ -305,7 +288,7 @@ impl Client {
             .map_err(|e| Error::InvalidRequest(format!("client reference: {e}")))?;
         match &self.inner {
             Inner::Rest(client) => {
-                self.rest_call(
+                finish(
                     client
                         .get_payment_status()
                         .service_id(self.service_id)
@@ -327,7 +310,7 @@ impl Client {
         let request = checked(request)?;
         match &self.inner {
             Inner::Rest(client) => {
-                self.rest_call(
+                finish(
                     client
                         .send_verification_code()
                         .service_id(self.service_id)
@@ -349,7 +332,7 @@ impl Client {
         let request = checked(request)?;
         match &self.inner {
             Inner::Rest(client) => {
-                self.rest_call(
+                finish(
                     client
                         .verify_verification_code()
                         .service_id(self.service_id)
@@ -374,7 +357,7 @@ impl Client {
     {
         let client = self.rest("PreAuthorize")?;
         let request = checked(request)?;
-        self.rest_call(
+        finish(
             client
                 .pre_authorize()
                 .service_id(self.service_id)
@@ -389,7 +372,7 @@ impl Client {
     pub async fn user_info(&self, msisdn: &str) -> Result<types::UserInfo, Error> {
         let client = self.rest("user info")?;
         let msisdn = parse_msisdn(msisdn)?;
-        self.rest_call(
+        finish(
             client
                 .get_user_info()
                 .service_id(self.service_id)
@@ -419,14 +402,14 @@ impl Client {
         if let Some(age) = age {
             call = call.age(age);
         }
-        self.rest_call(call.send()).await
+        finish(call.send()).await
     }
 
     /// The subscriber's Strex limits (user info v3). REST only.
     pub async fn user_info_v3(&self, msisdn: &str) -> Result<types::UserInfoV3, Error> {
         let client = self.rest("user info v3")?;
         let msisdn = parse_msisdn(msisdn)?;
-        self.rest_call(
+        finish(
             client
                 .get_user_info_v3()
                 .service_id(self.service_id)
@@ -455,7 +438,7 @@ impl Client {
         if let Some(age) = age {
             call = call.age(age);
         }
-        self.rest_call(call.send()).await
+        finish(call.send()).await
     }
 }
 

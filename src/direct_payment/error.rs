@@ -2,7 +2,7 @@
 
 use reqwest::StatusCode;
 
-use crate::runtime::{Class, RawBody, classified};
+use crate::runtime::{Class, DecodeError, TransportError, classified};
 use crate::soap::SoapError;
 
 int_enum! {
@@ -104,18 +104,11 @@ pub enum Error {
     /// A SOAP response that breaks the limits or is not a valid envelope.
     #[error(transparent)]
     Soap(SoapError),
-    /// A success response whose body does not match the spec. The call may
-    /// well have succeeded: see [`Error::is_outcome_unknown`].
-    #[error("cannot decode the response: {message}")]
-    Decode {
-        /// Why it does not match.
-        message: String,
-        /// The body as received, where it was kept.
-        body: Option<RawBody>,
-    },
+    /// A REST answer that breaks the spec: a charge may well have been
+    /// made; see [`Error::is_outcome_unknown`].
+    #[error(transparent)]
+    Decode(#[from] DecodeError),
 }
-
-pub use crate::runtime::TransportError;
 
 impl Error {
     fn class(&self) -> Class<'_> {
@@ -137,7 +130,7 @@ impl Error {
             },
             Error::Transport(error) => Class::Transport(error),
             // An envelope over the limits or malformed: a success may hide in it.
-            Error::Soap(_) | Error::Decode { .. } => Class::Undecodable,
+            Error::Soap(_) | Error::Decode(_) => Class::Undecodable,
         }
     }
 

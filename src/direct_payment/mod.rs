@@ -38,12 +38,13 @@ mod pricing;
 mod rest;
 mod soap_transport;
 
+pub use crate::runtime::TransportError;
 pub use client::{Client, ClientBuilder, Credentials, Environment, Setup, Transport};
 pub use enums::{
     Age, ConfirmationChannel, InvalidValue, PaymentStatus, Platform, PreferredSourceOfFunds,
     SecurityLevel, SubscriptionType, Validity,
 };
-pub use error::{Error, ErrorCode, TransportError};
+pub use error::{Error, ErrorCode};
 pub use generated::rest::types;
 pub use generated::{rest as rest_api, soap as soap_api};
 pub use pricing::{BusinessModel, ServiceCode};

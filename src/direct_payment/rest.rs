@@ -1,29 +1,22 @@
-//! The REST transport's errors: a `DirectPaymentFault` body, or not the API talking.
+//! What an error status of the REST interface means: a `DirectPaymentFault`
+//! body, or not Direct Payment talking.
 
-use progenitor_client::ByteStream;
-use reqwest::header::CONTENT_TYPE;
+use reqwest::StatusCode;
+use reqwest::header::{CONTENT_TYPE, HeaderMap};
 
 use super::generated::rest::types;
 use super::{Error, ErrorCode};
-use crate::runtime::{Failure, RawBody, TransportError, retry_after};
+use crate::runtime::{ApiError, TransportError, retry_after};
 
-/// The error of a generated REST call, decoded: a `DirectPaymentFault` body
-/// becomes [`Error::Fault`]; any other error body keeps only its status.
-pub(super) async fn rest_error(error: progenitor_client::Error<ByteStream>) -> Error {
-    match Failure::of(error).await {
-        Failure::InvalidRequest(message) | Failure::Credentials(message) => {
-            Error::InvalidRequest(message)
-        }
-        Failure::Transport(e) => Error::Transport(e),
-        Failure::Decode { message, body } => Error::Decode {
-            message,
-            body: Some(RawBody::new(body)),
-        },
-        Failure::Status {
-            status,
-            headers,
-            body,
-        } => match serde_json::from_slice::<types::DirectPaymentFault>(&body) {
+impl ApiError for Error {
+    fn not_sent(message: String, _credentials: bool) -> Self {
+        Error::InvalidRequest(message)
+    }
+
+    /// A `DirectPaymentFault` body becomes [`Error::Fault`]; any other error
+    /// body keeps only its status.
+    fn from_status(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Self {
+        match serde_json::from_slice::<types::DirectPaymentFault>(body) {
             Ok(fault) => Error::Fault {
                 code: ErrorCode::from_wire(fault.code),
                 description: fault.description,
@@ -36,8 +29,8 @@ pub(super) async fn rest_error(error: progenitor_client::Error<ByteStream>) -> E
                     .get(CONTENT_TYPE)
                     .and_then(|v| v.to_str().ok())
                     .map(str::to_string),
-                retry_after: retry_after(&headers),
+                retry_after: retry_after(headers),
             }),
-        },
+        }
     }
 }

@@ -7,7 +7,7 @@ use xsd_parser_types::xml::Nillable;
 use super::generated::rest::types;
 use super::generated::soap::{dp, dpf, dpt, operations};
 use super::{Credentials, Error, ErrorCode, PaymentStatus, Transport, TransportError};
-use crate::runtime::{self, CallFailure, Runtime, retry_after};
+use crate::runtime::{Runtime, retry_after};
 use crate::soap::{self, Limits, Secret, SoapError, SoapOperation};
 
 /// The XML prefix the generated types give the contract namespace.
@@ -75,18 +75,9 @@ impl SoapTransport {
             .post(&self.endpoint)
             .header(CONTENT_TYPE, soap::CONTENT_TYPE)
             .header("SOAPAction", operation.soap_action_header())
-            .body(envelope)
-            .build()
-            .map_err(|e| Error::Transport(TransportError::from_reqwest(e)))?;
-        // The credentials are in the envelope, not in a header.
-        let exchange = self
-            .runtime
-            .call(&operation.runtime, &runtime::Credentials::None, request)
-            .await
-            .map_err(|failure| match failure {
-                CallFailure::Transport(error) => Error::Transport(error),
-                CallFailure::Credentials(message) => Error::InvalidRequest(message),
-            })?;
+            .body(envelope);
+        // The credentials are in the envelope.
+        let exchange = self.runtime.exchange(&operation.runtime, request).await?;
         let status = exchange.status;
         let content_type = exchange
             .headers

@@ -4,12 +4,14 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use progenitor_client::{ByteStream, ResponseValue};
+use reqwest::header::HeaderMap;
 use url::Url;
 
 use super::Error;
 use super::generated::{Client as GeneratedClient, servers, types};
-use crate::runtime::{self, Context, Failure, RawBody, Runtime, TokenSource, retry_after};
+use crate::runtime::{
+    self, ApiError, Context, Runtime, StatusError, TokenSource, finish, retry_after,
+};
 
 /// Where Mediaconnect lives: its API and its login server.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,19 +49,12 @@ impl Environment {
     }
 }
 
-/// What a Mediaconnect client is made for: its environment and the user's tokens.
+/// What a Mediaconnect client is made for: its environment and the user's
+/// tokens.
+#[derive(Debug)]
 pub struct Setup {
     environment: Environment,
-    tokens: Arc<dyn TokenSource>,
-}
-
-impl fmt::Debug for Setup {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Setup")
-            .field("environment", &self.environment)
-            .field("tokens", &"[token source]")
-            .finish()
-    }
+    tokens: runtime::Credentials,
 }
 
 /// Builds a [`Client`]; start from [`Client::builder`].
@@ -98,16 +93,16 @@ impl Client {
     pub fn builder(environment: Environment, tokens: impl TokenSource) -> ClientBuilder {
         ClientBuilder::new(Setup {
             environment,
-            tokens: Arc::new(tokens),
+            tokens: runtime::Credentials::Bearer(Arc::new(tokens)),
         })
     }
 
-    fn on(runtime: &Runtime, environment: &Environment, tokens: Arc<dyn TokenSource>) -> Self {
+    fn on(runtime: &Runtime, environment: &Environment, tokens: runtime::Credentials) -> Self {
         Client {
             generated: GeneratedClient::new_with_client(
                 &environment.api_url(),
                 runtime.http().clone(),
-                Context::new(runtime.clone(), runtime::Credentials::Bearer(tokens)),
+                Context::new(runtime.clone(), tokens),
             ),
             runtime: runtime.clone(),
             environment: environment.clone(),
@@ -122,7 +117,11 @@ impl Client {
     /// A client for another user that shares this one's connections,
     /// settings and retry budget: no new pool, no new TLS set-up.
     pub fn for_user(&self, tokens: impl TokenSource) -> Client {
-        Client::on(&self.runtime, &self.environment, Arc::new(tokens))
+        Client::on(
+            &self.runtime,
+            &self.environment,
+            runtime::Credentials::Bearer(Arc::new(tokens)),
+        )
     }
 
     /// The same client (connections, retry budget) with `deadline` for
@@ -150,7 +149,7 @@ impl Client {
             .generated
             .list_payment_methods()
             .product_code(product(product_code)?);
-        self.finish(call.send().await).await
+        finish(call.send()).await
     }
 
     /// Start paying an invoice; then redirect the user with
@@ -163,8 +162,7 @@ impl Client {
         let request = request
             .try_into()
             .map_err(|e| Error::InvalidRequest(e.to_string()))?;
-        self.finish(self.generated.pay_invoice().body(request).send().await)
-            .await
+        finish(self.generated.pay_invoice().body(request).send()).await
     }
 
     /// Start changing a product's recurring payment method; then redirect the
@@ -179,7 +177,7 @@ impl Client {
             .change_payment_method()
             .product_code(product(product_code)?)
             .body(types::PaymentChangeRequest { payment_method });
-        self.finish(call.send().await).await
+        finish(call.send()).await
     }
 
     /// Start adding a Vipps agreement for a product; then redirect the user
@@ -191,8 +189,7 @@ impl Client {
         let body = types::VippsAgreementRequest {
             product_code: product(product_code)?,
         };
-        self.finish(self.generated.add_vipps_agreement().body(body).send().await)
-            .await
+        finish(self.generated.add_vipps_agreement().body(body).send()).await
     }
 
     /// The user's invoices of a product; `unpaid` and the dates filter them.
@@ -216,57 +213,43 @@ impl Client {
         if let Some(to) = to {
             call = call.to(to);
         }
-        self.finish(call.send().await).await
+        finish(call.send()).await
+    }
+}
+
+impl ApiError for Error {
+    fn not_sent(message: String, credentials: bool) -> Self {
+        if credentials {
+            Error::Auth(message)
+        } else {
+            Error::InvalidRequest(message)
+        }
     }
 
-    async fn finish<T>(
-        &self,
-        result: Result<ResponseValue<T>, progenitor_client::Error<ByteStream>>,
-    ) -> Result<T, Error> {
-        let error = match result {
-            Ok(response) => return Ok(response.into_inner()),
-            Err(error) => error,
-        };
-        Err(match Failure::of(error).await {
-            Failure::InvalidRequest(message) => Error::InvalidRequest(message),
-            Failure::Credentials(message) => Error::Auth(message),
-            Failure::Transport(e) => e.into(),
-            Failure::Decode { message, body } => Error::Decode {
-                message,
-                body: RawBody::new(body),
-            },
-            Failure::Status {
+    fn from_status(status: reqwest::StatusCode, headers: &HeaderMap, body: &[u8]) -> Self {
+        let retry_after = retry_after(headers);
+        if status.as_u16() == 429 {
+            return Error::RateLimited { retry_after };
+        }
+        if let Ok(oauth) = serde_json::from_slice::<types::OAuthError>(body)
+            && let Some(error) = oauth.error
+        {
+            return Error::OAuth {
                 status,
-                headers,
-                body,
-            } => {
-                let retry_after = retry_after(&headers);
-                if status.as_u16() == 429 {
-                    return Err(Error::RateLimited { retry_after });
-                }
-                if let Ok(oauth) = serde_json::from_slice::<types::OAuthError>(&body)
-                    && let Some(error) = oauth.error
-                {
-                    return Err(Error::OAuth {
-                        status,
-                        error,
-                        description: oauth.error_description,
-                    });
-                }
-                match serde_json::from_slice::<types::ApiError>(&body) {
-                    Ok(api) if api.exception_type.is_some() || api.error_message.is_some() => {
-                        Error::Api {
-                            status,
-                            exception_type: api.exception_type,
-                            message: api.error_message,
-                        }
-                    }
-                    _ => Error::Status {
-                        status,
-                        retry_after,
-                    },
-                }
-            }
-        })
+                error,
+                description: oauth.error_description,
+            };
+        }
+        match serde_json::from_slice::<types::ApiError>(body) {
+            Ok(api) if api.exception_type.is_some() || api.error_message.is_some() => Error::Api {
+                status,
+                exception_type: api.exception_type,
+                message: api.error_message,
+            },
+            _ => Error::Status(StatusError {
+                status,
+                retry_after,
+            }),
+        }
     }
 }

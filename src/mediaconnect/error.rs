@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 
-use crate::runtime::{Class, RawBody, classified};
+use crate::runtime::{Class, DecodeError, StatusError, TransportError, classified};
 
 /// Everything a Mediaconnect call can fail with.
 #[derive(Debug, thiserror::Error)]
@@ -43,29 +43,17 @@ pub enum Error {
         /// The server's `Retry-After`, in seconds.
         retry_after: Option<Duration>,
     },
-    /// Another error status, or an error body of no known shape.
-    #[error("Mediaconnect answered {status}")]
-    Status {
-        /// The HTTP status.
-        status: StatusCode,
-        /// The server's `Retry-After`, if it sent one.
-        retry_after: Option<Duration>,
-    },
-    /// The exchange failed below the API.
+    /// Another error status, or an error body of neither Mediaconnect shape.
+    #[error("Mediaconnect answered {0}")]
+    Status(StatusError),
+    /// No answer from Mediaconnect.
     #[error("transport error: {0}")]
     Transport(#[from] TransportError),
-    /// A success response whose body does not match the spec. The call may
-    /// well have succeeded: see [`Error::is_outcome_unknown`].
-    #[error("cannot decode the response: {message}")]
-    Decode {
-        /// Why it does not match.
-        message: String,
-        /// The body as received.
-        body: RawBody,
-    },
+    /// Payment methods, invoices or a started payment that break the spec:
+    /// a payment may well have started; see [`Error::is_outcome_unknown`].
+    #[error(transparent)]
+    Decode(#[from] DecodeError),
 }
-
-pub use crate::runtime::TransportError;
 
 impl Error {
     fn class(&self) -> Class<'_> {
@@ -82,15 +70,9 @@ impl Error {
                 status: StatusCode::TOO_MANY_REQUESTS,
                 retry_after: *retry_after,
             },
-            Error::Status {
-                status,
-                retry_after,
-            } => Class::Status {
-                status: *status,
-                retry_after: *retry_after,
-            },
+            Error::Status(error) => Class::of_status(error),
             Error::Transport(error) => Class::Transport(error),
-            Error::Decode { .. } => Class::Undecodable,
+            Error::Decode(_) => Class::Undecodable,
         }
     }
 

@@ -41,9 +41,10 @@ mod generated;
 mod oauth;
 mod redirect;
 
+pub use crate::runtime::TransportError;
 pub use crate::runtime::{BoxError, TokenFuture, TokenSource};
 pub use client::{Client, ClientBuilder, Environment, Setup};
-pub use error::{Error, TransportError};
+pub use error::Error;
 pub use generated::{Client as GeneratedClient, operations, servers, types};
 pub use oauth::{OAuthClient, TokenError, TokenSet, UserTokens};
 pub use redirect::{LoginServer, Outcome, OutcomeError};

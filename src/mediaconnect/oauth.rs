@@ -15,8 +15,7 @@ use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
 use crate::runtime::{
-    self, CallFailure, ClientBuilder, Operation, Policy, RetryClass, Runtime, TokenFuture,
-    TokenSource, TransportError,
+    ClientBuilder, Operation, Policy, RetryClass, Runtime, TokenFuture, TokenSource, TransportError,
 };
 
 /// The token endpoint of the login server. It is not in the API's spec (it
@@ -256,17 +255,8 @@ impl OAuthClient {
             .post(self.endpoint("oauth/token"))
             .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
             .header(ACCEPT, "application/json")
-            .body(body)
-            .build()
-            .map_err(TransportError::from_reqwest)?;
-        let exchange = self
-            .runtime
-            .call(&TOKEN_ENDPOINT, &runtime::Credentials::None, request)
-            .await
-            .map_err(|failure| match failure {
-                CallFailure::Transport(error) => TokenError::Transport(error),
-                CallFailure::Credentials(message) => TokenError::Decode(message),
-            })?;
+            .body(body);
+        let exchange = self.runtime.exchange(&TOKEN_ENDPOINT, request).await?;
         let status = exchange.status;
         let body = exchange.body;
         if !status.is_success() {

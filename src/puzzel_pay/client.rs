@@ -5,13 +5,13 @@ use std::collections::BTreeSet;
 use std::fmt;
 use std::time::Duration;
 
-use progenitor_client::{ByteStream, ResponseValue};
+use reqwest::header::HeaderMap;
 use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
 use super::Error;
 use super::generated::{Client as GeneratedClient, servers, types};
-use crate::runtime::{self, Context, Failure, RawBody, retry_after};
+use crate::runtime::{self, ApiError, Context, StatusError, finish, retry_after};
 
 /// Most recipients in one batch. x-nordpay-inferred: the FTP importer splits
 /// larger batches, which suggests the same limit for REST.
@@ -35,19 +35,12 @@ impl Environment {
     }
 }
 
-/// What a Puzzel Pay client is made for: its environment and JWT.
+/// What a Puzzel Pay client is made for: its environment and JWT (which
+/// `Debug` does not show).
+#[derive(Debug)]
 pub struct Setup {
     environment: Environment,
     jwt: SecretString,
-}
-
-impl fmt::Debug for Setup {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Setup")
-            .field("environment", &self.environment)
-            .field("jwt", &"[redacted]")
-            .finish()
-    }
 }
 
 /// Builds a [`Client`]; start from [`Client::builder`].
@@ -116,8 +109,7 @@ impl Client {
             .try_into()
             .map_err(|e| Error::InvalidRequest(e.to_string()))?;
         check_batch(&batch)?;
-        let call = self.generated.create_batch().body(batch).send();
-        self.finish(call.await, false).await
+        finish(self.generated.create_batch().body(batch).send()).await
     }
 
     /// How far the recipients of a batch have come.
@@ -128,7 +120,7 @@ impl Client {
             .get_batch_status()
             .reference(reference)
             .send();
-        self.finish(call.await, false).await
+        finish(call).await
     }
 
     /// Refund one recipient's payment in full.
@@ -145,56 +137,35 @@ impl Client {
             .batch_reference(batch)
             .recipient_reference(recipient)
             .send();
-        self.finish(call.await, true).await
-    }
-
-    /// The result of a generated call, with errors typed; a 424 is a refused
-    /// refund only for `refund` (elsewhere it is undocumented).
-    async fn finish<T>(
-        &self,
-        result: Result<ResponseValue<T>, progenitor_client::Error<ByteStream>>,
-        refund: bool,
-    ) -> Result<T, Error> {
-        let error = match result {
-            Ok(response) => return Ok(response.into_inner()),
-            Err(error) => error,
-        };
-        Err(match Failure::of(error).await {
-            Failure::InvalidRequest(message) | Failure::Credentials(message) => {
-                Error::InvalidRequest(message)
+        // 424 is documented for refunds only: the provider refused.
+        match finish(call).await {
+            Err(Error::Status(e)) if e.status == reqwest::StatusCode::FAILED_DEPENDENCY => {
+                Err(Error::RefundRejected)
             }
-            Failure::Transport(e) => e.into(),
-            Failure::Decode { message, body } => Error::Decode {
-                message,
-                body: RawBody::new(body),
-            },
-            Failure::Status {
-                status,
-                headers,
-                body,
-            } => {
-                let validation = (status.as_u16() == 400)
-                    .then(|| serde_json::from_slice::<types::BatchResponse>(&body).ok())
-                    .flatten()
-                    .and_then(|answer| answer.validation_errors);
-                match validation {
-                    Some(errors) => Error::Validation(errors.0),
-                    None => status_error(status, retry_after(&headers), refund),
-                }
-            }
-        })
+            other => other,
+        }
     }
 }
 
-fn status_error(status: reqwest::StatusCode, retry_after: Option<Duration>, refund: bool) -> Error {
-    match status.as_u16() {
-        401 => Error::Unauthorized,
-        404 => Error::NotFound,
-        424 if refund => Error::RefundRejected,
-        _ => Error::Status {
-            status,
-            retry_after,
-        },
+impl ApiError for Error {
+    fn not_sent(message: String, _credentials: bool) -> Self {
+        Error::InvalidRequest(message)
+    }
+
+    fn from_status(status: reqwest::StatusCode, headers: &HeaderMap, body: &[u8]) -> Self {
+        let validation = (status.as_u16() == 400)
+            .then(|| serde_json::from_slice::<types::BatchResponse>(body).ok())
+            .flatten()
+            .and_then(|answer| answer.validation_errors);
+        match (validation, status.as_u16()) {
+            (Some(errors), _) => Error::Validation(errors.0),
+            (None, 401) => Error::Unauthorized,
+            (None, 404) => Error::NotFound,
+            _ => Error::Status(StatusError {
+                status,
+                retry_after: retry_after(headers),
+            }),
+        }
     }
 }
 

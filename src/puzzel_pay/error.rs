@@ -1,11 +1,10 @@
 //! The one error type of the Puzzel Pay client.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 use reqwest::StatusCode;
 
-use crate::runtime::{Class, RawBody, classified};
+use crate::runtime::{Class, DecodeError, StatusError, TransportError, classified};
 
 /// Everything a Puzzel Pay call can fail with.
 #[derive(Debug, thiserror::Error)]
@@ -28,29 +27,17 @@ pub enum Error {
     /// 424: the payment provider refused the refund.
     #[error("the payment provider refused the refund (424)")]
     RefundRejected,
-    /// Another error status.
-    #[error("Puzzel Pay answered {status}")]
-    Status {
-        /// The HTTP status.
-        status: StatusCode,
-        /// The server's `Retry-After`, if it sent one.
-        retry_after: Option<Duration>,
-    },
-    /// The exchange failed below the API.
+    /// A status the docs do not give Puzzel Pay.
+    #[error("Puzzel Pay answered {0}")]
+    Status(StatusError),
+    /// No answer from Puzzel Pay.
     #[error("transport error: {0}")]
     Transport(#[from] TransportError),
-    /// A success response whose body does not match the spec. The call may
-    /// well have succeeded: see [`Error::is_outcome_unknown`].
-    #[error("cannot decode the response: {message}")]
-    Decode {
-        /// Why it does not match.
-        message: String,
-        /// The body as received.
-        body: RawBody,
-    },
+    /// A batch or status that breaks the spec: a batch may well have been
+    /// sent; see [`Error::is_outcome_unknown`].
+    #[error(transparent)]
+    Decode(#[from] DecodeError),
 }
-
-pub use crate::runtime::TransportError;
 
 impl Error {
     fn class(&self) -> Class<'_> {
@@ -68,15 +55,9 @@ impl Error {
             Error::RefundRejected => Class::Refused {
                 status: Some(StatusCode::FAILED_DEPENDENCY),
             },
-            Error::Status {
-                status,
-                retry_after,
-            } => Class::Status {
-                status: *status,
-                retry_after: *retry_after,
-            },
+            Error::Status(error) => Class::of_status(error),
             Error::Transport(error) => Class::Transport(error),
-            Error::Decode { .. } => Class::Undecodable,
+            Error::Decode(_) => Class::Undecodable,
         }
     }
 }

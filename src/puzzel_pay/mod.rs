@@ -37,8 +37,9 @@ mod error;
 mod generated;
 
 pub use crate::int_enum::InvalidValue;
+pub use crate::runtime::TransportError;
 pub use callback::{CallbackError, parse_callback};
 pub use client::{Client, ClientBuilder, Environment, Setup};
 pub use enums::{BatchAction, PaymentProvider, RequestType, Step};
-pub use error::{Error, TransportError};
+pub use error::Error;
 pub use generated::{Client as GeneratedClient, operations, servers, types};

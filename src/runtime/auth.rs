@@ -29,8 +29,6 @@ pub trait TokenSource: Send + Sync + 'static {
 /// What goes in the `Authorization` header of every request of a client.
 #[derive(Clone)]
 pub(crate) enum Credentials {
-    /// Nothing (SOAP and OAuth carry their credentials in the body).
-    None,
     /// A fixed header value, marked sensitive.
     Header(HeaderValue),
     /// `Bearer <token>` with a token from the source, asked per call.
@@ -44,21 +42,18 @@ impl Credentials {
         sensitive(text).map(Credentials::Header)
     }
 
-    /// The header value to send, if any.
-    pub(crate) async fn authorization(&self) -> Result<Option<HeaderValue>, String> {
+    /// The header value to send.
+    pub(crate) async fn authorization(&self) -> Result<HeaderValue, String> {
         match self {
-            Credentials::None => Ok(None),
-            Credentials::Header(value) => Ok(Some(value.clone())),
+            Credentials::Header(value) => Ok(value.clone()),
             Credentials::Bearer(source) => {
                 let token = source
                     .access_token()
                     .await
                     .map_err(|e| format!("the access-token source failed: {e}"))?;
-                sensitive(&format!("Bearer {}", token.expose_secret()))
-                    .map(Some)
-                    .ok_or_else(|| {
-                        "the access token contains characters not allowed in an HTTP header".into()
-                    })
+                sensitive(&format!("Bearer {}", token.expose_secret())).ok_or_else(|| {
+                    "the access token contains characters not allowed in an HTTP header".into()
+                })
             }
         }
     }
@@ -73,7 +68,6 @@ fn sensitive(text: &str) -> Option<HeaderValue> {
 impl fmt::Debug for Credentials {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
-            Credentials::None => "Credentials::None",
             Credentials::Header(_) => "Credentials::Header([redacted])",
             Credentials::Bearer(_) => "Credentials::Bearer([token source])",
         })

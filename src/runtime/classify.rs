@@ -45,6 +45,14 @@ impl Class<'_> {
         }
     }
 
+    /// A status error as the API's error.
+    pub(crate) fn of_status(error: &super::StatusError) -> Self {
+        Class::Status {
+            status: error.status,
+            retry_after: error.retry_after,
+        }
+    }
+
     pub(crate) fn status(&self) -> Option<StatusCode> {
         match self {
             Class::Transport(error) => error.status(),

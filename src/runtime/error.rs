@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 
+use super::RawBody;
+
 /// A failure of the exchange below the API, shared by all four clients.
 ///
 /// Never contains a URL, a header value or a body: Direct Payment paths
@@ -144,6 +146,27 @@ impl TransportError {
             _ => None,
         }
     }
+}
+
+/// A success response whose body does not match the spec. The call may well
+/// have succeeded: the error's `is_outcome_unknown()` says so.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("cannot decode the response: {message}")]
+pub struct DecodeError {
+    /// Why it does not match.
+    pub message: String,
+    /// The body as received (at most the size limit), where it was kept.
+    pub body: Option<RawBody>,
+}
+
+/// An error status the API's error shapes do not cover.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("HTTP {status}")]
+pub struct StatusError {
+    /// The HTTP status.
+    pub status: StatusCode,
+    /// The server's `Retry-After`, if it sent one.
+    pub retry_after: Option<Duration>,
 }
 
 /// 429 and the 5xx statuses that say "not now": a later attempt may succeed.

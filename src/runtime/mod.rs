@@ -45,7 +45,7 @@ mod tunnel;
 pub use auth::{BoxError, TokenFuture, TokenSource};
 pub use builder::{ClientBuilder, DEFAULT_MAX_RESPONSE_BYTES};
 pub use context::Context;
-pub use error::TransportError;
+pub use error::{DecodeError, StatusError, TransportError};
 pub use operation::{Operation, Policy, RetryClass};
 pub use retry::RetryConfig;
 
@@ -56,4 +56,4 @@ pub(crate) use context::exec;
 pub(crate) use error::CallFailure;
 pub(crate) use retry::retry_after;
 pub(crate) use send::Runtime;
-pub(crate) use tunnel::{Failure, call_failure};
+pub(crate) use tunnel::{ApiError, call_failure, finish};

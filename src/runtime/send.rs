@@ -85,59 +85,68 @@ impl Runtime {
             .unwrap_or(operation.policy.attempt_timeout)
     }
 
-    /// Send `request` as `operation`, with `credentials`, under its deadline.
+    /// Send `request` as `operation`, with `credentials` in its
+    /// `Authorization` header, under its deadline.
     pub(crate) async fn call(
         &self,
         operation: &'static Operation,
         credentials: &Credentials,
         request: reqwest::Request,
     ) -> Result<Exchange, CallFailure> {
-        let span = tracing::info_span!(
-            "nordpay",
-            nordpay.api = operation.api,
-            nordpay.operation = operation.name,
-            http.request.method = operation.method,
-            url.template = operation.path,
-            http.response.status_code = tracing::field::Empty,
-            nordpay.attempts = tracing::field::Empty,
-            otel.kind = "client",
-        );
-        self.call_in_span(operation, credentials, request)
-            .instrument(span)
+        async {
+            let deadline = self.deadline(operation);
+            let ends = Instant::now() + deadline;
+            let authorization = tokio::time::timeout_at(ends, credentials.authorization())
+                .await
+                .map_err(|_| TransportError::DeadlineExceeded {
+                    deadline,
+                    sent: false,
+                })?
+                .map_err(CallFailure::Credentials)?;
+            let mut request = request;
+            request.headers_mut().insert(AUTHORIZATION, authorization);
+            Ok(self.send(operation, request, ends).await?)
+        }
+        .instrument(span(operation))
+        .await
+    }
+
+    /// Send `request` as `operation`, whose credentials (if any) are in its
+    /// body: a SOAP envelope, an OAuth token form.
+    pub(crate) async fn exchange(
+        &self,
+        operation: &'static Operation,
+        request: reqwest::RequestBuilder,
+    ) -> Result<Exchange, TransportError> {
+        let request = request.build().map_err(TransportError::from_reqwest)?;
+        let ends = Instant::now() + self.deadline(operation);
+        self.send(operation, request, ends)
+            .instrument(span(operation))
             .await
     }
 
-    async fn call_in_span(
+    /// The attempts of `operation`, the headers its spec asks for set.
+    async fn send(
         &self,
         operation: &'static Operation,
-        credentials: &Credentials,
         mut request: reqwest::Request,
-    ) -> Result<Exchange, CallFailure> {
-        let deadline = self.deadline(operation);
-        let ends = Instant::now() + deadline;
-        let authorization = tokio::time::timeout_at(ends, credentials.authorization())
-            .await
-            .map_err(|_| TransportError::DeadlineExceeded {
-                deadline,
-                sent: false,
-            })?
-            .map_err(CallFailure::Credentials)?;
+        ends: Instant,
+    ) -> Result<Exchange, TransportError> {
         let headers = request.headers_mut();
         headers.remove(API_VERSION);
-        if let Some(value) = authorization {
-            headers.insert(AUTHORIZATION, value);
-        }
         if let Some(content_type) = operation.content_type {
             headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
         }
         if let Some(accept) = operation.accept {
             headers.insert(ACCEPT, HeaderValue::from_static(accept));
         }
-        let result = self.attempts(operation, request, ends, deadline).await;
+        let result = self
+            .attempts(operation, request, ends, self.deadline(operation))
+            .await;
         if let Ok(exchange) = &result {
             tracing::Span::current().record("http.response.status_code", exchange.status.as_u16());
         }
-        result.map_err(CallFailure::Transport)
+        result
     }
 
     async fn attempts(
@@ -242,6 +251,20 @@ impl Runtime {
             body,
         })
     }
+}
+
+/// The span of one operation: names and the path template, never values.
+fn span(operation: &Operation) -> tracing::Span {
+    tracing::info_span!(
+        "nordpay",
+        nordpay.api = operation.api,
+        nordpay.operation = operation.name,
+        http.request.method = operation.method,
+        url.template = operation.path,
+        http.response.status_code = tracing::field::Empty,
+        nordpay.attempts = tracing::field::Empty,
+        otel.kind = "client",
+    )
 }
 
 /// Why `outcome` of an operation of class `class` is worth another attempt;

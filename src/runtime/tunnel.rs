@@ -8,7 +8,8 @@ use bytes::Bytes;
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 
-use super::error::{CallFailure, TransportError};
+use super::RawBody;
+use super::error::{CallFailure, DecodeError, TransportError};
 
 #[derive(Debug)]
 struct Tunnel(CallFailure);
@@ -58,6 +59,42 @@ pub(crate) fn call_failure(error: reqwest::Error) -> CallFailure {
     }
 }
 
+/// An API error made from what the runtime saw. Each API says only what is
+/// its own: how a request refused before sending reads, and what an error
+/// status means; [`finish`] does the rest for every API.
+pub(crate) trait ApiError: From<TransportError> + From<DecodeError> {
+    /// Refused before sending: bad input, or no credentials (`credentials`).
+    fn not_sent(message: String, credentials: bool) -> Self;
+    /// An error status, with its headers and body.
+    fn from_status(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Self;
+}
+
+/// A generated call whose error bodies are raw bytes, with the API's result.
+pub(crate) async fn finish<T, E: ApiError>(
+    call: impl Future<
+        Output = Result<
+            progenitor_client::ResponseValue<T>,
+            progenitor_client::Error<progenitor_client::ByteStream>,
+        >,
+    >,
+) -> Result<T, E> {
+    let error = match call.await {
+        Ok(response) => return Ok(response.into_inner()),
+        Err(error) => error,
+    };
+    Err(match Failure::of(error).await {
+        Failure::InvalidRequest(message) => E::not_sent(message, false),
+        Failure::Credentials(message) => E::not_sent(message, true),
+        Failure::Transport(error) => error.into(),
+        Failure::Decode(error) => error.into(),
+        Failure::Status {
+            status,
+            headers,
+            body,
+        } => E::from_status(status, &headers, &body),
+    })
+}
+
 /// A failed generated call, reduced to what each face maps to its own
 /// error; for clients whose error bodies are raw bytes.
 pub(crate) enum Failure {
@@ -67,8 +104,8 @@ pub(crate) enum Failure {
     Credentials(String),
     /// The exchange failed.
     Transport(TransportError),
-    /// A success body that does not match the spec, with the body.
-    Decode { message: String, body: Bytes },
+    /// A success body that does not match the spec.
+    Decode(DecodeError),
     /// An error status, with its headers and body.
     Status {
         status: StatusCode,
@@ -103,10 +140,10 @@ impl Failure {
             Generated::CommunicationError(e)
             | Generated::InvalidUpgrade(e)
             | Generated::ResponseBodyError(e) => Failure::of_reqwest(e),
-            Generated::InvalidResponsePayload(body, e) => Failure::Decode {
+            Generated::InvalidResponsePayload(body, e) => Failure::Decode(DecodeError {
                 message: e.to_string(),
-                body,
-            },
+                body: Some(RawBody::new(body)),
+            }),
             Generated::UnexpectedResponse(response) => Failure::Status {
                 status: response.status(),
                 headers: response.headers().clone(),
