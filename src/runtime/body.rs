@@ -3,6 +3,9 @@
 use bytes::Bytes;
 use http_body_util::{BodyExt as _, Full, Limited};
 
+use super::error::{CallFailure, TransportError};
+use super::tunnel;
+
 /// Why a capped read failed.
 pub(crate) enum ReadError {
     /// The body is longer than the cap.
@@ -11,12 +14,8 @@ pub(crate) enum ReadError {
     Io(reqwest::Error),
 }
 
-/// The whole body of `response`, if it is at most `limit` bytes.
-pub(crate) async fn read_capped(
-    response: reqwest::Response,
-    limit: usize,
-) -> Result<Bytes, ReadError> {
-    let body = http::Response::<reqwest::Body>::from(response).into_body();
+/// The whole `body`, if it is at most `limit` bytes.
+pub(crate) async fn read_capped(body: reqwest::Body, limit: usize) -> Result<Bytes, ReadError> {
     match Limited::new(body, limit).collect().await {
         Ok(collected) => Ok(collected.to_bytes()),
         Err(error) => match error.downcast::<reqwest::Error>() {
@@ -24,6 +23,66 @@ pub(crate) async fn read_capped(
             Err(_) => Err(ReadError::TooLarge),
         },
     }
+}
+
+/// `response` with its body capped at `limit` bytes: refused at once when
+/// its Content-Length says it is longer; otherwise read through a limit, so
+/// that a longer body fails with [`TransportError::TooLarge`] when read.
+pub(crate) fn capped(
+    response: reqwest::Response,
+    limit: usize,
+) -> Result<reqwest::Response, TransportError> {
+    let status = response.status();
+    match response.content_length() {
+        Some(length) if length > limit as u64 => Err(TransportError::TooLarge { limit, status }),
+        // The common case: nothing to wrap.
+        Some(_) => Ok(response),
+        None => {
+            let url = response.url().clone();
+            let (parts, body) = http::Response::<reqwest::Body>::from(response).into_parts();
+            let too_large = move |error: Box<dyn std::error::Error + Send + Sync>| {
+                if error.is::<http_body_util::LengthLimitError>() {
+                    Box::new(tunnel::Tunnel::new(CallFailure::Transport(
+                        TransportError::TooLarge { limit, status },
+                    ))) as Box<dyn std::error::Error + Send + Sync>
+                } else {
+                    error
+                }
+            };
+            let body = reqwest::Body::wrap(Limited::new(body, limit).map_err(too_large));
+            Ok(rebuild(
+                parts.status,
+                parts.version,
+                parts.headers,
+                url,
+                body,
+            ))
+        }
+    }
+}
+
+/// A response of the given parts (and URL, which reqwest would otherwise
+/// parse from a placeholder) with `body`.
+pub(crate) fn rebuild(
+    status: reqwest::StatusCode,
+    version: reqwest::Version,
+    headers: reqwest::header::HeaderMap,
+    url: url::Url,
+    body: reqwest::Body,
+) -> reqwest::Response {
+    use reqwest::ResponseBuilderExt as _;
+    let mut builder = http::Response::builder()
+        .status(status)
+        .version(version)
+        .url(url);
+    if let Some(slot) = builder.headers_mut() {
+        *slot = headers;
+    }
+    // Status, version and headers come from a response that was valid.
+    let response = builder
+        .body(body)
+        .unwrap_or_else(|_| http::Response::new(reqwest::Body::from(Bytes::new())));
+    reqwest::Response::from(response)
 }
 
 /// The same bytes as a body that cannot be cloned: a client following a

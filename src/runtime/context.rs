@@ -3,10 +3,11 @@
 use std::fmt;
 
 use bytes::Bytes;
-use reqwest::ResponseBuilderExt as _;
 use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
 
 use super::Credentials;
+use super::body::rebuild;
+use super::error::CallFailure;
 use super::operation::{Operation, Policy, RetryClass};
 use super::send::{Exchange, Runtime};
 use super::tunnel::tunnel;
@@ -65,49 +66,39 @@ const UNKNOWN: Operation = Operation {
 };
 
 /// The request hook of every generated client: the call through the
-/// runtime, its answer as a response whose body is already read, or the
-/// failure tunnelled inside a `reqwest::Error` (the hook's fixed error type).
+/// runtime and its answer, or the failure tunnelled inside a
+/// `reqwest::Error` (the hook's fixed error type).
 pub(crate) async fn exec(
     context: &Context,
     operation: Option<&'static Operation>,
     request: reqwest::Request,
 ) -> reqwest::Result<reqwest::Response> {
     let operation = operation.unwrap_or(&UNKNOWN);
-    match context
+    let response = match context
         .runtime
         .call(operation, &context.credentials, request)
         .await
     {
-        Ok(exchange) => Ok(into_response(exchange, context.error_body)),
-        Err(failure) => Err(tunnel(failure).await),
+        Ok(response) => response,
+        Err(failure) => return Err(tunnel(failure).await),
+    };
+    let status = response.status();
+    match context.error_body {
+        Some(rewrite) if status.is_client_error() || status.is_server_error() => {
+            let version = response.version();
+            let url = response.url().clone();
+            match context.runtime.read(response).await {
+                Ok(Exchange {
+                    mut headers, body, ..
+                }) => {
+                    headers.remove(CONTENT_LENGTH);
+                    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                    let body = reqwest::Body::from(rewrite(&body));
+                    Ok(rebuild(status, version, headers, url, body))
+                }
+                Err(error) => Err(tunnel(CallFailure::Transport(error)).await),
+            }
+        }
+        _ => Ok(response),
     }
-}
-
-fn into_response(exchange: Exchange, error_body: Option<fn(&[u8]) -> Bytes>) -> reqwest::Response {
-    let Exchange {
-        status,
-        version,
-        mut headers,
-        url,
-        mut body,
-    } = exchange;
-    if let Some(rewrite) = error_body
-        && (status.is_client_error() || status.is_server_error())
-    {
-        body = rewrite(&body);
-        headers.remove(CONTENT_LENGTH);
-        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    }
-    let mut builder = http::Response::builder()
-        .status(status)
-        .version(version)
-        .url(url);
-    if let Some(slot) = builder.headers_mut() {
-        *slot = headers;
-    }
-    // Status, version and headers come from a response that was valid.
-    let response = builder
-        .body(body)
-        .unwrap_or_else(|_| http::Response::new(Bytes::new()));
-    reqwest::Response::from(response)
 }

@@ -5,13 +5,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
+use reqwest::StatusCode;
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue};
-use reqwest::{StatusCode, Version};
 use tokio::time::Instant;
 use tracing::Instrument as _;
 
 use super::Credentials;
-use super::body::{ReadError, one_shot, read_capped};
+use super::body::{ReadError, capped, one_shot, read_capped};
 use super::error::{CallFailure, TransportError, retryable_status};
 use super::operation::{Operation, RetryClass};
 use super::retry::{RetryBudget, RetryConfig, retry_after};
@@ -20,9 +20,7 @@ use super::retry::{RetryBudget, RetryConfig, retry_after};
 #[derive(Debug)]
 pub(crate) struct Exchange {
     pub(crate) status: StatusCode,
-    pub(crate) version: Version,
     pub(crate) headers: HeaderMap,
-    pub(crate) url: url::Url,
     pub(crate) body: Bytes,
 }
 
@@ -45,9 +43,6 @@ pub(crate) struct Settings {
     pub(crate) retry: RetryConfig,
     pub(crate) max_response_bytes: usize,
 }
-
-/// Where progenitor's `api-version` header comes from; no provider has one.
-const API_VERSION: &str = "api-version";
 
 impl Runtime {
     pub(crate) fn new(http: reqwest::Client, settings: Settings) -> Self {
@@ -86,93 +81,98 @@ impl Runtime {
     }
 
     /// Send `request` as `operation`, with `credentials` in its
-    /// `Authorization` header, under its deadline.
+    /// `Authorization` header, under its deadline. The answer's body is not
+    /// read yet: the attempt's timeout still covers it, and a body over the
+    /// limit fails while it is read.
     pub(crate) async fn call(
         &self,
         operation: &'static Operation,
         credentials: &Credentials,
-        request: reqwest::Request,
-    ) -> Result<Exchange, CallFailure> {
-        async {
-            let deadline = self.deadline(operation);
-            let ends = Instant::now() + deadline;
-            let authorization = tokio::time::timeout_at(ends, credentials.authorization())
+        mut request: reqwest::Request,
+    ) -> Result<reqwest::Response, CallFailure> {
+        let span = span(operation);
+        let ends = Instant::now() + self.deadline(operation);
+        let authorization = match credentials {
+            // Nothing to wait for: no timer.
+            Credentials::Header(value) => value.clone(),
+            Credentials::Bearer(_) => tokio::time::timeout_at(ends, credentials.authorization())
+                .instrument(span.clone())
                 .await
                 .map_err(|_| TransportError::DeadlineExceeded {
-                    deadline,
+                    deadline: self.deadline(operation),
                     sent: false,
                 })?
-                .map_err(CallFailure::Credentials)?;
-            let mut request = request;
-            request.headers_mut().insert(AUTHORIZATION, authorization);
-            Ok(self.send(operation, request, ends).await?)
-        }
-        .instrument(span(operation))
-        .await
+                .map_err(CallFailure::Credentials)?,
+        };
+        request.headers_mut().insert(AUTHORIZATION, authorization);
+        Ok(self
+            .run(operation, request, ends, &span)
+            .instrument(span.clone())
+            .await?)
     }
 
     /// Send `request` as `operation`, whose credentials (if any) are in its
-    /// body: a SOAP envelope, an OAuth token form.
+    /// body (a SOAP envelope, an OAuth token form), and read the answer.
     pub(crate) async fn exchange(
         &self,
         operation: &'static Operation,
         request: reqwest::RequestBuilder,
     ) -> Result<Exchange, TransportError> {
         let request = request.build().map_err(TransportError::from_reqwest)?;
+        let span = span(operation);
         let ends = Instant::now() + self.deadline(operation);
-        self.send(operation, request, ends)
-            .instrument(span(operation))
-            .await
+        async {
+            let response = self.run(operation, request, ends, &span).await?;
+            self.read(response).await
+        }
+        .instrument(span.clone())
+        .await
     }
 
-    /// The attempts of `operation`, the headers its spec asks for set.
-    async fn send(
+    /// The whole body of `response`, at most the size limit.
+    pub(crate) async fn read(
+        &self,
+        response: reqwest::Response,
+    ) -> Result<Exchange, TransportError> {
+        let status = response.status();
+        let (parts, body) = http::Response::<reqwest::Body>::from(response).into_parts();
+        let limit = self.settings.max_response_bytes;
+        let body = read_capped(body, limit).await.map_err(|e| match e {
+            ReadError::TooLarge => TransportError::TooLarge { limit, status },
+            ReadError::Io(e) => TransportError::from_reqwest(e),
+        })?;
+        Ok(Exchange {
+            status,
+            headers: parts.headers,
+            body,
+        })
+    }
+
+    /// The headers the spec asks for, then the attempts until `ends`.
+    async fn run(
         &self,
         operation: &'static Operation,
         mut request: reqwest::Request,
         ends: Instant,
-    ) -> Result<Exchange, TransportError> {
+        span: &tracing::Span,
+    ) -> Result<reqwest::Response, TransportError> {
+        let deadline = self.deadline(operation);
         let headers = request.headers_mut();
-        headers.remove(API_VERSION);
         if let Some(content_type) = operation.content_type {
             headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
         }
         if let Some(accept) = operation.accept {
             headers.insert(ACCEPT, HeaderValue::from_static(accept));
         }
-        let result = self
-            .attempts(operation, request, ends, self.deadline(operation))
-            .await;
-        if let Ok(exchange) = &result {
-            tracing::Span::current().record("http.response.status_code", exchange.status.as_u16());
-        }
-        result
-    }
-
-    async fn attempts(
-        &self,
-        operation: &'static Operation,
-        request: reqwest::Request,
-        ends: Instant,
-        deadline: Duration,
-    ) -> Result<Exchange, TransportError> {
         let retry = &self.settings.retry;
-        let mut request = Some(request);
         let mut attempt = 1;
         loop {
-            let Some(mut current) = request.take() else {
-                // Unreachable: a retry happens only with a spare request.
-                return Err(TransportError::DeadlineExceeded {
-                    deadline,
-                    sent: true,
-                });
-            };
             let last = attempt >= retry.attempts();
-            let spare = if last { None } else { current.try_clone() };
+            let spare = if last { None } else { request.try_clone() };
             if self.settings.user_client
-                && let Some(body) = current.body().and_then(one_shot)
+                && let Some(body) = request.body().and_then(one_shot)
             {
-                *current.body_mut() = Some(body);
+                *request.body_mut() = Some(body);
             }
             let now = Instant::now();
             if now >= ends {
@@ -181,19 +181,44 @@ impl Runtime {
                     sent: attempt > 1,
                 });
             }
-            let timeout = self.attempt_timeout(operation).min(ends - now);
-            let outcome = match tokio::time::timeout(timeout, self.attempt(current)).await {
-                Ok(outcome) => outcome,
-                Err(_) if ends - now <= timeout => Err(TransportError::DeadlineExceeded {
-                    deadline,
-                    sent: true,
-                }),
-                Err(_) => Err(TransportError::Timeout { timeout }),
+            let remaining = ends - now;
+            let timeout = self.attempt_timeout(operation).min(remaining);
+            // reqwest's per-request timeout covers reading the body too, and
+            // holds with any client, a user's included.
+            *request.timeout_mut() = Some(timeout);
+            // nordpay's own client follows no redirect; a user's may have.
+            let sent_to = self.settings.user_client.then(|| request.url().clone());
+            // Sent from here, not from a function of its own: every level of
+            // future nesting copies reqwest's large request future once more.
+            let outcome = match self.http.execute(request).await {
+                Ok(response)
+                    if response.status().is_redirection()
+                        || sent_to.is_some_and(|to| !same_origin(&to, response.url())) =>
+                {
+                    Err(TransportError::Redirected {
+                        status: response.status(),
+                    })
+                }
+                Ok(response) => capped(response, self.settings.max_response_bytes),
+                Err(error) if error.is_timeout() && !error.is_connect() => {
+                    Err(if timeout == remaining {
+                        TransportError::DeadlineExceeded {
+                            deadline,
+                            sent: true,
+                        }
+                    } else {
+                        TransportError::Timeout { timeout }
+                    })
+                }
+                Err(error) => Err(TransportError::from_reqwest(error)),
             };
-            tracing::Span::current().record("nordpay.attempts", attempt);
+            span.record("nordpay.attempts", attempt);
             let Some(reason) = retry_reason(operation.policy.retry, &outcome) else {
-                if attempt == 1 && outcome.as_ref().is_ok_and(|e| e.status.is_success()) {
-                    self.budget.refund();
+                if let Ok(response) = &outcome {
+                    span.record("http.response.status_code", response.status().as_u16());
+                    if attempt == 1 && response.status().is_success() {
+                        self.budget.refund();
+                    }
                 }
                 return outcome;
             };
@@ -201,7 +226,7 @@ impl Runtime {
                 return outcome;
             };
             let server_wait = match &outcome {
-                Ok(exchange) => retry_after(&exchange.headers),
+                Ok(response) => retry_after(response.headers()),
                 Err(_) => None,
             };
             let delay = retry
@@ -218,39 +243,17 @@ impl Runtime {
             }
             tracing::info!(reason, ?delay, attempt, "retry");
             tokio::time::sleep(delay).await;
-            request = Some(next);
+            request = next;
             attempt += 1;
         }
     }
+}
 
-    /// One attempt: send, refuse redirects, read the capped body.
-    async fn attempt(&self, request: reqwest::Request) -> Result<Exchange, TransportError> {
-        let origin = request.url().origin();
-        let response = self
-            .http
-            .execute(request)
-            .await
-            .map_err(TransportError::from_reqwest)?;
-        let status = response.status();
-        if status.is_redirection() || response.url().origin() != origin {
-            return Err(TransportError::Redirected { status });
-        }
-        let version = response.version();
-        let headers = response.headers().clone();
-        let url = response.url().clone();
-        let limit = self.settings.max_response_bytes;
-        let body = read_capped(response, limit).await.map_err(|e| match e {
-            ReadError::TooLarge => TransportError::TooLarge { limit, status },
-            ReadError::Io(e) => TransportError::from_reqwest(e),
-        })?;
-        Ok(Exchange {
-            status,
-            version,
-            headers,
-            url,
-            body,
-        })
-    }
+/// Scheme, host and port alike (`Url::origin` would allocate).
+fn same_origin(a: &url::Url, b: &url::Url) -> bool {
+    a.scheme() == b.scheme()
+        && a.host_str() == b.host_str()
+        && a.port_or_known_default() == b.port_or_known_default()
 }
 
 /// The span of one operation: names and the path template, never values.
@@ -271,12 +274,12 @@ fn span(operation: &Operation) -> tracing::Span {
 /// `None` if it is not.
 fn retry_reason(
     class: RetryClass,
-    outcome: &Result<Exchange, TransportError>,
+    outcome: &Result<reqwest::Response, TransportError>,
 ) -> Option<&'static str> {
     let after_sending = class.repeats_after_sending();
     match outcome {
-        Ok(exchange) if after_sending && retryable_status(exchange.status) => {
-            Some(match exchange.status.as_u16() {
+        Ok(response) if after_sending && retryable_status(response.status()) => {
+            Some(match response.status().as_u16() {
                 429 => "429 too many requests",
                 502 => "502 bad gateway",
                 503 => "503 service unavailable",

@@ -11,8 +11,15 @@ use reqwest::header::HeaderMap;
 use super::RawBody;
 use super::error::{CallFailure, DecodeError, TransportError};
 
+/// A runtime failure travelling as the source of a `reqwest::Error`.
 #[derive(Debug)]
-struct Tunnel(CallFailure);
+pub(crate) struct Tunnel(CallFailure);
+
+impl Tunnel {
+    pub(crate) fn new(failure: CallFailure) -> Self {
+        Self(failure)
+    }
+}
 
 impl fmt::Display for Tunnel {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -144,24 +151,29 @@ impl Failure {
                 message: e.to_string(),
                 body: Some(RawBody::new(body)),
             }),
-            Generated::UnexpectedResponse(response) => Failure::Status {
-                status: response.status(),
-                headers: response.headers().clone(),
-                body: response.bytes().await.unwrap_or_default(),
-            },
+            Generated::UnexpectedResponse(response) => {
+                let (status, headers) = (response.status(), response.headers().clone());
+                match response.bytes().await {
+                    Ok(body) => Failure::Status {
+                        status,
+                        headers,
+                        body,
+                    },
+                    Err(error) => Failure::of_reqwest(error),
+                }
+            }
             Generated::ErrorResponse(response) => {
-                let status = response.status();
-                let headers = response.headers().clone();
-                let chunks: Vec<Bytes> = response
-                    .into_inner()
-                    .into_inner()
-                    .try_collect()
-                    .await
-                    .unwrap_or_default();
-                Failure::Status {
-                    status,
-                    headers,
-                    body: chunks.concat().into(),
+                let (status, headers) = (response.status(), response.headers().clone());
+                // The body is capped by the runtime; a read can still fail.
+                let chunks: Result<Vec<Bytes>, reqwest::Error> =
+                    response.into_inner().into_inner().try_collect().await;
+                match chunks {
+                    Ok(chunks) => Failure::Status {
+                        status,
+                        headers,
+                        body: chunks.concat().into(),
+                    },
+                    Err(error) => Failure::of_reqwest(error),
                 }
             }
         }

@@ -6,16 +6,75 @@ use syn::{Attribute, Path, Token, punctuated::Punctuated};
 
 use crate::{Api, CodegenError};
 
-/// Parse the tokens and make the `JsonSchema` derive conditional on the
-/// `schemars` feature, so services that do not need schemas do not compile
-/// schemars.
+/// Parse the tokens, make the `JsonSchema` derive conditional on the
+/// `schemars` feature (services that do not need schemas do not compile
+/// schemars), and drop the `api-version` header progenitor adds to every
+/// request (no provider has one; adding it only to remove it costs each call).
 pub fn postprocess(api: &Api, tokens: TokenStream) -> Result<syn::File, CodegenError> {
     let mut file: syn::File = syn::parse2(tokens).map_err(|error| CodegenError::Syntax {
         spec: api.spec.to_string(),
         message: error.to_string(),
     })?;
     OptionalJsonSchema.visit_file_mut(&mut file);
+    NoApiVersionHeader.visit_file_mut(&mut file);
     Ok(file)
+}
+
+/// Removes `header_map.append(HeaderName::from_static("api-version"), …);`
+/// and shrinks the `HeaderMap::with_capacity(n)` before it by one.
+struct NoApiVersionHeader;
+
+fn appends_api_version(stmt: &syn::Stmt) -> bool {
+    let syn::Stmt::Expr(syn::Expr::MethodCall(call), _) = stmt else {
+        return false;
+    };
+    call.method == "append"
+        && call
+            .args
+            .first()
+            .is_some_and(|name| quote::quote!(#name).to_string().contains("\"api-version\""))
+}
+
+impl VisitMut for NoApiVersionHeader {
+    fn visit_block_mut(&mut self, block: &mut syn::Block) {
+        let before = block.stmts.len();
+        block.stmts.retain(|stmt| !appends_api_version(stmt));
+        if block.stmts.len() < before {
+            for stmt in &mut block.stmts {
+                shrink_header_capacity(stmt);
+            }
+        }
+        syn::visit_mut::visit_block_mut(self, block);
+    }
+}
+
+/// `let mut header_map = HeaderMap::with_capacity(Nusize);` → `N - 1`.
+fn shrink_header_capacity(stmt: &mut syn::Stmt) {
+    let syn::Stmt::Local(local) = stmt else {
+        return;
+    };
+    let Some(init) = &mut local.init else {
+        return;
+    };
+    let syn::Expr::Call(call) = init.expr.as_mut() else {
+        return;
+    };
+    let is_with_capacity = matches!(call.func.as_ref(), syn::Expr::Path(path)
+        if path.path.segments.last().is_some_and(|s| s.ident == "with_capacity"));
+    if !is_with_capacity {
+        return;
+    }
+    if let Some(syn::Expr::Lit(syn::ExprLit {
+        lit: syn::Lit::Int(capacity),
+        ..
+    })) = call.args.first_mut()
+        && let Ok(n) = capacity.base10_parse::<usize>()
+    {
+        let smaller = syn::LitInt::new(&format!("{}usize", n.saturating_sub(1)), capacity.span());
+        *capacity = smaller;
+        // The map may now stay empty, and unchanged.
+        local.attrs.push(syn::parse_quote!(#[allow(unused_mut)]));
+    }
 }
 
 struct OptionalJsonSchema;
@@ -73,6 +132,29 @@ impl VisitMut for OptionalJsonSchema {
 mod tests {
     use super::*;
     use quote::quote;
+
+    #[test]
+    fn the_api_version_header_is_never_built() {
+        let api = &crate::APIS[0];
+        let file = postprocess(
+            api,
+            quote! {
+                fn send() {
+                    let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
+                    header_map.append(
+                        ::reqwest::header::HeaderName::from_static("api-version"),
+                        ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+                    );
+                    header_map.append("x-other", value);
+                }
+            },
+        )
+        .unwrap();
+        let text = prettyplease::unparse(&file);
+        assert!(!text.contains("api-version"), "{text}");
+        assert!(text.contains("with_capacity(1usize)"), "{text}");
+        assert!(text.contains("x-other"), "{text}");
+    }
 
     #[test]
     fn json_schema_derive_moves_behind_the_feature() {
