@@ -80,7 +80,25 @@ async fn nothing_secret_or_personal_is_traced_or_shown() {
     let charge_token = connect_flow(&sandbox, &mut shown).await;
     let mediaconnect_tokens = mediaconnect_flow(&sandbox, &mut shown).await;
 
+    retried_read(&mut shown).await;
+
     let traced = String::from_utf8_lossy(&captured.0.lock().unwrap()).into_owned();
+    // One event per retry, with its reason and delay, inside the operation's span.
+    let retry = traced
+        .lines()
+        .find(|line| line.contains(" retry ") && line.contains("503"))
+        .unwrap_or_else(|| panic!("no retry event in:\n{traced}"));
+    for field in [
+        "nordpay.api=\"connect\"",
+        "nordpay.operation=\"getTransaction\"",
+        "http.request.method=\"GET\"",
+        "url.template=\"/transactions/{transactionId}\"",
+        "otel.kind=\"client\"",
+        "reason=\"503 service unavailable\"",
+        "delay=",
+    ] {
+        assert!(retry.contains(field), "{field} missing in {retry}");
+    }
     // The test would pass vacuously if nothing were traced.
     for operation in [
         "\"Pay\"",
@@ -122,6 +140,41 @@ async fn nothing_secret_or_personal_is_traced_or_shown() {
             assert!(!text.contains(secret), "{secret:?} is shown in: {text}");
         }
     }
+}
+
+/// A read answered 503 once: retried, traced. The transaction ID is a
+/// charge token, which must not show.
+async fn retried_read(shown: &mut Shown) {
+    use wiremock::matchers::any;
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(200).set_body_raw(
+            include_str!("fixtures/connect/transaction_created.json"),
+            "application/json",
+        ))
+        .mount(&server)
+        .await;
+    let client = connect::Client::builder(
+        connect::Environment::Custom(server.uri().parse().unwrap()),
+        connect::Auth::api_key(credentials::CONNECT_API_KEY),
+    )
+    .build()
+    .unwrap();
+    let found = client
+        .get_transaction()
+        .transaction_id(CHARGE_TOKEN)
+        .send()
+        .await
+        .map_err(connect::Error::from);
+    assert!(found.is_ok());
+    shown.error(found);
+    assert_eq!(server.received_requests().await.unwrap().len(), 2);
 }
 
 async fn direct_payment_flows(sandbox: &Sandbox, shown: &mut Shown) {

@@ -191,6 +191,44 @@ async fn a_safe_read_is_retried_through_503s_with_backoff_and_retry_after() {
 }
 
 #[tokio::test]
+async fn a_slow_token_source_runs_inside_the_deadline_and_nothing_is_sent() {
+    struct Slow;
+    impl connect::TokenSource for Slow {
+        fn access_token(&self) -> connect::TokenFuture<'_> {
+            Box::pin(async {
+                tokio::time::sleep(Duration::from_secs(60)).await;
+                Ok("late".to_string().into())
+            })
+        }
+    }
+    let server = MockServer::start().await;
+    let client = connect::Client::builder(
+        connect::Environment::Custom(server.uri().parse().unwrap()),
+        connect::Auth::token_source(Slow),
+    )
+    .deadline(Duration::from_millis(200))
+    .build()
+    .unwrap();
+    let started = std::time::Instant::now();
+    let error = client
+        .list_transactions()
+        .send()
+        .await
+        .map_err(connect::Error::from)
+        .unwrap_err();
+    assert!(started.elapsed() < Duration::from_secs(2));
+    assert!(
+        matches!(
+            error,
+            connect::Error::Transport(TransportError::DeadlineExceeded { sent: false, .. })
+        ),
+        "{error:?}"
+    );
+    assert!(!error.is_outcome_unknown(), "nothing was sent");
+    assert!(server.received_requests().await.unwrap().is_empty());
+}
+
+#[tokio::test]
 async fn a_pay_answered_503_is_sent_exactly_once() {
     for transport in TRANSPORTS {
         let server = MockServer::start().await;
