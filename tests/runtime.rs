@@ -498,3 +498,39 @@ async fn every_operation_of_every_api_has_a_policy() {
         }
     }
 }
+
+#[tokio::test]
+async fn mediaconnect_users_share_one_client_and_keep_their_own_tokens() {
+    struct Token(&'static str);
+    impl mediaconnect::TokenSource for Token {
+        fn access_token(&self) -> mediaconnect::TokenFuture<'_> {
+            let token = self.0.to_string();
+            Box::pin(async move { Ok(token.into()) })
+        }
+    }
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
+        .mount(&server)
+        .await;
+    let kari = mediaconnect::Client::builder(
+        mediaconnect::Environment::Custom {
+            api: format!("{}/capi", server.uri()).parse().unwrap(),
+            login: format!("{}/login", server.uri()).parse().unwrap(),
+        },
+        Token("kari-token"),
+    )
+    .build()
+    .unwrap();
+    let ola = kari.for_user(Token("ola-token"));
+    kari.payment_methods("P1").await.unwrap();
+    ola.payment_methods("P1").await.unwrap();
+    let tokens: Vec<String> = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.headers["authorization"].to_str().unwrap().to_string())
+        .collect();
+    assert_eq!(tokens, ["Bearer kari-token", "Bearer ola-token"]);
+}

@@ -1,5 +1,5 @@
 //! The one runtime under all four clients: every call of every API, REST and
-//! SOAP, goes through [`Runtime::call`].
+//! SOAP, goes through it.
 //!
 //! - **Deadlines**: each operation has a deadline and a per-attempt timeout
 //!   from its spec ([`Operation`]); both are enforced here, so they hold with
