@@ -110,11 +110,11 @@ where
 /// `NORDPAY_BENCH_PROFILE="<operation>/nordpay"` (or `/hand`) runs that side
 /// of that operation alone, for a profiler (`valgrind --tool=callgrind`).
 async fn side_by_side<A, AF, B, BF>(
-    name: &str,
+    name: &'static str,
     rounds: usize,
     nordpay: A,
     hand: B,
-) -> (Duration, Duration)
+) -> (&'static str, Duration, Duration)
 where
     A: Fn() -> AF,
     AF: Future<Output = ()>,
@@ -132,7 +132,7 @@ where
                 _ => {}
             }
         }
-        return (Duration::from_nanos(1), Duration::from_nanos(1));
+        return (name, Duration::from_nanos(1), Duration::from_nanos(1));
     }
     time(&nordpay).await;
     time(&hand).await;
@@ -146,7 +146,7 @@ where
             ours.push(time(&nordpay).await);
         }
     }
-    (median(ours), median(theirs))
+    (name, median(ours), median(theirs))
 }
 
 fn hand_client() -> reqwest::Client {
@@ -159,6 +159,15 @@ fn hand_client() -> reqwest::Client {
         .user_agent("nordpay/bench")
         .build()
         .unwrap()
+}
+
+/// What a hand-written client does with an answer: check the status, read
+/// the body, decode it.
+async fn hand_json<T: serde::de::DeserializeOwned>(request: reqwest::RequestBuilder) -> T {
+    let response = request.send().await.unwrap();
+    assert!(response.status().is_success());
+    let body = response.bytes().await.unwrap();
+    serde_json::from_slice(&body).unwrap()
 }
 
 fn basic(user: &str, password: &str) -> String {
@@ -229,21 +238,15 @@ async fn run(base: &str, rounds: usize) -> Vec<(&'static str, Duration, Duration
     };
     let hand_get = || async {
         // A hand-written client formats the URL per call too.
-        let response = hand
-            .get(format!("{base}/connect/transactions/{}", "t-1"))
-            .header(ACCEPT, "application/json")
-            .header(AUTHORIZATION, &key)
-            .send()
-            .await
-            .unwrap();
-        assert!(response.status().is_success());
-        let body = response.bytes().await.unwrap();
-        let found: connect::types::Transaction = serde_json::from_slice(&body).unwrap();
+        let found: connect::types::Transaction = hand_json(
+            hand.get(format!("{base}/connect/transactions/{}", "t-1"))
+                .header(ACCEPT, "application/json")
+                .header(AUTHORIZATION, &key),
+        )
+        .await;
         std::hint::black_box(found);
     };
-    let (ours, theirs) =
-        side_by_side("connect get_transaction", rounds, nordpay_get, hand_get).await;
-    rows.push(("connect get_transaction", ours, theirs));
+    rows.push(side_by_side("connect get_transaction", rounds, nordpay_get, hand_get).await);
 
     let order = || {
         connect::types::NewTransaction::builder()
@@ -265,28 +268,25 @@ async fn run(base: &str, rounds: usize) -> Vec<(&'static str, Duration, Duration
     };
     let hand_create = || async {
         let body: connect::types::NewTransaction = order().try_into().unwrap();
-        let response = hand
-            .post(format!("{base}/connect/transactions"))
-            .header(ACCEPT, "application/json")
-            .header(AUTHORIZATION, &key)
-            .header(CONTENT_TYPE, "application/json")
-            .body(serde_json::to_vec(&body).unwrap())
-            .send()
-            .await
-            .unwrap();
-        assert!(response.status().is_success());
-        let body = response.bytes().await.unwrap();
-        let created: connect::types::Transaction = serde_json::from_slice(&body).unwrap();
+        let created: connect::types::Transaction = hand_json(
+            hand.post(format!("{base}/connect/transactions"))
+                .header(ACCEPT, "application/json")
+                .header(AUTHORIZATION, &key)
+                .header(CONTENT_TYPE, "application/json")
+                .body(serde_json::to_vec(&body).unwrap()),
+        )
+        .await;
         std::hint::black_box(created);
     };
-    let (ours, theirs) = side_by_side(
-        "connect create_transaction",
-        rounds,
-        nordpay_create,
-        hand_create,
-    )
-    .await;
-    rows.push(("connect create_transaction", ours, theirs));
+    rows.push(
+        side_by_side(
+            "connect create_transaction",
+            rounds,
+            nordpay_create,
+            hand_create,
+        )
+        .await,
+    );
 
     // Direct Payment, both transports.
     let details = || {
@@ -321,23 +321,17 @@ async fn run(base: &str, rounds: usize) -> Vec<(&'static str, Duration, Duration
         let body = direct_payment::types::PaymentRequest {
             payment_details: details().try_into().unwrap(),
         };
-        let response = hand
-            .post(format!("{base}/dp/restV1.svc/service/{}/pay", 1234))
-            .header(ACCEPT, "application/json")
-            .header(AUTHORIZATION, &dp_basic)
-            .header(CONTENT_TYPE, "application/json")
-            .body(serde_json::to_vec(&body).unwrap())
-            .send()
-            .await
-            .unwrap();
-        assert!(response.status().is_success());
-        let body = response.bytes().await.unwrap();
-        let paid: direct_payment::types::PaymentResponse = serde_json::from_slice(&body).unwrap();
+        let paid: direct_payment::types::PaymentResponse = hand_json(
+            hand.post(format!("{base}/dp/restV1.svc/service/{}/pay", 1234))
+                .header(ACCEPT, "application/json")
+                .header(AUTHORIZATION, &dp_basic)
+                .header(CONTENT_TYPE, "application/json")
+                .body(serde_json::to_vec(&body).unwrap()),
+        )
+        .await;
         std::hint::black_box(paid);
     };
-    let (ours, theirs) =
-        side_by_side("direct_payment pay (REST)", rounds, nordpay_rest, hand_rest).await;
-    rows.push(("direct_payment pay (REST)", ours, theirs));
+    rows.push(side_by_side("direct_payment pay (REST)", rounds, nordpay_rest, hand_rest).await);
 
     let soap = dp(direct_payment::Transport::Soap);
     let nordpay_soap = || async {
@@ -359,14 +353,15 @@ async fn run(base: &str, rounds: usize) -> Vec<(&'static str, Duration, Duration
         let body = response.bytes().await.unwrap();
         std::hint::black_box(hand_soap::hand_written_response(&body));
     };
-    let (ours, theirs) = side_by_side(
-        "direct_payment pay (SOAP)",
-        rounds,
-        nordpay_soap,
-        hand_soap_call,
-    )
-    .await;
-    rows.push(("direct_payment pay (SOAP)", ours, theirs));
+    rows.push(
+        side_by_side(
+            "direct_payment pay (SOAP)",
+            rounds,
+            nordpay_soap,
+            hand_soap_call,
+        )
+        .await,
+    );
 
     // Puzzel Pay
     let puzzel = puzzel_pay::Client::builder(
@@ -379,26 +374,23 @@ async fn run(base: &str, rounds: usize) -> Vec<(&'static str, Duration, Duration
         std::hint::black_box(puzzel.batch_status("b-1").await.unwrap());
     };
     let hand_status = || async {
-        let response = hand
-            .get(format!("{base}/pp/batches/{}/status", "b-1"))
-            .header(ACCEPT, "application/vnd.instapay.batchstatus.v1+json")
-            .header(AUTHORIZATION, "Bearer jwt")
-            .send()
-            .await
-            .unwrap();
-        assert!(response.status().is_success());
-        let body = response.bytes().await.unwrap();
-        let status: puzzel_pay::types::BatchStatus = serde_json::from_slice(&body).unwrap();
+        let status: puzzel_pay::types::BatchStatus = hand_json(
+            hand.get(format!("{base}/pp/batches/{}/status", "b-1"))
+                .header(ACCEPT, "application/vnd.instapay.batchstatus.v1+json")
+                .header(AUTHORIZATION, "Bearer jwt"),
+        )
+        .await;
         std::hint::black_box(status);
     };
-    let (ours, theirs) = side_by_side(
-        "puzzel_pay batch_status",
-        rounds,
-        nordpay_status,
-        hand_status,
-    )
-    .await;
-    rows.push(("puzzel_pay batch_status", ours, theirs));
+    rows.push(
+        side_by_side(
+            "puzzel_pay batch_status",
+            rounds,
+            nordpay_status,
+            hand_status,
+        )
+        .await,
+    );
 
     // Mediaconnect
     let media = mediaconnect::Client::builder(
@@ -414,25 +406,22 @@ async fn run(base: &str, rounds: usize) -> Vec<(&'static str, Duration, Duration
         std::hint::black_box(media.payment_methods("P1").await.unwrap());
     };
     let hand_methods = || async {
-        let response = hand
-            .get(format!("{base}/mc/capi/v1/product/payment/{}", "P1"))
-            .header(ACCEPT, "application/json")
-            .header(AUTHORIZATION, "Bearer user-token")
-            .send()
-            .await
-            .unwrap();
-        assert!(response.status().is_success());
-        let body = response.bytes().await.unwrap();
-        let methods: mediaconnect::types::PaymentMethods = serde_json::from_slice(&body).unwrap();
+        let methods: mediaconnect::types::PaymentMethods = hand_json(
+            hand.get(format!("{base}/mc/capi/v1/product/payment/{}", "P1"))
+                .header(ACCEPT, "application/json")
+                .header(AUTHORIZATION, "Bearer user-token"),
+        )
+        .await;
         std::hint::black_box(methods);
     };
-    let (ours, theirs) = side_by_side(
-        "mediaconnect payment_methods",
-        rounds,
-        nordpay_methods,
-        hand_methods,
-    )
-    .await;
-    rows.push(("mediaconnect payment_methods", ours, theirs));
+    rows.push(
+        side_by_side(
+            "mediaconnect payment_methods",
+            rounds,
+            nordpay_methods,
+            hand_methods,
+        )
+        .await,
+    );
     rows
 }

@@ -300,6 +300,18 @@ async fn an_empty_retry_budget_stops_retrying() {
     assert_eq!(server.received_requests().await.unwrap().len(), 3);
 }
 
+/// An OAuth client of the login server at `server`/login; its secret is in
+/// the token form.
+fn oauth_at(server: &MockServer) -> mediaconnect::OAuthClient {
+    mediaconnect::OAuthClient::new(
+        format!("{}/login", server.uri()).parse().unwrap(),
+        "shop",
+        "sh0p-s3cret",
+        "https://shop.example/cb".parse().unwrap(),
+    )
+    .unwrap()
+}
+
 /// Server A answers `status` with a `Location` on server B.
 async fn redirecting_to(status: u16, b: &MockServer) -> MockServer {
     let a = MockServer::start().await;
@@ -342,13 +354,7 @@ async fn credentials_never_follow_a_redirect() {
                 "{status} own={own_client}: {error:?}"
             );
 
-            let mut oauth = mediaconnect::OAuthClient::new(
-                format!("{}/login", a.uri()).parse().unwrap(),
-                "shop",
-                "sh0p-s3cret",
-                "https://shop.example/cb".parse().unwrap(),
-            )
-            .unwrap();
+            let mut oauth = oauth_at(&a);
             if let Some(http) = http() {
                 oauth = oauth.with_http_client(http).unwrap();
             }
@@ -410,13 +416,7 @@ async fn an_endless_token_lifetime_is_no_panic() {
         })))
         .mount(&server)
         .await;
-    let oauth = mediaconnect::OAuthClient::new(
-        format!("{}/login", server.uri()).parse().unwrap(),
-        "shop",
-        "s",
-        "https://shop.example/cb".parse().unwrap(),
-    )
-    .unwrap();
+    let oauth = oauth_at(&server);
     let tokens = oauth.exchange_code("c").await.unwrap();
     // Too far to represent: no expiry, never refreshed.
     assert_eq!(tokens.expires_at(), None);
@@ -438,13 +438,7 @@ async fn a_refresh_outlives_its_cancelled_caller_and_is_handed_to_the_hook() {
         )
         .mount(&server)
         .await;
-    let oauth = mediaconnect::OAuthClient::new(
-        format!("{}/login", server.uri()).parse().unwrap(),
-        "shop",
-        "s",
-        "https://shop.example/cb".parse().unwrap(),
-    )
-    .unwrap();
+    let oauth = oauth_at(&server);
     let stored = Arc::new(Mutex::new(Vec::new()));
     let store = Arc::clone(&stored);
     let tokens = mediaconnect::UserTokens::with_refresh_hook(
