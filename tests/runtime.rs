@@ -233,7 +233,11 @@ async fn a_pay_answered_503_is_sent_exactly_once() {
     for transport in TRANSPORTS {
         let server = MockServer::start().await;
         Mock::given(any())
-            .respond_with(ResponseTemplate::new(503).set_body_raw("busy", "text/plain"))
+            .respond_with(
+                ResponseTemplate::new(503)
+                    .insert_header("retry-after", "7")
+                    .set_body_raw("busy", "text/plain"),
+            )
             .mount(&server)
             .await;
         let client = direct_payment_client(&server.uri(), transport)
@@ -247,6 +251,12 @@ async fn a_pay_answered_503_is_sent_exactly_once() {
         );
         assert_eq!(error.status().map(|s| s.as_u16()), Some(503));
         assert!(error.is_outcome_unknown(), "{transport}: {error:?}");
+        // The server's wish is kept for the caller, who decides.
+        assert_eq!(
+            error.retry_after(),
+            Some(Duration::from_secs(7)),
+            "{transport}"
+        );
     }
     // The table says why.
     let pay = &direct_payment::rest_api::operations::PAY;
