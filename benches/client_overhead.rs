@@ -9,6 +9,12 @@
 //! The hand-written client has the settings of nordpay's own (no redirects,
 //! a connect timeout) and a 30 s timeout, as any production client would.
 //! Set `NORDPAY_BENCH_ROUNDS` for a longer run.
+//!
+//! Wall time on a shared machine is noisy; instruction counts are not. For
+//! those, run one side of one operation under callgrind and subtract a run
+//! of neither (`NORDPAY_BENCH_PROFILE=none/none`), e.g.
+//! `NORDPAY_BENCH_ROUNDS=5 NORDPAY_BENCH_PROFILE="connect get_transaction/nordpay"
+//! valgrind --tool=callgrind target/release/deps/client_overhead-<hash>`.
 
 use std::future::Future;
 use std::time::{Duration, Instant};
