@@ -188,8 +188,9 @@ impl Runtime {
             *request.timeout_mut() = Some(timeout);
             // nordpay's own client follows no redirect; a user's may have.
             let sent_to = self.settings.user_client.then(|| request.url().clone());
-            // Sent from here, not from a function of its own: every level of
-            // future nesting copies reqwest's large request future once more.
+            // Sent from here, not from a function of its own: each level of
+            // nested futures is copied whole when it is created, and a call's
+            // state is large.
             let outcome = match self.http.execute(request).await {
                 Ok(response)
                     if response.status().is_redirection()
