@@ -538,3 +538,86 @@ async fn mediaconnect_users_share_one_client_and_keep_their_own_tokens() {
         .collect();
     assert_eq!(tokens, ["Bearer kari-token", "Bearer ola-token"]);
 }
+
+/// A server that answers every request with `status` and a chunked body of
+/// `size` bytes: no Content-Length to refuse it by.
+async fn chunked_server(status: u16, size: usize) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut buffer = [0u8; 4096];
+                let _ = socket.read(&mut buffer).await;
+                let head = format!(
+                    "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n"
+                );
+                let _ = socket.write_all(head.as_bytes()).await;
+                for _ in 0..size / 1000 {
+                    let chunk = format!("3e8\r\n{}\r\n", "x".repeat(1000));
+                    if socket.write_all(chunk.as_bytes()).await.is_err() {
+                        return;
+                    }
+                }
+                let _ = socket.write_all(b"0\r\n\r\n").await;
+            });
+        }
+    });
+    format!("http://{address}")
+}
+
+#[tokio::test]
+async fn a_chunked_body_over_the_limit_fails_as_too_large() {
+    // A success body, read by the generated client.
+    let base = chunked_server(200, 50_000).await;
+    let client = connect_client(&base)
+        .max_response_bytes(4096)
+        .build()
+        .unwrap();
+    let error = client
+        .get_transaction()
+        .transaction_id("t-1")
+        .send()
+        .await
+        .map_err(connect::Error::from)
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            connect::Error::Transport(TransportError::TooLarge { limit: 4096, .. })
+        ),
+        "{error:?}"
+    );
+    // An error body, read by the face, and a SOAP answer, read by the runtime.
+    let base = chunked_server(500, 50_000).await;
+    let puzzel = nordpay::puzzel_pay::Client::builder(
+        nordpay::puzzel_pay::Environment::Custom(base.parse().unwrap()),
+        "jwt",
+    )
+    .max_response_bytes(4096)
+    .build()
+    .unwrap();
+    let error = puzzel.batch_status("b-1").await.unwrap_err();
+    assert!(
+        matches!(
+            error,
+            nordpay::puzzel_pay::Error::Transport(TransportError::TooLarge { limit: 4096, .. })
+        ),
+        "{error:?}"
+    );
+    let soap = direct_payment_client(&base, direct_payment::Transport::Soap)
+        .limits(nordpay::soap::Limits {
+            max_bytes: 4096,
+            ..Default::default()
+        })
+        .build()
+        .unwrap();
+    let error = soap.payment_status("ref-1").await.unwrap_err();
+    assert!(
+        matches!(
+            error,
+            direct_payment::Error::Transport(TransportError::TooLarge { limit: 4096, .. })
+        ),
+        "{error:?}"
+    );
+}

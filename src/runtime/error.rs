@@ -90,8 +90,12 @@ fn chain(error: &Arc<reqwest::Error>) -> String {
 }
 
 impl TransportError {
-    /// A failure to send or read, classified, without its URL.
+    /// A failure to send or read, classified, without its URL. A body the
+    /// runtime capped fails with its own error inside reqwest's: that one.
     pub(crate) fn from_reqwest(error: reqwest::Error) -> Self {
+        if let Some(CallFailure::Transport(inner)) = super::tunnel::untunnel(&error) {
+            return inner;
+        }
         let connect = error.is_connect();
         let source = Arc::new(error.without_url());
         if connect {
