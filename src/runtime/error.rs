@@ -192,3 +192,78 @@ impl From<TransportError> for CallFailure {
         CallFailure::Transport(error)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn status(code: u16) -> StatusCode {
+        StatusCode::from_u16(code).unwrap()
+    }
+
+    #[test]
+    fn what_may_have_reached_the_provider_is_outcome_unknown() {
+        let unexpected = |code| TransportError::UnexpectedResponse {
+            status: status(code),
+            content_type: Some("text/html".into()),
+            retry_after: None,
+        };
+        // (error, retryable, outcome unknown)
+        let cases = [
+            (
+                TransportError::Timeout {
+                    timeout: Duration::from_secs(1),
+                },
+                true,
+                true,
+            ),
+            (
+                TransportError::DeadlineExceeded {
+                    deadline: Duration::from_secs(1),
+                    sent: true,
+                },
+                true,
+                true,
+            ),
+            (
+                TransportError::DeadlineExceeded {
+                    deadline: Duration::from_secs(1),
+                    sent: false,
+                },
+                true,
+                false,
+            ),
+            (
+                TransportError::Redirected {
+                    status: status(307),
+                },
+                false,
+                false,
+            ),
+            (
+                TransportError::TooLarge {
+                    limit: 1,
+                    status: status(200),
+                },
+                false,
+                true,
+            ),
+            (
+                TransportError::TooLarge {
+                    limit: 1,
+                    status: status(404),
+                },
+                false,
+                false,
+            ),
+            (unexpected(502), true, true),
+            (unexpected(500), false, true),
+            (unexpected(429), true, false),
+            (unexpected(403), false, false),
+        ];
+        for (error, retryable, unknown) in cases {
+            assert_eq!(error.is_retryable(), retryable, "{error}");
+            assert_eq!(error.is_outcome_unknown(), unknown, "{error}");
+        }
+    }
+}
