@@ -30,6 +30,17 @@ fn connect_client(base: &str) -> connect::ClientBuilder {
     )
 }
 
+/// A CONNECT read that is expected to fail, and its error.
+async fn failed_read(client: &connect::Client) -> connect::Error {
+    client
+        .get_transaction()
+        .transaction_id("t-1")
+        .send()
+        .await
+        .map_err(connect::Error::from)
+        .unwrap_err()
+}
+
 fn direct_payment_client(
     base: &str,
     transport: direct_payment::Transport,
@@ -72,13 +83,7 @@ async fn a_users_client_without_timeouts_still_meets_the_deadline() {
         .deadline(Duration::from_millis(400))
         .build()
         .unwrap();
-    let error = client
-        .get_transaction()
-        .transaction_id("t-1")
-        .send()
-        .await
-        .map_err(connect::Error::from)
-        .unwrap_err();
+    let error = failed_read(&client).await;
     assert!(
         matches!(
             error,
@@ -574,13 +579,7 @@ async fn a_chunked_body_over_the_limit_fails_as_too_large() {
         .max_response_bytes(4096)
         .build()
         .unwrap();
-    let error = client
-        .get_transaction()
-        .transaction_id("t-1")
-        .send()
-        .await
-        .map_err(connect::Error::from)
-        .unwrap_err();
+    let error = failed_read(&client).await;
     assert!(
         matches!(
             error,
