@@ -6,25 +6,6 @@ use http_body_util::{BodyExt as _, Full, Limited};
 use super::error::{CallFailure, TransportError};
 use super::tunnel;
 
-/// Why a capped read failed.
-pub(crate) enum ReadError {
-    /// The body is longer than the cap.
-    TooLarge,
-    /// The connection failed while reading.
-    Io(reqwest::Error),
-}
-
-/// The whole `body`, if it is at most `limit` bytes.
-pub(crate) async fn read_capped(body: reqwest::Body, limit: usize) -> Result<Bytes, ReadError> {
-    match Limited::new(body, limit).collect().await {
-        Ok(collected) => Ok(collected.to_bytes()),
-        Err(error) => match error.downcast::<reqwest::Error>() {
-            Ok(io) => Err(ReadError::Io(*io)),
-            Err(_) => Err(ReadError::TooLarge),
-        },
-    }
-}
-
 /// `response` with its body capped at `limit` bytes: refused at once when
 /// its Content-Length says it is longer; otherwise read through a limit, so
 /// that a longer body fails with [`TransportError::TooLarge`] when read.

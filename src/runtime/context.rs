@@ -9,7 +9,7 @@ use super::Credentials;
 use super::body::rebuild;
 use super::error::CallFailure;
 use super::operation::{Operation, Policy, RetryClass};
-use super::send::{Exchange, Runtime};
+use super::send::{Exchange, Runtime, read};
 use super::tunnel::tunnel;
 
 /// What every request of a generated REST client carries: the runtime and
@@ -87,7 +87,7 @@ pub(crate) async fn exec(
         Some(rewrite) if status.is_client_error() || status.is_server_error() => {
             let version = response.version();
             let url = response.url().clone();
-            match context.runtime.read(response).await {
+            match read(response).await {
                 Ok(Exchange {
                     mut headers, body, ..
                 }) => {

@@ -93,9 +93,14 @@ impl TransportError {
     /// A failure to send or read, classified, without its URL. A body the
     /// runtime capped fails with its own error inside reqwest's: that one.
     pub(crate) fn from_reqwest(error: reqwest::Error) -> Self {
-        if let Some(CallFailure::Transport(inner)) = super::tunnel::untunnel(&error) {
-            return inner;
+        match super::tunnel::untunnel(&error) {
+            Some(CallFailure::Transport(inner)) => inner,
+            _ => Self::from_plain_reqwest(error),
         }
+    }
+
+    /// A reqwest failure that carries no runtime failure.
+    pub(crate) fn from_plain_reqwest(error: reqwest::Error) -> Self {
         let connect = error.is_connect();
         let source = Arc::new(error.without_url());
         if connect {

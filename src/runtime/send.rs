@@ -11,7 +11,7 @@ use tokio::time::Instant;
 use tracing::Instrument as _;
 
 use super::Credentials;
-use super::body::{ReadError, capped, one_shot, read_capped};
+use super::body::{capped, one_shot};
 use super::error::{CallFailure, TransportError, retryable_status};
 use super::operation::{Operation, RetryClass};
 use super::retry::{RetryBudget, RetryConfig, retry_after};
@@ -123,29 +123,10 @@ impl Runtime {
         let ends = Instant::now() + self.deadline(operation);
         async {
             let response = self.run(operation, request, ends, &span).await?;
-            self.read(response).await
+            read(response).await
         }
         .instrument(span.clone())
         .await
-    }
-
-    /// The whole body of `response`, at most the size limit.
-    pub(crate) async fn read(
-        &self,
-        response: reqwest::Response,
-    ) -> Result<Exchange, TransportError> {
-        let status = response.status();
-        let (parts, body) = http::Response::<reqwest::Body>::from(response).into_parts();
-        let limit = self.settings.max_response_bytes;
-        let body = read_capped(body, limit).await.map_err(|e| match e {
-            ReadError::TooLarge => TransportError::TooLarge { limit, status },
-            ReadError::Io(e) => TransportError::from_reqwest(e),
-        })?;
-        Ok(Exchange {
-            status,
-            headers: parts.headers,
-            body,
-        })
     }
 
     /// The headers the spec asks for, then the attempts until `ends`.
@@ -248,6 +229,22 @@ impl Runtime {
             attempt += 1;
         }
     }
+}
+
+/// The whole body of `response`. `run` capped it already: by its
+/// Content-Length, or by a limit that fails the read with `TooLarge`.
+pub(crate) async fn read(mut response: reqwest::Response) -> Result<Exchange, TransportError> {
+    let status = response.status();
+    let headers = std::mem::take(response.headers_mut());
+    let body = response
+        .bytes()
+        .await
+        .map_err(TransportError::from_reqwest)?;
+    Ok(Exchange {
+        status,
+        headers,
+        body,
+    })
 }
 
 /// Scheme, host and port alike (`Url::origin` would allocate).

@@ -62,7 +62,7 @@ pub(crate) fn untunnel(error: &reqwest::Error) -> Option<CallFailure> {
 pub(crate) fn call_failure(error: reqwest::Error) -> CallFailure {
     match untunnel(&error) {
         Some(failure) => failure,
-        None => CallFailure::Transport(TransportError::from_reqwest(error)),
+        None => CallFailure::Transport(TransportError::from_plain_reqwest(error)),
     }
 }
 
