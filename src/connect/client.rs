@@ -1,8 +1,6 @@
 //! Building a [`Client`]: the environment and the credentials; everything
 //! else is the shared [`runtime::ClientBuilder`].
 
-use std::time::Duration;
-
 use bytes::Bytes;
 
 use super::generated::{Client, types::ErrorModel};
@@ -31,17 +29,6 @@ impl Client {
     /// ```
     pub fn builder(environment: Environment, auth: Auth) -> ClientBuilder {
         ClientBuilder::new(Setup { environment, auth })
-    }
-
-    /// The same client (connections, retry budget) with `deadline` for every
-    /// call made through it: `client.with_deadline(d).get_transaction()…`.
-    pub fn with_deadline(&self, deadline: Duration) -> Client {
-        use progenitor_client::ClientInfo as _;
-        Client::new_with_client(
-            self.baseurl(),
-            self.client().clone(),
-            self.inner().with_deadline(deadline),
-        )
     }
 }
 

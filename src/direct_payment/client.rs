@@ -201,14 +201,7 @@ impl Client {
     /// call made through it: `client.with_deadline(d).pay(…)`.
     pub fn with_deadline(&self, deadline: Duration) -> Client {
         let inner = match &self.inner {
-            Inner::Rest(client) => {
-                use progenitor_client::ClientInfo as _;
-                Inner::Rest(rest_api::Client::new_with_client(
-                    client.baseurl(),
-                    client.client().clone(),
-                    client.inner().with_deadline(deadline),
-                ))
-            }
+            Inner::Rest(client) => Inner::Rest(client.with_deadline(deadline)),
             Inner::Soap(soap) => Inner::Soap(soap.with_deadline(deadline)),
         };
         Client {

@@ -66,7 +66,7 @@ impl ClientBuilder {
         let runtime = self.runtime()?;
         Ok(Client::on(
             &runtime,
-            &self.setup.environment,
+            &self.setup.environment.api_url(),
             self.setup.tokens,
         ))
     }
@@ -79,8 +79,6 @@ impl ClientBuilder {
 #[derive(Debug)]
 pub struct Client {
     generated: GeneratedClient,
-    runtime: Runtime,
-    environment: Environment,
 }
 
 fn product(code: &str) -> Result<types::ProductCode, Error> {
@@ -97,29 +95,27 @@ impl Client {
         })
     }
 
-    fn on(runtime: &Runtime, environment: &Environment, tokens: runtime::Credentials) -> Self {
+    fn on(runtime: &Runtime, api_url: &str, tokens: runtime::Credentials) -> Self {
         Client {
             generated: GeneratedClient::new_with_client(
-                &environment.api_url(),
+                api_url,
                 runtime.http().clone(),
                 Context::new(runtime.clone(), tokens),
             ),
-            runtime: runtime.clone(),
-            environment: environment.clone(),
         }
     }
 
     /// The runtime (connections, settings, retry budget) of this client.
     pub(crate) fn runtime(&self) -> &Runtime {
-        &self.runtime
+        &self.generated.inner.runtime
     }
 
     /// A client for another user that shares this one's connections,
     /// settings and retry budget: no new pool, no new TLS set-up.
     pub fn for_user(&self, tokens: impl TokenSource) -> Client {
         Client::on(
-            &self.runtime,
-            &self.environment,
+            self.runtime(),
+            &self.generated.baseurl,
             runtime::Credentials::Bearer(Arc::new(tokens)),
         )
     }
@@ -127,16 +123,8 @@ impl Client {
     /// The same client (connections, retry budget) with `deadline` for
     /// every call made through it.
     pub fn with_deadline(&self, deadline: Duration) -> Client {
-        use progenitor_client::ClientInfo as _;
-        let context = self.generated.inner().with_deadline(deadline);
         Client {
-            generated: GeneratedClient::new_with_client(
-                &self.environment.api_url(),
-                self.runtime.http().clone(),
-                context.clone(),
-            ),
-            runtime: context.runtime,
-            environment: self.environment.clone(),
+            generated: self.generated.with_deadline(deadline),
         }
     }
 

@@ -83,14 +83,8 @@ impl Client {
     /// The same client (connections, retry budget) with `deadline` for
     /// every call made through it.
     pub fn with_deadline(&self, deadline: Duration) -> Client {
-        use progenitor_client::ClientInfo as _;
-        let generated = &self.generated;
         Client {
-            generated: GeneratedClient::new_with_client(
-                generated.baseurl(),
-                generated.client().clone(),
-                generated.inner().with_deadline(deadline),
-            ),
+            generated: self.generated.with_deadline(deadline),
         }
     }
 

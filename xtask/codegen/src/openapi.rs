@@ -172,6 +172,17 @@ pub fn operations(
                 }
             }
         }
+        impl Client {
+            /// The same client (connections, retry budget) with `deadline`
+            /// for every call made through it.
+            pub fn with_deadline(&self, deadline: ::std::time::Duration) -> Self {
+                Self::new_with_client(
+                    &self.baseurl,
+                    self.client.clone(),
+                    self.inner.with_deadline(deadline),
+                )
+            }
+        }
         /// Every call goes through nordpay's runtime: credentials, deadlines,
         /// retries, redirects, body limits, tracing.
         impl progenitor_client::ClientHooks<crate::runtime::Context> for Client {
