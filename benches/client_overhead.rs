@@ -377,7 +377,8 @@ async fn run(base: &str, rounds: usize) -> Vec<(&'static str, Duration, Duration
     .build()
     .unwrap();
     let nordpay_status = || async {
-        std::hint::black_box(puzzel.batch_status("b-1").await.unwrap());
+        let status = puzzel.get_batch_status().reference("b-1").send().await;
+        std::hint::black_box(status.unwrap().into_inner());
     };
     let hand_status = || async {
         let status: puzzel_pay::types::BatchStatus = hand_json(
@@ -409,7 +410,8 @@ async fn run(base: &str, rounds: usize) -> Vec<(&'static str, Duration, Duration
     .build()
     .unwrap();
     let nordpay_methods = || async {
-        std::hint::black_box(media.payment_methods("P1").await.unwrap());
+        let methods = media.list_payment_methods().product_code("P1").send().await;
+        std::hint::black_box(methods.unwrap().into_inner());
     };
     let hand_methods = || async {
         let methods: mediaconnect::types::PaymentMethods = hand_json(

@@ -131,7 +131,8 @@ async fn puzzel_pay_flow(sandbox: &Sandbox, browser: &Browser) -> Result {
             .try_into()?)
     };
     let batch = client
-        .create_batch(
+        .create_batch()
+        .body(
             types::BatchRequest::builder()
                 .batch_reference("tour-batch")
                 .action(BatchAction::CreateLinks)
@@ -141,7 +142,9 @@ async fn puzzel_pay_flow(sandbox: &Sandbox, browser: &Browser) -> Result {
                 }])
                 .recipients(vec![recipient("kari", "Kari")?, recipient("ola", "Ola")?]),
         )
-        .await?;
+        .send()
+        .await?
+        .into_inner();
     let links = batch.payment_links.unwrap_or_default();
     step(format!(
         "batch tour-batch created with {} payment links",
@@ -159,7 +162,12 @@ async fn puzzel_pay_flow(sandbox: &Sandbox, browser: &Browser) -> Result {
         page.buttons()
     ));
     browser.click(&page, "Pay with card").await?;
-    let status = client.batch_status("tour-batch").await?;
+    let status = client
+        .get_batch_status()
+        .reference("tour-batch")
+        .send()
+        .await?
+        .into_inner();
     for recipient in &status.recipient_status {
         let at = recipient.step.map(|s| format!("{s:?}")).unwrap_or_default();
         step(format!(
@@ -167,7 +175,12 @@ async fn puzzel_pay_flow(sandbox: &Sandbox, browser: &Browser) -> Result {
             recipient.reference.as_deref().unwrap_or("?")
         ));
     }
-    client.refund_recipient("tour-batch", "kari").await?;
+    client
+        .refund_recipient()
+        .batch_reference("tour-batch")
+        .recipient_reference("kari")
+        .send()
+        .await?;
     step("kari's payment refunded in full");
     Ok(())
 }
@@ -285,7 +298,12 @@ async fn mediaconnect_flow(sandbox: &Sandbox, browser: &Browser) -> Result {
     let client = mediaconnect::Client::builder(environment.clone(), UserTokens::new(oauth, tokens))
         .build()?;
 
-    let methods = client.payment_methods("TOUR01").await?;
+    let methods = client
+        .list_payment_methods()
+        .product_code("TOUR01")
+        .send()
+        .await?
+        .into_inner();
     let active = methods
         .payment_method_response_items
         .iter()
@@ -296,17 +314,26 @@ async fn mediaconnect_flow(sandbox: &Sandbox, browser: &Browser) -> Result {
         active.unwrap_or_default()
     ));
 
-    let unpaid = client.invoices("TOUR01", Some(true), None, None).await?;
+    let unpaid = client
+        .list_invoices()
+        .product_code("TOUR01")
+        .unpaid(true)
+        .send()
+        .await?
+        .into_inner();
     step(format!("{} unpaid invoices", unpaid.len()));
     let started = client
-        .pay_invoice(
+        .pay_invoice()
+        .body(
             types::InvoicePaymentRequest::builder()
                 .invoice_number("1001")
                 .product_code("TOUR01")
                 .company_code("SANDBOX")
                 .payment_method(types::InvoicePaymentMethod::CreditcardPayex),
         )
-        .await?;
+        .send()
+        .await?
+        .into_inner();
     let login = LoginServer::new(
         environment.login_server(),
         credentials::MEDIACONNECT_CLIENT_ID,
@@ -324,15 +351,24 @@ async fn mediaconnect_flow(sandbox: &Sandbox, browser: &Browser) -> Result {
         "invoice 1001 paid at the login server: {}",
         Outcome::from_return_url(&back)?
     ));
-    let unpaid = client.invoices("TOUR01", Some(true), None, None).await?;
+    let unpaid = client
+        .list_invoices()
+        .product_code("TOUR01")
+        .unpaid(true)
+        .send()
+        .await?
+        .into_inner();
     step(format!("{} unpaid invoices left", unpaid.len()));
 
     let change = client
-        .change_payment_method(
-            "TOUR01",
-            types::RecurringPaymentMethod::RecurringPayExCardPayment,
-        )
-        .await?;
+        .change_payment_method()
+        .product_code("TOUR01")
+        .body(types::PaymentChangeRequest {
+            payment_method: types::RecurringPaymentMethod::RecurringPayExCardPayment,
+        })
+        .send()
+        .await?
+        .into_inner();
     let change_here = login.payment_change(
         &return_url,
         &error_url,
@@ -340,7 +376,12 @@ async fn mediaconnect_flow(sandbox: &Sandbox, browser: &Browser) -> Result {
     );
     let confirm = page(browser.open(&change_here).await?)?;
     let back = redirect(browser.click(&confirm, "Confirm").await?)?;
-    let methods = client.payment_methods("TOUR01").await?;
+    let methods = client
+        .list_payment_methods()
+        .product_code("TOUR01")
+        .send()
+        .await?
+        .into_inner();
     let active = methods
         .payment_method_response_items
         .iter()

@@ -5,12 +5,20 @@
 use std::time::Duration;
 
 use nordpay::mediaconnect::{
-    Client, Environment, Error, OAuthClient, TokenError, TokenSet, UserTokens, types,
+    Client, Environment, Error, OAuthClient, ResponseValue, TokenError, TokenSet, UserTokens, types,
 };
 use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 use wiremock::matchers::{any, method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+
+/// What `?` gives a service: the answer, or the API's error.
+fn answer<T, E>(result: Result<ResponseValue<T>, E>) -> Result<T, Error>
+where
+    Error: From<E>,
+{
+    result.map(ResponseValue::into_inner).map_err(Error::from)
+}
 
 struct Static(&'static str);
 
@@ -73,7 +81,14 @@ async fn list_payment_methods() {
         "paymentMethodResponseItems": [{"paymentMethod": "recurringPayment", "isActive": "Y"}]
     })))
     .await;
-    let methods = client.payment_methods("CO27409").await.unwrap();
+    let methods = answer(
+        client
+            .list_payment_methods()
+            .product_code("CO27409")
+            .send()
+            .await,
+    )
+    .unwrap();
     assert_request(
         &only_request(&server).await,
         "GET",
@@ -93,15 +108,18 @@ async fn pay_invoice_sends_the_docs_sample() {
     )
     .await;
     let started = client
-        .pay_invoice(
+        .pay_invoice()
+        .body(
             types::InvoicePaymentRequest::builder()
                 .invoice_number("7435367")
                 .product_code("CO27409")
                 .company_code("68979834")
                 .payment_method(types::InvoicePaymentMethod::CreditcardPayex),
         )
+        .send()
         .await
-        .unwrap();
+        .unwrap()
+        .into_inner();
     assert_request(
         &only_request(&server).await,
         "POST",
@@ -119,12 +137,15 @@ async fn change_payment_method_sends_the_docs_sample() {
     let (server, client) =
         serve(ResponseTemplate::new(200).set_body_json(json!({"paymentChangeId": 12378954}))).await;
     let change = client
-        .change_payment_method(
-            "CO27409",
-            types::RecurringPaymentMethod::RecurringPayExCardPayment,
-        )
+        .change_payment_method()
+        .product_code("CO27409")
+        .body(types::PaymentChangeRequest {
+            payment_method: types::RecurringPaymentMethod::RecurringPayExCardPayment,
+        })
+        .send()
         .await
-        .unwrap();
+        .unwrap()
+        .into_inner();
     assert_request(
         &only_request(&server).await,
         "POST",
@@ -140,7 +161,13 @@ async fn add_vipps_agreement() {
         ResponseTemplate::new(200).set_body_json(json!({"success": true, "transactionId": 5})),
     )
     .await;
-    let started = client.add_vipps_agreement("CO27409").await.unwrap();
+    let started = client
+        .add_vipps_agreement()
+        .body(types::VippsAgreementRequest::builder().product_code("CO27409"))
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
     assert_request(
         &only_request(&server).await,
         "POST",
@@ -157,14 +184,15 @@ async fn list_unpaid_invoices_in_a_period() {
     ])))
     .await;
     let invoices = client
-        .invoices(
-            "CO27409",
-            Some(true),
-            Some("2024-01-01".parse().unwrap()),
-            Some("2024-12-31".parse().unwrap()),
-        )
+        .list_invoices()
+        .product_code("CO27409")
+        .unpaid(true)
+        .from("2024-01-01".parse::<chrono::NaiveDate>().unwrap())
+        .to("2024-12-31".parse::<chrono::NaiveDate>().unwrap())
+        .send()
         .await
-        .unwrap();
+        .unwrap()
+        .into_inner();
     let request = only_request(&server).await;
     assert_request(
         &request,
@@ -187,7 +215,14 @@ async fn error_shapes_are_typed() {
         json!({"exceptionType": "ValidationException", "errorMessage": "Unknown invoice"}),
     ))
     .await;
-    let error = client.payment_methods("CO27409").await.unwrap_err();
+    let error = answer(
+        client
+            .list_payment_methods()
+            .product_code("CO27409")
+            .send()
+            .await,
+    )
+    .unwrap_err();
     assert!(
         matches!(&error, Error::Api { status, exception_type: Some(t), message: Some(m) }
             if status.as_u16() == 400 && t == "ValidationException" && m == "Unknown invoice"),
@@ -198,7 +233,14 @@ async fn error_shapes_are_typed() {
         json!({"error": "invalid_token", "error_description": "The access token expired"}),
     ))
     .await;
-    let error = client.payment_methods("CO27409").await.unwrap_err();
+    let error = answer(
+        client
+            .list_payment_methods()
+            .product_code("CO27409")
+            .send()
+            .await,
+    )
+    .unwrap_err();
     assert!(
         matches!(&error, Error::OAuth { error, description: Some(d), .. }
             if error == "invalid_token" && d == "The access token expired"),
@@ -211,8 +253,12 @@ async fn error_shapes_are_typed() {
     let started = std::time::Instant::now();
     let error = client
         .with_deadline(Duration::from_secs(5))
-        .payment_methods("CO27409")
+        .list_payment_methods()
+        .product_code("CO27409")
+        .send()
         .await
+        .map(|_| ())
+        .map_err(Error::from)
         .unwrap_err();
     assert!(started.elapsed() < Duration::from_secs(2));
     assert!(
@@ -223,7 +269,14 @@ async fn error_shapes_are_typed() {
     for status in [500, 503] {
         let (_server, client) =
             serve(ResponseTemplate::new(status).set_body_string("<html/>")).await;
-        let error = client.payment_methods("CO27409").await.unwrap_err();
+        let error = answer(
+            client
+                .list_payment_methods()
+                .product_code("CO27409")
+                .send()
+                .await,
+        )
+        .unwrap_err();
         assert!(
             matches!(&error, Error::Status(e) if e.status.as_u16() == status),
             "{error:?}"
@@ -236,37 +289,63 @@ async fn over_long_codes_are_refused_before_sending() {
     let (server, client) = serve(ResponseTemplate::new(200)).await;
     let thirteen = "ABCDEFGHIJKLM";
     let errors = [
-        client.payment_methods(thirteen).await.unwrap_err(),
-        client
-            .change_payment_method(thirteen, types::RecurringPaymentMethod::Invoice)
-            .await
-            .unwrap_err(),
-        client.add_vipps_agreement(thirteen).await.unwrap_err(),
-        client
-            .invoices(thirteen, None, None, None)
-            .await
-            .unwrap_err(),
-        client
-            .pay_invoice(
-                types::InvoicePaymentRequest::builder()
-                    .invoice_number("7435367")
-                    .product_code(thirteen)
-                    .company_code("68979834")
-                    .payment_method(types::InvoicePaymentMethod::Nexi),
-            )
-            .await
-            .unwrap_err(),
-        client
-            .pay_invoice(
-                types::InvoicePaymentRequest::builder()
-                    .invoice_number("12345678901")
-                    .product_code("CO27409")
-                    .company_code("68979834")
-                    .payment_method(types::InvoicePaymentMethod::Nexi),
-            )
-            .await
-            .unwrap_err(),
-        client.payment_methods("").await.unwrap_err(),
+        answer(
+            client
+                .list_payment_methods()
+                .product_code(thirteen)
+                .send()
+                .await,
+        )
+        .unwrap_err(),
+        answer(
+            client
+                .change_payment_method()
+                .product_code(thirteen)
+                .body(types::PaymentChangeRequest {
+                    payment_method: types::RecurringPaymentMethod::Invoice,
+                })
+                .send()
+                .await,
+        )
+        .unwrap_err(),
+        answer(
+            client
+                .add_vipps_agreement()
+                .body(types::VippsAgreementRequest::builder().product_code(thirteen))
+                .send()
+                .await,
+        )
+        .unwrap_err(),
+        answer(client.list_invoices().product_code(thirteen).send().await).unwrap_err(),
+        answer(
+            client
+                .pay_invoice()
+                .body(
+                    types::InvoicePaymentRequest::builder()
+                        .invoice_number("7435367")
+                        .product_code(thirteen)
+                        .company_code("68979834")
+                        .payment_method(types::InvoicePaymentMethod::Nexi),
+                )
+                .send()
+                .await,
+        )
+        .unwrap_err(),
+        answer(
+            client
+                .pay_invoice()
+                .body(
+                    types::InvoicePaymentRequest::builder()
+                        .invoice_number("12345678901")
+                        .product_code("CO27409")
+                        .company_code("68979834")
+                        .payment_method(types::InvoicePaymentMethod::Nexi),
+                )
+                .send()
+                .await,
+        )
+        .unwrap_err(),
+        answer(client.list_payment_methods().product_code("").send().await).unwrap_err(),
     ];
     for error in errors {
         assert!(
@@ -276,7 +355,14 @@ async fn over_long_codes_are_refused_before_sending() {
     }
     assert!(server.received_requests().await.unwrap().is_empty());
     // Twelve characters is the limit, not past it.
-    client.payment_methods("ABCDEFGHIJKL").await.unwrap_err();
+    answer(
+        client
+            .list_payment_methods()
+            .product_code("ABCDEFGHIJKL")
+            .send()
+            .await,
+    )
+    .unwrap_err();
     assert_eq!(server.received_requests().await.unwrap().len(), 1);
 }
 
@@ -364,8 +450,22 @@ async fn an_expiring_token_is_refreshed_once_before_the_call() {
     let client = Client::builder(environment(&server), tokens)
         .build()
         .unwrap();
-    client.payment_methods("CO27409").await.unwrap();
-    client.payment_methods("CO27409").await.unwrap();
+    answer(
+        client
+            .list_payment_methods()
+            .product_code("CO27409")
+            .send()
+            .await,
+    )
+    .unwrap();
+    answer(
+        client
+            .list_payment_methods()
+            .product_code("CO27409")
+            .send()
+            .await,
+    )
+    .unwrap();
 
     let requests = server.received_requests().await.unwrap();
     let refresh = &requests[0];
@@ -399,7 +499,14 @@ async fn a_refused_refresh_sends_no_api_request() {
     let client = Client::builder(environment(&server), UserTokens::new(oauth, expired))
         .build()
         .unwrap();
-    let error = client.payment_methods("CO27409").await.unwrap_err();
+    let error = answer(
+        client
+            .list_payment_methods()
+            .product_code("CO27409")
+            .send()
+            .await,
+    )
+    .unwrap_err();
     assert!(
         matches!(&error, Error::Auth(m) if m.contains("invalid_grant")),
         "{error:?}"
@@ -420,7 +527,14 @@ async fn a_refused_refresh_sends_no_api_request() {
     let client = Client::builder(environment(&server), no_refresh)
         .build()
         .unwrap();
-    let error = client.payment_methods("CO27409").await.unwrap_err();
+    let error = answer(
+        client
+            .list_payment_methods()
+            .product_code("CO27409")
+            .send()
+            .await,
+    )
+    .unwrap_err();
     assert!(
         matches!(&error, Error::Auth(m) if m.contains("no refresh token")),
         "{error:?}"

@@ -3,14 +3,22 @@
 #![cfg(feature = "puzzel-pay")]
 
 use nordpay::puzzel_pay::{
-    BatchAction, Client, Environment, Error, PaymentProvider, RequestType, Step, parse_callback,
-    types,
+    BatchAction, Client, Environment, Error, PaymentProvider, RequestType, ResponseValue, Step,
+    parse_callback, types,
 };
 use serde_json::{Value, json};
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 const JWT: &str = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJtZXJjaGFudCJ9.c2ln";
+
+/// What `?` gives a service: the answer, or the API's error.
+fn answer<T, E>(result: Result<ResponseValue<T>, E>) -> Result<T, Error>
+where
+    Error: From<E>,
+{
+    result.map(ResponseValue::into_inner).map_err(Error::from)
+}
 
 struct Harness {
     server: MockServer,
@@ -139,7 +147,7 @@ async fn create_batch_sends_the_vendor_types_and_decodes_the_ok_example() {
         "application/vnd.instapay.batchresponse.v1+json",
     ))
     .await;
-    let answer = h.client.create_batch(docs_batch()).await.unwrap();
+    let answer = answer(h.client.create_batch().body(docs_batch()).send().await).unwrap();
 
     let request = h.only_request().await;
     assert_eq!(request.method.as_str(), "POST");
@@ -185,7 +193,7 @@ async fn create_batch_decodes_the_validation_error_example() {
         ),
     )
     .await;
-    let error = h.client.create_batch(docs_batch()).await.unwrap_err();
+    let error = answer(h.client.create_batch().body(docs_batch()).send().await).unwrap_err();
     let Error::Validation(errors) = &error else {
         panic!("expected validation errors, got {error:?}");
     };
@@ -210,11 +218,14 @@ async fn create_links_returns_the_payment_links() {
         "application/vnd.instapay.batchresponse.v1+json",
     ))
     .await;
-    let answer = h
-        .client
-        .create_batch(docs_batch().action(BatchAction::CreateLinks))
-        .await
-        .unwrap();
+    let answer = answer(
+        h.client
+            .create_batch()
+            .body(docs_batch().action(BatchAction::CreateLinks))
+            .send()
+            .await,
+    )
+    .unwrap();
     let links = answer.payment_links.unwrap();
     assert_eq!(links[0].link.as_deref(), Some("https://short.url/example"));
     let sent: Value = serde_json::from_slice(&h.only_request().await.body).unwrap();
@@ -239,7 +250,14 @@ async fn batch_status_decodes_the_example() {
         "application/vnd.instapay.batchstatus.v1+json",
     ))
     .await;
-    let status = h.client.batch_status("a_unique_reference").await.unwrap();
+    let status = answer(
+        h.client
+            .get_batch_status()
+            .reference("a_unique_reference")
+            .send()
+            .await,
+    )
+    .unwrap();
 
     let request = h.only_request().await;
     assert_eq!(request.method.as_str(), "GET");
@@ -270,7 +288,7 @@ async fn unknown_steps_and_providers_are_kept() {
         "application/vnd.instapay.batchstatus.v1+json",
     ))
     .await;
-    let status = h.client.batch_status("b").await.unwrap();
+    let status = answer(h.client.get_batch_status().reference("b").send().await).unwrap();
     assert_eq!(status.recipient_status[0].step, Some(Step::Unknown(9)));
     assert_eq!(
         status.payment_provider_status.unwrap().payment_providers[0].payment_provider,
@@ -282,7 +300,10 @@ async fn unknown_steps_and_providers_are_kept() {
 async fn refund_is_a_delete_with_the_refund_accept_type() {
     let h = serve(ResponseTemplate::new(200)).await;
     h.client
-        .refund_recipient("batch-1", "recipient-1")
+        .refund_recipient()
+        .batch_reference("batch-1")
+        .recipient_reference("recipient-1")
+        .send()
         .await
         .unwrap();
     let request = h.only_request().await;
@@ -306,12 +327,23 @@ async fn every_documented_error_status_is_typed() {
         let errors = [
             (
                 "create",
-                h.client.create_batch(docs_batch()).await.unwrap_err(),
+                answer(h.client.create_batch().body(docs_batch()).send().await).unwrap_err(),
             ),
-            ("status", h.client.batch_status("b").await.unwrap_err()),
+            (
+                "status",
+                answer(h.client.get_batch_status().reference("b").send().await).unwrap_err(),
+            ),
             (
                 "refund",
-                h.client.refund_recipient("b", "r").await.unwrap_err(),
+                answer(
+                    h.client
+                        .refund_recipient()
+                        .batch_reference("b")
+                        .recipient_reference("r")
+                        .send()
+                        .await,
+                )
+                .unwrap_err(),
             ),
         ];
         for (operation, error) in errors {
@@ -339,20 +371,23 @@ async fn bad_batches_are_refused_before_sending() {
         (docs_batch().batch_reference(""), "batch_reference"),
         (
             docs_batch().recipients(too_many),
-            "1 to 250 recipients, not 251",
+            "recipients: 251 items; 1 to 250 allowed",
         ),
-        (docs_batch().recipients(vec![]), "not 0"),
-        (docs_batch().message_templates(vec![]), "message template"),
+        (docs_batch().recipients(vec![]), "recipients: 0 items"),
+        (
+            docs_batch().message_templates(vec![]),
+            "messageTemplates: 0 items; at least 1 needed",
+        ),
         (
             docs_batch().recipients(vec![
                 recipient("same", "A", 100),
                 recipient("same", "B", 100),
             ]),
-            "recipients[1] is used earlier",
+            "recipients[1].reference: the same as an earlier item's",
         ),
     ];
     for (batch, expected) in cases {
-        match h.client.create_batch(batch).await {
+        match answer(h.client.create_batch().body(batch).send().await) {
             Err(Error::InvalidRequest(message)) => {
                 assert!(message.contains(expected), "{message:?} lacks {expected:?}")
             }
@@ -381,8 +416,18 @@ async fn bad_batches_are_refused_before_sending() {
         .currency("NOK")
         .try_into();
     assert!(payment.unwrap_err().to_string().contains("amount"));
-    assert!(h.client.batch_status("").await.is_err());
-    assert!(h.client.refund_recipient("b", "").await.is_err());
+    assert!(answer(h.client.get_batch_status().reference("").send().await).is_err());
+    assert!(
+        answer(
+            h.client
+                .refund_recipient()
+                .batch_reference("b")
+                .recipient_reference("")
+                .send()
+                .await
+        )
+        .is_err()
+    );
     assert_eq!(h.sent().await, 0, "nothing may be sent");
 }
 

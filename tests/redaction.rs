@@ -321,26 +321,49 @@ async fn puzzel_pay_flow(sandbox: &Sandbox, shown: &mut Shown) {
             }])
             .recipients(recipients)
     };
+    let status = |reference: String| client.get_batch_status().reference(reference).send();
     shown.error(
         client
-            .create_batch(batch(REFERENCE, vec![recipient(REFERENCE, MSISDN)]))
-            .await,
+            .create_batch()
+            .body(batch(REFERENCE, vec![recipient(REFERENCE, MSISDN)]))
+            .send()
+            .await
+            .map_err(puzzel_pay::Error::from),
     );
     shown.error(
         client
-            .create_batch(batch(
+            .create_batch()
+            .body(batch(
                 "dup",
                 vec![recipient(REFERENCE, MSISDN), recipient(REFERENCE, MSISDN)],
             ))
-            .await,
+            .send()
+            .await
+            .map_err(puzzel_pay::Error::from),
     );
-    shown.error(client.batch_status(REFERENCE).await);
-    shown.error(client.batch_status(&format!("{REFERENCE}-none")).await);
-    shown.error(client.refund_recipient(REFERENCE, REFERENCE).await);
+    shown.error(
+        status(REFERENCE.into())
+            .await
+            .map_err(puzzel_pay::Error::from),
+    );
+    shown.error(
+        status(format!("{REFERENCE}-none"))
+            .await
+            .map_err(puzzel_pay::Error::from),
+    );
     shown.error(
         client
-            .batch_status(&format!("{REFERENCE} with spaces/and slashes"))
-            .await,
+            .refund_recipient()
+            .batch_reference(REFERENCE)
+            .recipient_reference(REFERENCE)
+            .send()
+            .await
+            .map_err(puzzel_pay::Error::from),
+    );
+    shown.error(
+        status(format!("{REFERENCE} with spaces/and slashes"))
+            .await
+            .map_err(puzzel_pay::Error::from),
     );
 }
 
@@ -550,27 +573,56 @@ async fn mediaconnect_flow(sandbox: &Sandbox, shown: &mut Shown) -> Vec<String> 
         .build()
         .unwrap();
     shown.debug(&client);
-    shown.error(client.payment_methods("P1").await);
+    let methods = |code: &'static str| client.list_payment_methods().product_code(code).send();
+    shown.error(methods("P1").await.map_err(mediaconnect::Error::from));
     let started = shown.error(
         client
-            .pay_invoice(
+            .pay_invoice()
+            .body(
                 types::InvoicePaymentRequest::builder()
                     .invoice_number("1001")
                     .product_code("P1")
                     .company_code("SANDBOX")
                     .payment_method(types::InvoicePaymentMethod::Nexi),
             )
-            .await,
+            .send()
+            .await
+            .map_err(mediaconnect::Error::from),
     );
     assert!(started.is_some());
     shown.error(
         client
-            .change_payment_method("P1", types::RecurringPaymentMethod::Invoice)
-            .await,
+            .change_payment_method()
+            .product_code("P1")
+            .body(types::PaymentChangeRequest {
+                payment_method: types::RecurringPaymentMethod::Invoice,
+            })
+            .send()
+            .await
+            .map_err(mediaconnect::Error::from),
     );
-    shown.error(client.add_vipps_agreement("P1").await);
-    shown.error(client.invoices("P1", Some(true), None, None).await);
-    shown.error(client.payment_methods("FAR-TOO-LONG-CODE").await);
+    shown.error(
+        client
+            .add_vipps_agreement()
+            .body(types::VippsAgreementRequest::builder().product_code("P1"))
+            .send()
+            .await
+            .map_err(mediaconnect::Error::from),
+    );
+    shown.error(
+        client
+            .list_invoices()
+            .product_code("P1")
+            .unpaid(true)
+            .send()
+            .await
+            .map_err(mediaconnect::Error::from),
+    );
+    shown.error(
+        methods("FAR-TOO-LONG-CODE")
+            .await
+            .map_err(mediaconnect::Error::from),
+    );
     struct Refused;
     impl mediaconnect::TokenSource for Refused {
         fn access_token(&self) -> mediaconnect::TokenFuture<'_> {
@@ -580,8 +632,11 @@ async fn mediaconnect_flow(sandbox: &Sandbox, shown: &mut Shown) -> Vec<String> 
     shown.error(
         client
             .for_user(Refused)
-            .invoices("P1", None, None, None)
-            .await,
+            .list_invoices()
+            .product_code("P1")
+            .send()
+            .await
+            .map_err(mediaconnect::Error::from),
     );
     secrets
 }

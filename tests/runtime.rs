@@ -532,8 +532,13 @@ async fn mediaconnect_users_share_one_client_and_keep_their_own_tokens() {
     .build()
     .unwrap();
     let ola = kari.for_user(Token("ola-token"));
-    kari.payment_methods("P1").await.unwrap();
-    ola.payment_methods("P1").await.unwrap();
+    for user in [&kari, &ola] {
+        user.list_payment_methods()
+            .product_code("P1")
+            .send()
+            .await
+            .unwrap();
+    }
     let tokens: Vec<String> = server
         .received_requests()
         .await
@@ -596,7 +601,13 @@ async fn a_chunked_body_over_the_limit_fails_as_too_large() {
     .max_response_bytes(4096)
     .build()
     .unwrap();
-    let error = puzzel.batch_status("b-1").await.unwrap_err();
+    let error = puzzel
+        .get_batch_status()
+        .reference("b-1")
+        .send()
+        .await
+        .map_err(nordpay::puzzel_pay::Error::from)
+        .unwrap_err();
     assert!(
         matches!(
             error,

@@ -1,9 +1,7 @@
 //! Building a [`Client`]: the environment and the credentials; everything
 //! else is the shared [`runtime::ClientBuilder`].
 
-use bytes::Bytes;
-
-use super::generated::{Client, types::ErrorModel};
+use super::generated::Client;
 use super::{Auth, Environment, Error};
 use crate::runtime::{self, Context};
 
@@ -41,25 +39,10 @@ impl ClientBuilder {
             .auth
             .credentials()
             .map_err(|e| Error::Auth(e.to_string()))?;
-        let mut context = Context::new(runtime.clone(), credentials);
-        context.error_body = Some(fold_error_body);
         Ok(Client::new_with_client(
             &self.setup.environment.base_url(),
             runtime.http().clone(),
-            context,
+            Context::new(runtime, credentials),
         ))
     }
-}
-
-/// Error responses are decoded as [`ErrorModel`], but CONNECT also answers
-/// with plain text ("connectId cannot be null") or nothing at all. Keep a body
-/// that is an `ErrorModel`; otherwise carry its text as `errorMessage`.
-fn fold_error_body(body: &[u8]) -> Bytes {
-    if serde_json::from_slice::<ErrorModel>(body).is_ok() {
-        return Bytes::copy_from_slice(body);
-    }
-    let text = String::from_utf8_lossy(body);
-    let text = text.trim();
-    let message = (!text.is_empty()).then_some(text);
-    Bytes::from(serde_json::json!({ "errorMessage": message }).to_string())
 }

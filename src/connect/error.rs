@@ -5,9 +5,7 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 
-use crate::runtime::{
-    CallFailure, Class, DecodeError, RawBody, TransportError, call_failure, classified, retry_after,
-};
+use crate::runtime::{Class, DecodeError, ErrorAnswer, TransportError, classified, from_generated};
 
 use super::generated::types::ErrorModel;
 
@@ -46,11 +44,11 @@ pub enum Error {
     /// The exchange failed below the API (connection, timeout, deadline, a
     /// redirect, a body over the size limit).
     #[error("transport error: {0}")]
-    Transport(#[source] TransportError),
+    Transport(#[from] TransportError),
     /// A transaction or agreement that does not match the spec: it may
     /// well exist; see [`Error::is_outcome_unknown`].
     #[error(transparent)]
-    Decode(DecodeError),
+    Decode(#[from] DecodeError),
 }
 
 impl Error {
@@ -105,6 +103,22 @@ pub struct ProviderError {
     pub message: Option<String>,
 }
 
+impl ProviderError {
+    /// An error body: an [`ErrorModel`], or (CONNECT answers plain text
+    /// too, "connectId cannot be null") its text as the message.
+    fn from_body(body: &[u8]) -> Self {
+        if let Ok(model) = serde_json::from_slice::<ErrorModel>(body) {
+            return model.into();
+        }
+        let text = String::from_utf8_lossy(body);
+        let text = text.trim();
+        Self {
+            message: (!text.is_empty()).then(|| text.to_string()),
+            ..Self::default()
+        }
+    }
+}
+
 impl From<ErrorModel> for ProviderError {
     fn from(model: ErrorModel) -> Self {
         let code = match model.error_code {
@@ -140,31 +154,22 @@ impl fmt::Display for ProviderError {
     }
 }
 
-impl From<progenitor_client::Error<ErrorModel>> for Error {
-    fn from(error: progenitor_client::Error<ErrorModel>) -> Self {
-        use progenitor_client::Error as Generated;
-        match error {
-            Generated::InvalidRequest(message) => Error::InvalidRequest(message),
-            Generated::CommunicationError(error)
-            | Generated::InvalidUpgrade(error)
-            | Generated::ResponseBodyError(error) => match call_failure(error) {
-                CallFailure::Credentials(message) => Error::Auth(message),
-                CallFailure::Transport(error) => Error::Transport(error),
-            },
-            Generated::ErrorResponse(response) => Error::Api {
-                status: response.status(),
-                retry_after: retry_after(response.headers()),
-                body: response.into_inner().into(),
-            },
-            Generated::InvalidResponsePayload(body, source) => Error::Decode(DecodeError {
-                message: source.to_string(),
-                body: Some(RawBody::new(body)),
-            }),
-            Generated::UnexpectedResponse(response) => Error::UnexpectedStatus {
-                status: response.status(),
-            },
-            // The runtime raises no custom errors; keep the message.
-            Generated::Custom(message) => Error::Auth(message),
+impl Error {
+    /// An error status: the error body, whatever shape it came in.
+    fn from_answer(answer: ErrorAnswer<'_>) -> Self {
+        let status = answer.status;
+        if !(status.is_client_error() || status.is_server_error()) {
+            return Error::UnexpectedStatus { status };
+        }
+        Error::Api {
+            status,
+            retry_after: answer.retry_after(),
+            body: ProviderError::from_body(answer.body),
         }
     }
 }
+
+from_generated!(Error {
+    invalid: InvalidRequest,
+    credentials: Auth
+});

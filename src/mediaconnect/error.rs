@@ -4,9 +4,16 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 
-use crate::runtime::{Class, DecodeError, StatusError, TransportError, classified};
+use super::types;
+use crate::runtime::{
+    Class, DecodeError, ErrorAnswer, StatusError, TransportError, classified, from_generated,
+};
 
 /// Everything a Mediaconnect call can fail with.
+///
+/// Convert the generated client's error with `?`:
+/// `client.list_payment_methods().product_code("CO27409").send().await?` in
+/// a function returning `Result<_, nordpay::mediaconnect::Error>`.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -88,3 +95,38 @@ impl Error {
 }
 
 classified!(Error);
+
+impl Error {
+    /// An error status: 429, an OAuth error, an API error, or none of them.
+    fn from_answer(answer: ErrorAnswer<'_>) -> Self {
+        let (status, retry_after) = (answer.status, answer.retry_after());
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            return Error::RateLimited { retry_after };
+        }
+        if let Ok(oauth) = serde_json::from_slice::<types::OAuthError>(answer.body)
+            && let Some(error) = oauth.error
+        {
+            return Error::OAuth {
+                status,
+                error,
+                description: oauth.error_description,
+            };
+        }
+        match serde_json::from_slice::<types::ApiError>(answer.body) {
+            Ok(api) if api.exception_type.is_some() || api.error_message.is_some() => Error::Api {
+                status,
+                exception_type: api.exception_type,
+                message: api.error_message,
+            },
+            _ => Error::Status(StatusError {
+                status,
+                retry_after,
+            }),
+        }
+    }
+}
+
+from_generated!(Error {
+    invalid: InvalidRequest,
+    credentials: Auth
+});

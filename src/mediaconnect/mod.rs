@@ -13,14 +13,17 @@
 //! # async fn run(tokens: nordpay::mediaconnect::UserTokens) -> Result<(), nordpay::mediaconnect::Error> {
 //! let client = Client::builder(Environment::Test, tokens).build()?;
 //! let started = client
-//!     .pay_invoice(
+//!     .pay_invoice()
+//!     .body(
 //!         types::InvoicePaymentRequest::builder()
 //!             .invoice_number("7435367")
 //!             .product_code("CO27409")
 //!             .company_code("68979834")
 //!             .payment_method(types::InvoicePaymentMethod::CreditcardPayex),
 //!     )
-//!     .await?;
+//!     .send()
+//!     .await?
+//!     .into_inner();
 //! let login = LoginServer::new(Environment::Test.login_server(), "my-client-id");
 //! let redirect = login.invoice_payment(
 //!     &"https://shop.example/paid".parse().unwrap(),
@@ -43,8 +46,8 @@ mod redirect;
 
 pub use crate::runtime::TransportError;
 pub use crate::runtime::{BoxError, TokenFuture, TokenSource};
-pub use client::{Client, ClientBuilder, Environment, Setup};
+pub use client::{ClientBuilder, Environment, Setup};
 pub use error::Error;
-pub use generated::{Client as GeneratedClient, operations, servers, types};
+pub use generated::{Client, ResponseValue, builder, operations, servers, types};
 pub use oauth::{OAuthClient, TokenError, TokenSet, UserTokens};
 pub use redirect::{LoginServer, Outcome, OutcomeError};

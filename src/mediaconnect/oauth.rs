@@ -34,6 +34,7 @@ const TOKEN_ENDPOINT: Operation = Operation {
         deadline: Duration::from_secs(30),
         attempt_timeout: Duration::from_secs(30),
     },
+    body_rules: &[],
 };
 
 /// A token is refreshed when it has less than this left.

@@ -4,14 +4,21 @@ use std::collections::BTreeMap;
 
 use reqwest::StatusCode;
 
-use crate::runtime::{Class, DecodeError, StatusError, TransportError, classified};
+use super::{operations, types};
+use crate::runtime::{
+    Class, DecodeError, ErrorAnswer, StatusError, TransportError, classified, from_generated,
+};
 
 /// Everything a Puzzel Pay call can fail with.
+///
+/// Convert the generated client's error with `?`:
+/// `client.get_batch_status().reference("march-2027").send().await?` in a
+/// function returning `Result<_, nordpay::puzzel_pay::Error>`.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// The request breaks a documented rule (an empty reference, a malformed
-    /// MSISDN, a non-positive amount, more than 250 recipients) and was not sent.
+    /// The request breaks a rule of the spec (an empty reference, a malformed
+    /// MSISDN, more than 250 recipients, two with one reference) and was not sent.
     #[error("invalid request, not sent: {0}")]
     InvalidRequest(String),
     /// Puzzel Pay refused the request: messages keyed by the path of the
@@ -63,6 +70,34 @@ impl Error {
 }
 
 classified!(Error);
+
+impl Error {
+    /// An error status: validation errors, or what the status alone says.
+    fn from_answer(answer: ErrorAnswer<'_>) -> Self {
+        let status = answer.status;
+        let validation = (status == StatusCode::BAD_REQUEST)
+            .then(|| serde_json::from_slice::<types::BatchResponse>(answer.body).ok())
+            .flatten()
+            .and_then(|answer| answer.validation_errors);
+        match (validation, status.as_u16()) {
+            (Some(errors), _) => Error::Validation(errors.0),
+            (None, 401) => Error::Unauthorized,
+            (None, 404) => Error::NotFound,
+            // Documented for refunds only.
+            (None, 424) if answer.operation == Some(&operations::REFUND_RECIPIENT) => {
+                Error::RefundRejected
+            }
+            _ => Error::Status(StatusError {
+                status,
+                retry_after: answer.retry_after(),
+            }),
+        }
+    }
+}
+
+from_generated!(Error {
+    invalid: InvalidRequest
+});
 
 fn summary(errors: &BTreeMap<String, Vec<String>>) -> String {
     errors

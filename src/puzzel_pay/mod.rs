@@ -1,9 +1,12 @@
 //! Puzzel Pay (InstaPay): batches of payment requests sent as links by SMS,
 //! their progress, refunds, and the callback Puzzel Pay sends you.
 //!
-//! All request and response types are generated from
+//! The client, its request builders and all types are generated from
 //! `schemas/puzzel-pay/openapi.yaml`; the API's vendor media types
-//! (`application/vnd.instapay.…+json`) are what goes on the wire.
+//! (`application/vnd.instapay.…+json`) are what goes on the wire, and the
+//! spec's batch rules (1 to 250 recipients, unique references, a message
+//! template) are checked before anything is sent. This module adds the
+//! builder, one error type and the callback parser.
 //!
 //! ```no_run
 //! use nordpay::puzzel_pay::{types, BatchAction, Client, Environment, RequestType};
@@ -25,13 +28,13 @@
 //!         .variables(std::collections::BTreeMap::from([("name".to_string(), "Kari".to_string())]))
 //!         .try_into()
 //!         .expect("a valid recipient")]);
-//! let accepted = client.create_batch(batch).await?;
+//! let accepted = client.create_batch().body(batch).send().await?.into_inner();
 //! # Ok(())
 //! # }
 //! ```
 
 mod callback;
-pub(crate) mod client;
+mod client;
 mod enums;
 mod error;
 mod generated;
@@ -39,7 +42,7 @@ mod generated;
 pub use crate::int_enum::InvalidValue;
 pub use crate::runtime::TransportError;
 pub use callback::{CallbackError, parse_callback};
-pub use client::{Client, ClientBuilder, Environment, Setup};
+pub use client::{ClientBuilder, Environment, Setup};
 pub use enums::{BatchAction, PaymentProvider, RequestType, Step};
 pub use error::Error;
-pub use generated::{Client as GeneratedClient, operations, servers, types};
+pub use generated::{Client, ResponseValue, builder, operations, servers, types};

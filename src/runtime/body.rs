@@ -44,7 +44,7 @@ pub(crate) fn capped(
 
 /// A response of the given parts (and URL, which reqwest would otherwise
 /// parse from a placeholder) with `body`.
-pub(crate) fn rebuild(
+fn rebuild(
     status: reqwest::StatusCode,
     version: reqwest::Version,
     headers: reqwest::header::HeaderMap,

@@ -2,11 +2,7 @@
 
 use std::fmt;
 
-use bytes::Bytes;
-use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
-
 use super::Credentials;
-use super::body::rebuild;
 use super::error::CallFailure;
 use super::operation::{Operation, Policy, RetryClass};
 use super::send::{Exchange, Runtime, read};
@@ -18,9 +14,6 @@ use super::tunnel::tunnel;
 pub struct Context {
     pub(crate) runtime: Runtime,
     pub(crate) credentials: Credentials,
-    /// Rewrites an error body into the API's error shape (CONNECT answers
-    /// plain text too).
-    pub(crate) error_body: Option<fn(&[u8]) -> Bytes>,
 }
 
 impl Context {
@@ -28,7 +21,6 @@ impl Context {
         Self {
             runtime,
             credentials,
-            error_body: None,
         }
     }
 
@@ -63,11 +55,13 @@ const UNKNOWN: Operation = Operation {
         deadline: std::time::Duration::from_secs(30),
         attempt_timeout: std::time::Duration::from_secs(30),
     },
+    body_rules: &[],
 };
 
 /// The request hook of every generated client: the call through the
-/// runtime and its answer, or the failure tunnelled inside a
-/// `reqwest::Error` (the hook's fixed error type).
+/// runtime and its answer. Every failure, an error status included, travels
+/// tunnelled inside a `reqwest::Error` (the hook's fixed error type), so
+/// that each API turns it into its own error without I/O.
 pub(crate) async fn exec(
     context: &Context,
     operation: Option<&'static Operation>,
@@ -83,22 +77,21 @@ pub(crate) async fn exec(
         Err(failure) => return Err(tunnel(failure).await),
     };
     let status = response.status();
-    match context.error_body {
-        Some(rewrite) if status.is_client_error() || status.is_server_error() => {
-            let version = response.version();
-            let url = response.url().clone();
-            match read(response).await {
-                Ok(Exchange {
-                    mut headers, body, ..
-                }) => {
-                    headers.remove(CONTENT_LENGTH);
-                    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-                    let body = reqwest::Body::from(rewrite(&body));
-                    Ok(rebuild(status, version, headers, url, body))
-                }
-                Err(error) => Err(tunnel(CallFailure::Transport(error)).await),
-            }
-        }
-        _ => Ok(response),
+    if !(status.is_client_error() || status.is_server_error()) {
+        return Ok(response);
     }
+    let failure = match read(response).await {
+        Ok(Exchange {
+            status,
+            headers,
+            body,
+        }) => CallFailure::Status {
+            operation,
+            status,
+            headers,
+            body,
+        },
+        Err(error) => CallFailure::Transport(error),
+    };
+    Err(tunnel(failure).await)
 }

@@ -90,15 +90,6 @@ fn chain(error: &Arc<reqwest::Error>) -> String {
 }
 
 impl TransportError {
-    /// A failure to send or read, classified, without its URL. A body the
-    /// runtime capped fails with its own error inside reqwest's: that one.
-    pub(crate) fn from_reqwest(error: reqwest::Error) -> Self {
-        match super::tunnel::untunnel(&error) {
-            Some(CallFailure::Transport(inner)) => inner,
-            _ => Self::from_plain_reqwest(error),
-        }
-    }
-
     /// A reqwest failure that carries no runtime failure.
     pub(crate) fn from_plain_reqwest(error: reqwest::Error) -> Self {
         let connect = error.is_connect();
@@ -183,13 +174,23 @@ pub(crate) fn retryable_status(status: StatusCode) -> bool {
     matches!(status.as_u16(), 429 | 502 | 503 | 504)
 }
 
-/// Why a call through the runtime produced no answer.
+/// Why a call through the runtime produced no success.
 #[derive(Debug, Clone)]
 pub(crate) enum CallFailure {
+    /// The request breaks a rule of its spec; nothing was sent.
+    Invalid(String),
     /// No credentials could be had; nothing was sent.
     Credentials(String),
     /// The exchange failed.
     Transport(TransportError),
+    /// An error status, with its headers and whole (capped) body: each API
+    /// says what it means.
+    Status {
+        operation: &'static super::Operation,
+        status: StatusCode,
+        headers: reqwest::header::HeaderMap,
+        body: bytes::Bytes,
+    },
 }
 
 impl From<TransportError> for CallFailure {

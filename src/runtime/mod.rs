@@ -39,6 +39,7 @@ mod context;
 mod error;
 mod operation;
 mod retry;
+mod rules;
 mod send;
 mod tunnel;
 
@@ -46,14 +47,15 @@ pub use auth::{BoxError, TokenFuture, TokenSource};
 pub use builder::{ClientBuilder, DEFAULT_MAX_RESPONSE_BYTES};
 pub use context::Context;
 pub use error::{DecodeError, StatusError, TransportError};
-pub use operation::{Operation, Policy, RetryClass};
+pub use operation::{ArrayRule, Operation, Policy, RetryClass};
 pub use retry::RetryConfig;
+pub use rules::BrokenRule;
 
 pub(crate) use auth::Credentials;
 pub use body::RawBody;
 pub(crate) use classify::{Class, classified};
 pub(crate) use context::exec;
-pub(crate) use error::CallFailure;
 pub(crate) use retry::retry_after;
+pub(crate) use rules::check_body;
 pub(crate) use send::Runtime;
-pub(crate) use tunnel::{ApiError, call_failure, finish};
+pub(crate) use tunnel::{ApiError, ErrorAnswer, api_error, finish, from_generated};

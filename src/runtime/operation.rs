@@ -62,4 +62,21 @@ pub struct Operation {
     pub accept: Option<&'static str>,
     /// How long it may take and whether it may be repeated.
     pub policy: Policy,
+    /// Rules of the request body the generated types do not hold; checked
+    /// before sending.
+    pub body_rules: &'static [ArrayRule],
+}
+
+/// A rule of the spec on one array of a request body (`minItems`,
+/// `maxItems`, `x-nordpay-unique-by`), which typify generates no check for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ArrayRule {
+    /// JSON pointer of the array in the body (`/recipients`).
+    pub pointer: &'static str,
+    /// Fewest items.
+    pub min_items: Option<usize>,
+    /// Most items.
+    pub max_items: Option<usize>,
+    /// The field whose value no two items share (`reference`).
+    pub unique_by: Option<&'static str>,
 }

@@ -15,6 +15,8 @@ use super::body::{capped, one_shot};
 use super::error::{CallFailure, TransportError, retryable_status};
 use super::operation::{Operation, RetryClass};
 use super::retry::{RetryBudget, RetryConfig, retry_after};
+use super::rules::check_body;
+use super::tunnel::transport;
 
 /// A complete answer: status, headers and the whole (capped) body.
 #[derive(Debug)]
@@ -90,6 +92,10 @@ impl Runtime {
         credentials: &Credentials,
         mut request: reqwest::Request,
     ) -> Result<reqwest::Response, CallFailure> {
+        if let Some(body) = request.body().and_then(reqwest::Body::as_bytes) {
+            check_body(operation.body_rules, body)
+                .map_err(|broken| CallFailure::Invalid(broken.to_string()))?;
+        }
         let span = span(operation);
         let ends = Instant::now() + self.deadline(operation);
         let authorization = match credentials {
@@ -118,7 +124,7 @@ impl Runtime {
         operation: &'static Operation,
         request: reqwest::RequestBuilder,
     ) -> Result<Exchange, TransportError> {
-        let request = request.build().map_err(TransportError::from_reqwest)?;
+        let request = request.build().map_err(transport)?;
         let span = span(operation);
         let ends = Instant::now() + self.deadline(operation);
         async {
@@ -192,7 +198,7 @@ impl Runtime {
                         TransportError::Timeout { timeout }
                     })
                 }
-                Err(error) => Err(TransportError::from_reqwest(error)),
+                Err(error) => Err(transport(error)),
             };
             span.record("nordpay.attempts", attempt);
             let Some(reason) = retry_reason(operation.policy.retry, &outcome) else {
@@ -236,10 +242,7 @@ impl Runtime {
 pub(crate) async fn read(mut response: reqwest::Response) -> Result<Exchange, TransportError> {
     let status = response.status();
     let headers = std::mem::take(response.headers_mut());
-    let body = response
-        .bytes()
-        .await
-        .map_err(TransportError::from_reqwest)?;
+    let body = response.bytes().await.map_err(transport)?;
     Ok(Exchange {
         status,
         headers,

@@ -8,8 +8,8 @@ use bytes::Bytes;
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 
-use super::RawBody;
 use super::error::{CallFailure, DecodeError, TransportError};
+use super::{Operation, RawBody};
 
 /// A runtime failure travelling as the source of a `reqwest::Error`.
 #[derive(Debug)]
@@ -24,8 +24,11 @@ impl Tunnel {
 impl fmt::Display for Tunnel {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.0 {
-            CallFailure::Credentials(message) => f.write_str(message),
+            CallFailure::Invalid(message) | CallFailure::Credentials(message) => {
+                f.write_str(message)
+            }
             CallFailure::Transport(error) => fmt::Display::fmt(error, f),
+            CallFailure::Status { status, .. } => write!(f, "HTTP {status}"),
         }
     }
 }
@@ -66,116 +69,128 @@ pub(crate) fn call_failure(error: reqwest::Error) -> CallFailure {
     }
 }
 
+/// A failure to send or read, classified, without its URL. A body the
+/// runtime capped fails with its own error inside reqwest's: that one.
+pub(crate) fn transport(error: reqwest::Error) -> TransportError {
+    match untunnel(&error) {
+        Some(CallFailure::Transport(inner)) => inner,
+        _ => TransportError::from_plain_reqwest(error),
+    }
+}
+
 /// An API error made from what the runtime saw. Each API says only what is
-/// its own: how a request refused before sending reads, and what an error
-/// status means; [`finish`] does the rest for every API.
+/// its own: how a refused request reads, and what an error status means;
+/// [`api_error`] does the rest for every API.
 pub(crate) trait ApiError: From<TransportError> + From<DecodeError> {
-    /// Refused before sending: bad input, or no credentials (`credentials`).
-    fn not_sent(message: String, credentials: bool) -> Self;
-    /// An error status, with its headers and body.
-    fn from_status(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Self;
+    /// The request breaks a rule of the spec; nothing was sent.
+    fn invalid_request(message: String) -> Self;
+    /// No credentials could be had (a token source failed); nothing was sent.
+    fn no_credentials(message: String) -> Self {
+        Self::invalid_request(message)
+    }
+    /// An error status.
+    fn from_status(answer: ErrorAnswer<'_>) -> Self;
 }
 
-/// A generated call whose error bodies are raw bytes, with the API's result.
-pub(crate) async fn finish<T, E: ApiError>(
-    call: impl Future<
-        Output = Result<
-            progenitor_client::ResponseValue<T>,
-            progenitor_client::Error<progenitor_client::ByteStream>,
-        >,
-    >,
-) -> Result<T, E> {
-    let error = match call.await {
-        Ok(response) => return Ok(response.into_inner()),
-        Err(error) => error,
-    };
-    Err(match Failure::of(error).await {
-        Failure::InvalidRequest(message) => E::not_sent(message, false),
-        Failure::Credentials(message) => E::not_sent(message, true),
-        Failure::Transport(error) => error.into(),
-        Failure::Decode(error) => error.into(),
-        Failure::Status {
-            status,
-            headers,
-            body,
-        } => E::from_status(status, &headers, &body),
-    })
+/// An error status as the runtime received it.
+pub(crate) struct ErrorAnswer<'a> {
+    /// The operation; unknown for a status no API answers with an error
+    /// body (a 1xx, say).
+    pub(crate) operation: Option<&'static Operation>,
+    pub(crate) status: StatusCode,
+    pub(crate) headers: &'a HeaderMap,
+    /// The whole (capped) body; empty where it was not read.
+    pub(crate) body: &'a [u8],
 }
 
-/// A failed generated call, reduced to what each face maps to its own
-/// error; for clients whose error bodies are raw bytes.
-pub(crate) enum Failure {
-    /// The request broke the spec and was not sent.
-    InvalidRequest(String),
-    /// No credentials could be had; nothing was sent.
-    Credentials(String),
-    /// The exchange failed.
-    Transport(TransportError),
-    /// A success body that does not match the spec.
-    Decode(DecodeError),
-    /// An error status, with its headers and body.
-    Status {
-        status: StatusCode,
-        headers: HeaderMap,
-        body: Bytes,
-    },
-}
-
-impl From<CallFailure> for Failure {
-    fn from(failure: CallFailure) -> Self {
-        match failure {
-            CallFailure::Credentials(message) => Failure::Credentials(message),
-            CallFailure::Transport(error) => Failure::Transport(error),
-        }
+impl ErrorAnswer<'_> {
+    /// The server's `Retry-After`.
+    pub(crate) fn retry_after(&self) -> Option<std::time::Duration> {
+        super::retry_after(self.headers)
     }
 }
 
-impl Failure {
-    /// A `reqwest::Error` from the generated code: the runtime's failure,
-    /// or (a body that broke while being decoded) a transport error.
-    pub(crate) fn of_reqwest(error: reqwest::Error) -> Self {
-        call_failure(error).into()
-    }
-
-    /// Reduce `error`. The body is in memory already (the runtime read it).
-    pub(crate) async fn of(error: progenitor_client::Error<progenitor_client::ByteStream>) -> Self {
-        use futures_util::TryStreamExt as _;
-        use progenitor_client::Error as Generated;
-        match error {
-            Generated::InvalidRequest(message) => Failure::InvalidRequest(message),
-            Generated::Custom(message) => Failure::Credentials(message),
-            Generated::CommunicationError(e)
-            | Generated::InvalidUpgrade(e)
-            | Generated::ResponseBodyError(e) => Failure::of_reqwest(e),
-            Generated::InvalidResponsePayload(body, e) => Failure::Decode(DecodeError {
-                message: e.to_string(),
-                body: Some(RawBody::new(body)),
+/// A generated client's error as the API's error. Error statuses never reach
+/// the generated code: the runtime read them ([`CallFailure::Status`]), so
+/// this needs no I/O and `?` converts.
+pub(crate) fn api_error<E: ApiError, B>(error: progenitor_client::Error<B>) -> E {
+    use progenitor_client::Error as Generated;
+    match error {
+        Generated::InvalidRequest(message) => E::invalid_request(message),
+        // The runtime raises no custom errors.
+        Generated::Custom(message) => E::invalid_request(message),
+        Generated::CommunicationError(error)
+        | Generated::InvalidUpgrade(error)
+        | Generated::ResponseBodyError(error) => match call_failure(error) {
+            CallFailure::Invalid(message) => E::invalid_request(message),
+            CallFailure::Credentials(message) => E::no_credentials(message),
+            CallFailure::Transport(error) => error.into(),
+            CallFailure::Status {
+                operation,
+                status,
+                headers,
+                body,
+            } => E::from_status(ErrorAnswer {
+                operation: Some(operation),
+                status,
+                headers: &headers,
+                body: &body,
             }),
-            Generated::UnexpectedResponse(response) => {
-                let (status, headers) = (response.status(), response.headers().clone());
-                match response.bytes().await {
-                    Ok(body) => Failure::Status {
-                        status,
-                        headers,
-                        body,
-                    },
-                    Err(error) => Failure::of_reqwest(error),
-                }
+        },
+        Generated::InvalidResponsePayload(body, error) => DecodeError {
+            message: error.to_string(),
+            body: Some(RawBody::new(body)),
+        }
+        .into(),
+        Generated::ErrorResponse(response) => E::from_status(ErrorAnswer {
+            operation: None,
+            status: response.status(),
+            headers: response.headers(),
+            body: &[],
+        }),
+        Generated::UnexpectedResponse(response) => E::from_status(ErrorAnswer {
+            operation: None,
+            status: response.status(),
+            headers: response.headers(),
+            body: &[],
+        }),
+    }
+}
+
+/// An API's error type as an [`ApiError`], and `From<progenitor_client::Error<_>>`
+/// for it (`?` on a generated call gives the API's error). The face names
+/// its variants for a refused request and (if it has one) for missing
+/// credentials, and writes `fn from_answer(ErrorAnswer) -> Self`.
+macro_rules! from_generated {
+    ($error:ident { invalid: $invalid:ident $(, credentials: $credentials:ident)? }) => {
+        impl $crate::runtime::ApiError for $error {
+            fn invalid_request(message: String) -> Self {
+                $error::$invalid(message)
             }
-            Generated::ErrorResponse(response) => {
-                let (status, headers) = (response.status(), response.headers().clone());
-                // The body is capped by the runtime; a read can still fail.
-                let chunks: Result<Vec<Bytes>, reqwest::Error> =
-                    response.into_inner().into_inner().try_collect().await;
-                match chunks {
-                    Ok(chunks) => Failure::Status {
-                        status,
-                        headers,
-                        body: chunks.concat().into(),
-                    },
-                    Err(error) => Failure::of_reqwest(error),
+            $(
+                fn no_credentials(message: String) -> Self {
+                    $error::$credentials(message)
                 }
+            )?
+            fn from_status(answer: $crate::runtime::ErrorAnswer<'_>) -> Self {
+                $error::from_answer(answer)
             }
         }
-    }
+
+        impl<B> From<progenitor_client::Error<B>> for $error {
+            fn from(error: progenitor_client::Error<B>) -> Self {
+                $crate::runtime::api_error(error)
+            }
+        }
+    };
+}
+pub(crate) use from_generated;
+
+/// A generated call's answer, or the API's error.
+pub(crate) async fn finish<T, E: ApiError, B>(
+    call: impl Future<Output = Result<progenitor_client::ResponseValue<T>, progenitor_client::Error<B>>>,
+) -> Result<T, E> {
+    call.await
+        .map(progenitor_client::ResponseValue::into_inner)
+        .map_err(api_error)
 }

@@ -13,7 +13,8 @@ use serde_json::json;
 
 use super::{Shared, credentials, faults, pages};
 use crate::puzzel_pay::types::{BatchRequest, BatchResponse, BatchStatus};
-use crate::puzzel_pay::{BatchAction, PaymentProvider, Step};
+use crate::puzzel_pay::{BatchAction, PaymentProvider, Step, operations};
+use crate::runtime::check_body;
 
 const BATCH_REQUEST: &str = "application/vnd.instapay.batchrequest.v1+json";
 const BATCH_RESPONSE: &str = "application/vnd.instapay.batchresponse.v1+json";
@@ -139,11 +140,9 @@ async fn create_batch(State(shared): State<Shared>, headers: HeaderMap, body: By
             }
         }
     }
-    if batch.recipients.len() > crate::puzzel_pay::client::MAX_RECIPIENTS {
-        errors
-            .entry("recipients".into())
-            .or_default()
-            .push("At most 250 recipients".into());
+    // The spec's array rules, as the client checks them before sending.
+    if let Err(broken) = check_body(operations::CREATE_BATCH.body_rules, &body) {
+        errors.entry(broken.path).or_default().push(broken.message);
     }
     if !errors.is_empty() {
         return Err(invalid(&reference, errors));

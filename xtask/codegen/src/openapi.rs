@@ -135,6 +135,8 @@ pub fn operations(
                     "{name}: lookup {lookup} is not an operation of the spec"
                 )));
             }
+            let body_rules = crate::runtime::body_rules(spec, operation)
+                .map_err(|message| fail(format!("{name}: request body: {message}")))?;
             let types = media.iter().find(|row| row.operation == name);
             let method = method.to_uppercase();
             let row = crate::runtime::operation(&OperationRow {
@@ -145,6 +147,7 @@ pub fn operations(
                 content_type: types.and_then(|t| t.content_type.as_deref()),
                 accept: types.and_then(|t| t.accept.as_deref()),
                 policy: &policy,
+                body_rules: &body_rules,
             });
             let snake = crate::snake_case(&name);
             let ident = quote::format_ident!("{}", snake.to_uppercase());

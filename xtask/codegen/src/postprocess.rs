@@ -17,7 +17,66 @@ pub fn postprocess(api: &Api, tokens: TokenStream) -> Result<syn::File, CodegenE
     })?;
     OptionalJsonSchema.visit_file_mut(&mut file);
     NoApiVersionHeader.visit_file_mut(&mut file);
+    ConversionReasons::default().visit_file_mut(&mut file);
     Ok(file)
+}
+
+/// The text of a `"conversion to … failed"` literal.
+struct ConversionMessage(Option<String>);
+
+impl VisitMut for ConversionMessage {
+    fn visit_lit_str_mut(&mut self, literal: &mut syn::LitStr) {
+        let text = literal.value();
+        if text.starts_with("conversion to ") {
+            self.0.get_or_insert(text);
+        }
+    }
+}
+
+/// progenitor's builder setters drop why a parameter was refused
+/// (`.map_err(|_| "conversion to `ProductCode` for product_code failed")`):
+/// keep the reason ("longer than 12 characters"), which needs the setter's
+/// conversion error to be `Display` (typify's errors are).
+#[derive(Default)]
+struct ConversionReasons {
+    changed: bool,
+}
+
+impl VisitMut for ConversionReasons {
+    fn visit_impl_item_fn_mut(&mut self, function: &mut syn::ImplItemFn) {
+        self.changed = false;
+        syn::visit_mut::visit_impl_item_fn_mut(self, function);
+        if self.changed && function.sig.generics.params.len() == 1 {
+            let predicate: syn::WherePredicate = syn::parse_quote!(V::Error: std::fmt::Display);
+            function
+                .sig
+                .generics
+                .make_where_clause()
+                .predicates
+                .push(predicate);
+        }
+    }
+
+    fn visit_expr_method_call_mut(&mut self, call: &mut syn::ExprMethodCall) {
+        syn::visit_mut::visit_expr_method_call_mut(self, call);
+        if call.method != "map_err" || call.args.len() != 1 {
+            return;
+        }
+        let Some(syn::Expr::Closure(closure)) = call.args.first() else {
+            return;
+        };
+        if !matches!(closure.inputs.first(), Some(syn::Pat::Wild(_))) {
+            return;
+        }
+        let mut found = ConversionMessage(None);
+        found.visit_expr_mut(&mut closure.body.clone());
+        let Some(message) = found.0 else {
+            return;
+        };
+        let format = format!("{}: {{}}", message.replace('{', "{{").replace('}', "}}"));
+        call.args[0] = syn::parse_quote!(|error| format!(#format, error));
+        self.changed = true;
+    }
 }
 
 /// Removes `header_map.append(HeaderName::from_static("api-version"), …);`
@@ -154,6 +213,36 @@ mod tests {
         assert!(!text.contains("api-version"), "{text}");
         assert!(text.contains("with_capacity(1usize)"), "{text}");
         assert!(text.contains("x-other"), "{text}");
+    }
+
+    #[test]
+    fn a_refused_parameter_keeps_its_reason() {
+        let api = &crate::APIS[0];
+        let file = postprocess(
+            api,
+            quote! {
+                impl<'a> ListPaymentMethods<'a> {
+                    pub fn product_code<V>(mut self, value: V) -> Self
+                    where
+                        V: std::convert::TryInto<types::ProductCode>,
+                    {
+                        self.product_code = value.try_into().map_err(|_| {
+                            "conversion to `ProductCode` for product_code failed".to_string()
+                        });
+                        self
+                    }
+                }
+            },
+        )
+        .unwrap();
+        let text = prettyplease::unparse(&file);
+        assert!(text.contains("V::Error: std::fmt::Display"), "{text}");
+        assert!(
+            text.contains(
+                "format!(\"conversion to `ProductCode` for product_code failed: {}\", error)"
+            ),
+            "{text}"
+        );
     }
 
     #[test]

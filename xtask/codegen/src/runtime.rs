@@ -114,6 +114,111 @@ pub struct OperationRow<'a> {
     pub accept: Option<&'a str>,
     /// The declared policy.
     pub policy: &'a RuntimePolicy,
+    /// The rules of the request body the generated types do not hold.
+    pub body_rules: &'a [ArrayRule],
+}
+
+/// `minItems`, `maxItems` and `x-nordpay-unique-by` of one array of a request
+/// body: typify generates no check for them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArrayRule {
+    /// JSON pointer of the array (`/recipients`).
+    pub pointer: String,
+    /// `minItems`.
+    pub min_items: Option<usize>,
+    /// `maxItems`.
+    pub max_items: Option<usize>,
+    /// `x-nordpay-unique-by`: the field whose value no two items share.
+    pub unique_by: Option<String>,
+}
+
+/// The array rules of the request body of `operation`: arrays reached from
+/// the body through object properties (not through other arrays, which a
+/// pointer cannot name), at most a few levels deep.
+pub fn body_rules(
+    spec: &openapiv3::OpenAPI,
+    operation: &openapiv3::Operation,
+) -> Result<Vec<ArrayRule>, String> {
+    let Some(body) = &operation.request_body else {
+        return Ok(Vec::new());
+    };
+    let openapiv3::ReferenceOr::Item(body) = body else {
+        return Err("a $ref request body is not supported".into());
+    };
+    let mut rules = Vec::new();
+    if let Some(schema) = body
+        .content
+        .values()
+        .find_map(|media| media.schema.as_ref())
+    {
+        collect(spec, resolve(spec, schema)?, String::new(), 0, &mut rules)?;
+    }
+    Ok(rules)
+}
+
+/// The schema `schema` is or refers to.
+fn resolve<'a, T: std::borrow::Borrow<openapiv3::Schema>>(
+    spec: &'a openapiv3::OpenAPI,
+    schema: &'a openapiv3::ReferenceOr<T>,
+) -> Result<&'a openapiv3::Schema, String> {
+    match schema {
+        openapiv3::ReferenceOr::Item(schema) => Ok(schema.borrow()),
+        openapiv3::ReferenceOr::Reference { reference } => reference
+            .strip_prefix("#/components/schemas/")
+            .and_then(|name| spec.components.as_ref()?.schemas.get(name))
+            .and_then(|found| found.as_item())
+            .ok_or_else(|| format!("cannot resolve {reference}")),
+    }
+}
+
+fn collect(
+    spec: &openapiv3::OpenAPI,
+    schema: &openapiv3::Schema,
+    pointer: String,
+    depth: usize,
+    rules: &mut Vec<ArrayRule>,
+) -> Result<(), String> {
+    use openapiv3::{SchemaKind, Type};
+    if depth > 8 {
+        return Ok(());
+    }
+    let unique_by = schema
+        .schema_data
+        .extensions
+        .get("x-nordpay-unique-by")
+        .map(|value| {
+            value
+                .as_str()
+                .map(str::to_string)
+                .ok_or_else(|| format!("{pointer}: x-nordpay-unique-by is not a field name"))
+        })
+        .transpose()?;
+    match &schema.schema_kind {
+        SchemaKind::Type(Type::Object(object)) => {
+            for (name, property) in &object.properties {
+                let property = resolve(spec, property)?;
+                collect(
+                    spec,
+                    property,
+                    format!("{pointer}/{name}"),
+                    depth + 1,
+                    rules,
+                )?;
+            }
+        }
+        SchemaKind::Type(Type::Array(array))
+            if array.min_items.is_some() || array.max_items.is_some() || unique_by.is_some() =>
+        {
+            rules.push(ArrayRule {
+                pointer,
+                min_items: array.min_items,
+                max_items: array.max_items,
+                unique_by,
+            });
+        }
+        _ => {}
+    }
+    Ok(())
 }
 
 /// `crate::runtime::Operation { .. }` for `row`.
@@ -141,6 +246,23 @@ pub fn operation(row: &OperationRow<'_>) -> TokenStream {
         row.policy.deadline_seconds,
         row.policy.attempt_timeout_seconds,
     );
+    let rules = row.body_rules.iter().map(|rule| {
+        let pointer = &rule.pointer;
+        let count = |value: Option<usize>| match value {
+            Some(value) => quote! { Some(#value) },
+            None => quote! { None },
+        };
+        let (min, max) = (count(rule.min_items), count(rule.max_items));
+        let unique_by = option(rule.unique_by.as_deref());
+        quote! {
+            crate::runtime::ArrayRule {
+                pointer: #pointer,
+                min_items: #min,
+                max_items: #max,
+                unique_by: #unique_by,
+            }
+        }
+    });
     quote! {
         crate::runtime::Operation {
             api: #api,
@@ -154,6 +276,7 @@ pub fn operation(row: &OperationRow<'_>) -> TokenStream {
                 deadline: ::std::time::Duration::from_secs(#deadline),
                 attempt_timeout: ::std::time::Duration::from_secs(#attempt),
             },
+            body_rules: &[#(#rules),*],
         }
     }
 }

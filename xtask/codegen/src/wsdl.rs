@@ -307,6 +307,7 @@ fn operation_table(api_name: &str, wsdl: &Wsdl) -> TokenStream {
             content_type: None,
             accept: None,
             policy: &op.policy,
+            body_rules: &[],
         });
         quote! {
             #[doc = #doc]

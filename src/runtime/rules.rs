@@ -1,0 +1,122 @@
+//! The rules of a request body that the generated types cannot hold (the
+//! spec's `minItems`, `maxItems` and `x-nordpay-unique-by`), checked on the
+//! JSON about to be sent, and by the sandbox on the JSON it receives.
+
+use std::collections::HashSet;
+
+use serde_json::Value;
+
+use super::operation::ArrayRule;
+
+/// A broken rule: where (`recipients[3].reference`) and what. Never holds
+/// a value of the body: they carry personal data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BrokenRule {
+    /// The path of what breaks it, in the API's own notation.
+    pub path: String,
+    /// The rule.
+    pub message: String,
+}
+
+impl std::fmt::Display for BrokenRule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.path, self.message)
+    }
+}
+
+/// The first rule of `rules` that `body` breaks. A body that is not JSON,
+/// or an array that is absent, breaks none: the generated types judge those.
+pub fn check_body(rules: &[ArrayRule], body: &[u8]) -> Result<(), BrokenRule> {
+    if rules.is_empty() {
+        return Ok(());
+    }
+    match serde_json::from_slice::<Value>(body) {
+        Ok(value) => check_value(rules, &value),
+        Err(_) => Ok(()),
+    }
+}
+
+/// The first rule of `rules` that `body` breaks.
+fn check_value(rules: &[ArrayRule], body: &Value) -> Result<(), BrokenRule> {
+    rules.iter().try_for_each(|rule| check(rule, body))
+}
+
+fn check(rule: &ArrayRule, body: &Value) -> Result<(), BrokenRule> {
+    let Some(items) = body.pointer(rule.pointer).and_then(Value::as_array) else {
+        return Ok(());
+    };
+    let path = rule.pointer.trim_start_matches('/').replace('/', ".");
+    let count = items.len();
+    let broken = |path: String, message: String| Err(BrokenRule { path, message });
+    match (rule.min_items, rule.max_items) {
+        (Some(min), Some(max)) if count < min || count > max => {
+            return broken(path, format!("{count} items; {min} to {max} allowed"));
+        }
+        (Some(min), None) if count < min => {
+            return broken(path, format!("{count} items; at least {min} needed"));
+        }
+        (None, Some(max)) if count > max => {
+            return broken(path, format!("{count} items; at most {max} allowed"));
+        }
+        _ => {}
+    }
+    if let Some(field) = rule.unique_by {
+        let mut seen = HashSet::with_capacity(count);
+        for (index, item) in items.iter().enumerate() {
+            if let Some(key) = item.get(field)
+                && !seen.insert(key)
+            {
+                return broken(
+                    format!("{path}[{index}].{field}"),
+                    format!("the same as an earlier item's; each {field} is unique"),
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RULES: &[ArrayRule] = &[ArrayRule {
+        pointer: "/batch/recipients",
+        min_items: Some(1),
+        max_items: Some(3),
+        unique_by: Some("reference"),
+    }];
+
+    fn check(body: &str) -> Result<(), String> {
+        check_body(RULES, body.as_bytes()).map_err(|broken| broken.to_string())
+    }
+
+    #[test]
+    fn counts_and_unique_fields_are_checked_without_echoing_values() {
+        let refs = |refs: &[&str]| {
+            let items: Vec<String> = refs
+                .iter()
+                .map(|r| format!(r#"{{"reference":"{r}"}}"#))
+                .collect();
+            format!(r#"{{"batch":{{"recipients":[{}]}}}}"#, items.join(","))
+        };
+        assert_eq!(check(&refs(&["a", "b", "c"])), Ok(()));
+        assert_eq!(
+            check(&refs(&[])),
+            Err("batch.recipients: 0 items; 1 to 3 allowed".into())
+        );
+        assert_eq!(
+            check(&refs(&["a", "b", "c", "d"])),
+            Err("batch.recipients: 4 items; 1 to 3 allowed".into())
+        );
+        let duplicate = check(&refs(&["secret-ref", "b", "secret-ref"])).unwrap_err();
+        assert_eq!(
+            duplicate,
+            "batch.recipients[2].reference: the same as an earlier item's; each reference is unique"
+        );
+        assert!(!duplicate.contains("secret-ref"));
+        // Absent arrays and bodies that are not JSON are the generated types' to judge.
+        assert_eq!(check(r#"{"batch":{}}"#), Ok(()));
+        assert_eq!(check("not json"), Ok(()));
+    }
+}
