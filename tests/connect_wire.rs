@@ -178,7 +178,6 @@ async fn an_order_id_over_100_characters_is_refused_before_sending() {
         .body(new_transaction_from_docs().order_id("x".repeat(101)))
         .send()
         .await
-        .map_err(Error::from)
         .expect_err("101 characters is over the limit");
 
     assert!(
@@ -211,12 +210,7 @@ async fn other_length_limits_are_enforced_before_sending() {
         new_transaction_from_docs().cancel_redirect(format!("https://e.com/{}", "p".repeat(140))),
     ];
     for builder in too_long {
-        let error = client
-            .create_transaction()
-            .body(builder)
-            .send()
-            .await
-            .map_err(Error::from);
+        let error = client.create_transaction().body(builder).send().await;
         assert!(matches!(error, Err(Error::InvalidRequest(_))), "{error:?}");
     }
     assert!(types::ProductName::try_from("n".repeat(146)).is_err());
@@ -483,7 +477,7 @@ async fn list_agreements_sends_connect_id_and_state() {
 #[tokio::test]
 async fn list_agreements_requires_a_connect_id() {
     let (server, client) = serve(ResponseTemplate::new(200).set_body_json(json!([]))).await;
-    let error = client.list_agreements().send().await.map_err(Error::from);
+    let error = client.list_agreements().send().await;
     assert!(
         matches!(&error, Err(Error::InvalidRequest(m)) if m.contains("connect_id")),
         "{error:?}"

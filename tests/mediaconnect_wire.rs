@@ -13,11 +13,8 @@ use wiremock::matchers::{any, method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 /// What `?` gives a service: the answer, or the API's error.
-fn answer<T, E>(result: Result<ResponseValue<T>, E>) -> Result<T, Error>
-where
-    Error: From<E>,
-{
-    result.map(ResponseValue::into_inner).map_err(Error::from)
+fn answer<T>(result: Result<ResponseValue<T>, Error>) -> Result<T, Error> {
+    result.map(ResponseValue::into_inner)
 }
 
 struct Static(&'static str);
@@ -258,7 +255,6 @@ async fn error_shapes_are_typed() {
         .send()
         .await
         .map(|_| ())
-        .map_err(Error::from)
         .unwrap_err();
     assert!(started.elapsed() < Duration::from_secs(2));
     assert!(

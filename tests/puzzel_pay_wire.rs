@@ -13,11 +13,8 @@ use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 const JWT: &str = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJtZXJjaGFudCJ9.c2ln";
 
 /// What `?` gives a service: the answer, or the API's error.
-fn answer<T, E>(result: Result<ResponseValue<T>, E>) -> Result<T, Error>
-where
-    Error: From<E>,
-{
-    result.map(ResponseValue::into_inner).map_err(Error::from)
+fn answer<T>(result: Result<ResponseValue<T>, Error>) -> Result<T, Error> {
+    result.map(ResponseValue::into_inner)
 }
 
 struct Harness {

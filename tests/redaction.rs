@@ -170,8 +170,7 @@ async fn retried_read(shown: &mut Shown) {
         .get_transaction()
         .transaction_id(CHARGE_TOKEN)
         .send()
-        .await
-        .map_err(connect::Error::from);
+        .await;
     assert!(found.is_ok());
     shown.error(found);
     assert_eq!(server.received_requests().await.unwrap().len(), 2);
@@ -327,8 +326,7 @@ async fn puzzel_pay_flow(sandbox: &Sandbox, shown: &mut Shown) {
             .create_batch()
             .body(batch(REFERENCE, vec![recipient(REFERENCE, MSISDN)]))
             .send()
-            .await
-            .map_err(puzzel_pay::Error::from),
+            .await,
     );
     shown.error(
         client
@@ -338,33 +336,19 @@ async fn puzzel_pay_flow(sandbox: &Sandbox, shown: &mut Shown) {
                 vec![recipient(REFERENCE, MSISDN), recipient(REFERENCE, MSISDN)],
             ))
             .send()
-            .await
-            .map_err(puzzel_pay::Error::from),
+            .await,
     );
-    shown.error(
-        status(REFERENCE.into())
-            .await
-            .map_err(puzzel_pay::Error::from),
-    );
-    shown.error(
-        status(format!("{REFERENCE}-none"))
-            .await
-            .map_err(puzzel_pay::Error::from),
-    );
+    shown.error(status(REFERENCE.into()).await);
+    shown.error(status(format!("{REFERENCE}-none")).await);
     shown.error(
         client
             .refund_recipient()
             .batch_reference(REFERENCE)
             .recipient_reference(REFERENCE)
             .send()
-            .await
-            .map_err(puzzel_pay::Error::from),
+            .await,
     );
-    shown.error(
-        status(format!("{REFERENCE} with spaces/and slashes"))
-            .await
-            .map_err(puzzel_pay::Error::from),
-    );
+    shown.error(status(format!("{REFERENCE} with spaces/and slashes")).await);
 }
 
 async fn connect_flow(sandbox: &Sandbox, shown: &mut Shown) -> Vec<String> {
@@ -393,8 +377,7 @@ async fn connect_flow(sandbox: &Sandbox, shown: &mut Shown) -> Vec<String> {
                     .create_transaction()
                     .body(order(&format!("{REFERENCE}-{}", tokens.len())))
                     .send()
-                    .await
-                    .map_err(connect::Error::from),
+                    .await,
             )
             .unwrap()
             .into_inner();
@@ -413,8 +396,7 @@ async fn connect_flow(sandbox: &Sandbox, shown: &mut Shown) -> Vec<String> {
                     .get_transaction()
                     .transaction_id(&transaction.id)
                     .send()
-                    .await
-                    .map_err(connect::Error::from),
+                    .await,
             )
             .unwrap()
             .into_inner();
@@ -432,8 +414,7 @@ async fn connect_flow(sandbox: &Sandbox, shown: &mut Shown) -> Vec<String> {
                     .connect_id(connect_id)
                     .charge_token(charge_token)
                     .send()
-                    .await
-                    .map_err(connect::Error::from),
+                    .await,
             );
         }
         let refund = || {
@@ -447,15 +428,14 @@ async fn connect_flow(sandbox: &Sandbox, shown: &mut Shown) -> Vec<String> {
                 )
                 .send()
         };
-        shown.error(refund().await.map_err(connect::Error::from));
-        shown.error(refund().await.map_err(connect::Error::from)); // twice
+        shown.error(refund().await);
+        shown.error(refund().await); // twice
         shown.error(
             client
                 .get_transaction()
                 .transaction_id(CHARGE_TOKEN)
                 .send()
-                .await
-                .map_err(connect::Error::from),
+                .await,
         );
         let agreement = shown
             .error(
@@ -471,34 +451,24 @@ async fn connect_flow(sandbox: &Sandbox, shown: &mut Shown) -> Vec<String> {
                             ))),
                     )
                     .send()
-                    .await
-                    .map_err(connect::Error::from),
+                    .await,
             )
             .unwrap()
             .into_inner();
-        shown.error(
-            client
-                .list_agreements()
-                .connect_id(CONNECT_ID)
-                .send()
-                .await
-                .map_err(connect::Error::from),
-        );
+        shown.error(client.list_agreements().connect_id(CONNECT_ID).send().await);
         shown.error(
             client
                 .get_agreement()
                 .agreement_id(&agreement.id)
                 .send()
-                .await
-                .map_err(connect::Error::from),
+                .await,
         );
         shown.error(
             client
                 .stop_agreement()
                 .agreement_id(&agreement.id)
                 .send()
-                .await
-                .map_err(connect::Error::from),
+                .await,
         );
         // Too long: refused before sending.
         shown.error(
@@ -506,8 +476,7 @@ async fn connect_flow(sandbox: &Sandbox, shown: &mut Shown) -> Vec<String> {
                 .create_transaction()
                 .body(order(&"x".repeat(101)))
                 .send()
-                .await
-                .map_err(connect::Error::from),
+                .await,
         );
     }
     let wrong = connect::Client::builder(
@@ -521,8 +490,7 @@ async fn connect_flow(sandbox: &Sandbox, shown: &mut Shown) -> Vec<String> {
             .list_transactions()
             .connect_id(CONNECT_ID)
             .send()
-            .await
-            .map_err(connect::Error::from),
+            .await,
     );
     tokens
 }
@@ -574,7 +542,7 @@ async fn mediaconnect_flow(sandbox: &Sandbox, shown: &mut Shown) -> Vec<String> 
         .unwrap();
     shown.debug(&client);
     let methods = |code: &'static str| client.list_payment_methods().product_code(code).send();
-    shown.error(methods("P1").await.map_err(mediaconnect::Error::from));
+    shown.error(methods("P1").await);
     let started = shown.error(
         client
             .pay_invoice()
@@ -586,8 +554,7 @@ async fn mediaconnect_flow(sandbox: &Sandbox, shown: &mut Shown) -> Vec<String> 
                     .payment_method(types::InvoicePaymentMethod::Nexi),
             )
             .send()
-            .await
-            .map_err(mediaconnect::Error::from),
+            .await,
     );
     assert!(started.is_some());
     shown.error(
@@ -598,16 +565,14 @@ async fn mediaconnect_flow(sandbox: &Sandbox, shown: &mut Shown) -> Vec<String> 
                 payment_method: types::RecurringPaymentMethod::Invoice,
             })
             .send()
-            .await
-            .map_err(mediaconnect::Error::from),
+            .await,
     );
     shown.error(
         client
             .add_vipps_agreement()
             .body(types::VippsAgreementRequest::builder().product_code("P1"))
             .send()
-            .await
-            .map_err(mediaconnect::Error::from),
+            .await,
     );
     shown.error(
         client
@@ -615,14 +580,9 @@ async fn mediaconnect_flow(sandbox: &Sandbox, shown: &mut Shown) -> Vec<String> 
             .product_code("P1")
             .unpaid(true)
             .send()
-            .await
-            .map_err(mediaconnect::Error::from),
+            .await,
     );
-    shown.error(
-        methods("FAR-TOO-LONG-CODE")
-            .await
-            .map_err(mediaconnect::Error::from),
-    );
+    shown.error(methods("FAR-TOO-LONG-CODE").await);
     struct Refused;
     impl mediaconnect::TokenSource for Refused {
         fn access_token(&self) -> mediaconnect::TokenFuture<'_> {
@@ -635,8 +595,7 @@ async fn mediaconnect_flow(sandbox: &Sandbox, shown: &mut Shown) -> Vec<String> 
             .list_invoices()
             .product_code("P1")
             .send()
-            .await
-            .map_err(mediaconnect::Error::from),
+            .await,
     );
     secrets
 }

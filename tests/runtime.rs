@@ -37,7 +37,6 @@ async fn failed_read(client: &connect::Client) -> connect::Error {
         .transaction_id("t-1")
         .send()
         .await
-        .map_err(connect::Error::from)
         .unwrap_err()
 }
 
@@ -179,7 +178,6 @@ async fn a_safe_read_is_retried_through_503s_with_backoff_and_retry_after() {
         .transaction_id("t-1")
         .send()
         .await
-        .map_err(connect::Error::from)
         .unwrap();
     assert!(!found.id.is_empty());
     let arrivals = arrivals.lock().unwrap().clone();
@@ -215,12 +213,7 @@ async fn a_slow_token_source_runs_inside_the_deadline_and_nothing_is_sent() {
     .build()
     .unwrap();
     let started = std::time::Instant::now();
-    let error = client
-        .list_transactions()
-        .send()
-        .await
-        .map_err(connect::Error::from)
-        .unwrap_err();
+    let error = client.list_transactions().send().await.unwrap_err();
     assert!(started.elapsed() < Duration::from_secs(2));
     assert!(
         matches!(
@@ -300,13 +293,7 @@ async fn an_empty_retry_budget_stops_retrying() {
         )
         .build()
         .unwrap();
-    let list = || async {
-        client
-            .list_transactions()
-            .send()
-            .await
-            .map_err(connect::Error::from)
-    };
+    let list = || async { client.list_transactions().send().await };
     let error = list().await.unwrap_err();
     assert!(error.is_retryable());
     // One retry (5 tokens) empties the budget.
@@ -404,12 +391,7 @@ async fn a_header_credential_does_not_travel_with_a_followed_redirect() {
         .http_client(reqwest::Client::new())
         .build()
         .unwrap();
-    let error = client
-        .list_transactions()
-        .send()
-        .await
-        .map_err(connect::Error::from)
-        .unwrap_err();
+    let error = client.list_transactions().send().await.unwrap_err();
     assert!(
         matches!(
             error,
@@ -606,7 +588,6 @@ async fn a_chunked_body_over_the_limit_fails_as_too_large() {
         .reference("b-1")
         .send()
         .await
-        .map_err(nordpay::puzzel_pay::Error::from)
         .unwrap_err();
     assert!(
         matches!(

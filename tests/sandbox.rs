@@ -382,7 +382,7 @@ async fn connect_transactions_refunds_and_the_payment_page() {
             )
             .send()
     };
-    let early = connect::Error::from(refund(transaction.id.clone()).await.unwrap_err());
+    let early = refund(transaction.id.clone()).await.unwrap_err();
     assert_eq!(early.status().map(|s| s.as_u16()), Some(400), "{early:?}");
     assert_eq!(
         early.provider_error().unwrap().code.as_deref(),
@@ -415,7 +415,7 @@ async fn connect_transactions_refunds_and_the_payment_page() {
         refunded.refund_for_transaction_id.as_deref(),
         Some(transaction.id.as_str())
     );
-    let twice = connect::Error::from(refund(transaction.id.clone()).await.unwrap_err());
+    let twice = refund(transaction.id.clone()).await.unwrap_err();
     assert_eq!(
         twice.provider_error().unwrap().code.as_deref(),
         Some("ALREADY_REFUNDED")
@@ -431,7 +431,7 @@ async fn connect_transactions_refunds_and_the_payment_page() {
         .unwrap()
         .into_inner();
     assert_eq!(listed.len(), 1);
-    let error = connect::Error::from(client.list_transactions().send().await.unwrap_err());
+    let error = client.list_transactions().send().await.unwrap_err();
     assert_eq!(
         error.provider_error().unwrap().message.as_deref(),
         Some("connectId or chargeToken must be given to this method")
@@ -547,14 +547,12 @@ async fn connect_agreements_move_through_their_states() {
 async fn connect_wrong_credentials_and_bad_bodies_get_connects_own_errors() {
     let sandbox = Sandbox::start().await.unwrap();
     let wrong = connect_client(&sandbox, connect::Auth::api_key("not-the-key"));
-    let error = connect::Error::from(
-        wrong
-            .create_transaction()
-            .body(order("o"))
-            .send()
-            .await
-            .unwrap_err(),
-    );
+    let error = wrong
+        .create_transaction()
+        .body(order("o"))
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(error.status().map(|s| s.as_u16()), Some(401));
     assert_eq!(
         error.provider_error().unwrap().message.as_deref(),
@@ -963,7 +961,6 @@ async fn mediaconnect_refuses_unknown_tokens_in_oauth_shape() {
         .product_code("P1")
         .send()
         .await
-        .map_err(mediaconnect::Error::from)
         .unwrap_err();
     assert!(
         matches!(&error, mediaconnect::Error::OAuth { error, .. } if error == "invalid_token"),

@@ -11,9 +11,8 @@ use super::generated::types::ErrorModel;
 
 /// Everything a CONNECT Payment call can fail with.
 ///
-/// Convert the generated client's error with `?`:
-/// `client.get_transaction().transaction_id(id).send().await?` in a function
-/// returning `Result<_, nordpay::connect::Error>`.
+/// What every request builder's `send()` returns: no conversion needed, and
+/// no response body or URL in its `Display` or `Debug`.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {

@@ -11,9 +11,8 @@ use crate::runtime::{
 
 /// Everything a Mediaconnect call can fail with.
 ///
-/// Convert the generated client's error with `?`:
-/// `client.list_payment_methods().product_code("CO27409").send().await?` in
-/// a function returning `Result<_, nordpay::mediaconnect::Error>`.
+/// What every request builder's `send()` returns: no conversion needed, and
+/// no response body or URL in its `Display` or `Debug`.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {

@@ -11,9 +11,8 @@ use crate::runtime::{
 
 /// Everything a Puzzel Pay call can fail with.
 ///
-/// Convert the generated client's error with `?`:
-/// `client.get_batch_status().reference("march-2027").send().await?` in a
-/// function returning `Result<_, nordpay::puzzel_pay::Error>`.
+/// What every request builder's `send()` returns: no conversion needed, and
+/// no response body or URL in its `Display` or `Debug`.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {

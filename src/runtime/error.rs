@@ -159,6 +159,27 @@ pub struct DecodeError {
     pub body: Option<RawBody>,
 }
 
+impl DecodeError {
+    /// Why a JSON body does not match, without the value that broke it:
+    /// serde names it (`invalid type: string "+4798765432", expected u64`),
+    /// and values carry personal data. Field names and the expected type stay.
+    pub(crate) fn describe(error: &serde_json::Error) -> String {
+        let text = error.to_string();
+        for prefix in ["invalid type: ", "invalid value: ", "unknown variant "] {
+            if let Some(rest) = text.strip_prefix(prefix) {
+                // `string "…"`, `integer `…``: keep the kind, drop the value.
+                let head = match rest.split([' ', ',']).next() {
+                    Some(kind) if !prefix.starts_with("unknown") => format!("{prefix}{kind}"),
+                    _ => prefix.trim_end().to_string(),
+                };
+                let expected = rest.find(", expected").map_or("", |at| &rest[at..]);
+                return format!("{head}{expected}");
+            }
+        }
+        text
+    }
+}
+
 /// An error status the API's error shapes do not cover.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("HTTP {status}")]
@@ -201,6 +222,44 @@ impl From<TransportError> for CallFailure {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_decode_error_names_the_field_and_type_but_not_the_value() {
+        let describe = |json: &str| {
+            #[derive(Debug, serde::Deserialize)]
+            #[allow(dead_code)]
+            struct Payment {
+                amount: u64,
+                state: State,
+                id: String,
+            }
+            #[derive(Debug, serde::Deserialize)]
+            enum State {
+                Paid,
+            }
+            DecodeError::describe(&serde_json::from_str::<Payment>(json).unwrap_err())
+        };
+        let cases = [
+            (
+                r#"{"amount": "+4798765432", "state": "Paid", "id": "x"}"#,
+                "invalid type: string, expected u64",
+            ),
+            (
+                r#"{"amount": -4798765432, "state": "Paid", "id": "x"}"#,
+                "invalid value: integer, expected u64",
+            ),
+            (
+                r#"{"amount": 1, "state": "cref-4798765432", "id": "x"}"#,
+                "unknown variant, expected `Paid`",
+            ),
+            (r#"{"amount": 1, "state": "Paid"}"#, "missing field `id`"),
+        ];
+        for (json, expected) in cases {
+            let message = describe(json);
+            assert!(message.starts_with(expected), "{message}");
+            assert!(!message.contains("4798765432"), "{message}");
+        }
+    }
+
     use super::*;
 
     fn status(code: u16) -> StatusCode {

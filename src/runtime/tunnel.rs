@@ -138,7 +138,7 @@ pub(crate) fn api_error<E: ApiError, B>(error: progenitor_client::Error<B>) -> E
             }),
         },
         Generated::InvalidResponsePayload(body, error) => DecodeError {
-            message: error.to_string(),
+            message: DecodeError::describe(&error),
             body: Some(RawBody::new(body)),
         }
         .into(),
@@ -158,7 +158,7 @@ pub(crate) fn api_error<E: ApiError, B>(error: progenitor_client::Error<B>) -> E
 }
 
 /// An API's error type as an [`ApiError`], and `From<progenitor_client::Error<_>>`
-/// for it (`?` on a generated call gives the API's error). The face names
+/// for it (each generated `send()` maps its error with it). The face names
 /// its variants for a refused request and (if it has one) for missing
 /// credentials, and writes `fn from_answer(ErrorAnswer) -> Self`.
 macro_rules! from_generated {
@@ -187,10 +187,8 @@ macro_rules! from_generated {
 pub(crate) use from_generated;
 
 /// A generated call's answer, or the API's error.
-pub(crate) async fn finish<T, E: ApiError, B>(
-    call: impl Future<Output = Result<progenitor_client::ResponseValue<T>, progenitor_client::Error<B>>>,
+pub(crate) async fn finish<T, E>(
+    call: impl Future<Output = Result<progenitor_client::ResponseValue<T>, E>>,
 ) -> Result<T, E> {
-    call.await
-        .map(progenitor_client::ResponseValue::into_inner)
-        .map_err(api_error)
+    call.await.map(progenitor_client::ResponseValue::into_inner)
 }

@@ -23,6 +23,10 @@ pub enum Kind {
         /// The hand-written type every request carries (auth, limits), used as
         /// progenitor's inner type.
         context_type: &'static str,
+        /// The API's error type: every builder's `send()` returns it, so
+        /// progenitor's error (whose `Display` shows bodies, and `Debug` URLs)
+        /// never reaches a user.
+        error_type: &'static str,
         /// Spec schemas that map to hand-written domain types.
         replacements: &'static [Replacement],
         /// Hand error bodies to the face undecoded (it tells a provider fault
@@ -67,6 +71,7 @@ pub const APIS: &[Api] = &[
         spec: "schemas/connect-payment/openapi.yaml",
         kind: Kind::OpenApi {
             context_type: "crate::runtime::Context",
+            error_type: "crate::connect::Error",
             replacements: &[
                 // "CUR AMOUNT" strings become integer minor units: never floats for money.
                 Replacement {
@@ -90,6 +95,7 @@ pub const APIS: &[Api] = &[
         spec: "schemas/direct-payment/rest.yaml",
         kind: Kind::OpenApi {
             context_type: "crate::runtime::Context",
+            error_type: "crate::direct_payment::Error",
             replacements: &[
                 // The documented code list, with each code's price range.
                 Replacement {
@@ -131,6 +137,7 @@ pub const APIS: &[Api] = &[
         spec: "schemas/puzzel-pay/openapi.yaml",
         kind: Kind::OpenApi {
             context_type: "crate::runtime::Context",
+            error_type: "crate::puzzel_pay::Error",
             replacements: &[
                 int_enum("RequestType", "crate::puzzel_pay::RequestType"),
                 int_enum("BatchAction", "crate::puzzel_pay::BatchAction"),
@@ -147,6 +154,7 @@ pub const APIS: &[Api] = &[
         spec: "schemas/mediaconnect/openapi.yaml",
         kind: Kind::OpenApi {
             context_type: "crate::runtime::Context",
+            error_type: "crate::mediaconnect::Error",
             replacements: &[],
             // API errors, OAuth errors and bodiless 429/500 share the statuses.
             raw_error_bodies: true,

@@ -309,6 +309,7 @@ paths:
             spec: "schemas/test/openapi.yaml",
             kind: Kind::OpenApi {
                 context_type: "()",
+                error_type: "Error",
                 replacements: &[],
                 raw_error_bodies: false,
             },

@@ -18,7 +18,73 @@ pub fn postprocess(api: &Api, tokens: TokenStream) -> Result<syn::File, CodegenE
     OptionalJsonSchema.visit_file_mut(&mut file);
     NoApiVersionHeader.visit_file_mut(&mut file);
     ConversionReasons::default().visit_file_mut(&mut file);
+    if let crate::Kind::OpenApi { error_type, .. } = &api.kind {
+        let error: syn::Path =
+            syn::parse_str(error_type).map_err(|error| CodegenError::Syntax {
+                spec: api.spec.to_string(),
+                message: format!("error_type {error_type:?}: {error}"),
+            })?;
+        ApiErrorFromSend { error }.visit_file_mut(&mut file);
+    }
     Ok(file)
+}
+
+/// Every request builder's `send()` returns the API's own error: progenitor's
+/// `send` becomes the private `send_unmapped`, and `send` maps its error.
+/// `?` then needs no conversion, and progenitor's error, whose `Display`
+/// shows response bodies and whose `Debug` shows URLs (personal data), never
+/// reaches a user.
+struct ApiErrorFromSend {
+    error: syn::Path,
+}
+
+impl VisitMut for ApiErrorFromSend {
+    fn visit_item_impl_mut(&mut self, item: &mut syn::ItemImpl) {
+        let mut mapped = Vec::new();
+        for member in &mut item.items {
+            let syn::ImplItem::Fn(function) = member else {
+                continue;
+            };
+            if function.sig.ident != "send" || function.sig.asyncness.is_none() {
+                continue;
+            }
+            let syn::ReturnType::Type(_, output) = &function.sig.output else {
+                continue;
+            };
+            let Some(success) = result_ok_type(output) else {
+                continue;
+            };
+            let error = &self.error;
+            let mut send: syn::ImplItemFn = syn::parse_quote! {
+                pub async fn send(self) -> Result<#success, #error> {
+                    self.send_unmapped().await.map_err(#error::from)
+                }
+            };
+            send.attrs = std::mem::take(&mut function.attrs);
+            function.sig.ident = quote::format_ident!("send_unmapped");
+            function.vis = syn::Visibility::Inherited;
+            mapped.push(syn::ImplItem::Fn(send));
+        }
+        item.items.extend(mapped);
+    }
+}
+
+/// `T` of `Result<T, _>`.
+fn result_ok_type(output: &syn::Type) -> Option<syn::Type> {
+    let syn::Type::Path(path) = output else {
+        return None;
+    };
+    let last = path.path.segments.last()?;
+    if last.ident != "Result" {
+        return None;
+    }
+    let syn::PathArguments::AngleBracketed(arguments) = &last.arguments else {
+        return None;
+    };
+    match arguments.args.first()? {
+        syn::GenericArgument::Type(success) => Some(success.clone()),
+        _ => None,
+    }
 }
 
 /// The text of a `"conversion to … failed"` literal.
@@ -241,6 +307,37 @@ mod tests {
             text.contains(
                 "format!(\"conversion to `ProductCode` for product_code failed: {}\", error)"
             ),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn send_returns_the_apis_error() {
+        let api = crate::APIS
+            .iter()
+            .find(|api| api.name == "puzzel_pay")
+            .unwrap();
+        let file = postprocess(
+            api,
+            quote! {
+                impl<'a> GetBatchStatus<'a> {
+                    ///Sends a `GET` request
+                    pub async fn send(self) -> Result<ResponseValue<types::BatchStatus>, Error<ByteStream>> {
+                        todo!()
+                    }
+                }
+            },
+        )
+        .unwrap();
+        let text = prettyplease::unparse(&file);
+        assert!(
+            text.contains(
+                "///Sends a `GET` request\n    pub async fn send(\n        self,\n    ) -> Result<ResponseValue<types::BatchStatus>, crate::puzzel_pay::Error> {\n        self.send_unmapped().await.map_err(crate::puzzel_pay::Error::from)"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("    async fn send_unmapped(\n        self,\n    ) -> Result<ResponseValue<types::BatchStatus>, Error<ByteStream>> {"),
             "{text}"
         );
     }
