@@ -55,9 +55,11 @@ impl VisitMut for ApiErrorFromSend {
                 continue;
             };
             let error = &self.error;
+            // A combinator, not an `async fn`: an async level above the
+            // call's state would copy it whole when it starts.
             let mut send: syn::ImplItemFn = syn::parse_quote! {
-                pub async fn send(self) -> Result<#success, #error> {
-                    self.send_unmapped().await.map_err(#error::from)
+                pub fn send(self) -> impl ::std::future::Future<Output = Result<#success, #error>> {
+                    futures_util::TryFutureExt::map_err(self.send_unmapped(), #error::from)
                 }
             };
             send.attrs = std::mem::take(&mut function.attrs);
@@ -332,7 +334,7 @@ mod tests {
         let text = prettyplease::unparse(&file);
         assert!(
             text.contains(
-                "///Sends a `GET` request\n    pub async fn send(\n        self,\n    ) -> Result<ResponseValue<types::BatchStatus>, crate::puzzel_pay::Error> {\n        self.send_unmapped().await.map_err(crate::puzzel_pay::Error::from)"
+                "futures_util::TryFutureExt::map_err(\n            self.send_unmapped(),\n            crate::puzzel_pay::Error::from,\n        )"
             ),
             "{text}"
         );
