@@ -472,12 +472,29 @@ async fn a_body_with_the_wrong_element_is_refused() {
 }
 
 #[tokio::test]
-async fn an_unknown_element_in_a_soap_response_is_a_decode_error() {
-    // Decision: SOAP decoding is strict (xsd-parser refuses elements the
-    // schema does not have); a new field from Puzzel needs a spec update.
+async fn unknown_elements_in_a_soap_response_are_skipped() {
+    // A PayResponse with fields the schema does not have still carries a
+    // completed charge: decoding skips them (anywhere, nested or empty).
     let h = serve(
         Transport::Soap,
-        soap_response(r#"<PayResponse xmlns="http://directpay.intele.com/v1"><PayResult xmlns:a="http://directpay.intele.com/v1/types"><a:ClientReference>ref-1</a:ClientReference><a:TransactionId>42</a:TransactionId><a:Surprise>1</a:Surprise></PayResult></PayResponse>"#),
+        soap_response(
+            r#"<PayResponse xmlns="http://directpay.intele.com/v1"><PayResult xmlns:a="http://directpay.intele.com/v1/types"><a:Added><a:Inner>x</a:Inner></a:Added><a:ClientReference>ref-1</a:ClientReference><a:Flag/><a:TransactionId>42</a:TransactionId><a:Surprise>1</a:Surprise></PayResult><Trailer>t</Trailer></PayResponse>"#,
+        ),
+    )
+    .await;
+    let paid = h.client.pay(parking_payment()).await.unwrap();
+    assert_eq!(paid.transaction_id.0, 42);
+    assert_eq!(paid.client_reference, "ref-1");
+}
+
+#[tokio::test]
+async fn a_soap_response_of_the_wrong_shape_is_still_a_decode_error() {
+    // Lenient about elements, not about values: text where a number belongs fails.
+    let h = serve(
+        Transport::Soap,
+        soap_response(
+            r#"<PayResponse xmlns="http://directpay.intele.com/v1"><PayResult xmlns:a="http://directpay.intele.com/v1/types"><a:ClientReference>ref-1</a:ClientReference><a:TransactionId>forty-two</a:TransactionId></PayResult></PayResponse>"#,
+        ),
     )
     .await;
     let error = h.client.pay(parking_payment()).await.unwrap_err();

@@ -23,6 +23,9 @@ pub enum Kind {
         /// The hand-written type every request carries (auth, limits), used as
         /// progenitor's inner type.
         context_type: &'static str,
+        /// The Rust module the generated file is included in (generated
+        /// types such as open enums are named by their full path).
+        module: &'static str,
         /// The API's error type: every builder's `send()` returns it, so
         /// progenitor's error (whose `Display` shows bodies, and `Debug` URLs)
         /// never reaches a user.
@@ -72,6 +75,7 @@ pub const APIS: &[Api] = &[
         kind: Kind::OpenApi {
             context_type: "crate::runtime::Context",
             error_type: "crate::connect::Error",
+            module: "crate::connect::generated",
             replacements: &[
                 // "CUR AMOUNT" strings become integer minor units: never floats for money.
                 Replacement {
@@ -96,6 +100,7 @@ pub const APIS: &[Api] = &[
         kind: Kind::OpenApi {
             context_type: "crate::runtime::Context",
             error_type: "crate::direct_payment::Error",
+            module: "crate::direct_payment::generated::rest",
             replacements: &[
                 // The documented code list, with each code's price range.
                 Replacement {
@@ -138,6 +143,7 @@ pub const APIS: &[Api] = &[
         kind: Kind::OpenApi {
             context_type: "crate::runtime::Context",
             error_type: "crate::puzzel_pay::Error",
+            module: "crate::puzzel_pay::generated",
             replacements: &[
                 int_enum("RequestType", "crate::puzzel_pay::RequestType"),
                 int_enum("BatchAction", "crate::puzzel_pay::BatchAction"),
@@ -155,6 +161,7 @@ pub const APIS: &[Api] = &[
         kind: Kind::OpenApi {
             context_type: "crate::runtime::Context",
             error_type: "crate::mediaconnect::Error",
+            module: "crate::mediaconnect::generated",
             replacements: &[],
             // API errors, OAuth errors and bodiless 429/500 share the statuses.
             raw_error_bodies: true,

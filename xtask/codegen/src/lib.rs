@@ -6,6 +6,7 @@
 
 mod apis;
 pub mod normalize;
+mod open_enum;
 mod openapi;
 mod postprocess;
 pub mod runtime;

@@ -7,13 +7,15 @@ use proc_macro2::TokenStream;
 use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
 use quote::quote;
 
+use crate::open_enum::{self, OpenEnum};
 use crate::runtime::{OperationRow, RuntimePolicy};
 use crate::{Api, CodegenError, Kind};
 
-fn settings(api: &Api) -> GenerationSettings {
+fn settings(api: &Api, open: &[OpenEnum]) -> GenerationSettings {
     let mut settings = GenerationSettings::new();
     let Kind::OpenApi {
         context_type,
+        module,
         replacements,
         ..
     } = &api.kind
@@ -36,6 +38,13 @@ fn settings(api: &Api) -> GenerationSettings {
             replacement.schema,
             replacement.rust_type,
             replacement.impls.iter().cloned(),
+        );
+    }
+    for open in open {
+        settings.with_replacement(
+            &open.name,
+            format!("{module}::types::{}", open.name),
+            [progenitor::TypeImpl::Display, progenitor::TypeImpl::FromStr].into_iter(),
         );
     }
     settings
@@ -208,25 +217,32 @@ pub fn operations(
 /// Run progenitor on `spec`. A panic inside progenitor becomes
 /// [`CodegenError::Panic`] naming the operations that cause it.
 pub fn run_progenitor(api: &Api, spec: &OpenAPI) -> Result<TokenStream, CodegenError> {
-    match generate_caught(api, spec) {
+    let open = open_enum::find(spec).map_err(|message| CodegenError::Extension {
+        spec: api.spec.to_string(),
+        message,
+    })?;
+    let mut tokens = match generate_caught(api, spec, &open) {
         Ok(result) => result.map_err(|source| CodegenError::Generate {
             spec: api.spec.to_string(),
             source,
         }),
         Err(message) => Err(CodegenError::Panic {
             spec: api.spec.to_string(),
-            operations: panicking_operations(api, spec),
+            operations: panicking_operations(api, spec, &open),
             message,
         }),
-    }
+    }?;
+    tokens.extend(open_enum::module(&open));
+    Ok(tokens)
 }
 
 fn generate_caught(
     api: &Api,
     spec: &OpenAPI,
+    open: &[OpenEnum],
 ) -> Result<Result<TokenStream, progenitor::Error>, String> {
     catch_unwind(AssertUnwindSafe(|| {
-        Generator::new(&settings(api)).generate_tokens(spec)
+        Generator::new(&settings(api, open)).generate_tokens(spec)
     }))
     .map_err(|payload| {
         payload
@@ -238,7 +254,7 @@ fn generate_caught(
 }
 
 /// Generate each operation alone to find which ones make progenitor panic.
-fn panicking_operations(api: &Api, spec: &OpenAPI) -> Vec<String> {
+fn panicking_operations(api: &Api, spec: &OpenAPI, open: &[OpenEnum]) -> Vec<String> {
     let mut found = Vec::new();
     for (path, item) in &spec.paths.paths {
         let ReferenceOr::Item(item) = item else {
@@ -266,7 +282,7 @@ fn panicking_operations(api: &Api, spec: &OpenAPI) -> Vec<String> {
                 .paths
                 .paths
                 .insert(path.clone(), ReferenceOr::Item(only));
-            if generate_caught(api, &single).is_err() {
+            if generate_caught(api, &single, open).is_err() {
                 let id = operation.operation_id.clone();
                 found.push(id.unwrap_or_else(|| format!("{} {path}", method.to_uppercase())));
             }
@@ -309,6 +325,7 @@ paths:
             spec: "schemas/test/openapi.yaml",
             kind: Kind::OpenApi {
                 context_type: "()",
+                module: "crate",
                 error_type: "Error",
                 replacements: &[],
                 raw_error_bodies: false,

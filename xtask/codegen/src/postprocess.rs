@@ -18,6 +18,7 @@ pub fn postprocess(api: &Api, tokens: TokenStream) -> Result<syn::File, CodegenE
     OptionalJsonSchema.visit_file_mut(&mut file);
     NoApiVersionHeader.visit_file_mut(&mut file);
     ConversionReasons::default().visit_file_mut(&mut file);
+    open_enums_into_types(&mut file);
     if let crate::Kind::OpenApi { error_type, .. } = &api.kind {
         let error: syn::Path =
             syn::parse_str(error_type).map_err(|error| CodegenError::Syntax {
@@ -27,6 +28,31 @@ pub fn postprocess(api: &Api, tokens: TokenStream) -> Result<syn::File, CodegenE
         ApiErrorFromSend { error }.visit_file_mut(&mut file);
     }
     Ok(file)
+}
+
+/// The open enums (generated beside progenitor's output) go into `mod
+/// types`, where users look for them and typify's types name them.
+fn open_enums_into_types(file: &mut syn::File) {
+    let Some(at) = file
+        .items
+        .iter()
+        .position(|item| matches!(item, syn::Item::Mod(m) if m.ident == "open_enums"))
+    else {
+        return;
+    };
+    let syn::Item::Mod(open) = file.items.remove(at) else {
+        unreachable!("found as a module");
+    };
+    let items = open.content.map(|(_, items)| items).unwrap_or_default();
+    for item in &mut file.items {
+        if let syn::Item::Mod(types) = item
+            && types.ident == "types"
+            && let Some((_, content)) = &mut types.content
+        {
+            content.extend(items);
+            return;
+        }
+    }
 }
 
 /// Every request builder's `send()` returns the API's own error: progenitor's
