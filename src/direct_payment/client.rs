@@ -11,7 +11,7 @@ use super::generated::rest::{self as rest_api, types};
 use super::generated::soap as soap_api;
 use super::soap_transport::SoapTransport;
 use super::{Age, Error, ServiceCode};
-use crate::runtime::{self, Context, finish};
+use crate::runtime::{self, Context, Resolution, finish};
 use crate::soap::Limits;
 
 /// Which interface of Direct Payment to use. Both offer the same payment
@@ -137,6 +137,7 @@ impl ClientBuilder {
     /// The client.
     pub fn build(self) -> Result<Client, Error> {
         let runtime = self.runtime()?;
+        let resolution = *runtime.resolution();
         let Setup {
             environment,
             transport,
@@ -159,6 +160,7 @@ impl ClientBuilder {
         Ok(Client {
             inner,
             service_id: credentials.service_id,
+            resolution,
         })
     }
 }
@@ -179,6 +181,7 @@ enum Inner {
 pub struct Client {
     inner: Inner,
     service_id: i32,
+    pub(crate) resolution: Resolution,
 }
 
 impl Client {
@@ -207,6 +210,7 @@ impl Client {
         Client {
             inner,
             service_id: self.service_id,
+            resolution: self.resolution,
         }
     }
 
@@ -436,7 +440,7 @@ impl Client {
 }
 
 /// A request built by the user, checked against the spec before sending.
-fn checked<T, B>(value: B) -> Result<T, Error>
+pub(crate) fn checked<T, B>(value: B) -> Result<T, Error>
 where
     B: TryInto<T>,
     B::Error: fmt::Display,

@@ -35,10 +35,12 @@ mod enums;
 mod error;
 mod generated;
 mod pricing;
+mod resolve;
 mod rest;
 mod soap_transport;
 
 pub use crate::runtime::TransportError;
+pub use crate::runtime::{Resolution, Resolved};
 pub use client::{Client, ClientBuilder, Credentials, Environment, Setup, Transport};
 pub use enums::{
     Age, ConfirmationChannel, InvalidValue, PaymentStatus, Platform, PreferredSourceOfFunds,
@@ -48,3 +50,4 @@ pub use error::{Error, ErrorCode};
 pub use generated::rest::types;
 pub use generated::{rest as rest_api, soap as soap_api};
 pub use pricing::{BusinessModel, ServiceCode};
+pub use resolve::{PaymentRecord, fresh_client_reference};

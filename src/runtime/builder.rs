@@ -5,6 +5,7 @@ use std::fmt;
 use std::time::Duration;
 
 use super::error::TransportError;
+use super::resolution::Resolution;
 use super::retry::RetryConfig;
 use super::send::{Runtime, Settings};
 
@@ -22,6 +23,7 @@ pub struct ClientBuilder<S> {
     attempt_timeout: Option<Duration>,
     deadline: Option<Duration>,
     retry: RetryConfig,
+    resolution: Resolution,
     pub(crate) max_response_bytes: usize,
 }
 
@@ -33,6 +35,7 @@ impl<S: fmt::Debug> fmt::Debug for ClientBuilder<S> {
             .field("attempt_timeout", &self.attempt_timeout)
             .field("deadline", &self.deadline)
             .field("retry", &self.retry)
+            .field("resolution", &self.resolution)
             .field("max_response_bytes", &self.max_response_bytes)
             .finish()
     }
@@ -46,6 +49,7 @@ impl<S> ClientBuilder<S> {
             attempt_timeout: None,
             deadline: None,
             retry: RetryConfig::default(),
+            resolution: Resolution::default(),
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
         }
     }
@@ -79,6 +83,13 @@ impl<S> ClientBuilder<S> {
         self
     }
 
+    /// How long and how often the resolving calls (`pay_resolved` and
+    /// friends) look up an operation whose outcome is unknown.
+    pub fn resolution(mut self, resolution: Resolution) -> Self {
+        self.resolution = resolution;
+        self
+    }
+
     /// Largest response body accepted (default 4 MiB).
     pub fn max_response_bytes(mut self, limit: usize) -> Self {
         self.max_response_bytes = limit;
@@ -98,6 +109,7 @@ impl<S> ClientBuilder<S> {
                 attempt_timeout: self.attempt_timeout,
                 deadline: self.deadline,
                 retry: self.retry,
+                resolution: self.resolution,
                 max_response_bytes: self.max_response_bytes,
             },
         ))

@@ -43,6 +43,7 @@ pub(crate) struct Settings {
     pub(crate) attempt_timeout: Option<Duration>,
     pub(crate) deadline: Option<Duration>,
     pub(crate) retry: RetryConfig,
+    pub(crate) resolution: super::Resolution,
     pub(crate) max_response_bytes: usize,
 }
 
@@ -58,6 +59,11 @@ impl Runtime {
     /// The HTTP client.
     pub(crate) fn http(&self) -> &reqwest::Client {
         &self.http
+    }
+
+    /// How unknown outcomes are resolved.
+    pub(crate) fn resolution(&self) -> &super::Resolution {
+        &self.settings.resolution
     }
 
     /// The same runtime (client, budget) with another deadline for every call.

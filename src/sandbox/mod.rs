@@ -30,12 +30,15 @@ pub mod faults;
 mod mediaconnect;
 mod pages;
 mod puzzel_pay;
+mod scripted;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use axum::Router;
 use url::Url;
+
+pub use scripted::{FaultAction, ScriptedFault};
 
 /// The fixed credentials the sandbox accepts.
 pub mod credentials {
@@ -64,6 +67,7 @@ pub(crate) struct State {
     direct_payment: direct_payment::Store,
     puzzel_pay: puzzel_pay::Store,
     mediaconnect: mediaconnect::Store,
+    script: scripted::Script,
 }
 
 /// Shared by every handler: the state and the sandbox's own base URL.
@@ -131,6 +135,23 @@ impl Sandbox {
     /// Forget every transaction, payment, batch, token and agreement.
     pub fn reset(&self) {
         *self.shared.lock() = State::default();
+    }
+
+    /// Script a fault for the next calls that match it (see
+    /// [`ScriptedFault`]); `POST /sandbox/faults` with the same JSON does
+    /// the same over HTTP.
+    ///
+    /// ```no_run
+    /// # async fn run(sandbox: nordpay::sandbox::Sandbox) {
+    /// use nordpay::sandbox::{FaultAction, ScriptedFault};
+    /// // The next pay of this MSISDN is charged, but its answer is lost.
+    /// sandbox.script(
+    ///     ScriptedFault::new("direct_payment", "pay", FaultAction::DropAfter).key("+4799999999"),
+    /// );
+    /// # }
+    /// ```
+    pub fn script(&self, fault: ScriptedFault) {
+        self.shared.lock().script.add(fault);
     }
 
     /// The address the sandbox listens on.
@@ -212,13 +233,16 @@ impl Drop for Sandbox {
 }
 
 fn router(shared: Shared) -> Router {
-    Router::new()
+    let apis = Router::new()
         .nest("/connect", connect::routes())
         .nest("/direct-payment", direct_payment::routes())
         .nest("/puzzel-pay", puzzel_pay::routes())
         .nest("/mediaconnect", mediaconnect::routes())
-        .nest("/sandbox", control_routes())
-        .with_state(shared)
+        .layer(axum::middleware::from_fn_with_state(
+            shared.clone(),
+            scripted::apply,
+        ));
+    apis.nest("/sandbox", control_routes()).with_state(shared)
 }
 
 fn control_routes() -> Router<Shared> {
@@ -228,6 +252,16 @@ fn control_routes() -> Router<Shared> {
             axum::routing::post(
                 |axum::extract::State(shared): axum::extract::State<Shared>| async move {
                     *shared.lock() = State::default();
+                    axum::http::StatusCode::NO_CONTENT
+                },
+            ),
+        )
+        .route(
+            "/faults",
+            axum::routing::post(
+                |axum::extract::State(shared): axum::extract::State<Shared>,
+                 axum::Json(fault): axum::Json<ScriptedFault>| async move {
+                    shared.lock().script.add(fault);
                     axum::http::StatusCode::NO_CONTENT
                 },
             ),

@@ -1,0 +1,199 @@
+//! Pay and reverse, resolved: when the outcome of a call is unknown (a
+//! timeout, a lost connection, a 5xx, an answer that does not decode), the
+//! payment is looked up by its ClientReference (`payment_status`, both
+//! transports) until Direct Payment says what it has. A resend happens only
+//! with the same ClientReference and only after the lookup showed nothing
+//! recorded; a "ClientReference must be unique" refusal after an unknown
+//! attempt means the first one arrived, and is looked up, never reported.
+
+use std::fmt;
+
+use super::{Client, Error, ErrorCode, PaymentStatus, types};
+use crate::runtime::{Resolved, Waits};
+
+/// What Direct Payment has of a payment: [`types::PaymentStatusResponse`].
+pub type PaymentRecord = types::PaymentStatusResponse;
+
+/// A fresh ClientReference: `np-` and 24 random hex digits. Use one per
+/// intended payment, store it with the order *before* paying, and use it
+/// again for every resend of that payment (which
+/// [`Client::pay_resolved`] does for you).
+pub fn fresh_client_reference() -> types::ClientReference {
+    let reference = format!(
+        "np-{:012x}{:012x}",
+        fastrand::u64(..) >> 16,
+        fastrand::u64(..) >> 16
+    );
+    reference
+        .parse()
+        .expect("a non-empty reference is a ClientReference")
+}
+
+/// What a lookup says.
+enum Lookup {
+    /// The payment as recorded.
+    Found(PaymentRecord),
+    /// Nothing is recorded under the reference.
+    Nothing,
+    /// No answer now; ask again.
+    Later(Error),
+    /// The lookup itself is refused (credentials, say): asking again is no use.
+    Refused(Error),
+}
+
+impl Client {
+    async fn look_up(&self, reference: &types::ClientReference) -> Lookup {
+        match self.payment_status(reference.clone()).await {
+            Ok(record) => Lookup::Found(record),
+            Err(error) if error.code() == Some(ErrorCode::NotFound) => Lookup::Nothing,
+            Err(error) if error.is_retryable() || error.is_outcome_unknown() => {
+                Lookup::Later(error)
+            }
+            Err(error) => Lookup::Refused(error),
+        }
+    }
+
+    /// Charge a mobile subscription, and never leave the outcome a guess.
+    ///
+    /// - Answered: `Done` with the payment (`Paid`), or `NotDone` with
+    ///   Direct Payment's refusal (barred, no funds, …).
+    /// - Unknown (no answer, 5xx, an undecodable answer): the payment is
+    ///   looked up by its ClientReference until Direct Payment says; if
+    ///   nothing is recorded it is sent again with the same reference.
+    /// - `Unresolved` only if the resolution deadline passes first (see
+    ///   [`crate::runtime::Resolution`]): look it up later with
+    ///   [`Client::payment_status`], never pay again under a new reference.
+    ///
+    /// The ClientReference is the payment's identity: make it once per
+    /// intended payment ([`fresh_client_reference`]) and store it first.
+    pub async fn pay_resolved<D>(&self, details: D) -> Resolved<PaymentRecord, Error>
+    where
+        D: TryInto<types::PaymentDetails>,
+        D::Error: fmt::Display,
+    {
+        let details: types::PaymentDetails = match super::client::checked(details) {
+            Ok(details) => details,
+            Err(error) => return Resolved::NotDone(error),
+        };
+        let reference = details.client_reference.clone();
+        let error = match self.pay(details.clone()).await {
+            Ok(paid) => return Resolved::Done(paid_record(paid)),
+            Err(error) if !error.is_outcome_unknown() => return Resolved::NotDone(error),
+            Err(error) => error,
+        };
+        tracing::info!(
+            operation = "pay",
+            "the outcome is unknown; resolving by the ClientReference"
+        );
+        let mut last = error;
+        let mut waits = Waits::new(&self.resolution);
+        while waits.wait().await {
+            match self.look_up(&reference).await {
+                Lookup::Found(record) => {
+                    return match record.payment_status {
+                        PaymentStatus::Paid | PaymentStatus::Reversed => Resolved::Done(record),
+                        PaymentStatus::NotPaid => Resolved::NotDone(last),
+                        // A status the docs do not list says nothing sure.
+                        PaymentStatus::Unknown(_) => Resolved::Unresolved(last),
+                    };
+                }
+                Lookup::Refused(error) => return Resolved::Unresolved(error),
+                Lookup::Later(error) => last = error,
+                // Nothing recorded: the same payment again, same reference.
+                Lookup::Nothing => match self.pay(details.clone()).await {
+                    Ok(paid) => return Resolved::Done(paid_record(paid)),
+                    // Refused as a duplicate: an earlier attempt arrived;
+                    // the next lookup finds it. Any other refusal stands.
+                    Err(error) if error.code() == Some(ErrorCode::Validation) => last = error,
+                    Err(error) if !error.is_outcome_unknown() => {
+                        return Resolved::NotDone(error);
+                    }
+                    Err(error) => last = error,
+                },
+            }
+        }
+        Resolved::Unresolved(last)
+    }
+
+    /// Reverse (credit back) the payment made under `client_reference` with
+    /// `transaction_id`, and never leave the outcome a guess: an unknown
+    /// outcome is looked up by the reference; the reversal is sent again
+    /// only while the payment still shows as paid. `Done` holds the
+    /// payment, now `Reversed`.
+    pub async fn reverse_resolved<R>(
+        &self,
+        client_reference: R,
+        transaction_id: i64,
+    ) -> Resolved<PaymentRecord, Error>
+    where
+        R: TryInto<types::ClientReference>,
+        R::Error: fmt::Display,
+    {
+        let reference: types::ClientReference = match client_reference.try_into() {
+            Ok(reference) => reference,
+            Err(e) => {
+                return Resolved::NotDone(Error::InvalidRequest(format!("client reference: {e}")));
+            }
+        };
+        let reversed = |reference: &types::ClientReference| PaymentRecord {
+            client_reference: reference.to_string(),
+            payment_status: PaymentStatus::Reversed,
+            transaction_id: Some(transaction_id),
+        };
+        let error = match self.reverse_payment(transaction_id).await {
+            Ok(_) => return Resolved::Done(reversed(&reference)),
+            Err(error) if !error.is_outcome_unknown() => return Resolved::NotDone(error),
+            Err(error) => error,
+        };
+        tracing::info!(
+            operation = "reverse_payment",
+            "the outcome is unknown; resolving by the ClientReference"
+        );
+        let mut last = error;
+        let mut waits = Waits::new(&self.resolution);
+        while waits.wait().await {
+            match self.look_up(&reference).await {
+                Lookup::Found(record) => match record.payment_status {
+                    PaymentStatus::Reversed => return Resolved::Done(record),
+                    // Still paid: the reversal was not recorded; send it again.
+                    PaymentStatus::Paid => match self.reverse_payment(transaction_id).await {
+                        Ok(_) => return Resolved::Done(reversed(&reference)),
+                        // "Already reversed": an earlier attempt arrived.
+                        Err(error) if error.code() == Some(ErrorCode::Validation) => last = error,
+                        Err(error) if !error.is_outcome_unknown() => {
+                            return Resolved::NotDone(error);
+                        }
+                        Err(error) => last = error,
+                    },
+                    PaymentStatus::NotPaid => return Resolved::NotDone(last),
+                    PaymentStatus::Unknown(_) => return Resolved::Unresolved(last),
+                },
+                Lookup::Nothing => return Resolved::NotDone(last),
+                Lookup::Refused(error) => return Resolved::Unresolved(error),
+                Lookup::Later(error) => last = error,
+            }
+        }
+        Resolved::Unresolved(last)
+    }
+}
+
+fn paid_record(paid: types::PaymentResponse) -> PaymentRecord {
+    PaymentRecord {
+        client_reference: paid.client_reference,
+        payment_status: PaymentStatus::Paid,
+        transaction_id: Some(paid.transaction_id.0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fresh_references_are_unique_and_valid() {
+        let a = fresh_client_reference();
+        let b = fresh_client_reference();
+        assert_ne!(a, b);
+        assert!(a.starts_with("np-") && a.len() == 27, "{}", *a);
+    }
+}

@@ -1,0 +1,285 @@
+//! Money under faults: calls whose outcome is unknown are resolved by the
+//! provider's lookup, against the sandbox with scripted faults, and the
+//! sandbox's ledger shows exactly one charge for each intended payment.
+#![cfg(feature = "sandbox")]
+
+use std::time::Duration;
+
+use nordpay::direct_payment::{
+    self, PaymentStatus, Resolution, Resolved, Transport, fresh_client_reference,
+};
+use nordpay::sandbox::{FaultAction, Sandbox, ScriptedFault};
+use serde_json::Value;
+
+const TRANSPORTS: [Transport; 2] = [Transport::Rest, Transport::Soap];
+
+/// Quick resolution for tests: looks every 50 ms, for at most 10 s.
+fn resolution() -> Resolution {
+    Resolution {
+        deadline: Duration::from_secs(10),
+        first_wait: Duration::from_millis(50),
+        max_wait: Duration::from_millis(200),
+    }
+}
+
+fn client(sandbox: &Sandbox, transport: Transport) -> direct_payment::Client {
+    direct_payment::Client::builder(
+        sandbox.direct_payment_environment(),
+        transport,
+        sandbox.direct_payment_credentials(),
+    )
+    .resolution(resolution())
+    .build()
+    .unwrap()
+}
+
+fn payment(msisdn: &str, reference: &str) -> direct_payment::types::builder::PaymentDetails {
+    direct_payment::types::PaymentDetails::builder()
+        .msisdn(msisdn)
+        .price(2500)
+        .service_code("06005".parse::<direct_payment::ServiceCode>().unwrap())
+        .client_reference(reference)
+}
+
+/// The sandbox's Direct Payment ledger: (reference, status) of every payment.
+async fn ledger(sandbox: &Sandbox) -> Vec<(String, i64)> {
+    let url = sandbox
+        .control_url()
+        .join("sandbox/direct-payment/payments")
+        .unwrap();
+    let payments: Vec<Value> = reqwest::get(url).await.unwrap().json().await.unwrap();
+    payments
+        .iter()
+        .map(|p| {
+            (
+                p["ClientReference"].as_str().unwrap().to_string(),
+                p["PaymentStatus"].as_i64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// The operation's name in the spec of `transport`.
+fn pay_operation(transport: Transport) -> &'static str {
+    match transport {
+        Transport::Rest => "pay",
+        Transport::Soap => "Pay",
+    }
+}
+
+fn done(
+    outcome: Resolved<direct_payment::PaymentRecord, direct_payment::Error>,
+) -> direct_payment::PaymentRecord {
+    match outcome {
+        Resolved::Done(record) => record,
+        other => panic!("expected Done, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_charge_whose_answer_is_lost_is_found_by_its_reference() {
+    let sandbox = Sandbox::start().await.unwrap();
+    for transport in TRANSPORTS {
+        let reference = fresh_client_reference();
+        sandbox.script(
+            ScriptedFault::new(
+                "direct_payment",
+                pay_operation(transport),
+                FaultAction::DropAfter,
+            )
+            .key(reference.as_str()),
+        );
+        let client = client(&sandbox, transport);
+        // Without resolution the caller only learns that the outcome is unknown.
+        let other = fresh_client_reference();
+        sandbox.script(
+            ScriptedFault::new(
+                "direct_payment",
+                pay_operation(transport),
+                FaultAction::DropAfter,
+            )
+            .key(other.as_str()),
+        );
+        let error = client
+            .pay(payment("+4799999999", &other))
+            .await
+            .unwrap_err();
+        assert!(error.is_outcome_unknown(), "{transport:?}: {error:?}");
+        let record = done(
+            client
+                .pay_resolved(payment("+4799999999", &reference))
+                .await,
+        );
+        assert_eq!(record.payment_status, PaymentStatus::Paid, "{transport:?}");
+        let charges: Vec<_> = ledger(&sandbox)
+            .await
+            .into_iter()
+            .filter(|(r, _)| r == reference.as_str())
+            .collect();
+        assert_eq!(
+            charges,
+            [(reference.to_string(), 1)],
+            "{transport:?}: one charge"
+        );
+        assert!(
+            record.transaction_id.is_some(),
+            "the sandbox's transaction id"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_refusal_before_commit_is_resent_with_the_same_reference() {
+    let sandbox = Sandbox::start().await.unwrap();
+    for transport in TRANSPORTS {
+        let reference = fresh_client_reference();
+        sandbox.script(
+            ScriptedFault::new(
+                "direct_payment",
+                pay_operation(transport),
+                FaultAction::FailBefore {
+                    status: 503,
+                    retry_after: None,
+                },
+            )
+            .key(reference.as_str()),
+        );
+        let record = done(
+            client(&sandbox, transport)
+                .pay_resolved(payment("+4799999999", &reference))
+                .await,
+        );
+        assert_eq!(record.payment_status, PaymentStatus::Paid);
+        assert_eq!(record.client_reference, reference.as_str());
+        let charges = ledger(&sandbox)
+            .await
+            .into_iter()
+            .filter(|(r, _)| r == reference.as_str())
+            .count();
+        assert_eq!(charges, 1, "{transport:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_duplicate_refusal_after_an_unknown_attempt_is_looked_up_not_reported() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let reference = fresh_client_reference();
+    // The charge is made but its answer lost; the first lookup (scripted)
+    // sees nothing, so the payment is sent again and refused as a duplicate.
+    sandbox.script(
+        ScriptedFault::new("direct_payment", "pay", FaultAction::DropAfter).key(reference.as_str()),
+    );
+    sandbox.script(
+        ScriptedFault::new(
+            "direct_payment",
+            "getPaymentStatus",
+            FaultAction::Respond {
+                status: 404,
+                body: r#"{"Code":3,"Description":"Payment not found"}"#.into(),
+                content_type: None,
+            },
+        )
+        .key(reference.as_str()),
+    );
+    let record = done(
+        client(&sandbox, Transport::Rest)
+            .pay_resolved(payment("+4799999999", &reference))
+            .await,
+    );
+    assert_eq!(record.payment_status, PaymentStatus::Paid);
+    assert_eq!(ledger(&sandbox).await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_refused_payment_is_not_done_and_nothing_is_resent() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let reference = fresh_client_reference();
+    let outcome = client(&sandbox, Transport::Rest)
+        .pay_resolved(payment(
+            nordpay::sandbox::faults::NO_FUNDS_MSISDN,
+            &reference,
+        ))
+        .await;
+    assert!(
+        matches!(&outcome, Resolved::NotDone(e) if e.code() == Some(direct_payment::ErrorCode::FinancialFailure)),
+        "{outcome:?}"
+    );
+    assert!(ledger(&sandbox).await.is_empty());
+}
+
+#[tokio::test]
+async fn a_reversal_whose_answer_is_lost_is_done_once() {
+    let sandbox = Sandbox::start().await.unwrap();
+    for transport in TRANSPORTS {
+        let client = client(&sandbox, transport);
+        let reference = fresh_client_reference();
+        let paid = done(
+            client
+                .pay_resolved(payment("+4799999999", &reference))
+                .await,
+        );
+        let transaction_id = paid.transaction_id.unwrap();
+        let operation = match transport {
+            Transport::Rest => "reversePayment",
+            Transport::Soap => "ReversePayment",
+        };
+        sandbox.script(
+            ScriptedFault::new("direct_payment", operation, FaultAction::DropAfter)
+                .key(transaction_id.to_string()),
+        );
+        let reversed = done(
+            client
+                .reverse_resolved(reference.clone(), transaction_id)
+                .await,
+        );
+        assert_eq!(reversed.payment_status, PaymentStatus::Reversed);
+        let status: Vec<_> = ledger(&sandbox)
+            .await
+            .into_iter()
+            .filter(|(r, _)| r == reference.as_str())
+            .collect();
+        assert_eq!(status, [(reference.to_string(), 2)], "{transport:?}");
+    }
+}
+
+#[tokio::test]
+async fn an_outage_past_the_deadline_is_unresolved_never_failed() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let reference = fresh_client_reference();
+    // The charge is made; then neither the answer nor any lookup gets through.
+    sandbox.script(
+        ScriptedFault::new("direct_payment", "pay", FaultAction::DropAfter).key(reference.as_str()),
+    );
+    sandbox.script(
+        ScriptedFault::new(
+            "direct_payment",
+            "getPaymentStatus",
+            FaultAction::FailBefore {
+                status: 503,
+                retry_after: None,
+            },
+        )
+        .key(reference.as_str())
+        .times(1000),
+    );
+    let client = direct_payment::Client::builder(
+        sandbox.direct_payment_environment(),
+        Transport::Rest,
+        sandbox.direct_payment_credentials(),
+    )
+    .resolution(Resolution {
+        deadline: Duration::from_millis(600),
+        ..resolution()
+    })
+    .build()
+    .unwrap();
+    let outcome = client
+        .pay_resolved(payment("+4799999999", &reference))
+        .await;
+    match outcome {
+        Resolved::Unresolved(error) => assert!(error.is_outcome_unknown() || error.is_retryable()),
+        other => panic!("expected Unresolved, got {other:?}"),
+    }
+    // It was charged: that is why "unresolved" must never be read as "failed".
+    assert_eq!(ledger(&sandbox).await.len(), 1);
+}
