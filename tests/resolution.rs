@@ -283,3 +283,149 @@ async fn an_outage_past_the_deadline_is_unresolved_never_failed() {
     // It was charged: that is why "unresolved" must never be read as "failed".
     assert_eq!(ledger(&sandbox).await.len(), 1);
 }
+
+// ---- CONNECT ----
+
+#[tokio::test]
+async fn a_connect_refund_whose_answer_is_lost_is_found_once() {
+    use nordpay::connect;
+    use nordpay::sandbox::browser::{Browser, Visit};
+    let sandbox = Sandbox::start().await.unwrap();
+    let client = connect::Client::builder(
+        sandbox.connect_environment(),
+        connect::Auth::api_key(nordpay::sandbox::credentials::CONNECT_API_KEY),
+    )
+    .resolution(resolution())
+    .build()
+    .unwrap();
+    let transaction = client
+        .create_transaction()
+        .body(
+            connect::types::NewTransaction::builder()
+                .order_id("refund-me")
+                .purchase_description("Resolution test")
+                .amount(connect::Money::new("NOK", 10_000).unwrap())
+                .vat_rate(connect::VatRate::from_percent(25))
+                .success_redirect("https://shop.example/ok")
+                .cancel_redirect("https://shop.example/cancel")
+                .connect_id(Some("user-1".to_string())),
+        )
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    let browser = Browser::new();
+    let Visit::Page(page) = browser
+        .open(&transaction.payment_link().unwrap())
+        .await
+        .unwrap()
+    else {
+        panic!("a payment page")
+    };
+    browser.click(&page, "Pay").await.unwrap();
+
+    sandbox.script(
+        ScriptedFault::new("connect", "refundTransaction", FaultAction::DropAfter)
+            .key(transaction.id.as_str()),
+    );
+    let request = connect::types::RefundRequest::builder()
+        .refund_issuer("support@shop.example")
+        .refund_reason("customer asked")
+        .try_into()
+        .unwrap();
+    let refund = match client.refund_resolved(&transaction.id, request).await {
+        Resolved::Done(refund) => refund,
+        other => panic!("expected Done, got {other:?}"),
+    };
+    assert_eq!(
+        refund.refund_for_transaction_id.as_deref(),
+        Some(transaction.id.as_str())
+    );
+    let refunds = client
+        .list_transactions()
+        .connect_id("user-1")
+        .type_(connect::types::TransactionType::Refund)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(refunds.len(), 1, "refunded once");
+}
+
+// ---- Puzzel Pay ----
+
+fn batch(reference: &str) -> nordpay::puzzel_pay::types::BatchRequest {
+    use nordpay::puzzel_pay::{self, types};
+    types::BatchRequest::builder()
+        .batch_reference(reference)
+        .action(puzzel_pay::BatchAction::SendSms)
+        .message_templates(vec![types::MessageTemplate {
+            type_: puzzel_pay::RequestType::Payment,
+            text: "Pay here: {{paymentLink}}".into(),
+        }])
+        .recipients(vec![
+            types::Recipient::builder()
+                .reference("r0")
+                .msisdn("+4799999999")
+                .type_(puzzel_pay::RequestType::Payment)
+                .payment(types::Payment::builder().amount(10_000u64).currency("NOK"))
+                .try_into()
+                .unwrap(),
+        ])
+        .try_into()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_batch_whose_answer_is_lost_is_found_and_never_sent_twice() {
+    use nordpay::puzzel_pay::{self, BatchRecord};
+    let sandbox = Sandbox::start().await.unwrap();
+    let client = puzzel_pay::Client::builder(
+        sandbox.puzzel_pay_environment(),
+        nordpay::sandbox::credentials::PUZZEL_PAY_JWT,
+    )
+    .resolution(resolution())
+    .build()
+    .unwrap();
+    // Answer lost after the SMS went out: found by its reference.
+    sandbox.script(
+        ScriptedFault::new("puzzel_pay", "createBatch", FaultAction::DropAfter).key("lost-1"),
+    );
+    match client.create_batch_resolved(batch("lost-1")).await {
+        Resolved::Done(BatchRecord::Status(status)) => {
+            assert_eq!(status.recipient_status.len(), 1)
+        }
+        other => panic!("expected the batch's status, got {other:?}"),
+    }
+    // Refused before anything was recorded (503): sent again, accepted.
+    sandbox.script(
+        ScriptedFault::new(
+            "puzzel_pay",
+            "createBatch",
+            FaultAction::FailBefore {
+                status: 503,
+                retry_after: Some(0),
+            },
+        )
+        .key("busy-1"),
+    );
+    match client.create_batch_resolved(batch("busy-1")).await {
+        Resolved::Done(BatchRecord::Answer(answer)) => {
+            assert_eq!(answer.batch_reference.as_deref(), Some("busy-1"))
+        }
+        other => panic!("expected the create answer, got {other:?}"),
+    }
+    // The sandbox refuses a second batch of one reference: each went out once.
+    for reference in ["lost-1", "busy-1"] {
+        let again = client
+            .create_batch()
+            .body(batch(reference))
+            .send()
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(again, puzzel_pay::Error::Validation(_)),
+            "{again:?}"
+        );
+    }
+}

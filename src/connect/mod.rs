@@ -36,9 +36,11 @@ mod error;
 mod generated;
 mod links;
 mod money;
+mod resolve;
 mod vat_rate;
 
 pub use crate::runtime::DEFAULT_MAX_RESPONSE_BYTES;
+pub use crate::runtime::{Resolution, Resolved};
 pub use auth::{Auth, AuthError, BoxError, TokenFuture, TokenSource};
 pub use client::{ClientBuilder, Setup};
 pub use environment::Environment;

@@ -87,8 +87,15 @@ impl Client {
         );
         let mut last = error;
         let mut waits = Waits::new(&self.resolution);
+        // A validation refusal of a resend: "ClientReference must be unique"
+        // (an earlier attempt arrived) if the next lookup finds the payment,
+        // a real refusal if it still finds nothing.
+        let mut refused = None;
         while waits.wait().await {
             match self.look_up(&reference).await {
+                Lookup::Nothing if refused.is_some() => {
+                    return Resolved::NotDone(refused.unwrap_or(last));
+                }
                 Lookup::Found(record) => {
                     return match record.payment_status {
                         PaymentStatus::Paid | PaymentStatus::Reversed => Resolved::Done(record),
@@ -102,9 +109,9 @@ impl Client {
                 // Nothing recorded: the same payment again, same reference.
                 Lookup::Nothing => match self.pay(details.clone()).await {
                     Ok(paid) => return Resolved::Done(paid_record(paid)),
-                    // Refused as a duplicate: an earlier attempt arrived;
-                    // the next lookup finds it. Any other refusal stands.
-                    Err(error) if error.code() == Some(ErrorCode::Validation) => last = error,
+                    Err(error) if error.code() == Some(ErrorCode::Validation) => {
+                        refused = Some(error);
+                    }
                     Err(error) if !error.is_outcome_unknown() => {
                         return Resolved::NotDone(error);
                     }

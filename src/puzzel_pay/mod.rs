@@ -38,11 +38,14 @@ mod client;
 mod enums;
 mod error;
 mod generated;
+mod resolve;
 
 pub use crate::int_enum::InvalidValue;
 pub use crate::runtime::TransportError;
+pub use crate::runtime::{Resolution, Resolved};
 pub use callback::{CallbackError, parse_callback};
 pub use client::{ClientBuilder, Environment, Setup};
 pub use enums::{BatchAction, PaymentProvider, RequestType, Step};
 pub use error::Error;
 pub use generated::{Client, ResponseValue, builder, operations, servers, types};
+pub use resolve::BatchRecord;

@@ -1,0 +1,98 @@
+//! Creating a batch, resolved: it sends SMS (and each may lead to a
+//! payment), so a batch whose answer is lost is looked up by its
+//! batchReference (`getBatchStatus`) and sent again only when Puzzel Pay
+//! has none. A refusal of the resend because the reference exists means the
+//! first one arrived, and is looked up, never reported.
+//!
+//! A refund of a recipient has no such lookup: the batch status shows no
+//! refund state, so its unknown outcome cannot be resolved here. Ask
+//! Puzzel, and never refund again blindly.
+
+use std::fmt;
+
+use super::{Client, Error, types};
+use crate::runtime::{Resolved, Waits};
+
+/// What Puzzel Pay has of a batch.
+#[derive(Debug, Clone)]
+pub enum BatchRecord {
+    /// Its answer to the create call (with the payment links of a
+    /// link-only batch).
+    Answer(types::BatchResponse),
+    /// Its status, found by the lookup after the answer was lost. Payment
+    /// links are in the answer only: for a link-only batch, create a new
+    /// batch (new reference) if you need them.
+    Status(types::BatchStatus),
+}
+
+enum Lookup {
+    Found(types::BatchStatus),
+    Nothing,
+    Later(Error),
+    Never(Error),
+}
+
+impl Client {
+    async fn look_up_batch(&self, reference: &types::Reference) -> Lookup {
+        match self
+            .get_batch_status()
+            .reference(reference.clone())
+            .send()
+            .await
+        {
+            Ok(status) => Lookup::Found(status.into_inner()),
+            Err(Error::NotFound) => Lookup::Nothing,
+            Err(error) if error.is_retryable() || error.is_outcome_unknown() => {
+                Lookup::Later(error)
+            }
+            Err(error) => Lookup::Never(error),
+        }
+    }
+
+    /// Create a batch, and never leave the outcome a guess: `Done` with the
+    /// answer or (the answer lost) the batch's status; `NotDone` with Puzzel
+    /// Pay's refusal; `Unresolved` if the resolution deadline passed first.
+    pub async fn create_batch_resolved<B>(&self, batch: B) -> Resolved<BatchRecord, Error>
+    where
+        B: TryInto<types::BatchRequest>,
+        B::Error: fmt::Display,
+    {
+        let batch: types::BatchRequest = match batch.try_into() {
+            Ok(batch) => batch,
+            Err(e) => return Resolved::NotDone(Error::InvalidRequest(e.to_string())),
+        };
+        let create = || self.create_batch().body(batch.clone()).send();
+        let mut last = match create().await {
+            Ok(answer) => return Resolved::Done(BatchRecord::Answer(answer.into_inner())),
+            Err(error) if !error.is_outcome_unknown() => return Resolved::NotDone(error),
+            Err(error) => error,
+        };
+        tracing::info!(
+            operation = "createBatch",
+            "the outcome is unknown; resolving by the batchReference"
+        );
+        let mut waits = Waits::new(self.inner.runtime.resolution());
+        // A resend refused for its batchReference: the first batch arrived
+        // if the next lookup finds it, a real refusal if it still does not.
+        let mut refused = None;
+        while waits.wait().await {
+            match self.look_up_batch(&batch.batch_reference).await {
+                Lookup::Found(status) => return Resolved::Done(BatchRecord::Status(status)),
+                Lookup::Later(error) => last = error,
+                Lookup::Never(error) => return Resolved::Unresolved(error),
+                Lookup::Nothing if refused.is_some() => {
+                    return Resolved::NotDone(refused.unwrap_or(last));
+                }
+                Lookup::Nothing => match create().await {
+                    Ok(answer) => {
+                        return Resolved::Done(BatchRecord::Answer(answer.into_inner()));
+                    }
+                    Err(error @ Error::Validation(_)) => refused = Some(error),
+                    Err(error) if !error.is_outcome_unknown() => return Resolved::NotDone(error),
+                    Err(error) => last = error,
+                },
+            }
+        }
+        Resolved::Unresolved(last)
+    }
+}
