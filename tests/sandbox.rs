@@ -704,6 +704,13 @@ async fn puzzel_pay_recipients_move_through_the_steps_and_refunds_follow_the_rul
     let status = batch_status(&client, "b1").await.unwrap();
     use puzzel_pay::Step::{Paid, PaymentFailed};
     assert_eq!(steps(&status), [Paid, PaymentFailed, Paid]);
+    // A callback is a hint anyone could send; the batch status confirms it.
+    assert_eq!(client.recipient_step("b1", "r0").await.unwrap(), Some(Paid));
+    assert_eq!(
+        client.recipient_step("b1", "r1").await.unwrap(),
+        Some(PaymentFailed)
+    );
+    assert_eq!(client.recipient_step("b1", "nobody").await.unwrap(), None);
     assert_eq!(status.sms_status.as_ref().unwrap().clicked, Some(3));
 
     refund(&client, "b1", "r0").await.unwrap();
@@ -938,6 +945,9 @@ async fn mediaconnect_payment_pages_return_each_outcome() {
         .map(|i| i.invoice_number.clone().unwrap())
         .collect();
     assert_eq!(numbers, ["1001", faults::FAILING_INVOICE]);
+    // A return URL is a hint anyone could type; the API confirms it.
+    assert!(!client.is_invoice_unpaid("P1", "1002").await.unwrap());
+    assert!(client.is_invoice_unpaid("P1", "1001").await.unwrap());
 
     // An unknown transaction goes to errorUrl.
     let lost = login.invoice_payment(&back, &error, 1);

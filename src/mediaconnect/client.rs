@@ -103,3 +103,26 @@ impl Client {
         )
     }
 }
+
+impl Client {
+    /// Whether Mediaconnect still lists the invoice as unpaid: the way to
+    /// confirm an [`Outcome::Finished`](super::Outcome::Finished) from a
+    /// return URL (which the user's browser carries, and anyone could type)
+    /// before acting on it. `false` means it is no longer among the unpaid.
+    pub async fn is_invoice_unpaid(
+        &self,
+        product_code: &str,
+        invoice_number: &str,
+    ) -> Result<bool, Error> {
+        let unpaid = self
+            .list_invoices()
+            .product_code(product_code)
+            .unpaid(true)
+            .send()
+            .await?
+            .into_inner();
+        Ok(unpaid
+            .iter()
+            .any(|invoice| invoice.invoice_number.as_deref() == Some(invoice_number)))
+    }
+}

@@ -106,6 +106,10 @@ pub enum OutcomeError {
 impl Outcome {
     /// The outcome in the URL the user came back with.
     ///
+    /// **A hint, not proof**: the URL comes through the user's browser, and
+    /// anyone can type `?status=finished`. Ship nothing on it; confirm with
+    /// Mediaconnect first ([`crate::mediaconnect::Client::is_invoice_unpaid`]).
+    ///
     /// x-nordpay-inferred: the docs list the values but not the parameter's
     /// name; `status` and `result` are both accepted.
     pub fn from_return_url(url: &Url) -> Result<Self, OutcomeError> {

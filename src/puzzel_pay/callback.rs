@@ -18,6 +18,11 @@ pub enum CallbackError {
 
 /// Parse the body of a callback request, from your own web handler.
 ///
+/// **A hint, not proof**: the callback is an unauthenticated POST that
+/// anyone who knows your URL can send, and Puzzel Pay may send one twice,
+/// late or out of order. Deduplicate it by its references and confirm it
+/// with [`crate::puzzel_pay::Client::recipient_step`] before acting.
+///
 /// ```
 /// let body = br#"{"batchReference":"b-1","clientReference":"r-1","success":true,
 ///                 "externalReference":"strex-9","externalStatusCode":"0"}"#;

@@ -96,3 +96,26 @@ impl Client {
         Resolved::Unresolved(last)
     }
 }
+
+impl Client {
+    /// Where one recipient of a batch stands, as Puzzel Pay says: the way
+    /// to confirm a callback (which anyone could send) before acting on it.
+    /// `None` if the batch has no such recipient.
+    pub async fn recipient_step(
+        &self,
+        batch_reference: &str,
+        recipient_reference: &str,
+    ) -> Result<Option<super::Step>, Error> {
+        let status = self
+            .get_batch_status()
+            .reference(batch_reference)
+            .send()
+            .await?
+            .into_inner();
+        Ok(status
+            .recipient_status
+            .into_iter()
+            .find(|r| r.reference.as_deref() == Some(recipient_reference))
+            .and_then(|r| r.step))
+    }
+}
