@@ -28,6 +28,17 @@ pub(super) struct Store {
 }
 
 impl Store {
+    /// How many refunds each refunded transaction has: the ledger a soak checks.
+    pub(super) fn refund_counts(&self) -> BTreeMap<&str, usize> {
+        let mut counts = BTreeMap::new();
+        for transaction in self.transactions.values() {
+            if let Some(original) = transaction.refund_for_transaction_id.as_deref() {
+                *counts.entry(original).or_insert(0) += 1;
+            }
+        }
+        counts
+    }
+
     fn id(&mut self, prefix: &str) -> String {
         self.next_id += 1;
         format!("{prefix}{:06}", self.next_id)

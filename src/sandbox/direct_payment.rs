@@ -166,6 +166,13 @@ impl Store {
     pub(crate) fn payments(&self) -> impl Iterator<Item = (&String, &Payment)> {
         self.payments.iter()
     }
+
+    /// Every payment's reference and status: the ledger a soak checks.
+    pub(crate) fn ledger(&self) -> impl Iterator<Item = (&str, PaymentStatus)> {
+        self.payments
+            .iter()
+            .map(|(reference, payment)| (reference.as_str(), payment.status))
+    }
 }
 
 pub(super) fn routes() -> Router<Shared> {

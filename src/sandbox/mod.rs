@@ -31,6 +31,7 @@ mod mediaconnect;
 mod pages;
 mod puzzel_pay;
 mod scripted;
+pub mod soak;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};

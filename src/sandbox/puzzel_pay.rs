@@ -33,6 +33,13 @@ pub(super) struct Store {
     batches: BTreeMap<String, Vec<Recipient>>,
 }
 
+impl Store {
+    /// The references of every batch: the ledger a soak checks.
+    pub(super) fn batch_references(&self) -> impl Iterator<Item = &str> {
+        self.batches.keys().map(String::as_str)
+    }
+}
+
 pub(super) fn routes() -> Router<Shared> {
     Router::new()
         .route("/batches", post(create_batch))

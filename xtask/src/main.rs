@@ -6,6 +6,9 @@
 //!   the generator and the snapshots disagree.
 //! - `cargo xtask bench-build [--rounds N] [--with-codegen]`: cold build time of
 //!   a service using nordpay against a bare reqwest + serde_json service.
+//! - `cargo xtask soak [--ops N] [--seed S]`: money operations under a random
+//!   fault schedule against the sandbox, the ledger held against the reports
+//!   (runs `examples/soak.rs` in release; its last line is the verdict).
 
 mod bench_build;
 
@@ -19,9 +22,11 @@ fn main() -> ExitCode {
     match args.split_first() {
         Some((task, rest)) if task == "codegen" => codegen(rest),
         Some((task, rest)) if task == "bench-build" => bench_build::run(&root(), rest),
+        Some((task, rest)) if task == "soak" => soak(rest),
         _ => {
             eprintln!("usage: cargo xtask codegen [--check] [API...]");
             eprintln!("       cargo xtask bench-build [--rounds N] [--with-codegen]");
+            eprintln!("       cargo xtask soak [--ops N] [--seed S]");
             eprintln!("APIs: {}", names().join(", "));
             ExitCode::from(2)
         }
@@ -142,6 +147,34 @@ fn update_schema_snapshots(root: &Path) -> ExitCode {
         }
         Err(error) => {
             eprintln!("error: cannot run cargo: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The soak runs in its own process, built against the current code: xtask
+/// itself does not depend on nordpay, so that codegen works on broken specs.
+fn soak(args: &[String]) -> ExitCode {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = Command::new(cargo)
+        .current_dir(root())
+        .args([
+            "run",
+            "--quiet",
+            "--release",
+            "--features",
+            "sandbox",
+            "--example",
+            "soak",
+            "--",
+        ])
+        .args(args)
+        .status();
+    match status {
+        Ok(status) if status.success() => ExitCode::SUCCESS,
+        Ok(_) => ExitCode::FAILURE,
+        Err(error) => {
+            eprintln!("cannot run cargo: {error}");
             ExitCode::FAILURE
         }
     }
