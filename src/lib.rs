@@ -31,3 +31,7 @@ pub mod mediaconnect;
 
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
+
+#[cfg(feature = "_fuzz")]
+#[doc(hidden)]
+pub mod fuzzing;

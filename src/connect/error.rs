@@ -155,7 +155,7 @@ impl fmt::Display for ProviderError {
 
 impl Error {
     /// An error status: the error body, whatever shape it came in.
-    fn from_answer(answer: ErrorAnswer<'_>) -> Self {
+    pub(crate) fn from_answer(answer: ErrorAnswer<'_>) -> Self {
         let status = answer.status;
         if !(status.is_client_error() || status.is_server_error()) {
             return Error::UnexpectedStatus { status };

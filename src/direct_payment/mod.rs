@@ -37,7 +37,7 @@ mod generated;
 mod pricing;
 mod resolve;
 mod rest;
-mod soap_transport;
+pub(crate) mod soap_transport;
 
 pub use crate::runtime::TransportError;
 pub use crate::runtime::{Resolution, Resolved};

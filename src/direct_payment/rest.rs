@@ -10,7 +10,7 @@ use crate::runtime::{ErrorAnswer, TransportError, from_generated};
 impl Error {
     /// A `DirectPaymentFault` body becomes [`Error::Fault`]; any other error
     /// body keeps only its status.
-    fn from_answer(answer: ErrorAnswer<'_>) -> Self {
+    pub(crate) fn from_answer(answer: ErrorAnswer<'_>) -> Self {
         match serde_json::from_slice::<types::DirectPaymentFault>(answer.body) {
             Ok(fault) => Error::Fault {
                 code: ErrorCode::from_wire(fault.code),

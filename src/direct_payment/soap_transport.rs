@@ -78,51 +78,13 @@ impl SoapTransport {
             .body(envelope);
         // The credentials are in the envelope.
         let exchange = self.runtime.exchange(&operation.runtime, request).await?;
-        let status = exchange.status;
-        let content_type = exchange
-            .headers
-            .get(CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string);
-        let is_xml = content_type.as_deref().is_some_and(|ct| ct.contains("xml"));
-        let unexpected = || {
-            Error::Transport(TransportError::UnexpectedResponse {
-                status,
-                content_type: content_type.clone(),
-                retry_after: retry_after(&exchange.headers),
-            })
-        };
-        if !is_xml && !status.is_success() {
-            return Err(unexpected());
-        }
-        let body = &exchange.body;
-
-        match soap::decode::<Resp>(body, operation, &self.limits) {
-            Ok(response) => Ok(response),
-            Err(SoapError::Fault(fault)) => {
-                let detail = fault
-                    .detail
-                    .as_ref()
-                    .filter(|detail| operation.faults.iter().any(|name| detail.is(*name)));
-                match detail.map(|d| d.decode::<dpf::DirectPaymentFault>()) {
-                    Some(Ok(direct)) => Err(Error::Fault {
-                        code: ErrorCode::from_wire(direct.code),
-                        description: direct.description.into_inner().unwrap_or_default(),
-                        status: Some(status),
-                        soap_fault_code: Some(fault.code.local.clone()),
-                    }),
-                    Some(Err(error)) => Err(Error::Soap(error)),
-                    None => Err(Error::SoapFault {
-                        code: fault.code.to_string(),
-                        message: fault.string.clone(),
-                    }),
-                }
-            }
-            // An error status with a body that is no SOAP envelope is not
-            // Direct Payment talking (a proxy, a load balancer).
-            Err(SoapError::Malformed(_)) if !status.is_success() => Err(unexpected()),
-            Err(error) => Err(Error::Soap(error)),
-        }
+        answer(
+            operation,
+            exchange.status,
+            &exchange.headers,
+            &exchange.body,
+            &self.limits,
+        )
     }
 
     pub(super) async fn pay(
@@ -242,5 +204,59 @@ impl SoapTransport {
             .call(&operations::VERIFY_VERIFICATION_CODE, &body)
             .await?;
         Ok(())
+    }
+}
+
+/// What Direct Payment's SOAP answer to `operation` means: the response
+/// element, a typed fault, or (an error status without an envelope) not
+/// Direct Payment talking.
+pub(crate) fn answer<Resp: WithDeserializer>(
+    operation: &SoapOperation,
+    status: reqwest::StatusCode,
+    headers: &reqwest::header::HeaderMap,
+    body: &[u8],
+    limits: &Limits,
+) -> Result<Resp, Error> {
+    let content_type = headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let is_xml = content_type.as_deref().is_some_and(|ct| ct.contains("xml"));
+    let unexpected = || {
+        Error::Transport(TransportError::UnexpectedResponse {
+            status,
+            content_type: content_type.clone(),
+            retry_after: retry_after(headers),
+        })
+    };
+    if !is_xml && !status.is_success() {
+        return Err(unexpected());
+    }
+
+    match soap::decode::<Resp>(body, operation, limits) {
+        Ok(response) => Ok(response),
+        Err(SoapError::Fault(fault)) => {
+            let detail = fault
+                .detail
+                .as_ref()
+                .filter(|detail| operation.faults.iter().any(|name| detail.is(*name)));
+            match detail.map(|d| d.decode::<dpf::DirectPaymentFault>()) {
+                Some(Ok(direct)) => Err(Error::Fault {
+                    code: ErrorCode::from_wire(direct.code),
+                    description: direct.description.into_inner().unwrap_or_default(),
+                    status: Some(status),
+                    soap_fault_code: Some(fault.code.local.clone()),
+                }),
+                Some(Err(error)) => Err(Error::Soap(error)),
+                None => Err(Error::SoapFault {
+                    code: fault.code.to_string(),
+                    message: fault.string.clone(),
+                }),
+            }
+        }
+        // An error status with a body that is no SOAP envelope is not
+        // Direct Payment talking (a proxy, a load balancer).
+        Err(SoapError::Malformed(_)) if !status.is_success() => Err(unexpected()),
+        Err(error) => Err(Error::Soap(error)),
     }
 }

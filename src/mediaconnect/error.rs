@@ -97,7 +97,7 @@ classified!(Error);
 
 impl Error {
     /// An error status: 429, an OAuth error, an API error, or none of them.
-    fn from_answer(answer: ErrorAnswer<'_>) -> Self {
+    pub(crate) fn from_answer(answer: ErrorAnswer<'_>) -> Self {
         let (status, retry_after) = (answer.status, answer.retry_after());
         if status == StatusCode::TOO_MANY_REQUESTS {
             return Error::RateLimited { retry_after };

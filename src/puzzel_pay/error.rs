@@ -72,7 +72,7 @@ classified!(Error);
 
 impl Error {
     /// An error status: validation errors, or what the status alone says.
-    fn from_answer(answer: ErrorAnswer<'_>) -> Self {
+    pub(crate) fn from_answer(answer: ErrorAnswer<'_>) -> Self {
         let status = answer.status;
         let validation = (status == StatusCode::BAD_REQUEST)
             .then(|| serde_json::from_slice::<types::BatchResponse>(answer.body).ok())

@@ -9,8 +9,11 @@
 //! - `cargo xtask soak [--ops N] [--seed S]`: money operations under a random
 //!   fault schedule against the sandbox, the ledger held against the reports
 //!   (runs `examples/soak.rs` in release; its last line is the verdict).
+//! - `cargo xtask fuzz [--seconds S] [TARGET…]`: every fuzz target of `fuzz/`
+//!   with cargo-fuzz (nightly); last line `fuzz: T targets, E execs, C crashes`.
 
 mod bench_build;
+mod fuzz;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -23,10 +26,12 @@ fn main() -> ExitCode {
         Some((task, rest)) if task == "codegen" => codegen(rest),
         Some((task, rest)) if task == "bench-build" => bench_build::run(&root(), rest),
         Some((task, rest)) if task == "soak" => soak(rest),
+        Some((task, rest)) if task == "fuzz" => fuzz::run(&root(), rest),
         _ => {
             eprintln!("usage: cargo xtask codegen [--check] [API...]");
             eprintln!("       cargo xtask bench-build [--rounds N] [--with-codegen]");
             eprintln!("       cargo xtask soak [--ops N] [--seed S]");
+            eprintln!("       cargo xtask fuzz [--seconds S] [TARGET...]");
             eprintln!("APIs: {}", names().join(", "));
             ExitCode::from(2)
         }

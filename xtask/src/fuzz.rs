@@ -1,0 +1,162 @@
+//! `cargo xtask fuzz [--seconds S] [TARGET…]`: every fuzz target of `fuzz/`
+//! (or those named) for S seconds each (default 60), with cargo-fuzz on the
+//! nightly toolchain (installed if missing). Corpora start from
+//! `fuzz/seeds/<target>` and the test fixtures. The last line is
+//! `fuzz: T targets, E execs, C crashes`; a crash leaves its input in
+//! `fuzz/artifacts/<target>/` and fails the task.
+
+use std::fs;
+use std::path::Path;
+use std::process::{Command, ExitCode, Stdio};
+
+/// The fuzz targets, from `fuzz/Cargo.toml`.
+fn targets(fuzz: &Path) -> Vec<String> {
+    let manifest = fs::read_to_string(fuzz.join("Cargo.toml")).unwrap_or_default();
+    let mut targets = Vec::new();
+    let mut in_bin = false;
+    for line in manifest.lines() {
+        let line = line.trim();
+        if line.starts_with('[') {
+            in_bin = line == "[[bin]]";
+        } else if in_bin && let Some(name) = line.strip_prefix("name = ") {
+            targets.push(name.trim_matches('"').to_string());
+        }
+    }
+    targets
+}
+
+/// Fill `fuzz/corpus/<target>` from the seeds (and, for CONNECT, the test
+/// fixtures, behind a status byte).
+fn seed(root: &Path, target: &str) -> std::io::Result<()> {
+    let corpus = root.join("fuzz/corpus").join(target);
+    fs::create_dir_all(&corpus)?;
+    if let Ok(seeds) = fs::read_dir(root.join("fuzz/seeds").join(target)) {
+        for seed in seeds.flatten() {
+            fs::copy(seed.path(), corpus.join(seed.file_name()))?;
+        }
+    }
+    if target == "connect_response" {
+        for fixture in fs::read_dir(root.join("tests/fixtures/connect"))?.flatten() {
+            let path = fixture.path();
+            if path.extension().is_some_and(|e| e == "json") {
+                let mut input = vec![0u8];
+                input.extend(fs::read(&path)?);
+                fs::write(corpus.join(fixture.file_name()), input)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn cargo_fuzz_installed() -> bool {
+    Command::new("cargo")
+        .args(["fuzz", "--version"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// `stat::number_of_executed_units: N` from libFuzzer's final stats.
+fn executions(output: &str) -> u64 {
+    output
+        .lines()
+        .filter_map(|line| line.strip_prefix("stat::number_of_executed_units:"))
+        .filter_map(|n| n.trim().parse().ok())
+        .next_back()
+        .unwrap_or(0)
+}
+
+pub fn run(root: &Path, args: &[String]) -> ExitCode {
+    let mut seconds = 60u64;
+    let mut selected = Vec::new();
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        if arg == "--seconds" {
+            match args.next().and_then(|s| s.parse().ok()) {
+                Some(s) => seconds = s,
+                None => {
+                    eprintln!("usage: cargo xtask fuzz [--seconds S] [TARGET...]");
+                    return ExitCode::from(2);
+                }
+            }
+        } else {
+            selected.push(arg.clone());
+        }
+    }
+    let fuzz = root.join("fuzz");
+    let all = targets(&fuzz);
+    let chosen: Vec<String> = if selected.is_empty() {
+        all.clone()
+    } else {
+        selected
+    };
+    if let Some(unknown) = chosen.iter().find(|t| !all.contains(t)) {
+        eprintln!("unknown fuzz target `{unknown}`; known: {}", all.join(", "));
+        return ExitCode::from(2);
+    }
+    if !cargo_fuzz_installed() {
+        eprintln!("installing cargo-fuzz");
+        let installed = Command::new("cargo")
+            .args(["install", "cargo-fuzz", "--locked"])
+            .status();
+        if !installed.is_ok_and(|s| s.success()) {
+            eprintln!("cannot install cargo-fuzz");
+            return ExitCode::FAILURE;
+        }
+    }
+    let (mut total, mut crashes) = (0u64, 0usize);
+    for target in &chosen {
+        if let Err(error) = seed(root, target) {
+            eprintln!("{target}: cannot seed the corpus: {error}");
+            return ExitCode::FAILURE;
+        }
+        let corpus = format!("corpus/{target}");
+        let output = Command::new("cargo")
+            .current_dir(&fuzz)
+            .args([
+                "+nightly",
+                "fuzz",
+                "run",
+                "--sanitizer",
+                "none",
+                target,
+                &corpus,
+                "--",
+            ])
+            .arg(format!("-max_total_time={seconds}"))
+            .args(["-print_final_stats=1", "-rss_limit_mb=2048", "-timeout=10"])
+            .output();
+        let output = match output {
+            Ok(output) => output,
+            Err(error) => {
+                eprintln!("{target}: cannot run cargo fuzz: {error}");
+                return ExitCode::FAILURE;
+            }
+        };
+        let log = String::from_utf8_lossy(&output.stderr);
+        let execs = executions(&log);
+        total += execs;
+        if output.status.success() {
+            println!("{target}: {execs} execs, no crash");
+        } else {
+            crashes += 1;
+            let tail: Vec<&str> = log.lines().rev().take(30).collect();
+            eprintln!(
+                "{target}: CRASH after {execs} execs; the input is in fuzz/artifacts/{target}/"
+            );
+            for line in tail.into_iter().rev() {
+                eprintln!("  {line}");
+            }
+        }
+    }
+    println!(
+        "fuzz: {} targets, {total} execs, {crashes} crashes",
+        chosen.len()
+    );
+    if crashes == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
