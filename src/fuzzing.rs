@@ -91,63 +91,32 @@ pub fn direct_payment_rest_response(input: &[u8]) {
 #[cfg(feature = "direct-payment")]
 pub fn direct_payment_soap_response(input: &[u8]) {
     use crate::direct_payment::soap_api::{dp, operations};
-    use crate::direct_payment::soap_transport::answer as soap;
-    use crate::soap::Limits;
+    use crate::soap::SoapOperation;
+    use xsd_parser_types::quick_xml::WithDeserializer;
     let (status, mut headers, body) = split(input);
     headers.insert(
         "content-type",
         HeaderValue::from_static("text/xml; charset=utf-8"),
     );
-    let limits = Limits::default();
-    let shown = |result: Result<(), crate::direct_payment::Error>| {
-        if let Err(error) = result {
-            std::hint::black_box((error.to_string(), format!("{error:?}")));
+    let limits = crate::soap::Limits::default();
+    fn one<T: WithDeserializer + Debug>(
+        operation: &SoapOperation,
+        (status, headers, body, limits): (StatusCode, &HeaderMap, &[u8], &crate::soap::Limits),
+    ) {
+        use crate::direct_payment::soap_transport::answer;
+        match answer::<T>(operation, status, headers, body, limits) {
+            Ok(value) => show(&value),
+            Err(error) => std::hint::black_box((error.to_string(), format!("{error:?}")))
+                .0
+                .clear(),
         }
-    };
-    shown(
-        soap::<dp::PayResponse>(&operations::PAY, status, &headers, body, &limits)
-            .map(|v| show(&v)),
-    );
-    shown(
-        soap::<dp::ReversePaymentResponse>(
-            &operations::REVERSE_PAYMENT,
-            status,
-            &headers,
-            body,
-            &limits,
-        )
-        .map(|v| show(&v)),
-    );
-    shown(
-        soap::<dp::GetPaymentStatusResponse>(
-            &operations::GET_PAYMENT_STATUS,
-            status,
-            &headers,
-            body,
-            &limits,
-        )
-        .map(|v| show(&v)),
-    );
-    shown(
-        soap::<dp::SendVerificationCodeResponse>(
-            &operations::SEND_VERIFICATION_CODE,
-            status,
-            &headers,
-            body,
-            &limits,
-        )
-        .map(|v| show(&v)),
-    );
-    shown(
-        soap::<dp::VerifyVerificationCodeResponse>(
-            &operations::VERIFY_VERIFICATION_CODE,
-            status,
-            &headers,
-            body,
-            &limits,
-        )
-        .map(|v| show(&v)),
-    );
+    }
+    let input = (status, &headers, body, &limits);
+    one::<dp::PayResponse>(&operations::PAY, input);
+    one::<dp::ReversePaymentResponse>(&operations::REVERSE_PAYMENT, input);
+    one::<dp::GetPaymentStatusResponse>(&operations::GET_PAYMENT_STATUS, input);
+    one::<dp::SendVerificationCodeResponse>(&operations::SEND_VERIFICATION_CODE, input);
+    one::<dp::VerifyVerificationCodeResponse>(&operations::VERIFY_VERIFICATION_CODE, input);
 }
 
 /// A Puzzel Pay answer: every response type, the error folding, and the

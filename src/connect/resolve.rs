@@ -10,20 +10,14 @@
 //! charged. Its orderId cannot be reused, so a new attempt needs a new one;
 //! the old one, if it was recorded, expires unpaid.
 
-use super::{Client, Error, types};
-use crate::runtime::{Resolved, Waits};
-
-/// What a lookup of the refund says.
-enum Lookup {
-    Found(Box<types::Transaction>),
-    Nothing,
-    Later(Error),
-    /// It cannot be looked up: asking again is no use.
-    Never(Error),
-}
+use super::{Client, Error, ResponseValue, types};
+use crate::runtime::{Lookup, Resolved, resolve};
 
 impl Client {
-    async fn find_refund(&self, transaction_id: &str) -> Lookup {
+    /// The refund of `transaction_id`, among the REFUND transactions of the
+    /// original's owner.
+    async fn find_refund(&self, transaction_id: &str) -> Lookup<types::Transaction, Error> {
+        let unknown = |error: &Error| error.is_retryable() || error.is_outcome_unknown();
         let original = match self
             .get_transaction()
             .transaction_id(transaction_id)
@@ -31,17 +25,15 @@ impl Client {
             .await
         {
             Ok(original) => original.into_inner(),
-            Err(error) if error.is_retryable() || error.is_outcome_unknown() => {
-                return Lookup::Later(error);
-            }
+            Err(error) if unknown(&error) => return Lookup::Later(error),
             Err(error) => return Lookup::Never(error),
         };
-        let mut list = self
+        let list = self
             .list_transactions()
             .type_(types::TransactionType::Refund);
-        list = match (&original.charge_token, &original.connect_id) {
-            (Some(token), _) => list.charge_token(token.clone()),
-            (None, Some(connect_id)) => list.connect_id(connect_id.clone()),
+        let list = match (original.charge_token, original.connect_id) {
+            (Some(token), _) => list.charge_token(token),
+            (None, Some(connect_id)) => list.connect_id(connect_id),
             (None, None) => {
                 return Lookup::Never(Error::InvalidRequest(
                     "the transaction has neither a chargeToken nor a connectId, which CONNECT \
@@ -55,10 +47,8 @@ impl Client {
                 .into_inner()
                 .into_iter()
                 .find(|t| t.refund_for_transaction_id.as_deref() == Some(transaction_id))
-                .map_or(Lookup::Nothing, |refund| Lookup::Found(Box::new(refund))),
-            Err(error) if error.is_retryable() || error.is_outcome_unknown() => {
-                Lookup::Later(error)
-            }
+                .map_or(Lookup::Missing, Lookup::Done),
+            Err(error) if unknown(&error) => Lookup::Later(error),
             Err(error) => Lookup::Never(error),
         }
     }
@@ -72,44 +62,27 @@ impl Client {
         transaction_id: &str,
         request: types::RefundRequest,
     ) -> Resolved<types::Transaction, Error> {
-        let refund = || {
+        let refund = || async {
             self.refund_transaction()
                 .transaction_id(transaction_id)
                 .body(request.clone())
                 .send()
+                .await
+                .map(ResponseValue::into_inner)
         };
-        let mut last = match refund().await {
-            Ok(refund) => return Resolved::Done(refund.into_inner()),
-            Err(error) if !error.is_outcome_unknown() => return Resolved::NotDone(error),
-            Err(error) => error,
-        };
-        tracing::info!(
-            operation = "refundTransaction",
-            "the outcome is unknown; resolving by the original's refunds"
-        );
-        let mut waits = Waits::new(self.inner.runtime.resolution());
-        // A 400 to a resend: "already refunded" (an earlier attempt arrived)
-        // if the next lookup finds the refund, a refusal if it still does not.
-        let mut refused = None;
-        while waits.wait().await {
-            match self.find_refund(transaction_id).await {
-                Lookup::Found(refund) => return Resolved::Done(*refund),
-                Lookup::Later(error) => last = error,
-                Lookup::Never(error) => return Resolved::Unresolved(error),
-                Lookup::Nothing if refused.is_some() => {
-                    return Resolved::NotDone(refused.unwrap_or(last));
-                }
-                // No refund recorded: the same refund again.
-                Lookup::Nothing => match refund().await {
-                    Ok(refund) => return Resolved::Done(refund.into_inner()),
-                    Err(error) if error.status() == Some(reqwest::StatusCode::BAD_REQUEST) => {
-                        refused = Some(error);
-                    }
-                    Err(error) if !error.is_outcome_unknown() => return Resolved::NotDone(error),
-                    Err(error) => last = error,
-                },
-            }
-        }
-        Resolved::Unresolved(last)
+        // "Already refunded" is a 400; so are real refusals, which the next
+        // lookup tells apart.
+        let duplicate = |error: &Error| error.status() == Some(reqwest::StatusCode::BAD_REQUEST);
+        let first = refund().await;
+        let lookup = || self.find_refund(transaction_id);
+        resolve(
+            self.inner.runtime.resolution(),
+            "refundTransaction",
+            first,
+            lookup,
+            refund,
+            duplicate,
+        )
+        .await
     }
 }

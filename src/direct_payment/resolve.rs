@@ -9,7 +9,7 @@
 use std::fmt;
 
 use super::{Client, Error, ErrorCode, PaymentStatus, types};
-use crate::runtime::{Resolved, Waits};
+use crate::runtime::{Lookup, Resolved, resolve};
 
 /// What Direct Payment has of a payment: [`types::PaymentStatusResponse`].
 pub type PaymentRecord = types::PaymentStatusResponse;
@@ -29,27 +29,16 @@ pub fn fresh_client_reference() -> types::ClientReference {
         .expect("a non-empty reference is a ClientReference")
 }
 
-/// What a lookup says.
-enum Lookup {
-    /// The payment as recorded.
-    Found(PaymentRecord),
-    /// Nothing is recorded under the reference.
-    Nothing,
-    /// No answer now; ask again.
-    Later(Error),
-    /// The lookup itself is refused (credentials, say): asking again is no use.
-    Refused(Error),
-}
-
 impl Client {
-    async fn look_up(&self, reference: &types::ClientReference) -> Lookup {
+    /// The payment under `reference`, as Direct Payment has it.
+    async fn record(&self, reference: &types::ClientReference) -> Lookup<PaymentRecord, Error> {
         match self.payment_status(reference.clone()).await {
-            Ok(record) => Lookup::Found(record),
-            Err(error) if error.code() == Some(ErrorCode::NotFound) => Lookup::Nothing,
+            Ok(record) => Lookup::Done(record),
+            Err(error) if error.code() == Some(ErrorCode::NotFound) => Lookup::Missing,
             Err(error) if error.is_retryable() || error.is_outcome_unknown() => {
                 Lookup::Later(error)
             }
-            Err(error) => Lookup::Refused(error),
+            Err(error) => Lookup::Never(error),
         }
     }
 
@@ -75,51 +64,24 @@ impl Client {
             Ok(details) => details,
             Err(error) => return Resolved::NotDone(error),
         };
-        let reference = details.client_reference.clone();
-        let error = match self.pay(details.clone()).await {
-            Ok(paid) => return Resolved::Done(paid_record(paid)),
-            Err(error) if !error.is_outcome_unknown() => return Resolved::NotDone(error),
-            Err(error) => error,
-        };
-        tracing::info!(
-            operation = "pay",
-            "the outcome is unknown; resolving by the ClientReference"
-        );
-        let mut last = error;
-        let mut waits = Waits::new(&self.resolution);
-        // A validation refusal of a resend: "ClientReference must be unique"
-        // (an earlier attempt arrived) if the next lookup finds the payment,
-        // a real refusal if it still finds nothing.
-        let mut refused = None;
-        while waits.wait().await {
-            match self.look_up(&reference).await {
-                Lookup::Nothing if refused.is_some() => {
-                    return Resolved::NotDone(refused.unwrap_or(last));
-                }
-                Lookup::Found(record) => {
-                    return match record.payment_status {
-                        PaymentStatus::Paid | PaymentStatus::Reversed => Resolved::Done(record),
-                        PaymentStatus::NotPaid => Resolved::NotDone(last),
-                        // A status the docs do not list says nothing sure.
-                        PaymentStatus::Unknown(_) => Resolved::Unresolved(last),
-                    };
-                }
-                Lookup::Refused(error) => return Resolved::Unresolved(error),
-                Lookup::Later(error) => last = error,
-                // Nothing recorded: the same payment again, same reference.
-                Lookup::Nothing => match self.pay(details.clone()).await {
-                    Ok(paid) => return Resolved::Done(paid_record(paid)),
-                    Err(error) if error.code() == Some(ErrorCode::Validation) => {
-                        refused = Some(error);
-                    }
-                    Err(error) if !error.is_outcome_unknown() => {
-                        return Resolved::NotDone(error);
-                    }
-                    Err(error) => last = error,
+        let reference = &details.client_reference;
+        let pay = || async { self.pay(details.clone()).await.map(paid_record) };
+        let lookup = || async {
+            match self.record(reference).await {
+                Lookup::Done(record) => match record.payment_status {
+                    PaymentStatus::Paid | PaymentStatus::Reversed => Lookup::Done(record),
+                    PaymentStatus::NotPaid => Lookup::NotDone(None),
+                    // A status the docs do not list says nothing sure.
+                    PaymentStatus::Unknown(_) => Lookup::Never(Error::InvalidRequest(
+                        "Direct Payment answered a payment status the docs do not list".into(),
+                    )),
                 },
+                other => other,
             }
-        }
-        Resolved::Unresolved(last)
+        };
+        // "ClientReference must be unique" is a validation refusal.
+        let duplicate = |error: &Error| error.code() == Some(ErrorCode::Validation);
+        resolve(&self.resolution, "pay", pay().await, lookup, pay, duplicate).await
     }
 
     /// Reverse (credit back) the payment made under `client_reference` with
@@ -142,45 +104,41 @@ impl Client {
                 return Resolved::NotDone(Error::InvalidRequest(format!("client reference: {e}")));
             }
         };
-        let reversed = |reference: &types::ClientReference| PaymentRecord {
-            client_reference: reference.to_string(),
-            payment_status: PaymentStatus::Reversed,
-            transaction_id: Some(transaction_id),
+        let reverse = || async {
+            self.reverse_payment(transaction_id)
+                .await
+                .map(|_| PaymentRecord {
+                    client_reference: reference.to_string(),
+                    payment_status: PaymentStatus::Reversed,
+                    transaction_id: Some(transaction_id),
+                })
         };
-        let error = match self.reverse_payment(transaction_id).await {
-            Ok(_) => return Resolved::Done(reversed(&reference)),
-            Err(error) if !error.is_outcome_unknown() => return Resolved::NotDone(error),
-            Err(error) => error,
-        };
-        tracing::info!(
-            operation = "reverse_payment",
-            "the outcome is unknown; resolving by the ClientReference"
-        );
-        let mut last = error;
-        let mut waits = Waits::new(&self.resolution);
-        while waits.wait().await {
-            match self.look_up(&reference).await {
-                Lookup::Found(record) => match record.payment_status {
-                    PaymentStatus::Reversed => return Resolved::Done(record),
-                    // Still paid: the reversal was not recorded; send it again.
-                    PaymentStatus::Paid => match self.reverse_payment(transaction_id).await {
-                        Ok(_) => return Resolved::Done(reversed(&reference)),
-                        // "Already reversed": an earlier attempt arrived.
-                        Err(error) if error.code() == Some(ErrorCode::Validation) => last = error,
-                        Err(error) if !error.is_outcome_unknown() => {
-                            return Resolved::NotDone(error);
-                        }
-                        Err(error) => last = error,
-                    },
-                    PaymentStatus::NotPaid => return Resolved::NotDone(last),
-                    PaymentStatus::Unknown(_) => return Resolved::Unresolved(last),
+        let lookup = || async {
+            match self.record(&reference).await {
+                Lookup::Done(record) => match record.payment_status {
+                    PaymentStatus::Reversed => Lookup::Done(record),
+                    // Still paid: the reversal was not recorded.
+                    PaymentStatus::Paid => Lookup::Missing,
+                    // Not paid: nothing to reverse.
+                    _ => Lookup::NotDone(None),
                 },
-                Lookup::Nothing => return Resolved::NotDone(last),
-                Lookup::Refused(error) => return Resolved::Unresolved(error),
-                Lookup::Later(error) => last = error,
+                // No such payment: nothing to reverse.
+                Lookup::Missing => Lookup::NotDone(None),
+                other => other,
             }
-        }
-        Resolved::Unresolved(last)
+        };
+        // "Already reversed" is a validation refusal.
+        let duplicate = |error: &Error| error.code() == Some(ErrorCode::Validation);
+        let first = reverse().await;
+        resolve(
+            &self.resolution,
+            "reverse_payment",
+            first,
+            lookup,
+            reverse,
+            duplicate,
+        )
+        .await
     }
 }
 

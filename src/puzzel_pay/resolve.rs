@@ -11,7 +11,7 @@
 use std::fmt;
 
 use super::{Client, Error, types};
-use crate::runtime::{Resolved, Waits};
+use crate::runtime::{Lookup, Resolved, resolve};
 
 /// What Puzzel Pay has of a batch.
 #[derive(Debug, Clone)]
@@ -25,30 +25,7 @@ pub enum BatchRecord {
     Status(types::BatchStatus),
 }
 
-enum Lookup {
-    Found(types::BatchStatus),
-    Nothing,
-    Later(Error),
-    Never(Error),
-}
-
 impl Client {
-    async fn look_up_batch(&self, reference: &types::Reference) -> Lookup {
-        match self
-            .get_batch_status()
-            .reference(reference.clone())
-            .send()
-            .await
-        {
-            Ok(status) => Lookup::Found(status.into_inner()),
-            Err(Error::NotFound) => Lookup::Nothing,
-            Err(error) if error.is_retryable() || error.is_outcome_unknown() => {
-                Lookup::Later(error)
-            }
-            Err(error) => Lookup::Never(error),
-        }
-    }
-
     /// Create a batch, and never leave the outcome a guess: `Done` with the
     /// answer or (the answer lost) the batch's status; `NotDone` with Puzzel
     /// Pay's refusal; `Unresolved` if the resolution deadline passed first.
@@ -61,39 +38,40 @@ impl Client {
             Ok(batch) => batch,
             Err(e) => return Resolved::NotDone(Error::InvalidRequest(e.to_string())),
         };
-        let create = || self.create_batch().body(batch.clone()).send();
-        let mut last = match create().await {
-            Ok(answer) => return Resolved::Done(BatchRecord::Answer(answer.into_inner())),
-            Err(error) if !error.is_outcome_unknown() => return Resolved::NotDone(error),
-            Err(error) => error,
+        let create = || async {
+            self.create_batch()
+                .body(batch.clone())
+                .send()
+                .await
+                .map(|answer| BatchRecord::Answer(answer.into_inner()))
         };
-        tracing::info!(
-            operation = "createBatch",
-            "the outcome is unknown; resolving by the batchReference"
-        );
-        let mut waits = Waits::new(self.inner.runtime.resolution());
-        // A resend refused for its batchReference: the first batch arrived
-        // if the next lookup finds it, a real refusal if it still does not.
-        let mut refused = None;
-        while waits.wait().await {
-            match self.look_up_batch(&batch.batch_reference).await {
-                Lookup::Found(status) => return Resolved::Done(BatchRecord::Status(status)),
-                Lookup::Later(error) => last = error,
-                Lookup::Never(error) => return Resolved::Unresolved(error),
-                Lookup::Nothing if refused.is_some() => {
-                    return Resolved::NotDone(refused.unwrap_or(last));
+        let lookup = || async {
+            let status = self
+                .get_batch_status()
+                .reference(batch.batch_reference.clone())
+                .send()
+                .await;
+            match status {
+                Ok(status) => Lookup::Done(BatchRecord::Status(status.into_inner())),
+                Err(Error::NotFound) => Lookup::Missing,
+                Err(error) if error.is_retryable() || error.is_outcome_unknown() => {
+                    Lookup::Later(error)
                 }
-                Lookup::Nothing => match create().await {
-                    Ok(answer) => {
-                        return Resolved::Done(BatchRecord::Answer(answer.into_inner()));
-                    }
-                    Err(error @ Error::Validation(_)) => refused = Some(error),
-                    Err(error) if !error.is_outcome_unknown() => return Resolved::NotDone(error),
-                    Err(error) => last = error,
-                },
+                Err(error) => Lookup::Never(error),
             }
-        }
-        Resolved::Unresolved(last)
+        };
+        // A batchReference that exists is a validation refusal.
+        let duplicate = |error: &Error| matches!(error, Error::Validation(_));
+        let first = create().await;
+        resolve(
+            self.inner.runtime.resolution(),
+            "createBatch",
+            first,
+            lookup,
+            create,
+            duplicate,
+        )
+        .await
     }
 }
 

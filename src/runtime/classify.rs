@@ -103,6 +103,12 @@ macro_rules! classified {
                 self.class().retry_after()
             }
         }
+
+        impl $crate::runtime::OutcomeUnknown for $error {
+            fn outcome_unknown(&self) -> bool {
+                self.class().is_outcome_unknown()
+            }
+        }
     };
 }
 pub(crate) use classified;

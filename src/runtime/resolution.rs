@@ -86,3 +86,78 @@ impl Waits {
         true
     }
 }
+
+/// What the provider's lookup says of an operation whose outcome is unknown.
+pub(crate) enum Lookup<T, E> {
+    /// It was done: here is what the provider has.
+    Done(T),
+    /// It is recorded, and definitively not done: the provider's refusal,
+    /// if the lookup has one (otherwise the last error stands for it).
+    NotDone(Option<E>),
+    /// Nothing is recorded: it may be sent again, with the same key.
+    Missing,
+    /// No answer now; ask again.
+    Later(E),
+    /// The lookup cannot tell (refused, or the provider has no way to say).
+    Never(E),
+}
+
+/// An API error's answer to "may the request have reached the provider
+/// without a definitive answer coming back?".
+pub(crate) trait OutcomeUnknown {
+    fn outcome_unknown(&self) -> bool;
+}
+
+/// The resolution every resolving call shares: `first` is the first
+/// attempt's result. Done and definitive refusals stand; an unknown outcome
+/// is looked up until the provider says or the deadline passes; `resend`
+/// (same key) only after the lookup showed nothing. A refusal of a resend
+/// that `duplicate` recognises (the key exists) counts only if the next
+/// lookup still shows nothing: otherwise the first attempt arrived.
+pub(crate) async fn resolve<T, E, L, LF, S, SF>(
+    resolution: &Resolution,
+    operation: &'static str,
+    first: Result<T, E>,
+    mut lookup: L,
+    mut resend: S,
+    duplicate: impl Fn(&E) -> bool,
+) -> Resolved<T, E>
+where
+    E: OutcomeUnknown,
+    L: FnMut() -> LF,
+    LF: Future<Output = Lookup<T, E>>,
+    S: FnMut() -> SF,
+    SF: Future<Output = Result<T, E>>,
+{
+    let mut last = match first {
+        Ok(done) => return Resolved::Done(done),
+        Err(error) if !error.outcome_unknown() => return Resolved::NotDone(error),
+        Err(error) => error,
+    };
+    tracing::info!(
+        operation,
+        "the outcome is unknown; resolving by the provider's lookup"
+    );
+    let mut waits = Waits::new(resolution);
+    let mut refused = None;
+    while waits.wait().await {
+        match lookup().await {
+            Lookup::Done(done) => return Resolved::Done(done),
+            Lookup::NotDone(error) => return Resolved::NotDone(error.unwrap_or(last)),
+            Lookup::Never(error) => return Resolved::Unresolved(error),
+            Lookup::Later(error) => last = error,
+            Lookup::Missing => {
+                if let Some(error) = refused.take() {
+                    return Resolved::NotDone(error);
+                }
+                match resend().await {
+                    Ok(done) => return Resolved::Done(done),
+                    Err(error) if duplicate(&error) => refused = Some(error),
+                    Err(error) if !error.outcome_unknown() => return Resolved::NotDone(error),
+                    Err(error) => last = error,
+                }
+            }
+        }
+    }
+    Resolved::Unresolved(last)
+}
