@@ -161,14 +161,12 @@ async fn a_refusal_before_commit_is_resent_with_the_same_reference() {
 }
 
 #[tokio::test]
-async fn a_duplicate_refusal_after_an_unknown_attempt_is_looked_up_not_reported() {
+async fn a_timed_out_pay_whose_resend_is_refused_as_a_duplicate_is_paid() {
     let sandbox = Sandbox::start().await.unwrap();
     let reference = fresh_client_reference();
-    // The charge is made but its answer lost; the first lookup (scripted)
-    // sees nothing, so the payment is sent again and refused as a duplicate.
-    sandbox.script(
-        ScriptedFault::new("direct_payment", "pay", FaultAction::DropAfter).key(reference.as_str()),
-    );
+    // The slow MSISDN is charged at once and answered after 2 s: the first
+    // attempt times out. The first lookup (scripted: a lagging replica) sees
+    // nothing, so the payment is sent again and refused as a duplicate.
     sandbox.script(
         ScriptedFault::new(
             "direct_payment",
@@ -181,13 +179,39 @@ async fn a_duplicate_refusal_after_an_unknown_attempt_is_looked_up_not_reported(
         )
         .key(reference.as_str()),
     );
+    let client = direct_payment::Client::builder(
+        sandbox.direct_payment_environment(),
+        Transport::Rest,
+        sandbox.direct_payment_credentials(),
+    )
+    .attempt_timeout(Duration::from_millis(500))
+    .resolution(resolution())
+    .build()
+    .unwrap();
+    let first = client
+        .pay(payment(
+            nordpay::sandbox::faults::SLOW_MSISDN,
+            &fresh_client_reference(),
+        ))
+        .await
+        .unwrap_err();
+    assert!(
+        first.is_outcome_unknown(),
+        "the slow MSISDN times out: {first:?}"
+    );
+
     let record = done(
-        client(&sandbox, Transport::Rest)
-            .pay_resolved(payment("+4799999999", &reference))
+        client
+            .pay_resolved(payment(nordpay::sandbox::faults::SLOW_MSISDN, &reference))
             .await,
     );
     assert_eq!(record.payment_status, PaymentStatus::Paid);
-    assert_eq!(ledger(&sandbox).await.len(), 1);
+    let charges = ledger(&sandbox)
+        .await
+        .into_iter()
+        .filter(|(r, _)| r == reference.as_str())
+        .count();
+    assert_eq!(charges, 1);
 }
 
 #[tokio::test]
