@@ -955,6 +955,55 @@ async fn mediaconnect_payment_pages_return_each_outcome() {
 }
 
 #[tokio::test]
+async fn a_lost_invoice_payment_start_is_started_again_and_confirmed_by_the_api() {
+    // Starting an invoice payment moves no money (the user pays at the
+    // login server), so a lost answer is simply started again; what counts
+    // is confirmed with the API, not read from the return URL.
+    let sandbox = Sandbox::start().await.unwrap();
+    let client = logged_in(&sandbox).await;
+    sandbox.script(nordpay::sandbox::ScriptedFault::new(
+        "mediaconnect",
+        "payInvoice",
+        nordpay::sandbox::FaultAction::DropAfter,
+    ));
+    let request = || {
+        mediaconnect::types::InvoicePaymentRequest::builder()
+            .invoice_number("1002")
+            .product_code("P1")
+            .company_code("SANDBOX")
+            .payment_method(mediaconnect::types::InvoicePaymentMethod::Nexi)
+    };
+    let lost = client
+        .pay_invoice()
+        .body(request())
+        .send()
+        .await
+        .unwrap_err();
+    assert!(lost.is_outcome_unknown(), "{lost:?}");
+    assert!(client.is_invoice_unpaid("P1", "1002").await.unwrap());
+    let started = client
+        .pay_invoice()
+        .body(request())
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    let login = mediaconnect::LoginServer::new(
+        sandbox.mediaconnect_environment().login_server(),
+        credentials::MEDIACONNECT_CLIENT_ID,
+    );
+    let url = login.invoice_payment(
+        &"https://shop.example/back".parse().unwrap(),
+        &"https://shop.example/err".parse().unwrap(),
+        started.transaction_id.unwrap(),
+    );
+    let browser = Browser::new();
+    let confirm = page(browser.open(&url).await.unwrap());
+    browser.click(&confirm, "Confirm").await.unwrap();
+    assert!(!client.is_invoice_unpaid("P1", "1002").await.unwrap());
+}
+
+#[tokio::test]
 async fn mediaconnect_refuses_unknown_tokens_in_oauth_shape() {
     let sandbox = Sandbox::start().await.unwrap();
     struct Fake;
