@@ -453,3 +453,56 @@ async fn a_batch_whose_answer_is_lost_is_found_and_never_sent_twice() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_connect_transaction_whose_answer_is_lost_is_found_with_its_link() {
+    use nordpay::connect;
+    let sandbox = Sandbox::start().await.unwrap();
+    let client = connect::Client::builder(
+        sandbox.connect_environment(),
+        connect::Auth::api_key(nordpay::sandbox::credentials::CONNECT_API_KEY),
+    )
+    .resolution(resolution())
+    .build()
+    .unwrap();
+    let order = |id: &str, user: Option<&str>| {
+        connect::types::NewTransaction::builder()
+            .order_id(id)
+            .purchase_description("Resolution test")
+            .amount(connect::Money::new("NOK", 10_000).unwrap())
+            .vat_rate(connect::VatRate::from_percent(25))
+            .success_redirect("https://shop.example/ok")
+            .cancel_redirect("https://shop.example/cancel")
+            .connect_id(user.map(str::to_string))
+    };
+    sandbox.script(
+        ScriptedFault::new("connect", "createTransaction", FaultAction::DropAfter)
+            .key("lost-order"),
+    );
+    let found = match client
+        .create_transaction_resolved(order("lost-order", Some("user-7")))
+        .await
+    {
+        Resolved::Done(transaction) => transaction,
+        other => panic!("expected Done, got {other:?}"),
+    };
+    assert_eq!(found.order_id.to_string(), "lost-order");
+    assert!(found.payment_link().is_ok(), "the link to send the user to");
+    let listed = client
+        .list_transactions()
+        .connect_id("user-7")
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(listed.len(), 1, "created once");
+
+    // Without a connectId CONNECT has no lookup: unresolved, never "failed".
+    sandbox.script(
+        ScriptedFault::new("connect", "createTransaction", FaultAction::DropAfter).key("no-user"),
+    );
+    let outcome = client
+        .create_transaction_resolved(order("no-user", None))
+        .await;
+    assert!(outcome.is_unresolved(), "{outcome:?}");
+}

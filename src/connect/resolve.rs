@@ -5,10 +5,11 @@
 //! lookup shows none; "already refunded" after an unknown attempt means the
 //! first one arrived, and is looked up, never reported.
 //!
-//! Creating a transaction needs no resolving: it only prepares a payment the
-//! user completes at its PAYMENT link, and a lost answer leaves nothing
-//! charged. Its orderId cannot be reused, so a new attempt needs a new one;
-//! the old one, if it was recorded, expires unpaid.
+//! Creating a transaction moves no money (the user pays at its PAYMENT
+//! link), but its orderId cannot be reused, and its link is in the answer: a
+//! lost answer is looked up by the orderId among the user's transactions
+//! (CONNECT lists by `connectId` only), and the transaction sent again only
+//! if none is recorded.
 
 use super::{Client, Error, ResponseValue, types};
 use crate::runtime::{Lookup, Resolved, resolve};
@@ -81,6 +82,71 @@ impl Client {
             first,
             lookup,
             refund,
+            duplicate,
+        )
+        .await
+    }
+
+    /// Prepare a transaction, and never leave the outcome a guess: `Done`
+    /// with the transaction (and its PAYMENT link) whether the answer came
+    /// or the lookup found it by its orderId; `NotDone` with CONNECT's
+    /// refusal. Without a `connectId` in the request no lookup exists
+    /// (CONNECT lists transactions only by connectId or chargeToken): an
+    /// unknown outcome is then `Unresolved` — start again with a new orderId;
+    /// the lost one, if recorded, expires unpaid.
+    pub async fn create_transaction_resolved<B>(
+        &self,
+        transaction: B,
+    ) -> Resolved<types::Transaction, Error>
+    where
+        B: TryInto<types::NewTransaction>,
+        B::Error: std::fmt::Display,
+    {
+        let transaction: types::NewTransaction = match transaction.try_into() {
+            Ok(transaction) => transaction,
+            Err(e) => return Resolved::NotDone(Error::InvalidRequest(e.to_string())),
+        };
+        let create = || async {
+            self.create_transaction()
+                .body(transaction.clone())
+                .send()
+                .await
+                .map(ResponseValue::into_inner)
+        };
+        let order_id = transaction.order_id.to_string();
+        let lookup = || async {
+            let Some(connect_id) = transaction.connect_id.clone() else {
+                return Lookup::Never(Error::InvalidRequest(
+                    "no connectId in the request: CONNECT cannot list its transactions".into(),
+                ));
+            };
+            let found = self
+                .list_transactions()
+                .connect_id(connect_id)
+                .order_id(order_id.clone())
+                .send()
+                .await;
+            match found {
+                Ok(found) => found
+                    .into_inner()
+                    .into_iter()
+                    .find(|t| *t.order_id == order_id)
+                    .map_or(Lookup::Missing, Lookup::Done),
+                Err(error) if error.is_retryable() || error.is_outcome_unknown() => {
+                    Lookup::Later(error)
+                }
+                Err(error) => Lookup::Never(error),
+            }
+        };
+        // A reused orderId is refused with a 400.
+        let duplicate = |error: &Error| error.status() == Some(reqwest::StatusCode::BAD_REQUEST);
+        let first = create().await;
+        resolve(
+            self.inner.runtime.resolution(),
+            "createTransaction",
+            first,
+            lookup,
+            create,
             duplicate,
         )
         .await
