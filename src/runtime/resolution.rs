@@ -39,7 +39,8 @@ impl<T, E> Resolved<T, E> {
 /// How long and how often an unknown outcome is looked up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Resolution {
-    /// The lookups (and any resend the lookup allows) end by this time.
+    /// No lookup (or resend) starts after this time; one under way ends
+    /// by its own operation's deadline.
     pub deadline: Duration,
     /// The wait before the first lookup; it doubles up to `max_wait`.
     pub first_wait: Duration,
@@ -60,14 +61,14 @@ impl Default for Resolution {
 }
 
 /// The waits of one resolution.
-pub(crate) struct Waits {
+struct Waits {
     ends: Instant,
     next: Duration,
     max: Duration,
 }
 
 impl Waits {
-    pub(crate) fn new(resolution: &Resolution) -> Self {
+    fn new(resolution: &Resolution) -> Self {
         Self {
             ends: Instant::now() + resolution.deadline,
             next: resolution.first_wait,
@@ -76,7 +77,7 @@ impl Waits {
     }
 
     /// Wait before the next lookup; `false` if the deadline comes first.
-    pub(crate) async fn wait(&mut self) -> bool {
+    async fn wait(&mut self) -> bool {
         let wait = self.next;
         if Instant::now() + wait >= self.ends {
             return false;

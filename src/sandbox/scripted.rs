@@ -141,6 +141,10 @@ impl Script {
         self.faults.push(fault);
     }
 
+    fn is_empty(&self) -> bool {
+        self.faults.is_empty()
+    }
+
     /// The action of the first fault `call` matches, using one of its times.
     fn take(&mut self, call: &Call<'_>) -> Option<FaultAction> {
         let at = self.faults.iter().position(|fault| fault.matches(call))?;
@@ -240,6 +244,10 @@ const MAX_BODY: usize = 4 * 1024 * 1024;
 /// The middleware in front of every API route: applies the first scripted
 /// fault the call matches, if any.
 pub(crate) async fn apply(State(shared): State<Shared>, request: Request, next: Next) -> Response {
+    // Nothing scripted (the usual case): the call as it is, unread.
+    if shared.lock().script.is_empty() {
+        return next.run(request).await;
+    }
     let (parts, body) = request.into_parts();
     let Ok(body) = axum::body::to_bytes(body, MAX_BODY).await else {
         return StatusCode::PAYLOAD_TOO_LARGE.into_response();

@@ -1,5 +1,6 @@
-//! `cargo xtask fuzz [--seconds S] [TARGET…]`: every fuzz target of `fuzz/`
-//! (or those named) for S seconds each (default 60), with cargo-fuzz on the
+//! `cargo xtask fuzz [--seconds S] [--runs N] [TARGET…]`: every fuzz target
+//! of `fuzz/` (or those named) for S seconds each (default 60), or for N
+//! executions each (however long they take), with cargo-fuzz on the
 //! nightly toolchain (installed if missing). Corpora start from
 //! `fuzz/seeds/<target>` and the test fixtures. The last line is
 //! `fuzz: T targets, E execs, C crashes`; a crash leaves its input in
@@ -69,14 +70,16 @@ fn executions(output: &str) -> u64 {
 
 pub fn run(root: &Path, args: &[String]) -> ExitCode {
     let mut seconds = 60u64;
+    let mut runs = None;
     let mut selected = Vec::new();
     let mut args = args.iter();
     while let Some(arg) = args.next() {
-        if arg == "--seconds" {
-            match args.next().and_then(|s| s.parse().ok()) {
-                Some(s) => seconds = s,
+        if arg == "--seconds" || arg == "--runs" {
+            match args.next().and_then(|s| s.parse::<u64>().ok()) {
+                Some(n) if arg == "--seconds" => seconds = n,
+                Some(n) => runs = Some(n),
                 None => {
-                    eprintln!("usage: cargo xtask fuzz [--seconds S] [TARGET...]");
+                    eprintln!("usage: cargo xtask fuzz [--seconds S] [--runs N] [TARGET...]");
                     return ExitCode::from(2);
                 }
             }
@@ -124,7 +127,10 @@ pub fn run(root: &Path, args: &[String]) -> ExitCode {
                 &corpus,
                 "--",
             ])
-            .arg(format!("-max_total_time={seconds}"))
+            .arg(match runs {
+                Some(runs) => format!("-runs={runs}"),
+                None => format!("-max_total_time={seconds}"),
+            })
             .args(["-print_final_stats=1", "-rss_limit_mb=2048", "-timeout=10"])
             .output();
         let output = match output {

@@ -31,7 +31,7 @@ fn main() -> ExitCode {
             eprintln!("usage: cargo xtask codegen [--check] [API...]");
             eprintln!("       cargo xtask bench-build [--rounds N] [--with-codegen]");
             eprintln!("       cargo xtask soak [--ops N] [--seed S]");
-            eprintln!("       cargo xtask fuzz [--seconds S] [TARGET...]");
+            eprintln!("       cargo xtask fuzz [--seconds S] [--runs N] [TARGET...]");
             eprintln!("APIs: {}", names().join(", "));
             ExitCode::from(2)
         }
