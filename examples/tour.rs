@@ -321,7 +321,7 @@ async fn mediaconnect_flow(sandbox: &Sandbox, browser: &Browser) -> Result {
         .send()
         .await?
         .into_inner();
-    step(format!("{} unpaid invoices", unpaid.len()));
+    step(format!("{} unpaid invoices", unpaid.invoices.len()));
     let started = client
         .pay_invoice()
         .body(
@@ -358,7 +358,7 @@ async fn mediaconnect_flow(sandbox: &Sandbox, browser: &Browser) -> Result {
         .send()
         .await?
         .into_inner();
-    step(format!("{} unpaid invoices left", unpaid.len()));
+    step(format!("{} unpaid invoices left", unpaid.invoices.len()));
 
     let change = client
         .change_payment_method()

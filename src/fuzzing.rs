@@ -148,7 +148,7 @@ pub fn mediaconnect_response(input: &[u8]) {
     json::<types::PaymentMethods>(body);
     json::<types::PaymentChange>(body);
     json::<types::PaymentStarted>(body);
-    json::<Vec<types::Invoice>>(body);
+    json::<types::InvoicesAndReminders>(body);
     let error = Error::from_answer(answer(status, &headers, body));
     std::hint::black_box((error.to_string(), error.provider_code().map(str::len)));
 }

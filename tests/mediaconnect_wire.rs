@@ -176,9 +176,24 @@ async fn add_vipps_agreement() {
 
 #[tokio::test]
 async fn list_unpaid_invoices_in_a_period() {
-    let (server, client) = serve(ResponseTemplate::new(200).set_body_json(json!([
-        {"invoiceNumber": "7435367", "companyCode": "68979834", "amount": 19900, "dueDate": "2024-02-01"}
-    ])))
+    // The reference's own example: an object of invoices and reminders.
+    let (server, client) = serve(ResponseTemplate::new(200).set_body_json(json!({
+        "invoices": [{
+            "customerNumber": 563457, "product": "CO27409", "invoiceOfferCount": "1",
+            "productName": "Weekly Magazine", "amount": 49, "invoiceDate": "2022-01-07",
+            "invoiceNumber": "7435367", "companyCode": "5646903690", "paymentDate": "2022-01-17",
+            "dueDate": "2022-01-21", "paymentStatus": "0", "invoiceAmount": "295.00",
+            "paidAmount": 0, "paymentMethod": "A",
+            "invoiceHotelUrl": "http://mediaconnect.no/invoice/view/gkcb93qgt94ca6943bloitxgq4de",
+            "invoiceStatus": "Invoiced", "somethingNew": true
+        }],
+        "reminders": [{
+            "invoiceNumber": 7435367, "product": "CO27409", "fromTime": "2023-01-01",
+            "includeTime": "2024-01-01", "reminderDate": 1560333600000_i64, "amount": 49,
+            "dueDate": 1561716000000_i64, "reminderNumber": 1, "reminderType": "reminder",
+            "invoiceHotelUrl": "http://mediaconnect.no/invoice/view/gkcb93qgt94ca6943bloitxgq4de"
+        }]
+    })))
     .await;
     let invoices = client
         .list_invoices()
@@ -201,9 +216,16 @@ async fn list_unpaid_invoices_in_a_period() {
         request.url.query(),
         Some("from=2024-01-01&to=2024-12-31&unpaid=true")
     );
-    assert_eq!(invoices[0].invoice_number.as_deref(), Some("7435367"));
+    let invoice = &invoices.invoices[0];
+    assert_eq!(invoice.invoice_number.as_deref(), Some("7435367"));
+    assert_eq!(invoice.product.as_deref(), Some("CO27409"));
+    assert_eq!(invoice.invoice_amount.as_deref(), Some("295.00"));
+    assert_eq!(invoice.payment_status.as_deref(), Some("0"));
     // Fields the docs do not name are kept.
-    assert_eq!(invoices[0].extra["amount"], 19900);
+    assert_eq!(invoice.extra["somethingNew"], true);
+    let reminder = &invoices.reminders[0];
+    assert_eq!(reminder.invoice_number, Some(7435367));
+    assert_eq!(reminder.due_date, Some(1561716000000));
 }
 
 #[tokio::test]

@@ -941,6 +941,7 @@ async fn mediaconnect_payment_pages_return_each_outcome() {
         .unwrap()
         .into_inner();
     let numbers: Vec<_> = unpaid
+        .invoices
         .iter()
         .map(|i| i.invoice_number.clone().unwrap())
         .collect();

@@ -122,6 +122,7 @@ impl Client {
             .await?
             .into_inner();
         Ok(unpaid
+            .invoices
             .iter()
             .any(|invoice| invoice.invoice_number.as_deref() == Some(invoice_number)))
     }

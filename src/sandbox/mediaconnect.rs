@@ -253,15 +253,30 @@ async fn invoices(
     authorized(&shared, &headers)?;
     product_code(&product)?;
     let state = shared.lock();
-    let all: Vec<_> = ["1001", "1002", faults::FAILING_INVOICE]
+    let invoices = ["1001", "1002", faults::FAILING_INVOICE]
         .iter()
-        .map(|number| {
-            let paid = state.mediaconnect.paid_invoices.contains(*number);
-            json!({"invoiceNumber": number, "companyCode": "SANDBOX", "productCode": product, "amount": 19900, "paid": paid})
+        .map(|number| (number, state.mediaconnect.paid_invoices.contains(*number)))
+        .filter(|(_, paid)| !(filter.unpaid == Some(true) && *paid))
+        .map(|(number, paid)| {
+            crate::mediaconnect::types::Invoice::builder()
+                .invoice_number(Some(number.to_string()))
+                .company_code(Some("SANDBOX".to_string()))
+                .product(Some(product.clone()))
+                .amount(Some(199.0))
+                .invoice_amount(Some("199.00".to_string()))
+                .payment_status(Some(if paid { "1" } else { "0" }.to_string()))
+                .invoice_status(Some(if paid { "Paid" } else { "Invoiced" }.to_string()))
+                // typify's builder wants the map of other fields set, even empty.
+                .extra(serde_json::Map::new())
+                .try_into()
         })
-        .filter(|invoice| !(filter.unpaid == Some(true) && invoice["paid"] == true))
-        .collect();
-    Ok(axum::Json(all).into_response())
+        .collect::<Result<Vec<crate::mediaconnect::types::Invoice>, _>>()
+        .map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response())?;
+    let answer = crate::mediaconnect::types::InvoicesAndReminders {
+        invoices,
+        reminders: Vec::new(),
+    };
+    Ok(axum::Json(answer).into_response())
 }
 
 #[derive(serde::Deserialize)]
