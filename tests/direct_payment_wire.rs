@@ -283,14 +283,21 @@ async fn send_verification_code() {
                     "<dp:SendVerificationCode {ROOT_NS_NILLABLE}><dp:request><dpt:ExpiryTime>2027-11-21T10:00:00Z</dpt:ExpiryTime><dpt:Msisdn>+4799999999</dpt:Msisdn>{CREDENTIALS_XML}<dpt:Template>Your code is {{0}}</dpt:Template></dp:request></dp:SendVerificationCode>"
                 ),
             ),
-            Transport::Rest => assert_rest_request(
-                &request,
-                "POST",
-                "/restV1.svc/service/1234/verificationcode",
-                Some(
-                    json!({"Msisdn": "+4799999999", "ExpiryTime": "2027-11-21T10:00:00Z", "Template": "Your code is {0}"}),
-                ),
-            ),
+            Transport::Rest => {
+                assert_rest_request(
+                    &request,
+                    "POST",
+                    "/restV1.svc/service/1234/verificationcode",
+                    Some(
+                        json!({"Msisdn": "+4799999999", "ExpiryTime": "2027-11-21T10:00:00Z", "Template": "Your code is {0}"}),
+                    ),
+                );
+                // No success body, but a fault must come as JSON to keep its code.
+                assert_eq!(
+                    request.headers.get("accept").and_then(|v| v.to_str().ok()),
+                    Some("application/json")
+                );
+            }
         }
     }
 }

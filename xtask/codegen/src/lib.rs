@@ -108,7 +108,8 @@ pub fn generate(api: &Api, root: &Path) -> Result<Generated, CodegenError> {
                     path: spec_path.clone(),
                     source,
                 })?;
-            let (mut rewrites, media_types) = normalize::vendor_media_types(&mut spec);
+            let (mut rewrites, mut media_types) = normalize::vendor_media_types(&mut spec);
+            normalize::accept_json_faults(&spec, &mut media_types);
             // Raw error bodies are one type already; unifying them first would
             // only add unused error components.
             rewrites.extend(if *raw_error_bodies {
