@@ -385,6 +385,53 @@ fn pascal(identifier: &str) -> String {
     }
 }
 
+/// An operation whose success has no body still wants its faults in JSON:
+/// without an Accept a server may answer them in another format, and the
+/// provider's code is lost. Give such operations (no success body, a JSON
+/// error response) `Accept: application/json` in the media-type table.
+/// Runs on the spec as written, before error responses are rewritten.
+pub fn accept_json_faults(spec: &OpenAPI, table: &mut Vec<MediaTypes>) {
+    let components = spec.components.clone().unwrap_or_default();
+    for (_, item) in &spec.paths.paths {
+        let ReferenceOr::Item(item) = item else {
+            continue;
+        };
+        for (_, operation) in item.iter() {
+            let Some(id) = &operation.operation_id else {
+                continue;
+            };
+            let mut success_body = false;
+            let mut json_error = false;
+            for (status, response) in &operation.responses.responses {
+                let Some(response) = resolve(response, &components) else {
+                    continue;
+                };
+                let success = match status {
+                    StatusCode::Code(code) => (200..300).contains(code),
+                    StatusCode::Range(range) => *range == 2,
+                };
+                if success {
+                    success_body |= !response.content.is_empty();
+                } else {
+                    json_error |= response.content.contains_key(JSON);
+                }
+            }
+            if success_body || !json_error {
+                continue;
+            }
+            match table.iter_mut().find(|row| row.operation == *id) {
+                Some(row) if row.accept.is_none() => row.accept = Some(JSON.to_string()),
+                Some(_) => {}
+                None => table.push(MediaTypes {
+                    operation: id.clone(),
+                    content_type: None,
+                    accept: Some(JSON.to_string()),
+                }),
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -510,52 +557,5 @@ components:
             .as_ref()
             .unwrap();
         assert!(op.responses.default.is_none());
-    }
-}
-
-/// An operation whose success has no body still wants its faults in JSON:
-/// without an Accept a server may answer them in another format, and the
-/// provider's code is lost. Give such operations (no success body, a JSON
-/// error response) `Accept: application/json` in the media-type table.
-/// Runs on the spec as written, before error responses are rewritten.
-pub fn accept_json_faults(spec: &OpenAPI, table: &mut Vec<MediaTypes>) {
-    let components = spec.components.clone().unwrap_or_default();
-    for (_, item) in &spec.paths.paths {
-        let ReferenceOr::Item(item) = item else {
-            continue;
-        };
-        for (_, operation) in item.iter() {
-            let Some(id) = &operation.operation_id else {
-                continue;
-            };
-            let mut success_body = false;
-            let mut json_error = false;
-            for (status, response) in &operation.responses.responses {
-                let Some(response) = resolve(response, &components) else {
-                    continue;
-                };
-                let success = match status {
-                    StatusCode::Code(code) => (200..300).contains(code),
-                    StatusCode::Range(range) => *range == 2,
-                };
-                if success {
-                    success_body |= !response.content.is_empty();
-                } else {
-                    json_error |= response.content.contains_key(JSON);
-                }
-            }
-            if success_body || !json_error {
-                continue;
-            }
-            match table.iter_mut().find(|row| row.operation == *id) {
-                Some(row) if row.accept.is_none() => row.accept = Some(JSON.to_string()),
-                Some(_) => {}
-                None => table.push(MediaTypes {
-                    operation: id.clone(),
-                    content_type: None,
-                    accept: Some(JSON.to_string()),
-                }),
-            }
-        }
     }
 }
