@@ -31,10 +31,11 @@ async fn main() -> ExitCode {
         }
     };
     println!(
-        "seed {}, {} faults scripted, {} phantom (reported done, nothing moved), {:.1} s",
+        "seed {}, {} faults scripted, {} phantom (reported done, nothing moved), {} skipped, {:.1} s",
         config.seed,
         report.faults,
         report.phantom,
+        report.skipped,
         report.elapsed.as_secs_f64()
     );
     println!("{report}");

@@ -28,6 +28,17 @@ pub(super) struct Store {
 }
 
 impl Store {
+    /// How many transactions each orderId has (REFUNDs aside): the ledger a soak checks.
+    pub(super) fn order_counts(&self) -> BTreeMap<&str, usize> {
+        let mut counts = BTreeMap::new();
+        for transaction in self.transactions.values() {
+            if transaction.refund_for_transaction_id.is_none() {
+                *counts.entry(transaction.order_id.as_str()).or_insert(0) += 1;
+            }
+        }
+        counts
+    }
+
     /// How many refunds each refunded transaction has: the ledger a soak checks.
     pub(super) fn refund_counts(&self) -> BTreeMap<&str, usize> {
         let mut counts = BTreeMap::new();
