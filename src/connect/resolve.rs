@@ -18,7 +18,6 @@ impl Client {
     /// The refund of `transaction_id`, among the REFUND transactions of the
     /// original's owner.
     async fn find_refund(&self, transaction_id: &str) -> Lookup<types::Transaction, Error> {
-        let unknown = |error: &Error| error.is_retryable() || error.is_outcome_unknown();
         let original = match self
             .get_transaction()
             .transaction_id(transaction_id)
@@ -26,8 +25,7 @@ impl Client {
             .await
         {
             Ok(original) => original.into_inner(),
-            Err(error) if unknown(&error) => return Lookup::Later(error),
-            Err(error) => return Lookup::Never(error),
+            Err(error) => return Lookup::failed(error),
         };
         let list = self
             .list_transactions()
@@ -49,8 +47,7 @@ impl Client {
                 .into_iter()
                 .find(|t| t.refund_for_transaction_id.as_deref() == Some(transaction_id))
                 .map_or(Lookup::Missing, Lookup::Done),
-            Err(error) if unknown(&error) => Lookup::Later(error),
-            Err(error) => Lookup::Never(error),
+            Err(error) => Lookup::failed(error),
         }
     }
 
@@ -132,10 +129,7 @@ impl Client {
                     .into_iter()
                     .find(|t| *t.order_id == order_id)
                     .map_or(Lookup::Missing, Lookup::Done),
-                Err(error) if error.is_retryable() || error.is_outcome_unknown() => {
-                    Lookup::Later(error)
-                }
-                Err(error) => Lookup::Never(error),
+                Err(error) => Lookup::failed(error),
             }
         };
         // A reused orderId is refused with a 400.

@@ -35,10 +35,7 @@ impl Client {
         match self.payment_status(reference.clone()).await {
             Ok(record) => Lookup::Done(record),
             Err(error) if error.code() == Some(ErrorCode::NotFound) => Lookup::Missing,
-            Err(error) if error.is_retryable() || error.is_outcome_unknown() => {
-                Lookup::Later(error)
-            }
-            Err(error) => Lookup::Never(error),
+            Err(error) => Lookup::failed(error),
         }
     }
 

@@ -54,10 +54,7 @@ impl Client {
             match status {
                 Ok(status) => Lookup::Done(BatchRecord::Status(status.into_inner())),
                 Err(Error::NotFound) => Lookup::Missing,
-                Err(error) if error.is_retryable() || error.is_outcome_unknown() => {
-                    Lookup::Later(error)
-                }
-                Err(error) => Lookup::Never(error),
+                Err(error) => Lookup::failed(error),
             }
         };
         // A batchReference that exists is a validation refusal.

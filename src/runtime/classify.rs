@@ -104,7 +104,11 @@ macro_rules! classified {
             }
         }
 
-        impl $crate::runtime::OutcomeUnknown for $error {
+        impl $crate::runtime::Classified for $error {
+            fn retryable(&self) -> bool {
+                self.class().is_retryable()
+            }
+
             fn outcome_unknown(&self) -> bool {
                 self.class().is_outcome_unknown()
             }

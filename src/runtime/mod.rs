@@ -57,7 +57,7 @@ pub(crate) use auth::Credentials;
 pub use body::RawBody;
 pub(crate) use classify::{Class, classified};
 pub(crate) use context::exec;
-pub(crate) use resolution::{Lookup, OutcomeUnknown, resolve};
+pub(crate) use resolution::{Classified, Lookup, resolve};
 pub(crate) use retry::retry_after;
 pub(crate) use rules::check_body;
 pub(crate) use send::Runtime;

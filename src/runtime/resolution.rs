@@ -103,9 +103,23 @@ pub(crate) enum Lookup<T, E> {
     Never(E),
 }
 
-/// An API error's answer to "may the request have reached the provider
-/// without a definitive answer coming back?".
-pub(crate) trait OutcomeUnknown {
+impl<T, E: Classified> Lookup<T, E> {
+    /// A lookup that failed: ask again if that may succeed, else give up.
+    pub(crate) fn failed(error: E) -> Self {
+        if error.retryable() || error.outcome_unknown() {
+            Lookup::Later(error)
+        } else {
+            Lookup::Never(error)
+        }
+    }
+}
+
+/// What resolution asks of an API's error (every API's error answers it
+/// through `classified!`).
+pub(crate) trait Classified {
+    /// Trying again later may succeed.
+    fn retryable(&self) -> bool;
+    /// The request may have reached the provider without a definitive answer.
     fn outcome_unknown(&self) -> bool;
 }
 
@@ -124,7 +138,7 @@ pub(crate) async fn resolve<T, E, L, LF, S, SF>(
     duplicate: impl Fn(&E) -> bool,
 ) -> Resolved<T, E>
 where
-    E: OutcomeUnknown,
+    E: Classified,
     L: FnMut() -> LF,
     LF: Future<Output = Lookup<T, E>>,
     S: FnMut() -> SF,

@@ -575,14 +575,23 @@ fn payment_details(details: dpt::PaymentDetailsType) -> Result<PaymentDetails, F
         .map_err(|e: types::error::ConversionError| invalid(&e))
 }
 
-async fn soap_endpoint(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
-    let action = headers
+/// The SOAPAction of a request, without its quotes.
+pub(super) fn soap_action(headers: &HeaderMap) -> &str {
+    headers
         .get("soapaction")
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .trim_matches('"')
-        .to_string();
-    let Some(operation) = operations::ALL.iter().find(|op| op.soap_action == action) else {
+}
+
+/// The operation a SOAPAction names.
+pub(super) fn soap_operation(action: &str) -> Option<&'static SoapOperation> {
+    operations::ALL.iter().find(|op| op.soap_action == action)
+}
+
+async fn soap_endpoint(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
+    let action = soap_action(&headers);
+    let Some(operation) = soap_operation(action) else {
         return soap_fault(fault(
             ErrorCode::Validation,
             format!("Unknown SOAPAction {action:?}"),

@@ -195,15 +195,9 @@ fn operation_of(
     headers: &HeaderMap,
 ) -> Option<(&'static str, Option<&'static str>)> {
     if path.starts_with("/direct-payment/soapV1.svc") {
-        let action = headers
-            .get("soapaction")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .trim_matches('"');
-        let operation = crate::direct_payment::soap_api::operations::ALL
-            .iter()
-            .find(|op| op.soap_action == action)
-            .map(|op| op.name);
+        let operation =
+            super::direct_payment::soap_operation(super::direct_payment::soap_action(headers))
+                .map(|op| op.name);
         return Some(("direct_payment", operation));
     }
     for (api, base, operations) in APIS {
