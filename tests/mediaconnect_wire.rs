@@ -175,6 +175,76 @@ async fn add_vipps_agreement() {
 }
 
 #[tokio::test]
+async fn list_vipps_agreements_decodes_the_docs_sample() {
+    let (server, client) = serve(ResponseTemplate::new(200).set_body_json(json!({
+        "recurringAgreements": [
+            {"agreementRef": "abcd-efgh", "paymentProviderId": 55, "productCode": "CO27409", "since": "2024"}
+        ]
+    })))
+    .await;
+    let listed = answer(client.list_vipps_agreements().send().await).unwrap();
+    assert_request(
+        &only_request(&server).await,
+        "GET",
+        "/capi/v1/customer/payment/vipps/agreement",
+        None,
+    );
+    let agreement = &listed.recurring_agreements[0];
+    assert_eq!(agreement.agreement_ref.as_deref(), Some("abcd-efgh"));
+    assert_eq!(agreement.payment_provider_id, Some(55));
+    assert_eq!(agreement.product_code.as_deref(), Some("CO27409"));
+    assert_eq!(agreement.extra["since"], "2024");
+    // No agreements: the array may be absent.
+    let (_server, client) = serve(ResponseTemplate::new(200).set_body_json(json!({}))).await;
+    let none = answer(client.list_vipps_agreements().send().await).unwrap();
+    assert!(none.recurring_agreements.is_empty());
+}
+
+#[tokio::test]
+async fn remove_vipps_agreement_sends_the_docs_sample() {
+    let (server, client) =
+        serve(ResponseTemplate::new(200).set_body_json(json!({"success": true}))).await;
+    let removed = answer(
+        client
+            .remove_vipps_agreement()
+            .body(
+                types::VippsAgreementRemoval::builder()
+                    .agreement_ref("abcd-efgh")
+                    .payment_provider_id(std::num::NonZeroU32::new(25).unwrap()),
+            )
+            .send()
+            .await,
+    )
+    .unwrap();
+    assert_request(
+        &only_request(&server).await,
+        "DELETE",
+        "/capi/v1/customer/payment/vipps/agreement",
+        Some(json!({"agreementRef": "abcd-efgh", "paymentProviderId": 25})),
+    );
+    assert_eq!(removed.success, Some(true));
+}
+
+#[tokio::test]
+async fn remove_vipps_agreement_refuses_a_bad_reference_before_sending() {
+    let (server, client) = serve(ResponseTemplate::new(200)).await;
+    for reference in [String::new(), "r".repeat(65)] {
+        let error = client
+            .remove_vipps_agreement()
+            .body(
+                types::VippsAgreementRemoval::builder()
+                    .agreement_ref(reference)
+                    .payment_provider_id(std::num::NonZeroU32::new(25).unwrap()),
+            )
+            .send()
+            .await
+            .unwrap_err();
+        assert!(matches!(error, Error::InvalidRequest(_)), "{error:?}");
+    }
+    assert!(server.received_requests().await.unwrap().is_empty());
+}
+
+#[tokio::test]
 async fn list_unpaid_invoices_in_a_period() {
     // The reference's own example: an object of invoices and reminders.
     let (server, client) = serve(ResponseTemplate::new(200).set_body_json(json!({

@@ -574,6 +574,18 @@ async fn mediaconnect_flow(sandbox: &Sandbox, shown: &mut Shown) -> Vec<String> 
             .send()
             .await,
     );
+    shown.error(client.list_vipps_agreements().send().await);
+    shown.error(
+        client
+            .remove_vipps_agreement()
+            .body(
+                types::VippsAgreementRemoval::builder()
+                    .agreement_ref("sandbox-vipps-1")
+                    .payment_provider_id(std::num::NonZeroU32::new(55).unwrap()),
+            )
+            .send()
+            .await,
+    );
     shown.error(
         client
             .list_invoices()

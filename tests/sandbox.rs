@@ -956,6 +956,68 @@ async fn mediaconnect_payment_pages_return_each_outcome() {
 }
 
 #[tokio::test]
+async fn a_vipps_agreement_confirmed_at_the_login_server_is_listed_until_removed() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let browser = Browser::new();
+    let client = logged_in(&sandbox).await;
+    let login = mediaconnect::LoginServer::new(
+        sandbox.mediaconnect_environment().login_server(),
+        credentials::MEDIACONNECT_CLIENT_ID,
+    );
+    let listed = || async {
+        client
+            .list_vipps_agreements()
+            .send()
+            .await
+            .unwrap()
+            .into_inner()
+            .recurring_agreements
+    };
+    assert!(listed().await.is_empty());
+    let started = client
+        .add_vipps_agreement()
+        .body(mediaconnect::types::VippsAgreementRequest::builder().product_code("P7"))
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    let url = login.vipps_agreement(
+        &"https://shop.example/back".parse().unwrap(),
+        &"https://shop.example/err".parse().unwrap(),
+        started.transaction_id.unwrap(),
+    );
+    let confirm = page(browser.open(&url).await.unwrap());
+    redirect(browser.click(&confirm, "Confirm").await.unwrap());
+    let agreements = listed().await;
+    assert_eq!(agreements.len(), 1);
+    assert_eq!(agreements[0].product_code.as_deref(), Some("P7"));
+    let removal = || {
+        mediaconnect::types::VippsAgreementRemoval::builder()
+            .agreement_ref(agreements[0].agreement_ref.clone().unwrap())
+            .payment_provider_id(
+                std::num::NonZeroU32::new(
+                    u32::try_from(agreements[0].payment_provider_id.unwrap()).unwrap(),
+                )
+                .unwrap(),
+            )
+    };
+    let remove = || async {
+        client
+            .remove_vipps_agreement()
+            .body(removal())
+            .send()
+            .await
+            .unwrap()
+            .into_inner()
+            .success
+    };
+    assert_eq!(remove().await, Some(true));
+    assert!(listed().await.is_empty());
+    // Removing it again changes nothing and says so.
+    assert_eq!(remove().await, Some(false));
+}
+
+#[tokio::test]
 async fn a_lost_invoice_payment_start_is_started_again_and_confirmed_by_the_api() {
     // Starting an invoice payment moves no money (the user pays at the
     // login server), so a lost answer is simply started again; what counts

@@ -1,5 +1,6 @@
 //! Mediaconnect (ConnectID) payment: a product's payment methods, paying an
-//! invoice and changing a subscription's payment method.
+//! invoice, changing a subscription's payment method, and its Vipps
+//! recurring agreements.
 //!
 //! Every call needs a logged-in user's access token ([`UserTokens`] gets and
 //! refreshes them with the authorization-code grant). Payments and changes
@@ -50,4 +51,4 @@ pub use client::{ClientBuilder, Environment, Setup};
 pub use error::Error;
 pub use generated::{Client, ResponseValue, builder, operations, servers, types};
 pub use oauth::{OAuthClient, TokenError, TokenSet, UserTokens};
-pub use redirect::{LoginServer, Outcome, OutcomeError};
+pub use redirect::{LoginServer, Outcome, OutcomeError, PayExTicket};

@@ -15,8 +15,12 @@ use url::Url;
 use super::{Shared, credentials, faults, pages};
 use crate::mediaconnect::Outcome;
 use crate::mediaconnect::types::{
-    InvoicePaymentRequest, PaymentChangeRequest, VippsAgreementRequest,
+    InvoicePaymentRequest, PaymentChangeRequest, Removed, VippsAgreement, VippsAgreementRemoval,
+    VippsAgreementRequest, VippsAgreements,
 };
+
+/// The provider ID the sandbox's Vipps agreements carry (the reference's example).
+const VIPPS_PROVIDER_ID: i32 = 55;
 
 /// What a login-server page finishes.
 #[derive(Clone)]
@@ -36,6 +40,8 @@ pub(super) struct Store {
     methods: BTreeMap<String, String>,
     pending: BTreeMap<i64, Pending>,
     paid_invoices: BTreeSet<String>,
+    /// Valid Vipps agreements: their product, by agreement reference.
+    vipps_agreements: BTreeMap<String, String>,
 }
 
 impl Store {
@@ -66,7 +72,9 @@ pub(super) fn routes() -> Router<Shared> {
         .route("/capi/v1/api/payment/invoice", post(pay_invoice))
         .route(
             "/capi/v1/customer/payment/vipps/agreement",
-            post(vipps_agreement),
+            get(vipps_agreements)
+                .post(vipps_agreement)
+                .delete(remove_vipps_agreement),
         )
         .route("/capi/v1/customer/invoice/payment/{product}", get(invoices))
 }
@@ -239,6 +247,48 @@ async fn vipps_agreement(State(shared): State<Shared>, headers: HeaderMap, body:
     Ok(started(&shared, Pending::Vipps { product }))
 }
 
+async fn vipps_agreements(State(shared): State<Shared>, headers: HeaderMap) -> Handled {
+    authorized(&shared, &headers)?;
+    let state = shared.lock();
+    let recurring_agreements = state
+        .mediaconnect
+        .vipps_agreements
+        .iter()
+        .map(|(reference, product)| VippsAgreement {
+            agreement_ref: Some(reference.clone()),
+            payment_provider_id: Some(VIPPS_PROVIDER_ID),
+            product_code: Some(product.clone()),
+            extra: serde_json::Map::new(),
+        })
+        .collect();
+    Ok(axum::Json(VippsAgreements {
+        recurring_agreements,
+    })
+    .into_response())
+}
+
+/// `success: false` for an agreement that is not (or no longer) there, so a
+/// repeated removal answers as the first did not.
+async fn remove_vipps_agreement(
+    State(shared): State<Shared>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Handled {
+    authorized(&shared, &headers)?;
+    let request: VippsAgreementRemoval = decode(&body)?;
+    let mut state = shared.lock();
+    let success = i64::from(request.payment_provider_id.get()) == i64::from(VIPPS_PROVIDER_ID)
+        && state
+            .mediaconnect
+            .vipps_agreements
+            .remove(request.agreement_ref.as_str())
+            .is_some();
+    Ok(axum::Json(Removed {
+        success: Some(success),
+    })
+    .into_response())
+}
+
 #[derive(serde::Deserialize)]
 struct InvoiceFilter {
     unpaid: Option<bool>,
@@ -357,6 +407,8 @@ async fn outcome(State(shared): State<Shared>, Query(query): Query<OutcomeQuery>
                 store.methods.insert(product, method);
             }
             Pending::Vipps { product } => {
+                let reference = format!("sandbox-vipps-{}", store.next());
+                store.vipps_agreements.insert(reference, product.clone());
                 store
                     .methods
                     .insert(product, "recurringVippsPayment".into());
