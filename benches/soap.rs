@@ -33,6 +33,10 @@ fn generated_request() -> dp::Pay {
                 msisdn: dpt::MsisdnType("+4799999999".into()),
                 price: 2500,
                 service_code: "06005".into(),
+                authorization_token: None,
+                confirmation_channel: None,
+                security_level: None,
+                teletorg_settings: None,
             },
             service_credentials: dpt::ServiceCredentialsType {
                 password: Secret::new("secret"),

@@ -202,6 +202,58 @@ async fn an_order_id_over_100_characters_is_refused_before_sending() {
 }
 
 #[tokio::test]
+async fn products_that_do_not_add_up_are_refused_before_sending() {
+    let (server, client) = serve(ResponseTemplate::new(201)).await;
+    let product = |price: &str, vat: u8| {
+        types::Product::builder()
+            .name("Unicorn")
+            .price(price.parse::<Money>().unwrap())
+            .vat_rate(Some(VatRate::from_percent(vat)))
+            .try_into()
+            .unwrap()
+    };
+    let broken = [
+        (
+            new_transaction_from_docs().products(vec![product("USD 49.99", 10)]),
+            "products:",
+        ),
+        (
+            new_transaction_from_docs()
+                .products(vec![product("USD 49.99", 10), product("EUR 49.99", 10)]),
+            "products[1].price",
+        ),
+        (
+            new_transaction_from_docs()
+                .products(vec![product("USD 49.99", 25), product("USD 49.99", 15)]),
+            "vatRate",
+        ),
+        (
+            new_transaction_from_docs().products(vec![
+                product("USD 49.99", 10),
+                types::Product::builder()
+                    .name("Subscription")
+                    .price("USD 49.99".parse::<Money>().unwrap())
+                    .sku(Some("premium".parse().unwrap()))
+                    .try_into()
+                    .unwrap(),
+            ]),
+            "products[1].timeSpec",
+        ),
+    ];
+    for (builder, path) in broken {
+        let error = client.create_transaction().body(builder).send().await;
+        assert!(
+            matches!(&error, Err(Error::InvalidRequest(m)) if m.contains(path)),
+            "{path}: {error:?}"
+        );
+    }
+    assert!(server.received_requests().await.unwrap().is_empty());
+    // The docs' own list adds up, and a vatRate read as a number is the same rate.
+    let rate: VatRate = serde_json::from_value(json!(0.1)).unwrap();
+    assert_eq!(rate, VatRate::from_percent(10));
+}
+
+#[tokio::test]
 async fn other_length_limits_are_enforced_before_sending() {
     let (server, client) = serve(ResponseTemplate::new(201)).await;
     let too_long = [

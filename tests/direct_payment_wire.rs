@@ -269,7 +269,7 @@ async fn send_verification_code() {
             .send_verification_code(
                 types::SendVerificationCodeRequest::builder()
                     .msisdn("+4799999999")
-                    .expiry_time(Some(expiry()))
+                    .expiry_time(Some(expiry().into()))
                     .template(Some("Your code is {0}".to_string())),
             )
             .await
@@ -289,7 +289,7 @@ async fn send_verification_code() {
                     "POST",
                     "/restV1.svc/service/1234/verificationcode",
                     Some(
-                        json!({"Msisdn": "+4799999999", "ExpiryTime": "2027-11-21T10:00:00Z", "Template": "Your code is {0}"}),
+                        json!({"Msisdn": "+4799999999", "ExpiryTime": "/Date(1826791200000)/", "Template": "Your code is {0}"}),
                     ),
                 );
                 // No success body, but a fault must come as JSON to keep its code.
@@ -597,7 +597,7 @@ async fn bad_payments_are_refused_before_sending() {
 }
 
 #[tokio::test]
-async fn version_2_fields_need_a_security_level_and_rest() {
+async fn version_2_fields_need_a_security_level() {
     let token = parking_payment().authorization_token(Some("tok".to_string()));
     for transport in TRANSPORTS {
         let h = serve(transport, ResponseTemplate::new(200)).await;
@@ -608,20 +608,61 @@ async fn version_2_fields_need_a_security_level_and_rest() {
         );
         h.nothing_sent().await;
     }
-    let h = serve(Transport::Soap, ResponseTemplate::new(200)).await;
-    let with_level = token.security_level(Some(nordpay::direct_payment::SecurityLevel::None));
-    let error = h.client.pay(with_level).await.unwrap_err();
-    assert!(
-        matches!(
-            error,
-            Error::Unsupported {
-                transport: Transport::Soap,
-                ..
+}
+
+#[tokio::test]
+async fn version_2_fields_are_sent_on_both_transports() {
+    // The docs make only PreAuthorize and user info REST-only.
+    let details = parking_payment()
+        .age(None)
+        .end_user_invoice_text(None)
+        .business_model(None)
+        .authorization_token(Some("tok-9".to_string()))
+        .security_level(Some(nordpay::direct_payment::SecurityLevel::Confirmation))
+        .confirmation_channel(Some(nordpay::direct_payment::ConfirmationChannel::Sms))
+        .teletorg_settings(Some(
+            types::TeletorgSettings::builder()
+                .bnumber(Some("820000".to_string()))
+                .start_time(Some("2026-11-22 10:00:00".parse().unwrap()))
+                .start_price(Some(300))
+                .duration(Some(60))
+                .try_into()
+                .unwrap(),
+        ));
+    for transport in TRANSPORTS {
+        let response = match transport {
+            Transport::Soap => soap_response(
+                r#"<PayResponse xmlns="http://directpay.intele.com/v1"><PayResult xmlns:a="http://directpay.intele.com/v1/types"><a:ClientReference>ref-1</a:ClientReference><a:TransactionId>43</a:TransactionId></PayResult></PayResponse>"#,
+            ),
+            Transport::Rest => {
+                json_response(json!({"ClientReference": "ref-1", "TransactionId": 43}))
             }
-        ),
-        "{error:?}"
-    );
-    h.nothing_sent().await;
+        };
+        let h = serve(transport, response).await;
+        let paid = h.client.pay(details.clone()).await.unwrap();
+        assert_eq!(paid.transaction_id.0, 43, "{transport}");
+        let request = h.only_request().await;
+        match transport {
+            Transport::Soap => assert_soap_request(
+                &request,
+                "Pay",
+                &format!(
+                    "<dp:Pay {ROOT_NS_NILLABLE}><dp:request><dpt:PaymentDetails><dpt:ClientReference>ref-1</dpt:ClientReference><dpt:Msisdn>+4799999999</dpt:Msisdn><dpt:Price>2500</dpt:Price><dpt:ServiceCode>06005</dpt:ServiceCode><dpt:AuthorizationToken>tok-9</dpt:AuthorizationToken><dpt:ConfirmationChannel>Sms</dpt:ConfirmationChannel><dpt:SecurityLevel>Confirmation</dpt:SecurityLevel><dpt:TeletorgSettings><dpt:Bnumber>820000</dpt:Bnumber><dpt:Duration>60</dpt:Duration><dpt:StartPrice>300</dpt:StartPrice><dpt:StartTime>2026-11-22 10:00:00</dpt:StartTime></dpt:TeletorgSettings></dpt:PaymentDetails>{CREDENTIALS_XML}</dp:request></dp:Pay>"
+                ),
+            ),
+            Transport::Rest => assert_rest_request(
+                &request,
+                "POST",
+                "/restV1.svc/service/1234/pay",
+                Some(json!({"PaymentDetails": {
+                    "Msisdn": "+4799999999", "Price": 2500, "ServiceCode": "06005",
+                    "ClientReference": "ref-1", "AuthorizationToken": "tok-9",
+                    "SecurityLevel": 2, "ConfirmationChannel": 2,
+                    "TeletorgSettings": {"Bnumber": "820000", "StartTime": "2026-11-22 10:00:00", "StartPrice": 300, "Duration": 60}
+                }})),
+            ),
+        }
+    }
 }
 
 #[tokio::test]

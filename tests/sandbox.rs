@@ -91,6 +91,12 @@ async fn direct_payment_ledger_rules_hold_on_both_transports() {
         );
         assert_eq!(status.transaction_id, Some(paid.transaction_id.0));
 
+        // Version 2 fields travel on both transports.
+        let v2 = payment("+4799999999", &format!("v2-{transport}"))
+            .security_level(Some(direct_payment::SecurityLevel::None))
+            .authorization_token(Some("tok-1".to_string()));
+        client.pay(v2).await.unwrap();
+
         let unknown = client.payment_status("never-paid").await.unwrap_err();
         assert_eq!(unknown.code(), Some(direct_payment::ErrorCode::NotFound));
         let unknown = client.reverse_payment(1).await.unwrap_err();
@@ -258,7 +264,7 @@ async fn verification_codes_are_delivered_to_the_inbox_and_expire() {
             .send_verification_code(
                 direct_payment::types::SendVerificationCodeRequest::builder()
                     .msisdn(msisdn)
-                    .expiry_time(Some(past)),
+                    .expiry_time(Some(past.into())),
             )
             .await
             .unwrap();
@@ -570,6 +576,28 @@ async fn connect_wrong_credentials_and_bad_bodies_get_connects_own_errors() {
     assert_eq!(response.status(), 400);
     let body: serde_json::Value = response.json().await.unwrap();
     assert_eq!(body["errorNamespace"], "telenordigital.payment");
+
+    // The product rules the client checks, the sandbox checks too.
+    let response = reqwest::Client::new()
+        .post(sandbox.connect_url().join("connect/transactions").unwrap())
+        .basic_auth(credentials::CONNECT_API_KEY, Some(""))
+        .json(&serde_json::json!({
+            "orderId": "short-list", "purchaseDescription": "d", "amount": "NOK 100.00",
+            "vatRate": "0.25", "successRedirect": "https://e.com/s", "cancelRedirect": "https://e.com/c",
+            "products": [{"name": "a", "price": "NOK 60.00", "vatRate": "0.25"}]
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert!(
+        body["errorMessage"]
+            .as_str()
+            .unwrap()
+            .starts_with("products:"),
+        "{body}"
+    );
 }
 
 // ---- Puzzel Pay ----

@@ -36,6 +36,7 @@ mod error;
 mod generated;
 mod links;
 mod money;
+mod products;
 mod resolve;
 mod vat_rate;
 

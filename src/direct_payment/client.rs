@@ -262,7 +262,7 @@ impl Client {
                     client
                         .reverse_payment()
                         .service_id(self.service_id)
-                        .transaction_id(types::TransactionId(transaction_id))
+                        .payment(types::TransactionId(transaction_id))
                         .send(),
                 )
                 .await
@@ -289,7 +289,7 @@ impl Client {
                     client
                         .get_payment_status()
                         .service_id(self.service_id)
-                        .client_reference(client_reference)
+                        .payment(client_reference)
                         .send(),
                 )
                 .await

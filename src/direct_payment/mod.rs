@@ -38,6 +38,7 @@ mod pricing;
 mod resolve;
 mod rest;
 pub(crate) mod soap_transport;
+mod wcf_date;
 
 pub use crate::runtime::TransportError;
 pub use crate::runtime::{Resolution, Resolved};
@@ -51,3 +52,4 @@ pub use generated::rest::types;
 pub use generated::{rest as rest_api, soap as soap_api};
 pub use pricing::{BusinessModel, ServiceCode};
 pub use resolve::{PaymentRecord, fresh_client_reference};
+pub use wcf_date::{WcfDateTime, WcfDateTimeError};

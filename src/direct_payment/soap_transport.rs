@@ -6,7 +6,7 @@ use xsd_parser_types::xml::Nillable;
 
 use super::generated::rest::types;
 use super::generated::soap::{dp, dpf, dpt, operations};
-use super::{Credentials, Error, ErrorCode, PaymentStatus, Transport, TransportError};
+use super::{Credentials, Error, ErrorCode, PaymentStatus, TransportError};
 use crate::runtime::{Runtime, retry_after};
 use crate::soap::{self, Limits, Secret, SoapError, SoapOperation};
 
@@ -91,16 +91,6 @@ impl SoapTransport {
         &self,
         details: types::PaymentDetails,
     ) -> Result<types::PaymentResponse, Error> {
-        let version_2 = details.authorization_token.is_some()
-            || details.security_level.is_some()
-            || details.confirmation_channel.is_some()
-            || details.teletorg_settings.is_some();
-        if version_2 {
-            return Err(Error::Unsupported {
-                what: "PaymentDetails version 2 fields (AuthorizationToken, SecurityLevel, ConfirmationChannel, TeletorgSettings)".into(),
-                transport: Transport::Soap,
-            });
-        }
         let age = match details.age {
             Some(super::Age::Sixteen) => Some(dpt::AgeType::_16),
             Some(super::Age::Eighteen) => Some(dpt::AgeType::_18),
@@ -118,6 +108,26 @@ impl SoapTransport {
                     msisdn: dpt::MsisdnType(details.msisdn.to_string()),
                     price: details.price,
                     service_code: details.service_code.to_string(),
+                    authorization_token: nillable(details.authorization_token),
+                    confirmation_channel: nillable(details.confirmation_channel.map(|channel| {
+                        match channel {
+                            super::ConfirmationChannel::Ussd => dpt::ConfirmationChannelType::Ussd,
+                            super::ConfirmationChannel::Sms => dpt::ConfirmationChannelType::Sms,
+                        }
+                    })),
+                    security_level: nillable(details.security_level.map(|level| match level {
+                        super::SecurityLevel::None => dpt::SecurityLevelType::None,
+                        super::SecurityLevel::Confirmation => dpt::SecurityLevelType::Confirmation,
+                        super::SecurityLevel::Pin => dpt::SecurityLevelType::Pin,
+                    })),
+                    teletorg_settings: nillable(details.teletorg_settings.map(|teletorg| {
+                        dpt::TeletorgSettingsType {
+                            bnumber: nillable(teletorg.bnumber),
+                            duration: teletorg.duration,
+                            start_price: teletorg.start_price,
+                            start_time: nillable(teletorg.start_time.map(String::from)),
+                        }
+                    })),
                 },
                 service_credentials: self.service_credentials(),
             },
@@ -177,7 +187,11 @@ impl SoapTransport {
     ) -> Result<(), Error> {
         let body = dp::SendVerificationCode {
             request: dpt::SendVerificationCodeRequestType {
-                expiry_time: nillable(request.expiry_time.map(soap::XsDateTime::from)),
+                expiry_time: nillable(
+                    request
+                        .expiry_time
+                        .map(|expiry| soap::XsDateTime::from(expiry.instant())),
+                ),
                 msisdn: dpt::MsisdnType(request.msisdn.to_string()),
                 service_credentials: self.service_credentials(),
                 template: nillable(request.template),

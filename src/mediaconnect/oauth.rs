@@ -35,6 +35,7 @@ const TOKEN_ENDPOINT: Operation = Operation {
         attempt_timeout: Duration::from_secs(30),
     },
     body_rules: &[],
+    body_check: None,
 };
 
 /// A token is refreshed when it has less than this left.

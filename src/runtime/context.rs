@@ -43,7 +43,7 @@ impl fmt::Debug for Context {
 
 /// An operation the table does not know (it cannot happen: the table and
 /// the client come from one spec): treated as the most careful class.
-const UNKNOWN: Operation = Operation {
+pub(super) const UNKNOWN: Operation = Operation {
     api: "unknown",
     name: "unknown",
     method: "",
@@ -56,6 +56,7 @@ const UNKNOWN: Operation = Operation {
         attempt_timeout: std::time::Duration::from_secs(30),
     },
     body_rules: &[],
+    body_check: None,
 };
 
 /// The request hook of every generated client: the call through the

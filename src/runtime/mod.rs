@@ -48,7 +48,7 @@ pub use auth::{BoxError, TokenFuture, TokenSource};
 pub use builder::{ClientBuilder, DEFAULT_MAX_RESPONSE_BYTES};
 pub use context::Context;
 pub use error::{DecodeError, StatusError, TransportError};
-pub use operation::{ArrayRule, Operation, Policy, RetryClass};
+pub use operation::{ArrayRule, BodyCheck, Operation, Policy, RetryClass};
 pub use resolution::{Resolution, Resolved};
 pub use retry::RetryConfig;
 pub use rules::BrokenRule;

@@ -65,6 +65,33 @@ pub struct Operation {
     /// Rules of the request body the generated types do not hold; checked
     /// before sending.
     pub body_rules: &'static [ArrayRule],
+    /// A rule across fields of the body (the spec's `x-nordpay-body-check`),
+    /// written by the API's face; checked before sending.
+    pub body_check: Option<BodyCheck>,
+}
+
+/// A rule across fields of a request body that no schema keyword says
+/// (CONNECT's products adding up to the amount), named by the spec.
+#[derive(Clone, Copy)]
+pub struct BodyCheck {
+    /// The spec's name of the rule (`products-add-up`).
+    pub name: &'static str,
+    /// The check, on the JSON about to be sent (or received, in the sandbox).
+    pub check: fn(&serde_json::Value) -> Result<(), super::BrokenRule>,
+}
+
+impl PartialEq for BodyCheck {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+    }
+}
+
+impl Eq for BodyCheck {}
+
+impl std::fmt::Debug for BodyCheck {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "BodyCheck({})", self.name)
+    }
 }
 
 /// A rule of the spec on one array of a request body (`minItems`,

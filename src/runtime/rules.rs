@@ -6,7 +6,7 @@ use std::collections::HashSet;
 
 use serde_json::Value;
 
-use super::operation::ArrayRule;
+use super::operation::{ArrayRule, Operation};
 
 /// A broken rule: where (`recipients[3].reference`) and what. Never holds
 /// a value of the body: they carry personal data.
@@ -24,15 +24,20 @@ impl std::fmt::Display for BrokenRule {
     }
 }
 
-/// The first rule of `rules` that `body` breaks. A body that is not JSON,
-/// or an array that is absent, breaks none: the generated types judge those.
-pub fn check_body(rules: &[ArrayRule], body: &[u8]) -> Result<(), BrokenRule> {
-    if rules.is_empty() {
+/// The first rule of `operation`'s body that `body` breaks: its array rules,
+/// then its body check. A body that is not JSON, or an array that is absent,
+/// breaks none: the generated types judge those.
+pub fn check_body(operation: &Operation, body: &[u8]) -> Result<(), BrokenRule> {
+    if operation.body_rules.is_empty() && operation.body_check.is_none() {
         return Ok(());
     }
-    match serde_json::from_slice::<Value>(body) {
-        Ok(value) => check_value(rules, &value),
-        Err(_) => Ok(()),
+    let Ok(value) = serde_json::from_slice::<Value>(body) else {
+        return Ok(());
+    };
+    check_value(operation.body_rules, &value)?;
+    match operation.body_check {
+        Some(check) => (check.check)(&value),
+        None => Ok(()),
     }
 }
 
@@ -88,7 +93,11 @@ mod tests {
     }];
 
     fn check(body: &str) -> Result<(), String> {
-        check_body(RULES, body.as_bytes()).map_err(|broken| broken.to_string())
+        let operation = Operation {
+            body_rules: RULES,
+            ..crate::runtime::context::UNKNOWN
+        };
+        check_body(&operation, body.as_bytes()).map_err(|broken| broken.to_string())
     }
 
     #[test]

@@ -99,7 +99,7 @@ impl Runtime {
         mut request: reqwest::Request,
     ) -> Result<reqwest::Response, CallFailure> {
         if let Some(body) = request.body().and_then(reqwest::Body::as_bytes) {
-            check_body(operation.body_rules, body)
+            check_body(operation, body)
                 .map_err(|broken| CallFailure::Invalid(broken.to_string()))?;
         }
         let span = span(operation);

@@ -16,7 +16,8 @@ use crate::connect::types::{
     Agreement, AgreementState, NewAgreement, NewTransaction, RefundRequest, Transaction,
     TransactionState, TransactionType,
 };
-use crate::connect::{Money, VatRate};
+use crate::connect::{Money, VatRate, operations};
+use crate::runtime::{Operation, check_body};
 
 #[derive(Default)]
 pub(super) struct Store {
@@ -122,6 +123,22 @@ fn created(shared: &Shared, path: &str, body: &impl serde::Serialize) -> Respons
     response
 }
 
+/// A request body of `operation`, after the spec's body rules (the ones
+/// the client checks before sending), or the API's own 400.
+fn decode_checked<T: serde::de::DeserializeOwned>(
+    operation: &Operation,
+    body: &[u8],
+) -> Result<T, Response> {
+    check_body(operation, body).map_err(|broken| {
+        error(
+            StatusCode::BAD_REQUEST,
+            "INVALID_REQUEST",
+            &broken.to_string(),
+        )
+    })?;
+    decode(body)
+}
+
 /// A request body as the generated type, or the API's own 400.
 fn decode<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Response> {
     serde_json::from_slice(body)
@@ -167,7 +184,7 @@ async fn create_transaction(
     body: Bytes,
 ) -> Handled {
     authorize(&headers)?;
-    let new: NewTransaction = decode(&body)?;
+    let new: NewTransaction = decode_checked(&operations::CREATE_TRANSACTION, &body)?;
     let mut state = shared.lock();
     let store = &mut state.connect;
     if store
@@ -336,7 +353,7 @@ async fn create_agreement(
     body: Bytes,
 ) -> Handled {
     authorize(&headers)?;
-    let new: NewAgreement = decode(&body)?;
+    let new: NewAgreement = decode_checked(&operations::CREATE_AGREEMENT, &body)?;
     let mut state = shared.lock();
     let store = &mut state.connect;
     let agreement_id = store.id("ag");

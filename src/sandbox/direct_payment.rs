@@ -20,7 +20,9 @@ use crate::direct_payment::types::{
     ReversePaymentResponse, SendVerificationCodeRequest, TransactionId,
     VerifyVerificationCodeRequest,
 };
-use crate::direct_payment::{ErrorCode, PaymentStatus, ServiceCode, Validity};
+use crate::direct_payment::{
+    ConfirmationChannel, ErrorCode, PaymentStatus, SecurityLevel, ServiceCode, Validity,
+};
 use crate::soap::{self, Limits, SoapOperation};
 
 /// A payment in the ledger.
@@ -140,8 +142,10 @@ impl Store {
         }
         self.issued += 1;
         let code = format!("{:06}", 100_000 + (self.issued * 7919) % 900_000);
-        self.codes
-            .insert(request.msisdn.to_string(), (code, request.expiry_time));
+        self.codes.insert(
+            request.msisdn.to_string(),
+            (code, request.expiry_time.map(|expiry| expiry.instant())),
+        );
         Ok(())
     }
 
@@ -556,6 +560,40 @@ fn payment_details(details: dpt::PaymentDetailsType) -> Result<PaymentDetails, F
         Some(model) => Some(model.parse().map_err(|e| invalid(&e))?),
         None => None,
     };
+    let security_level = details
+        .security_level
+        .and_then(Nillable::into_inner)
+        .map(|level| match level {
+            dpt::SecurityLevelType::None => SecurityLevel::None,
+            dpt::SecurityLevelType::Confirmation => SecurityLevel::Confirmation,
+            dpt::SecurityLevelType::Pin => SecurityLevel::Pin,
+        });
+    let confirmation_channel = details
+        .confirmation_channel
+        .and_then(Nillable::into_inner)
+        .map(|channel| match channel {
+            dpt::ConfirmationChannelType::Ussd => ConfirmationChannel::Ussd,
+            dpt::ConfirmationChannelType::Sms => ConfirmationChannel::Sms,
+        });
+    let teletorg_settings = match details.teletorg_settings.and_then(Nillable::into_inner) {
+        Some(teletorg) => Some(
+            types::TeletorgSettings::builder()
+                .start_time(
+                    teletorg
+                        .start_time
+                        .and_then(Nillable::into_inner)
+                        .map(|time| time.parse())
+                        .transpose()
+                        .map_err(|e: types::error::ConversionError| invalid(&e))?,
+                )
+                .bnumber(teletorg.bnumber.and_then(Nillable::into_inner))
+                .duration(teletorg.duration)
+                .start_price(teletorg.start_price)
+                .try_into()
+                .map_err(|e: types::error::ConversionError| invalid(&e))?,
+        ),
+        None => None,
+    };
     PaymentDetails::builder()
         .msisdn(details.msisdn.0)
         .price(details.price)
@@ -571,6 +609,10 @@ fn payment_details(details: dpt::PaymentDetailsType) -> Result<PaymentDetails, F
         .end_user_invoice_text(details.end_user_invoice_text.and_then(Nillable::into_inner))
         .differentiator(details.differentiator.and_then(Nillable::into_inner))
         .invoice_node(details.invoice_node.and_then(Nillable::into_inner))
+        .authorization_token(details.authorization_token.and_then(Nillable::into_inner))
+        .security_level(security_level)
+        .confirmation_channel(confirmation_channel)
+        .teletorg_settings(teletorg_settings)
         .try_into()
         .map_err(|e: types::error::ConversionError| invalid(&e))
 }
@@ -690,7 +732,7 @@ fn soap_send_code(
                 .request
                 .expiry_time
                 .and_then(Nillable::into_inner)
-                .map(|t| t.0.with_timezone(&Utc)),
+                .map(|t| t.0.with_timezone(&Utc).into()),
         )
         .template(request.request.template.and_then(Nillable::into_inner))
         .try_into()

@@ -148,7 +148,7 @@ async fn create_batch(State(shared): State<Shared>, headers: HeaderMap, body: By
         }
     }
     // The spec's array rules, as the client checks them before sending.
-    if let Err(broken) = check_body(operations::CREATE_BATCH.body_rules, &body) {
+    if let Err(broken) = check_body(&operations::CREATE_BATCH, &body) {
         errors.entry(broken.path).or_default().push(broken.message);
     }
     if !errors.is_empty() {

@@ -32,6 +32,11 @@ pub enum Kind {
         error_type: &'static str,
         /// Spec schemas that map to hand-written domain types.
         replacements: &'static [Replacement],
+        /// The checks a spec names with `x-nordpay-body-check` on an
+        /// operation: (name, Rust path of a
+        /// `fn(&serde_json::Value) -> Result<(), crate::runtime::BrokenRule>`).
+        /// The spec says which rule holds; the face writes how it is checked.
+        body_checks: &'static [(&'static str, &'static str)],
         /// Hand error bodies to the face undecoded (it tells a provider fault
         /// from, say, a proxy's HTML page, which one typed body cannot).
         raw_error_bodies: bool,
@@ -90,6 +95,7 @@ pub const APIS: &[Api] = &[
                     impls: STRING_LIKE,
                 },
             ],
+            body_checks: &[("products-add-up", "crate::connect::products::check")],
             raw_error_bodies: false,
         },
     },
@@ -113,6 +119,12 @@ pub const APIS: &[Api] = &[
                     rust_type: "crate::direct_payment::BusinessModel",
                     impls: STRING_LIKE,
                 },
+                // WCF's "/Date(ms)/" on the wire; a chrono instant in Rust.
+                Replacement {
+                    schema: "WcfDateTime",
+                    rust_type: "crate::direct_payment::WcfDateTime",
+                    impls: STRING_LIKE,
+                },
                 // typify makes integer enums i32 newtypes with a schemars 0.8
                 // impl; domain enums are clearer and keep unknown values.
                 int_enum("Age", "crate::direct_payment::Age"),
@@ -133,6 +145,7 @@ pub const APIS: &[Api] = &[
                     "crate::direct_payment::SubscriptionType",
                 ),
             ],
+            body_checks: &[],
             raw_error_bodies: true,
         },
     },
@@ -150,6 +163,7 @@ pub const APIS: &[Api] = &[
                 int_enum("Step", "crate::puzzel_pay::Step"),
                 int_enum("PaymentProvider", "crate::puzzel_pay::PaymentProvider"),
             ],
+            body_checks: &[],
             // A 400 carries validation errors, other statuses nothing documented.
             raw_error_bodies: true,
         },
@@ -163,6 +177,7 @@ pub const APIS: &[Api] = &[
             error_type: "crate::mediaconnect::Error",
             module: "crate::mediaconnect::generated",
             replacements: &[],
+            body_checks: &[],
             // API errors, OAuth errors and bodiless 429/500 share the statuses.
             raw_error_bodies: true,
         },

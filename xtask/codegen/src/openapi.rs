@@ -102,6 +102,9 @@ pub fn operations(
         message,
     };
     let api_name = api.feature.replace('-', "_");
+    let Kind::OpenApi { body_checks, .. } = &api.kind else {
+        unreachable!("operation tables of OpenAPI specs only");
+    };
     let mut ids = Vec::new();
     for (_, item) in &spec.paths.paths {
         if let ReferenceOr::Item(item) = item {
@@ -146,6 +149,20 @@ pub fn operations(
             }
             let body_rules = crate::runtime::body_rules(spec, operation)
                 .map_err(|message| fail(format!("{name}: request body: {message}")))?;
+            let body_check = match operation.extensions.get("x-nordpay-body-check") {
+                None => None,
+                Some(check) => {
+                    let check = check.as_str().ok_or_else(|| {
+                        fail(format!("{name}: x-nordpay-body-check is not a name"))
+                    })?;
+                    let found = body_checks.iter().find(|(known, _)| *known == check);
+                    Some(*found.ok_or_else(|| {
+                        fail(format!(
+                            "{name}: x-nordpay-body-check `{check}` is not one this API implements"
+                        ))
+                    })?)
+                }
+            };
             let types = media.iter().find(|row| row.operation == name);
             let method = method.to_uppercase();
             let row = crate::runtime::operation(&OperationRow {
@@ -157,6 +174,7 @@ pub fn operations(
                 accept: types.and_then(|t| t.accept.as_deref()),
                 policy: &policy,
                 body_rules: &body_rules,
+                body_check,
             });
             let snake = crate::snake_case(&name);
             let ident = quote::format_ident!("{}", snake.to_uppercase());

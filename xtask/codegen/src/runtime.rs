@@ -116,6 +116,8 @@ pub struct OperationRow<'a> {
     pub policy: &'a RuntimePolicy,
     /// The rules of the request body the generated types do not hold.
     pub body_rules: &'a [ArrayRule],
+    /// The spec's `x-nordpay-body-check`: its name and the Rust function.
+    pub body_check: Option<(&'a str, &'a str)>,
 }
 
 /// `minItems`, `maxItems` and `x-nordpay-unique-by` of one array of a request
@@ -263,6 +265,13 @@ pub fn operation(row: &OperationRow<'_>) -> TokenStream {
             }
         }
     });
+    let body_check = match row.body_check {
+        Some((name, function)) => {
+            let function: TokenStream = function.parse().expect("body_checks name Rust paths");
+            quote! { Some(crate::runtime::BodyCheck { name: #name, check: #function }) }
+        }
+        None => quote! { None },
+    };
     quote! {
         crate::runtime::Operation {
             api: #api,
@@ -277,6 +286,7 @@ pub fn operation(row: &OperationRow<'_>) -> TokenStream {
                 attempt_timeout: ::std::time::Duration::from_secs(#attempt),
             },
             body_rules: &[#(#rules),*],
+            body_check: #body_check,
         }
     }
 }

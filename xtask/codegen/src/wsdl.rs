@@ -308,6 +308,7 @@ fn operation_table(api_name: &str, wsdl: &Wsdl) -> TokenStream {
             accept: None,
             policy: &op.policy,
             body_rules: &[],
+            body_check: None,
         });
         quote! {
             #[doc = #doc]
