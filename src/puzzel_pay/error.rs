@@ -79,7 +79,7 @@ impl Error {
             .flatten()
             .and_then(|answer| answer.validation_errors);
         match (validation, status.as_u16()) {
-            (Some(errors), _) => Error::Validation(errors.0),
+            (Some(errors), _) => Error::Validation(errors),
             (None, 401) => Error::Unauthorized,
             (None, 404) => Error::NotFound,
             // Documented for refunds only.
