@@ -1134,3 +1134,138 @@ async fn reset_forgets_everything() {
         .await
         .unwrap();
 }
+
+// ---- Only what the specs list ----
+
+/// A raw request to the sandbox, as a client of another language sends it.
+async fn raw(request: reqwest::RequestBuilder) -> (u16, serde_json::Value) {
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    let text = response.text().await.unwrap();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
+    )
+}
+
+#[tokio::test]
+async fn the_sandbox_answers_only_what_its_specs_list() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let http = reqwest::Client::new();
+
+    // CONNECT lists no 404: an ID that is no one's is Forbidden.
+    let (status, _) = raw(http
+        .get(
+            sandbox
+                .connect_url()
+                .join("connect/transactions/nobody")
+                .unwrap(),
+        )
+        .basic_auth(credentials::CONNECT_API_KEY, Some("")))
+    .await;
+    assert_eq!(status, 403);
+
+    // Puzzel Pay lists no 415: a wrong media type is a 400 of validation errors.
+    let (status, body) = raw(http
+        .post(sandbox.puzzel_pay_url().join("puzzel-pay/batches").unwrap())
+        .bearer_auth(credentials::PUZZEL_PAY_JWT)
+        .json(&serde_json::json!({})))
+    .await;
+    assert_eq!(status, 400);
+    assert!(
+        body["validationErrors"]["Content-Type"].is_array(),
+        "{body}"
+    );
+
+    // Direct Payment: a malformed MSISDN is code 13; a malformed query is a
+    // fault in the API's JSON shape, not plain text.
+    let service = sandbox
+        .direct_payment_url()
+        .join("direct-payment/restV1.svc/service/1234/")
+        .unwrap();
+    let get = |path: &str| {
+        http.get(service.join(path).unwrap()).basic_auth(
+            credentials::DIRECT_PAYMENT_USERNAME,
+            Some(credentials::DIRECT_PAYMENT_PASSWORD),
+        )
+    };
+    let (status, body) = raw(get("msisdn/4799999999")).await;
+    assert_eq!((status, body["Code"].as_i64()), (400, Some(13)), "{body}");
+    let (status, body) = raw(get(
+        "msisdn/+4799999999/userinfoV2?amount=lots&serviceCode=06005",
+    ))
+    .await;
+    assert_eq!((status, body["Code"].as_i64()), (400, Some(2)), "{body}");
+    // The summary leaves absent faults out instead of sending null.
+    let (status, body) = raw(get(
+        "msisdn/+4799999999/userinfoSummary?amount=2500&serviceCode=06005",
+    ))
+    .await;
+    assert_eq!(status, 200);
+    let keys: Vec<&str> = body
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(keys, ["ResponseV1", "ResponseV2", "ResponseV3"], "{body}");
+
+    // Mediaconnect: a query its spec forbids gets Mediaconnect's error shape.
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let mut authorize = sandbox
+        .mediaconnect_login_url()
+        .join("login/oauth/authorize")
+        .unwrap();
+    authorize
+        .query_pairs_mut()
+        .append_pair("response_type", "code")
+        .append_pair("client_id", credentials::MEDIACONNECT_CLIENT_ID)
+        .append_pair("redirect_uri", "https://shop.example/cb");
+    let back = no_redirects.get(authorize).send().await.unwrap();
+    let back: Url = back.headers()["location"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let code = back
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .unwrap()
+        .1
+        .into_owned();
+    let (_, tokens) = raw(http
+        .post(
+            sandbox
+                .mediaconnect_login_url()
+                .join("login/oauth/token")
+                .unwrap(),
+        )
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(
+            url::form_urlencoded::Serializer::new(String::new())
+                .append_pair("grant_type", "authorization_code")
+                .append_pair("code", &code)
+                .append_pair("client_id", credentials::MEDIACONNECT_CLIENT_ID)
+                .append_pair("client_secret", credentials::MEDIACONNECT_CLIENT_SECRET)
+                .append_pair("redirect_uri", "https://shop.example/cb")
+                .finish(),
+        ))
+    .await;
+    let token = tokens["access_token"].as_str().unwrap();
+    for query in [
+        "unpaid=maybe",
+        "from=2024-13-01",
+        "from=2024-02-01&to=2024-01-01",
+    ] {
+        let url = sandbox
+            .mediaconnect_api_url()
+            .join(&format!("capi/v1/customer/invoice/payment/P1?{query}"))
+            .unwrap();
+        let (status, body) = raw(http.get(url).bearer_auth(token)).await;
+        assert_eq!(status, 400, "{query}");
+        assert!(body["errorMessage"].is_string(), "{query}: {body}");
+    }
+}

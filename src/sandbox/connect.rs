@@ -89,12 +89,10 @@ fn internal(error_text: impl std::fmt::Display) -> Response {
     )
 }
 
-fn not_found(what: &str) -> Response {
-    error(
-        StatusCode::NOT_FOUND,
-        "NOT_FOUND",
-        &format!("no such {what}"),
-    )
+/// An ID that is not the caller's, or no one's: CONNECT lists no 404, and
+/// tells neither apart (the spec's Forbidden, documented without a body).
+fn not_found() -> Response {
+    StatusCode::FORBIDDEN.into_response()
 }
 
 /// The merchant API key (Basic) or a CONNECT ID user's token (Bearer);
@@ -291,7 +289,7 @@ async fn get_transaction(
         .connect
         .transactions
         .get(&id)
-        .ok_or_else(|| not_found("transaction"))?;
+        .ok_or_else(|| not_found())?;
     Ok(json_response(StatusCode::OK, transaction))
 }
 
@@ -309,7 +307,7 @@ async fn refund(
         .transactions
         .get(&id)
         .cloned()
-        .ok_or_else(|| not_found("transaction"))?;
+        .ok_or_else(|| not_found())?;
     if original.state != TransactionState::Completed
         || original.type_ != Some(TransactionType::Charge)
     {
@@ -432,7 +430,7 @@ async fn get_agreement(
         .connect
         .agreements
         .get(&id)
-        .ok_or_else(|| not_found("agreement"))?;
+        .ok_or_else(|| not_found())?;
     Ok(json_response(StatusCode::OK, agreement))
 }
 
@@ -447,7 +445,7 @@ async fn stop_agreement(
         .connect
         .agreements
         .get_mut(&id)
-        .ok_or_else(|| not_found("agreement"))?;
+        .ok_or_else(|| not_found())?;
     agreement.state = AgreementState::Stopped;
     agreement.has_active_right = Some(false);
     Ok(json_response(StatusCode::OK, agreement))

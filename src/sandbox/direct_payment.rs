@@ -404,9 +404,16 @@ fn user_info(msisdn: &str) -> types::UserInfo {
     }
 }
 
-fn user_info_v3() -> serde_json::Value {
-    json!({"PreferredSourceOfFunds": 1, "SubscriptionType": 0, "MaxAmountPrTransaction": 500000,
-           "RemainingMonthlyAmount": 500000, "RemainingYearlyAmount": -1})
+fn user_info_v3() -> types::UserInfoV3 {
+    types::UserInfoV3 {
+        preferred_source_of_funds: Some(crate::direct_payment::PreferredSourceOfFunds::from_wire(
+            1,
+        )),
+        subscription_type: Some(crate::direct_payment::SubscriptionType::from_wire(0)),
+        max_amount_pr_transaction: Some(500_000),
+        remaining_monthly_amount: Some(500_000),
+        remaining_yearly_amount: Some(-1),
+    }
 }
 
 #[derive(serde::Deserialize)]
@@ -414,6 +421,22 @@ struct ChargeCheck {
     amount: Option<i64>,
     #[serde(rename = "serviceCode")]
     service_code: Option<String>,
+}
+
+/// The query of a request, or the API's own validation fault (not axum's
+/// plain-text 400).
+fn rest_query<T: serde::de::DeserializeOwned>(uri: &axum::http::Uri) -> Result<T, Fault> {
+    Query::<T>::try_from_uri(uri)
+        .map(|Query(query)| query)
+        .map_err(|_| fault(ErrorCode::Validation, "Invalid query parameters"))
+}
+
+/// The path's MSISDN, or code 13 (invalid msisdn) as the docs give it.
+fn valid_msisdn(msisdn: &str) -> Result<(), Fault> {
+    msisdn
+        .parse::<types::Msisdn>()
+        .map(drop)
+        .map_err(|_| fault(ErrorCode::InvalidMsisdn, "Invalid msisdn"))
 }
 
 fn check_charge(msisdn: &str, query: &ChargeCheck) -> Result<(), Fault> {
@@ -444,42 +467,53 @@ async fn rest_user_info(
     headers: HeaderMap,
 ) -> RestResult {
     rest_authorized(&headers, &service_id)?;
+    valid_msisdn(&msisdn)?;
     rest_ok(&user_info(&msisdn))
 }
 
 async fn rest_user_info_v2(
     Path((service_id, msisdn)): Path<(String, String)>,
     headers: HeaderMap,
-    Query(query): Query<ChargeCheck>,
+    uri: axum::http::Uri,
 ) -> RestResult {
     rest_authorized(&headers, &service_id)?;
+    valid_msisdn(&msisdn)?;
+    let query: ChargeCheck = rest_query(&uri)?;
     check_charge(&msisdn, &query)?;
     Ok(StatusCode::OK.into_response())
 }
 
 async fn rest_user_info_v3(
-    Path((service_id, _msisdn)): Path<(String, String)>,
+    Path((service_id, msisdn)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> RestResult {
     rest_authorized(&headers, &service_id)?;
+    valid_msisdn(&msisdn)?;
     rest_ok(&user_info_v3())
 }
 
 async fn rest_user_info_summary(
     Path((service_id, msisdn)): Path<(String, String)>,
     headers: HeaderMap,
-    Query(query): Query<ChargeCheck>,
+    uri: axum::http::Uri,
 ) -> RestResult {
     rest_authorized(&headers, &service_id)?;
+    valid_msisdn(&msisdn)?;
+    let query: ChargeCheck = rest_query(&uri)?;
     let v2 = check_charge(&msisdn, &query);
-    rest_ok(&json!({
-        "ResponseV1": user_info(&msisdn),
-        "ResponseV1Fault": null,
-        "ResponseV2": v2.is_ok().then(|| json!({})),
-        "ResponseV2Fault": v2.as_ref().err().map(fault_json),
-        "ResponseV3": user_info_v3(),
-        "ResponseV3Fault": null,
-    }))
+    // Through the generated type: an absent fault is left out, not null
+    // (the spec's fault objects are not nullable).
+    rest_ok(&types::UserInfoSummary {
+        response_v1: Some(user_info(&msisdn)),
+        response_v1_fault: None,
+        response_v2: v2.is_ok().then(serde_json::Map::new),
+        response_v2_fault: v2.err().map(|fault| types::DirectPaymentFault {
+            code: fault.code.value(),
+            description: fault.description,
+        }),
+        response_v3: Some(user_info_v3()),
+        response_v3_fault: None,
+    })
 }
 
 // ---- SOAP ----

@@ -292,16 +292,27 @@ async fn remove_vipps_agreement(
 #[derive(serde::Deserialize)]
 struct InvoiceFilter {
     unpaid: Option<bool>,
+    from: Option<chrono::NaiveDate>,
+    to: Option<chrono::NaiveDate>,
 }
 
 async fn invoices(
     State(shared): State<Shared>,
     headers: HeaderMap,
     Path(product): Path<String>,
-    Query(filter): Query<InvoiceFilter>,
+    uri: axum::http::Uri,
 ) -> Handled {
     authorized(&shared, &headers)?;
     product_code(&product)?;
+    // The spec's query types (a boolean, two YYYY-MM-DD dates), refused in
+    // Mediaconnect's own error shape rather than axum's plain text.
+    let Query(filter) = Query::<InvoiceFilter>::try_from_uri(&uri)
+        .map_err(|_| api_error("unpaid is true or false; from and to are YYYY-MM-DD"))?;
+    if let (Some(from), Some(to)) = (filter.from, filter.to)
+        && from > to
+    {
+        return Err(api_error("from is after to"));
+    }
     let state = shared.lock();
     let invoices = ["1001", "1002", faults::FAILING_INVOICE]
         .iter()

@@ -115,7 +115,14 @@ async fn create_batch(State(shared): State<Shared>, headers: HeaderMap, body: By
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok());
     if content_type != Some(BATCH_REQUEST) {
-        return Err(StatusCode::UNSUPPORTED_MEDIA_TYPE.into_response());
+        // The spec lists no 415: a refused request is a 400 of validation errors.
+        return Err(invalid(
+            "",
+            BTreeMap::from([(
+                "Content-Type".to_string(),
+                vec![format!("must be {BATCH_REQUEST}")],
+            )]),
+        ));
     }
     let batch: BatchRequest = serde_json::from_slice(&body).map_err(|e| {
         invalid(
