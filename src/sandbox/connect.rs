@@ -289,7 +289,7 @@ async fn get_transaction(
         .connect
         .transactions
         .get(&id)
-        .ok_or_else(|| not_found())?;
+        .ok_or_else(not_found)?;
     Ok(json_response(StatusCode::OK, transaction))
 }
 
@@ -307,7 +307,7 @@ async fn refund(
         .transactions
         .get(&id)
         .cloned()
-        .ok_or_else(|| not_found())?;
+        .ok_or_else(not_found)?;
     if original.state != TransactionState::Completed
         || original.type_ != Some(TransactionType::Charge)
     {
@@ -430,7 +430,7 @@ async fn get_agreement(
         .connect
         .agreements
         .get(&id)
-        .ok_or_else(|| not_found())?;
+        .ok_or_else(not_found)?;
     Ok(json_response(StatusCode::OK, agreement))
 }
 
@@ -445,7 +445,7 @@ async fn stop_agreement(
         .connect
         .agreements
         .get_mut(&id)
-        .ok_or_else(|| not_found())?;
+        .ok_or_else(not_found)?;
     agreement.state = AgreementState::Stopped;
     agreement.has_active_right = Some(false);
     Ok(json_response(StatusCode::OK, agreement))
