@@ -1269,3 +1269,63 @@ async fn the_sandbox_answers_only_what_its_specs_list() {
         assert!(body["errorMessage"].is_string(), "{query}: {body}");
     }
 }
+
+/// Every operation of every spec, and nothing else, is an API route of the
+/// sandbox: each answers an unauthenticated call with its own 401 (its
+/// handler ran), and a method its spec does not list for the path is 405.
+#[tokio::test]
+async fn every_spec_operation_is_served_and_no_other_method() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let http = reqwest::Client::new();
+    let apis: [(String, &[nordpay::runtime::Operation]); 4] = [
+        (sandbox.connect_url().to_string(), connect::operations::ALL),
+        (
+            format!("{}/restV1.svc", sandbox.direct_payment_url()),
+            direct_payment::rest_api::operations::ALL,
+        ),
+        (
+            sandbox.puzzel_pay_url().to_string(),
+            puzzel_pay::operations::ALL,
+        ),
+        (
+            sandbox.mediaconnect_api_url().to_string(),
+            mediaconnect::operations::ALL,
+        ),
+    ];
+    let methods = ["GET", "POST", "PUT", "PATCH", "DELETE"];
+    for (base, operations) in apis {
+        for op in operations {
+            // Every path parameter filled with a plausible value.
+            let path: String = op
+                .path
+                .split('/')
+                .map(|segment| match segment {
+                    s if s.starts_with('{') => "1234",
+                    s => s,
+                })
+                .collect::<Vec<_>>()
+                .join("/");
+            let url = format!("{}{path}", base.trim_end_matches('/'));
+            let method = reqwest::Method::from_bytes(op.method.as_bytes()).unwrap();
+            let response = http.request(method, &url).send().await.unwrap();
+            assert_eq!(
+                response.status().as_u16(),
+                401,
+                "{} {} {url}",
+                op.api,
+                op.name
+            );
+            for other in methods {
+                let listed = operations
+                    .iter()
+                    .any(|o| o.path == op.path && o.method == other);
+                if listed {
+                    continue;
+                }
+                let method = reqwest::Method::from_bytes(other.as_bytes()).unwrap();
+                let response = http.request(method, &url).send().await.unwrap();
+                assert_eq!(response.status().as_u16(), 405, "{other} {url}");
+            }
+        }
+    }
+}

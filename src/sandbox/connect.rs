@@ -8,7 +8,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
+use axum::routing::{MethodFilter, MethodRouter, get, on, post};
 use serde_json::{Value, json};
 
 use super::{Shared, credentials, faults, pages};
@@ -57,17 +57,24 @@ impl Store {
     }
 }
 
-pub(super) fn routes() -> Router<Shared> {
+/// The handler of each spec operation; routes come from the spec.
+pub(super) fn handler(operation: &str, method: MethodFilter) -> Option<MethodRouter<Shared>> {
+    Some(match operation {
+        "createTransaction" => on(method, create_transaction),
+        "listTransactions" => on(method, list_transactions),
+        "getTransaction" => on(method, get_transaction),
+        "refundTransaction" => on(method, refund),
+        "createAgreement" => on(method, create_agreement),
+        "listAgreements" => on(method, list_agreements),
+        "getAgreement" => on(method, get_agreement),
+        "stopAgreement" => on(method, stop_agreement),
+        _ => return None,
+    })
+}
+
+/// The payment pages the PAYMENT links lead to (not API operations).
+pub(super) fn pages() -> Router<Shared> {
     Router::new()
-        .route(
-            "/transactions",
-            post(create_transaction).get(list_transactions),
-        )
-        .route("/transactions/{id}", get(get_transaction))
-        .route("/transactions/{id}/refunds", post(refund))
-        .route("/agreements", post(create_agreement).get(list_agreements))
-        .route("/agreements/{id}", get(get_agreement))
-        .route("/agreements/{id}/stop", get(stop_agreement))
         .route("/pay/{id}", get(payment_page))
         .route("/pay/{id}/complete", post(complete))
         .route("/pay/{id}/cancel", post(cancel))
@@ -285,11 +292,7 @@ async fn get_transaction(
 ) -> Handled {
     authorize(&headers)?;
     let state = shared.lock();
-    let transaction = state
-        .connect
-        .transactions
-        .get(&id)
-        .ok_or_else(not_found)?;
+    let transaction = state.connect.transactions.get(&id).ok_or_else(not_found)?;
     Ok(json_response(StatusCode::OK, transaction))
 }
 
@@ -303,11 +306,7 @@ async fn refund(
     let request: RefundRequest = decode(&body)?;
     let mut state = shared.lock();
     let store = &mut state.connect;
-    let original = store
-        .transactions
-        .get(&id)
-        .cloned()
-        .ok_or_else(not_found)?;
+    let original = store.transactions.get(&id).cloned().ok_or_else(not_found)?;
     if original.state != TransactionState::Completed
         || original.type_ != Some(TransactionType::Charge)
     {
@@ -426,11 +425,7 @@ async fn get_agreement(
 ) -> Handled {
     authorize(&headers)?;
     let state = shared.lock();
-    let agreement = state
-        .connect
-        .agreements
-        .get(&id)
-        .ok_or_else(not_found)?;
+    let agreement = state.connect.agreements.get(&id).ok_or_else(not_found)?;
     Ok(json_response(StatusCode::OK, agreement))
 }
 

@@ -8,7 +8,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post};
+use axum::routing::{MethodFilter, MethodRouter, get, on, post};
 use chrono::{DateTime, Utc};
 use serde_json::json;
 use xsd_parser_types::xml::Nillable;
@@ -179,42 +179,27 @@ impl Store {
     }
 }
 
-pub(super) fn routes() -> Router<Shared> {
-    Router::new()
-        .route("/restV1.svc/service/{service_id}/pay", post(rest_pay))
-        .route(
-            "/restV1.svc/service/{service_id}/pay/{id}",
-            delete(rest_reverse).get(rest_status),
-        )
-        .route(
-            "/restV1.svc/service/{service_id}/verificationcode",
-            post(rest_send_code),
-        )
-        .route(
-            "/restV1.svc/service/{service_id}/verificationcode/verify",
-            post(rest_verify),
-        )
-        .route(
-            "/restV1.svc/service/{service_id}/preauthorize/{platform}",
-            post(rest_pre_authorize),
-        )
-        .route(
-            "/restV1.svc/service/{service_id}/msisdn/{msisdn}",
-            get(rest_user_info),
-        )
-        .route(
-            "/restV1.svc/service/{service_id}/msisdn/{msisdn}/userinfoV2",
-            get(rest_user_info_v2),
-        )
-        .route(
-            "/restV1.svc/service/{service_id}/msisdn/{msisdn}/userinfoV3",
-            get(rest_user_info_v3),
-        )
-        .route(
-            "/restV1.svc/service/{service_id}/msisdn/{msisdn}/userinfoSummary",
-            get(rest_user_info_summary),
-        )
-        .route("/soapV1.svc", post(soap_endpoint))
+/// The handler of each REST spec operation; routes come from the spec.
+pub(super) fn handler(operation: &str, method: MethodFilter) -> Option<MethodRouter<Shared>> {
+    Some(match operation {
+        "pay" => on(method, rest_pay),
+        "reversePayment" => on(method, rest_reverse),
+        "getPaymentStatus" => on(method, rest_status),
+        "sendVerificationCode" => on(method, rest_send_code),
+        "verifyVerificationCode" => on(method, rest_verify),
+        "preAuthorize" => on(method, rest_pre_authorize),
+        "getUserInfo" => on(method, rest_user_info),
+        "getUserInfoV2" => on(method, rest_user_info_v2),
+        "getUserInfoV3" => on(method, rest_user_info_v3),
+        "getUserInfoSummary" => on(method, rest_user_info_summary),
+        _ => return None,
+    })
+}
+
+/// The SOAP endpoint: one route, the operation by SOAPAction (every WSDL
+/// operation has a handler: see `soap_operation`).
+pub(super) fn pages() -> Router<Shared> {
+    Router::new().route("/soapV1.svc", post(soap_endpoint))
 }
 
 /// `/sandbox/direct-payment/...`: what a phone would have received.

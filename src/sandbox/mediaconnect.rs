@@ -8,7 +8,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
+use axum::routing::{MethodFilter, MethodRouter, get, on, post};
 use serde_json::json;
 use url::Url;
 
@@ -57,7 +57,22 @@ const METHODS: [&str; 3] = [
     "recurringVippsPayment",
 ];
 
-pub(super) fn routes() -> Router<Shared> {
+/// The handler of each spec operation; routes come from the spec.
+pub(super) fn handler(operation: &str, method: MethodFilter) -> Option<MethodRouter<Shared>> {
+    Some(match operation {
+        "listPaymentMethods" => on(method, payment_methods),
+        "changePaymentMethod" => on(method, change_method),
+        "payInvoice" => on(method, pay_invoice),
+        "listVippsAgreements" => on(method, vipps_agreements),
+        "addVippsAgreement" => on(method, vipps_agreement),
+        "removeVippsAgreement" => on(method, remove_vipps_agreement),
+        "listInvoices" => on(method, invoices),
+        _ => return None,
+    })
+}
+
+/// The login server: OAuth and the pages users are redirected to.
+pub(super) fn pages() -> Router<Shared> {
     Router::new()
         .route("/login/oauth/authorize", get(authorize))
         .route("/login/oauth/token", post(token))
@@ -65,18 +80,6 @@ pub(super) fn routes() -> Router<Shared> {
         .route("/login/paymentChange", get(page))
         .route("/login/payment/vipps/agreement/add", get(page))
         .route("/login/outcome", post(outcome))
-        .route(
-            "/capi/v1/product/payment/{product}",
-            get(payment_methods).post(change_method),
-        )
-        .route("/capi/v1/api/payment/invoice", post(pay_invoice))
-        .route(
-            "/capi/v1/customer/payment/vipps/agreement",
-            get(vipps_agreements)
-                .post(vipps_agreement)
-                .delete(remove_vipps_agreement),
-        )
-        .route("/capi/v1/customer/invoice/payment/{product}", get(invoices))
 }
 
 fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {

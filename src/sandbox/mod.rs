@@ -30,6 +30,7 @@ pub mod faults;
 mod mediaconnect;
 mod pages;
 mod puzzel_pay;
+mod routes;
 mod scripted;
 pub mod soak;
 
@@ -234,11 +235,11 @@ impl Drop for Sandbox {
 }
 
 fn router(shared: Shared) -> Router {
-    let apis = Router::new()
-        .nest("/connect", connect::routes())
-        .nest("/direct-payment", direct_payment::routes())
-        .nest("/puzzel-pay", puzzel_pay::routes())
-        .nest("/mediaconnect", mediaconnect::routes())
+    let apis = routes::api_routes()
+        .nest("/connect", connect::pages())
+        .nest("/direct-payment", direct_payment::pages())
+        .nest("/puzzel-pay", puzzel_pay::pages())
+        .nest("/mediaconnect", mediaconnect::pages())
         .layer(axum::middleware::from_fn_with_state(
             shared.clone(),
             scripted::apply,

@@ -8,7 +8,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post};
+use axum::routing::{MethodFilter, MethodRouter, get, on, post};
 use serde_json::json;
 
 use super::{Shared, credentials, faults, pages};
@@ -40,11 +40,19 @@ impl Store {
     }
 }
 
-pub(super) fn routes() -> Router<Shared> {
+/// The handler of each spec operation; routes come from the spec.
+pub(super) fn handler(operation: &str, method: MethodFilter) -> Option<MethodRouter<Shared>> {
+    Some(match operation {
+        "createBatch" => on(method, create_batch),
+        "getBatchStatus" => on(method, batch_status),
+        "refundRecipient" => on(method, refund),
+        _ => return None,
+    })
+}
+
+/// The payment pages the SMS links lead to (not API operations).
+pub(super) fn pages() -> Router<Shared> {
     Router::new()
-        .route("/batches", post(create_batch))
-        .route("/batches/{reference}/status", get(batch_status))
-        .route("/batches/{batch}/{recipient}", delete(refund))
         .route("/pay/{batch}/{recipient}", get(payment_page))
         .route("/pay/{batch}/{recipient}/{provider}", post(pay))
 }

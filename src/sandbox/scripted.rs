@@ -15,7 +15,6 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
 use super::Shared;
-use crate::runtime::Operation;
 
 /// A fault for the next calls that match it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -167,26 +166,6 @@ struct Call<'a> {
     body: &'a [u8],
 }
 
-/// Where each API is mounted, and its operations (from the specs).
-const APIS: &[(&str, &str, &[Operation])] = &[
-    ("connect", "/connect", crate::connect::operations::ALL),
-    (
-        "direct_payment",
-        "/direct-payment/restV1.svc",
-        crate::direct_payment::rest_api::operations::ALL,
-    ),
-    (
-        "puzzel_pay",
-        "/puzzel-pay",
-        crate::puzzel_pay::operations::ALL,
-    ),
-    (
-        "mediaconnect",
-        "/mediaconnect/capi",
-        crate::mediaconnect::operations::ALL,
-    ),
-];
-
 /// The API and operation of a request: by method and path template, or
 /// (Direct Payment over SOAP) by SOAPAction.
 fn operation_of(
@@ -200,15 +179,16 @@ fn operation_of(
                 .map(|op| op.name);
         return Some(("direct_payment", operation));
     }
-    for (api, base, operations) in APIS {
-        let Some(rest) = path.strip_prefix(base) else {
+    for mount in super::routes::MOUNTS {
+        let Some(rest) = path.strip_prefix(mount.base) else {
             continue;
         };
-        let operation = operations
+        let operation = mount
+            .operations
             .iter()
             .find(|op| op.method == method && template_matches(op.path, rest))
             .map(|op| op.name);
-        return Some((api, operation));
+        return Some((mount.api, operation));
     }
     if path.starts_with("/mediaconnect/") {
         return Some(("mediaconnect", None));
