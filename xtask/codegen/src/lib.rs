@@ -5,6 +5,7 @@
 //! output is deterministic: the same spec gives byte-identical source.
 
 mod apis;
+pub mod drift;
 pub mod normalize;
 mod open_enum;
 mod openapi;

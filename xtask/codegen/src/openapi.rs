@@ -346,6 +346,7 @@ paths:
                 module: "crate",
                 error_type: "Error",
                 replacements: &[],
+                body_checks: &[],
                 raw_error_bodies: false,
             },
         };
