@@ -105,6 +105,16 @@ pub fn facts(text: &str, base: Option<&Path>) -> Result<Facts, DriftError> {
     }
 }
 
+/// An OpenAPI or Swagger document (YAML or JSON) as JSON, for tools that
+/// read specs the way `drift` does (the contract test).
+pub fn document(path: &Path) -> Result<Value, DriftError> {
+    let text = std::fs::read_to_string(path).map_err(|source| DriftError::Io {
+        path: path.display().to_string(),
+        source,
+    })?;
+    serde_yaml::from_str(&text).map_err(|e| DriftError::Format(format!("{}: {e}", path.display())))
+}
+
 /// The facts of the document at `path`.
 pub fn facts_of_file(path: &Path) -> Result<Facts, DriftError> {
     let text = std::fs::read_to_string(path).map_err(|source| DriftError::Io {
