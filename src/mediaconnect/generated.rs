@@ -1,4 +1,4 @@
 //! The client generated from `schemas/mediaconnect/openapi.yaml` by build.rs.
-#![allow(missing_docs, unused_imports, clippy::all, clippy::pedantic)]
+#![allow(unused_imports, clippy::all, clippy::pedantic)]
 
 include!(concat!(env!("OUT_DIR"), "/mediaconnect.rs"));

@@ -5,6 +5,7 @@
 //! output is deterministic: the same spec gives byte-identical source.
 
 mod apis;
+pub mod docs;
 pub mod drift;
 pub mod normalize;
 mod open_enum;
@@ -98,9 +99,12 @@ pub enum CodegenError {
 
 /// Generate the client of `api` from the specs under `root` (the workspace root).
 pub fn generate(api: &Api, root: &Path) -> Result<Generated, CodegenError> {
+    let mut known = std::collections::BTreeMap::new();
     let (tokens, rewrites, inputs) = match &api.kind {
         Kind::OpenApi {
-            raw_error_bodies, ..
+            raw_error_bodies,
+            replacements,
+            ..
         } => {
             let spec_path = root.join(api.spec);
             let text = read(&spec_path)?;
@@ -109,6 +113,25 @@ pub fn generate(api: &Api, root: &Path) -> Result<Generated, CodegenError> {
                     path: spec_path.clone(),
                     source,
                 })?;
+            // The hand-written types that stand for schemas are described by them.
+            for replacement in *replacements {
+                let described = spec
+                    .components
+                    .as_ref()
+                    .and_then(|c| c.schemas.get(replacement.schema))
+                    .and_then(|schema| schema.as_item())
+                    .and_then(|schema| schema.schema_data.description.as_deref());
+                if let (Some(text), Some(name)) =
+                    (described, replacement.rust_type.rsplit("::").next())
+                {
+                    let paragraph: Vec<&str> = text
+                        .lines()
+                        .map(str::trim)
+                        .take_while(|line| !line.is_empty())
+                        .collect();
+                    known.insert(name.to_string(), paragraph.join(" "));
+                }
+            }
             let (mut rewrites, mut media_types) = normalize::vendor_media_types(&mut spec);
             normalize::accept_json_faults(&spec, &mut media_types);
             // Raw error bodies are one type already; unifying them first would
@@ -128,7 +151,7 @@ pub fn generate(api: &Api, root: &Path) -> Result<Generated, CodegenError> {
             (tokens, Vec::new(), inputs)
         }
     };
-    let file = postprocess::postprocess(api, tokens)?;
+    let file = postprocess::postprocess(api, tokens, &known)?;
     let body = prettyplease::unparse(&file);
 
     Ok(Generated {

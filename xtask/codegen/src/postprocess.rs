@@ -10,7 +10,11 @@ use crate::{Api, CodegenError};
 /// `schemars` feature (services that do not need schemas do not compile
 /// schemars), and drop the `api-version` header progenitor adds to every
 /// request (no provider has one; adding it only to remove it costs each call).
-pub fn postprocess(api: &Api, tokens: TokenStream) -> Result<syn::File, CodegenError> {
+pub fn postprocess(
+    api: &Api,
+    tokens: TokenStream,
+    known: &std::collections::BTreeMap<String, String>,
+) -> Result<syn::File, CodegenError> {
     let mut file: syn::File = syn::parse2(tokens).map_err(|error| CodegenError::Syntax {
         spec: api.spec.to_string(),
         message: error.to_string(),
@@ -27,6 +31,11 @@ pub fn postprocess(api: &Api, tokens: TokenStream) -> Result<syn::File, CodegenE
             })?;
         ApiErrorFromSend { error }.visit_file_mut(&mut file);
     }
+    let noun = match api.kind {
+        crate::Kind::OpenApi { .. } => "field",
+        crate::Kind::Wsdl { .. } => "element",
+    };
+    crate::docs::document(&mut file, noun, known);
     Ok(file)
 }
 
@@ -301,6 +310,7 @@ mod tests {
                     header_map.append("x-other", value);
                 }
             },
+            &Default::default(),
         )
         .unwrap();
         let text = prettyplease::unparse(&file);
@@ -327,6 +337,7 @@ mod tests {
                     }
                 }
             },
+            &Default::default(),
         )
         .unwrap();
         let text = prettyplease::unparse(&file);
@@ -355,6 +366,7 @@ mod tests {
                     }
                 }
             },
+            &Default::default(),
         )
         .unwrap();
         let text = prettyplease::unparse(&file);
@@ -378,12 +390,13 @@ mod tests {
             quote! {
                 #[derive(Clone, ::schemars::JsonSchema, Debug)]
                 #[serde(rename_all = "camelCase")]
-                pub struct A;
+                struct A;
                 #[derive(schemars::JsonSchema)]
-                pub enum B {}
+                enum B {}
                 #[derive(Clone)]
-                pub struct C;
+                struct C;
             },
+            &Default::default(),
         )
         .unwrap();
         let text = prettyplease::unparse(&file);
@@ -392,11 +405,11 @@ mod tests {
             "#[derive(Clone, Debug)]\n\
              #[cfg_attr(feature = \"schemars\", derive(::schemars::JsonSchema))]\n\
              #[serde(rename_all = \"camelCase\")]\n\
-             pub struct A;\n\
+             struct A;\n\
              #[cfg_attr(feature = \"schemars\", derive(::schemars::JsonSchema))]\n\
-             pub enum B {}\n\
+             enum B {}\n\
              #[derive(Clone)]\n\
-             pub struct C;\n"
+             struct C;\n"
         );
     }
 }
