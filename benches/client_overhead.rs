@@ -259,7 +259,7 @@ async fn run(base: &str, rounds: usize) -> Vec<(&'static str, Duration, Duration
             .order_id("4d35310c")
             .purchase_description("Purchase for Test Merchant")
             .amount(connect::Money::new("NOK", 9_900).unwrap())
-            .vat_rate(connect::VatRate::from_percent(25))
+            .vat_rate(connect::VatRate::from_percent(25).unwrap())
             .success_redirect("https://example.com/receipt/4d35310c")
             .cancel_redirect("https://example.com/products")
     };
@@ -372,7 +372,7 @@ async fn run(base: &str, rounds: usize) -> Vec<(&'static str, Duration, Duration
     // Puzzel Pay
     let puzzel = puzzel_pay::Client::builder(
         puzzel_pay::Environment::Custom(format!("{base}/pp").parse().unwrap()),
-        "jwt",
+        "eyJhbGciOiJub25lIn0.e30.sig",
     )
     .build()
     .unwrap();

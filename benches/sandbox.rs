@@ -165,7 +165,7 @@ fn main() {
                     .order_id(format!("bench-{i}"))
                     .purchase_description("bench")
                     .amount(connect::Money::new("NOK", 9_900).unwrap())
-                    .vat_rate(connect::VatRate::from_percent(25))
+                    .vat_rate(connect::VatRate::from_percent(25).unwrap())
                     .success_redirect("https://shop.example/ok")
                     .cancel_redirect("https://shop.example/cancel");
                 cx.create_transaction().body(order).send().await.unwrap();

@@ -198,7 +198,7 @@ async fn connect_flow(sandbox: &Sandbox, browser: &Browser) -> Result {
             .order_id(id)
             .purchase_description("Tour subscription, one month")
             .amount(Money::new("NOK", 9_900).expect("NOK"))
-            .vat_rate(VatRate::from_percent(25))
+            .vat_rate(VatRate::from_percent(25).expect("a VAT rate"))
             .success_redirect("https://shop.example/thanks")
             .cancel_redirect("https://shop.example/cart")
             .connect_id(Some("tour-user".to_string()))
@@ -337,7 +337,7 @@ async fn mediaconnect_flow(sandbox: &Sandbox, browser: &Browser) -> Result {
     let login = LoginServer::new(
         environment.login_server(),
         credentials::MEDIACONNECT_CLIENT_ID,
-    );
+    )?;
     let return_url: Url = "https://shop.example/paid".parse()?;
     let error_url: Url = "https://shop.example/error".parse()?;
     let pay_here = login.invoice_payment(

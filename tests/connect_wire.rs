@@ -84,7 +84,7 @@ fn new_transaction_from_docs() -> types::builder::NewTransaction {
         types::Product::builder()
             .name(name)
             .price(Money::new("USD", 4999).unwrap())
-            .vat_rate(Some(VatRate::from_percent(10)))
+            .vat_rate(Some(VatRate::from_percent(10).unwrap()))
     };
     types::NewTransaction::builder()
         .order_id("4d35310c")
@@ -152,7 +152,10 @@ async fn create_transaction_sends_the_docs_request_and_decodes_the_201() {
         transaction.vat_amount,
         Some(Money::new("USD", 999).unwrap())
     );
-    assert_eq!(transaction.vat_rate, Some(VatRate::from_percent(10)));
+    assert_eq!(
+        transaction.vat_rate,
+        Some(VatRate::from_percent(10).unwrap())
+    );
     assert_eq!(transaction.connect_id.as_deref(), Some("584xxxx72"));
     assert_eq!(transaction.allowed_payment_methods, None);
     assert_eq!(
@@ -208,7 +211,7 @@ async fn products_that_do_not_add_up_are_refused_before_sending() {
         types::Product::builder()
             .name("Unicorn")
             .price(price.parse::<Money>().unwrap())
-            .vat_rate(Some(VatRate::from_percent(vat)))
+            .vat_rate(Some(VatRate::from_percent(vat).unwrap()))
             .try_into()
             .unwrap()
     };
@@ -250,7 +253,7 @@ async fn products_that_do_not_add_up_are_refused_before_sending() {
     assert!(server.received_requests().await.unwrap().is_empty());
     // The docs' own list adds up, and a vatRate read as a number is the same rate.
     let rate: VatRate = serde_json::from_value(json!(0.1)).unwrap();
-    assert_eq!(rate, VatRate::from_percent(10));
+    assert_eq!(rate, VatRate::from_percent(10).unwrap());
 }
 
 #[tokio::test]
@@ -455,14 +458,14 @@ fn new_agreement_from_docs() -> types::builder::NewAgreement {
         .order_id("4d35310c")
         .purchase_description("Unlimited Access to Something")
         .amount(Money::new("USD", 4999).unwrap())
-        .vat_rate(VatRate::from_percent(10))
+        .vat_rate(VatRate::from_percent(10).unwrap())
         .success_redirect("https://example.com/receipt/4d35310c")
         .cancel_redirect("https://example.com/products")
         .products(vec![
             types::Product::builder()
                 .name("Red Unicorn")
                 .price(Money::new("USD", 4999).unwrap())
-                .vat_rate(Some(VatRate::from_percent(10)))
+                .vat_rate(Some(VatRate::from_percent(10).unwrap()))
                 .sku(Some("CMO-UNI-1-R".try_into().unwrap()))
                 .time_spec(Some(types::IsoDuration("P1M".into())))
                 .try_into()
@@ -532,7 +535,10 @@ async fn create_agreement_sends_the_docs_request_and_decodes_the_201() {
     assert_eq!(agreement.trial.as_ref().unwrap().period.0, "P1W");
     let verification = agreement.verification_transaction.as_ref().unwrap();
     // The docs' response sends vatRate as the number 0.1.
-    assert_eq!(verification.vat_rate, Some(VatRate::from_percent(10)));
+    assert_eq!(
+        verification.vat_rate,
+        Some(VatRate::from_percent(10).unwrap())
+    );
     assert!(verification.links.is_none());
     assert_eq!(
         agreement.payment_link().unwrap().as_str(),

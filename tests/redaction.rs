@@ -357,7 +357,7 @@ async fn connect_flow(sandbox: &Sandbox, shown: &mut Shown) -> Vec<String> {
             .order_id(id)
             .purchase_description("Redaction test")
             .amount(connect::Money::new("NOK", 10_000).unwrap())
-            .vat_rate(connect::VatRate::from_percent(25))
+            .vat_rate(connect::VatRate::from_percent(25).unwrap())
             .success_redirect("https://shop.example/ok")
             .cancel_redirect("https://shop.example/cancel")
             .connect_id(Some(CONNECT_ID.to_string()))

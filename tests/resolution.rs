@@ -329,7 +329,7 @@ async fn a_connect_refund_whose_answer_is_lost_is_found_once() {
                 .order_id("refund-me")
                 .purchase_description("Resolution test")
                 .amount(connect::Money::new("NOK", 10_000).unwrap())
-                .vat_rate(connect::VatRate::from_percent(25))
+                .vat_rate(connect::VatRate::from_percent(25).unwrap())
                 .success_redirect("https://shop.example/ok")
                 .cancel_redirect("https://shop.example/cancel")
                 .connect_id(Some("user-1".to_string())),
@@ -470,7 +470,7 @@ async fn a_connect_transaction_whose_answer_is_lost_is_found_with_its_link() {
             .order_id(id)
             .purchase_description("Resolution test")
             .amount(connect::Money::new("NOK", 10_000).unwrap())
-            .vat_rate(connect::VatRate::from_percent(25))
+            .vat_rate(connect::VatRate::from_percent(25).unwrap())
             .success_redirect("https://shop.example/ok")
             .cancel_redirect("https://shop.example/cancel")
             .connect_id(user.map(str::to_string))

@@ -578,7 +578,7 @@ async fn a_chunked_body_over_the_limit_fails_as_too_large() {
     let base = chunked_server(500, 50_000).await;
     let puzzel = nordpay::puzzel_pay::Client::builder(
         nordpay::puzzel_pay::Environment::Custom(base.parse().unwrap()),
-        "jwt",
+        "eyJhbGciOiJub25lIn0.e30.sig",
     )
     .max_response_bytes(4096)
     .build()

@@ -346,7 +346,7 @@ fn order(id: &str) -> connect::types::builder::NewTransaction {
         .order_id(id)
         .purchase_description("Sandbox test")
         .amount(connect::Money::new("NOK", 10_000).unwrap())
-        .vat_rate(connect::VatRate::from_percent(25))
+        .vat_rate(connect::VatRate::from_percent(25).unwrap())
         .success_redirect("https://shop.example/ok")
         .cancel_redirect("https://shop.example/cancel")
         .connect_id(Some("user-1".to_string()))
@@ -867,9 +867,12 @@ async fn puzzel_pay_validation_errors_come_in_the_documented_shape() {
         answer["validationErrors"]["recipients[1].reference"][0],
         "the same as an earlier item's; each reference is unique"
     );
-    let wrong = puzzel_pay::Client::builder(sandbox.puzzel_pay_environment(), "not-the-jwt")
-        .build()
-        .unwrap();
+    let wrong = puzzel_pay::Client::builder(
+        sandbox.puzzel_pay_environment(),
+        "eyJhbGciOiJub25lIn0.e30.not-it",
+    )
+    .build()
+    .unwrap();
     assert!(matches!(
         batch_status(&wrong, "b3").await,
         Err(puzzel_pay::Error::Unauthorized)
@@ -922,7 +925,8 @@ async fn mediaconnect_payment_pages_return_each_outcome() {
     let login = mediaconnect::LoginServer::new(
         sandbox.mediaconnect_environment().login_server(),
         credentials::MEDIACONNECT_CLIENT_ID,
-    );
+    )
+    .unwrap();
     let (back, error): (Url, Url) = (
         "https://shop.example/back".parse().unwrap(),
         "https://shop.example/err".parse().unwrap(),
@@ -991,7 +995,8 @@ async fn a_vipps_agreement_confirmed_at_the_login_server_is_listed_until_removed
     let login = mediaconnect::LoginServer::new(
         sandbox.mediaconnect_environment().login_server(),
         credentials::MEDIACONNECT_CLIENT_ID,
-    );
+    )
+    .unwrap();
     let listed = || async {
         client
             .list_vipps_agreements()
@@ -1082,7 +1087,8 @@ async fn a_lost_invoice_payment_start_is_started_again_and_confirmed_by_the_api(
     let login = mediaconnect::LoginServer::new(
         sandbox.mediaconnect_environment().login_server(),
         credentials::MEDIACONNECT_CLIENT_ID,
-    );
+    )
+    .unwrap();
     let url = login.invoice_payment(
         &"https://shop.example/back".parse().unwrap(),
         &"https://shop.example/err".parse().unwrap(),

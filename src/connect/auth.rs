@@ -46,6 +46,7 @@ impl Auth {
         match self {
             Auth::ApiKey(key) => {
                 let key = key.expose_secret();
+                crate::runtime::checks::credential("API key", key).map_err(AuthError::Refused)?;
                 let credentials = if key.contains(':') {
                     key.to_string()
                 } else {
@@ -77,6 +78,9 @@ pub enum AuthError {
     /// The key or token holds bytes that cannot go in an HTTP header.
     #[error("the API key or access token contains characters not allowed in an HTTP header")]
     NotAHeaderValue,
+    /// The key is empty, or holds spaces or control characters.
+    #[error("{0}")]
+    Refused(String),
 }
 
 #[cfg(test)]

@@ -33,6 +33,9 @@ impl Client {
 impl ClientBuilder {
     /// The client.
     pub fn build(self) -> Result<Client, Error> {
+        if let Environment::Custom(url) = &self.setup.environment {
+            crate::runtime::checks::base_url("CONNECT", url).map_err(Error::InvalidRequest)?;
+        }
         let runtime = self.runtime().map_err(Error::Transport)?;
         let credentials = self
             .setup

@@ -17,7 +17,7 @@
 //!             .order_id("4d35310c")
 //!             .purchase_description("Purchase for Test Merchant")
 //!             .amount(Money::new("NOK", 9_900).expect("NOK is a currency"))
-//!             .vat_rate(VatRate::from_percent(25))
+//!             .vat_rate(VatRate::from_percent(25).expect("25 % is a VAT rate"))
 //!             .success_redirect("https://example.com/receipt/4d35310c")
 //!             .cancel_redirect("https://example.com/products"),
 //!     )

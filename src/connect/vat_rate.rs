@@ -14,7 +14,8 @@ use std::str::FromStr;
 ///
 /// let rate: VatRate = "0.25".parse().unwrap();
 /// assert_eq!(rate.to_string(), "0.25");
-/// assert_eq!(VatRate::from_percent(10).to_string(), "0.10");
+/// assert_eq!(VatRate::from_percent(10).unwrap().to_string(), "0.10");
+/// assert!(VatRate::from_percent(101).is_err());
 /// assert!("1.5".parse::<VatRate>().is_err());
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -32,15 +33,15 @@ pub struct VatRateError(String);
 const SCALE: u32 = 1_000_000;
 
 impl VatRate {
-    /// A whole-percent rate: `from_percent(25)` is 0.25.
-    ///
-    /// # Panics
-    /// If `percent` is above 100; a rate is at most 1.
-    pub const fn from_percent(percent: u8) -> Self {
-        assert!(percent <= 100, "a VAT rate is at most 100 %");
-        Self {
-            millionths: percent as u32 * (SCALE / 100),
+    /// A whole-percent rate: `from_percent(25)` is 0.25. A rate is at most
+    /// 100 %; more is refused.
+    pub fn from_percent(percent: u8) -> Result<Self, VatRateError> {
+        if percent > 100 {
+            return Err(VatRateError(format!("{percent} %")));
         }
+        Ok(Self {
+            millionths: u32::from(percent) * (SCALE / 100),
+        })
     }
 
     /// The rate in millionths (0.25 → 250 000).

@@ -1,5 +1,6 @@
 //! One Direct Payment client over SOAP or REST, chosen in configuration.
 
+use crate::runtime::checks;
 use std::fmt;
 use std::time::Duration;
 
@@ -86,6 +87,21 @@ impl Credentials {
         self.service_id
     }
 
+    /// A service ID is positive; a user name has no colon (Basic
+    /// authentication splits at the first); neither part is empty.
+    fn check(&self) -> Result<(), String> {
+        if self.service_id <= 0 {
+            return Err("the service ID is not a positive number".into());
+        }
+        checks::credential("user name", &self.username)?;
+        if self.username.contains(':') {
+            return Err(
+                "the user name holds a colon, which Basic authentication cannot carry".into(),
+            );
+        }
+        checks::credential("password", self.password.expose_secret())
+    }
+
     pub(super) fn username(&self) -> &str {
         &self.username
     }
@@ -136,6 +152,13 @@ impl ClientBuilder {
 
     /// The client.
     pub fn build(self) -> Result<Client, Error> {
+        if let Environment::Custom(url) = &self.setup.environment {
+            checks::base_url("Direct Payment", url).map_err(Error::InvalidRequest)?;
+        }
+        self.setup
+            .credentials
+            .check()
+            .map_err(Error::InvalidRequest)?;
         let runtime = self.runtime()?;
         let resolution = *runtime.resolution();
         let Setup {

@@ -7,7 +7,7 @@ use url::Url;
 
 use super::Error;
 use super::generated::{Client, servers};
-use crate::runtime::{self, Context, Runtime, TokenSource};
+use crate::runtime::{self, Context, Runtime, TokenSource, checks};
 
 /// Where Mediaconnect lives: its API and its login server.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,6 +59,10 @@ pub type ClientBuilder = runtime::ClientBuilder<Setup>;
 impl ClientBuilder {
     /// The client.
     pub fn build(self) -> Result<Client, Error> {
+        if let Environment::Custom { api, login } = &self.setup.environment {
+            checks::base_url("Mediaconnect API", api).map_err(Error::InvalidRequest)?;
+            checks::base_url("login server", login).map_err(Error::InvalidRequest)?;
+        }
         let runtime = self.runtime()?;
         Ok(Client::on(
             &runtime,

@@ -25,7 +25,7 @@
 //!     .send()
 //!     .await?
 //!     .into_inner();
-//! let login = LoginServer::new(Environment::Test.login_server(), "my-client-id");
+//! let login = LoginServer::new(Environment::Test.login_server(), "my-client-id")?;
 //! let redirect = login.invoice_payment(
 //!     &"https://shop.example/paid".parse().unwrap(),
 //!     &"https://shop.example/error".parse().unwrap(),

@@ -6,6 +6,7 @@
 //! not justify a second HTTP stack, and these two need the runtime's deadline
 //! and redirect refusal (the form carries the client secret).
 
+use crate::runtime::checks;
 use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -126,6 +127,10 @@ pub enum TokenError {
     /// The answer is not a token response.
     #[error("not a token response: {0}")]
     Decode(String),
+    /// What `OAuthClient::new` was given cannot work (an empty client ID, a
+    /// login server that is not http or https); nothing was sent.
+    #[error("invalid OAuth client: {0}")]
+    Invalid(String),
 }
 
 /// An OAuth client registered with ConnectID. Never shows its secret.
@@ -171,13 +176,20 @@ impl OAuthClient {
         client_secret: impl Into<String>,
         redirect_uri: Url,
     ) -> Result<Self, TokenError> {
+        let client_id = client_id.into();
+        let client_secret = client_secret.into();
+        let checked = checks::base_url("login server", &login_server)
+            .and_then(|()| checks::base_url("redirect", &redirect_uri))
+            .and_then(|()| checks::credential("client ID", &client_id))
+            .and_then(|()| checks::credential("client secret", &client_secret));
+        checked.map_err(TokenError::Invalid)?;
         Ok(Self {
             runtime: ClientBuilder::new(())
                 .max_response_bytes(MAX_TOKEN_RESPONSE_BYTES)
                 .runtime()?,
             login_server,
-            client_id: client_id.into(),
-            client_secret: SecretString::from(client_secret.into()),
+            client_id,
+            client_secret: SecretString::from(client_secret),
             redirect_uri,
         })
     }

@@ -15,12 +15,14 @@ pub struct LoginServer {
 }
 
 impl LoginServer {
-    /// The login server at `base` (see `Environment::login_server`) for `client_id`.
-    pub fn new(base: Url, client_id: impl Into<String>) -> Self {
-        Self {
-            base,
-            client_id: client_id.into(),
-        }
+    /// The login server at `base` (see `Environment::login_server`) for
+    /// `client_id`; refused if `base` is not http or https or the ID is empty.
+    pub fn new(base: Url, client_id: impl Into<String>) -> Result<Self, super::Error> {
+        let client_id = client_id.into();
+        crate::runtime::checks::base_url("login server", &base)
+            .and_then(|()| crate::runtime::checks::credential("client ID", &client_id))
+            .map_err(super::Error::InvalidRequest)?;
+        Ok(Self { base, client_id })
     }
 
     fn url(&self, path: &str, query: &[(&str, &str)]) -> Url {
@@ -212,7 +214,7 @@ mod tests {
     use super::*;
 
     fn login() -> LoginServer {
-        LoginServer::new("https://connectid.no/user".parse().unwrap(), "client 1")
+        LoginServer::new("https://connectid.no/user".parse().unwrap(), "client-1").unwrap()
     }
 
     #[test]
@@ -221,7 +223,7 @@ mod tests {
         let error: Url = "https://shop.example/error".parse().unwrap();
         assert_eq!(
             login().invoice_payment(&back, &error, 12378954).as_str(),
-            "https://connectid.no/user/payment/invoice/pay?clientId=client+1\
+            "https://connectid.no/user/payment/invoice/pay?clientId=client-1\
              &returnUrl=https%3A%2F%2Fshop.example%2Fpaid%3Forder%3D1%26x%3Da%2520b\
              &errorUrl=https%3A%2F%2Fshop.example%2Ferror&transactionId=12378954"
         );
@@ -249,7 +251,8 @@ mod tests {
         let trailing = LoginServer::new(
             "https://api-test.mediaconnect.no/login/".parse().unwrap(),
             "c",
-        );
+        )
+        .unwrap();
         assert_eq!(
             trailing.payment_change(&back, &error, 1).path(),
             "/login/paymentChange"

@@ -1,6 +1,7 @@
 //! Building a Puzzel Pay [`Client`]: the environment and the JWT;
 //! everything else is the shared [`runtime::ClientBuilder`].
 
+use crate::runtime::checks;
 use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
@@ -43,9 +44,10 @@ impl Client {
     /// ```
     /// use nordpay::puzzel_pay::{Client, Environment};
     ///
-    /// let client = Client::builder(Environment::Production, "eyJ...your JWT")
-    ///     .build()
-    ///     .unwrap();
+    /// let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ5b3UifQ.c2ln"; // the one Puzzel issued you
+    /// let client = Client::builder(Environment::Production, jwt).build().unwrap();
+    /// // Not a JWT: refused before anything is sent.
+    /// assert!(Client::builder(Environment::Production, "my password").build().is_err());
     /// ```
     pub fn builder(environment: Environment, jwt: impl Into<String>) -> ClientBuilder {
         ClientBuilder::new(Setup {
@@ -58,6 +60,25 @@ impl Client {
 impl ClientBuilder {
     /// The client.
     pub fn build(self) -> Result<Client, Error> {
+        if let Environment::Custom(url) = &self.setup.environment {
+            checks::base_url("Puzzel Pay", url).map_err(Error::InvalidRequest)?;
+        }
+        let jwt = self.setup.jwt.expose_secret();
+        checks::credential("JWT", jwt).map_err(Error::InvalidRequest)?;
+        // A JWT is three base64url parts joined by dots.
+        let parts: Vec<&str> = jwt.split('.').collect();
+        let base64url = |part: &&str| {
+            part.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'=')
+        };
+        if parts.len() != 3
+            || !parts.iter().all(base64url)
+            || parts[..2].iter().any(|p| p.is_empty())
+        {
+            return Err(Error::InvalidRequest(
+                "the JWT is not three base64url parts joined by dots".into(),
+            ));
+        }
         let runtime = self.runtime()?;
         let credentials =
             runtime::Credentials::header(&format!("Bearer {}", self.setup.jwt.expose_secret()))

@@ -34,6 +34,7 @@
 pub(crate) mod auth;
 mod body;
 mod builder;
+pub(crate) mod checks;
 mod classify;
 mod context;
 mod error;

@@ -55,7 +55,7 @@ pub mod credentials {
     /// Direct Payment: the password.
     pub const DIRECT_PAYMENT_PASSWORD: &str = "sandbox-password";
     /// Puzzel Pay: the JWT.
-    pub const PUZZEL_PAY_JWT: &str = "sandbox-jwt";
+    pub const PUZZEL_PAY_JWT: &str = "eyJhbGciOiJub25lIn0.eyJzdWIiOiJzYW5kYm94In0.sandbox";
     /// Mediaconnect: the OAuth client ID.
     pub const MEDIACONNECT_CLIENT_ID: &str = "sandbox-client";
     /// Mediaconnect: the OAuth client secret.

@@ -350,7 +350,7 @@ async fn refund(
                 .order_id(order.as_str())
                 .purchase_description("Soak")
                 .amount(connect::Money::new("NOK", 10_000).expect("NOK"))
-                .vat_rate(connect::VatRate::from_percent(25))
+                .vat_rate(connect::VatRate::from_percent(25).expect("a VAT rate"))
                 .success_redirect("https://shop.example/ok")
                 .cancel_redirect("https://shop.example/cancel")
                 .connect_id(Some(order.clone())),
