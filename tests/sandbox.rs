@@ -284,6 +284,46 @@ async fn verification_codes_are_delivered_to_the_inbox_and_expire() {
             "{transport}"
         );
     }
+
+    // A code valid for an hour expires when the sandbox's clock moves on:
+    // no test has to wait for it.
+    let client = direct_payment_client(&sandbox, direct_payment::Transport::Rest);
+    let msisdn = "+4793333333";
+    let in_an_hour = chrono::Utc::now() + chrono::Duration::hours(1);
+    client
+        .send_verification_code(
+            direct_payment::types::SendVerificationCodeRequest::builder()
+                .msisdn(msisdn)
+                .expiry_time(Some(in_an_hour.into())),
+        )
+        .await
+        .unwrap();
+    let sent: serde_json::Value = reqwest::get(inbox(msisdn))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let code = sent["Code"].as_str().unwrap().to_string();
+    sandbox.advance(std::time::Duration::from_secs(2 * 3600));
+    let expired = client
+        .verify_verification_code(
+            direct_payment::types::VerifyVerificationCodeRequest::builder()
+                .msisdn(msisdn)
+                .verification_code(code.as_str()),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(expired.code(), Some(direct_payment::ErrorCode::Expired));
+    // Reset brings the clock back.
+    sandbox.reset();
+    let response = reqwest::Client::new()
+        .post(sandbox.control_url().join("sandbox/advance").unwrap())
+        .json(&serde_json::json!({"seconds": 60}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 204);
 }
 
 #[tokio::test]

@@ -11,13 +11,13 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{MethodFilter, MethodRouter, get, on, post};
 use serde_json::{Value, json};
 
-use super::{Shared, credentials, faults, pages};
+use super::{Shared, credentials, engine, faults, pages};
 use crate::connect::types::{
     Agreement, AgreementState, NewAgreement, NewTransaction, RefundRequest, Transaction,
     TransactionState, TransactionType,
 };
 use crate::connect::{Money, VatRate, operations};
-use crate::runtime::{Operation, check_body};
+use crate::runtime::Operation;
 
 #[derive(Default)]
 pub(super) struct Store {
@@ -25,7 +25,6 @@ pub(super) struct Store {
     /// Transaction IDs in creation order.
     created: Vec<String>,
     agreements: BTreeMap<String, Agreement>,
-    next_id: u64,
 }
 
 impl Store {
@@ -49,11 +48,6 @@ impl Store {
             }
         }
         counts
-    }
-
-    fn id(&mut self, prefix: &str) -> String {
-        self.next_id += 1;
-        format!("{prefix}{:06}", self.next_id)
     }
 }
 
@@ -134,14 +128,8 @@ fn decode_checked<T: serde::de::DeserializeOwned>(
     operation: &Operation,
     body: &[u8],
 ) -> Result<T, Response> {
-    check_body(operation, body).map_err(|broken| {
-        error(
-            StatusCode::BAD_REQUEST,
-            "INVALID_REQUEST",
-            &broken.to_string(),
-        )
-    })?;
-    decode(body)
+    engine::json_body(operation, body)
+        .map_err(|message| error(StatusCode::BAD_REQUEST, "INVALID_REQUEST", &message))
 }
 
 /// A request body as the generated type, or the API's own 400.
@@ -150,8 +138,11 @@ fn decode<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Response> {
         .map_err(|e| error(StatusCode::BAD_REQUEST, "INVALID_REQUEST", &e.to_string()))
 }
 
-fn now() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+fn now(shared: &Shared) -> String {
+    shared
+        .engine
+        .now()
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
 fn vat_amount(amount: &Money, rate: &VatRate) -> Money {
@@ -171,7 +162,7 @@ fn started(
         "id": id,
         "state": "STARTED",
         "type": "CHARGE",
-        "startTime": now(),
+        "startTime": now(shared),
         "chargedPaymentMethod": "NOT_SELECTED",
         "vatAmount": vat_amount(&new.amount, &new.vat_rate).to_string(),
         "chargingAgreementId": agreement,
@@ -203,7 +194,7 @@ async fn create_transaction(
             "orderId must be unique",
         ));
     }
-    let id = store.id("tx");
+    let id = shared.engine.id("tx");
     let transaction = started(&shared, &id, &new, None)?;
     store.transactions.insert(id.clone(), transaction.clone());
     store.created.push(id.clone());
@@ -327,7 +318,7 @@ async fn refund(
             "the transaction is already refunded",
         ));
     }
-    let refund_id = store.id("tx");
+    let refund_id = shared.engine.id("tx");
     let mut refund = original;
     refund.id = refund_id.clone();
     refund.type_ = Some(TransactionType::Refund);
@@ -337,7 +328,7 @@ async fn refund(
     refund.refund_issuer = Some(request.refund_issuer);
     refund.refund_reason = Some(request.refund_reason);
     refund.links = None;
-    refund.start_time = Some(chrono::Utc::now());
+    refund.start_time = Some(shared.engine.now());
     refund.completed_time = refund.start_time;
     store.transactions.insert(refund_id.clone(), refund.clone());
     store.created.push(refund_id);
@@ -353,8 +344,8 @@ async fn create_agreement(
     let new: NewAgreement = decode_checked(&operations::CREATE_AGREEMENT, &body)?;
     let mut state = shared.lock();
     let store = &mut state.connect;
-    let agreement_id = store.id("ag");
-    let transaction_id = store.id("tx");
+    let agreement_id = shared.engine.id("ag");
+    let transaction_id = shared.engine.id("tx");
     let mut verification = started(
         &shared,
         &transaction_id,
@@ -369,7 +360,7 @@ async fn create_agreement(
         "generation": format!("gen-{agreement_id}"),
         "state": "CREATED",
         "links": [{"rel": "PAYMENT", "href": shared.url(&format!("/connect/pay/{transaction_id}"))}],
-        "creationTime": now(),
+        "creationTime": now(&shared),
         "merchantName": new.merchant_name,
         "connectId": new.connect_id,
         "recurrenceTimeSpec": new.recurrence_time_spec,
@@ -499,7 +490,7 @@ fn finish(shared: &Shared, id: &str, pay: bool) -> Response {
         TransactionState::Failed
     };
     if paid {
-        transaction.completed_time = Some(chrono::Utc::now());
+        transaction.completed_time = Some(shared.engine.now());
         transaction.charged_payment_method = Some("CREDIT_CARD".into());
         transaction.return_code = Some("OK".into());
         transaction.charge_token = Some(format!("ct-{id}"));

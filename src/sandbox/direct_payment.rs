@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodFilter, MethodRouter, get, on, post};
@@ -13,6 +13,7 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 use xsd_parser_types::xml::Nillable;
 
+use super::engine::{self, Engine};
 use super::{Shared, credentials, faults};
 use crate::direct_payment::soap_api::{dp, dpf, dpt, operations};
 use crate::direct_payment::types::{
@@ -40,10 +41,8 @@ pub(super) struct Store {
     payments: BTreeMap<String, Payment>,
     /// ClientReference by TransactionId.
     references: BTreeMap<i64, String>,
-    last_transaction: i64,
     /// Verification codes by MSISDN: (code, expiry).
     codes: BTreeMap<String, (String, Option<DateTime<Utc>>)>,
-    issued: u64,
 }
 
 /// A `DirectPaymentFault` to answer with.
@@ -68,7 +67,7 @@ fn barred() -> Fault {
 }
 
 impl Store {
-    fn pay(&mut self, details: &PaymentDetails) -> Result<PaymentResponse, Fault> {
+    fn pay(&mut self, engine: &Engine, details: &PaymentDetails) -> Result<PaymentResponse, Fault> {
         crate::direct_payment::client::check_payment(details)
             .map_err(|e| fault(ErrorCode::Validation, e.to_string()))?;
         match details.msisdn.as_str() {
@@ -88,8 +87,7 @@ impl Store {
                 "ClientReference must be unique",
             ));
         }
-        self.last_transaction += 1;
-        let transaction_id = 1_000_000 + self.last_transaction;
+        let transaction_id = 1_000_000 + i64::try_from(engine.next()).unwrap_or(0);
         self.payments.insert(
             reference.clone(),
             Payment {
@@ -136,12 +134,15 @@ impl Store {
         })
     }
 
-    fn send_code(&mut self, request: &SendVerificationCodeRequest) -> Result<(), Fault> {
+    fn send_code(
+        &mut self,
+        engine: &Engine,
+        request: &SendVerificationCodeRequest,
+    ) -> Result<(), Fault> {
         if request.msisdn.as_str() == faults::BARRED_MSISDN {
             return Err(barred());
         }
-        self.issued += 1;
-        let code = format!("{:06}", 100_000 + (self.issued * 7919) % 900_000);
+        let code = format!("{:06}", 100_000 + (engine.next() * 7919) % 900_000);
         self.codes.insert(
             request.msisdn.to_string(),
             (code, request.expiry_time.map(|expiry| expiry.instant())),
@@ -149,12 +150,16 @@ impl Store {
         Ok(())
     }
 
-    fn verify(&mut self, request: &VerifyVerificationCodeRequest) -> Result<(), Fault> {
+    fn verify(
+        &mut self,
+        engine: &Engine,
+        request: &VerifyVerificationCodeRequest,
+    ) -> Result<(), Fault> {
         let (code, expiry) = self
             .codes
             .get(request.msisdn.as_str())
             .ok_or_else(|| fault(ErrorCode::NotFound, "Verification code not found"))?;
-        if expiry.is_some_and(|expiry| expiry < Utc::now()) {
+        if expiry.is_some_and(|expiry| expiry < engine.now()) {
             return Err(fault(
                 ErrorCode::Expired,
                 "The verification code has expired",
@@ -293,7 +298,10 @@ async fn rest_pay(
 ) -> RestResult {
     rest_authorized(&headers, &service_id)?;
     let request: types::PaymentRequest = rest_body(&body)?;
-    let result = shared.lock().direct_payment.pay(&request.payment_details);
+    let result = shared
+        .lock()
+        .direct_payment
+        .pay(&shared.engine, &request.payment_details);
     slow_if_needed(request.payment_details.msisdn.as_str()).await;
     rest_ok(&result?)
 }
@@ -336,7 +344,10 @@ async fn rest_send_code(
 ) -> RestResult {
     rest_authorized(&headers, &service_id)?;
     let request: SendVerificationCodeRequest = rest_body(&body)?;
-    shared.lock().direct_payment.send_code(&request)?;
+    shared
+        .lock()
+        .direct_payment
+        .send_code(&shared.engine, &request)?;
     Ok(StatusCode::OK.into_response())
 }
 
@@ -348,7 +359,10 @@ async fn rest_verify(
 ) -> RestResult {
     rest_authorized(&headers, &service_id)?;
     let request: VerifyVerificationCodeRequest = rest_body(&body)?;
-    shared.lock().direct_payment.verify(&request)?;
+    shared
+        .lock()
+        .direct_payment
+        .verify(&shared.engine, &request)?;
     Ok(StatusCode::OK.into_response())
 }
 
@@ -366,9 +380,7 @@ async fn rest_pre_authorize(
     if request.msisdn.as_str() == faults::BARRED_MSISDN {
         return Err(barred().into());
     }
-    let mut state = shared.lock();
-    state.direct_payment.issued += 1;
-    let n = state.direct_payment.issued;
+    let n = shared.engine.next();
     rest_ok(&json!({
         "ExternalTransactionReference": format!("strex-{n}"),
         "Token": format!("preauth-{n}"),
@@ -408,12 +420,9 @@ struct ChargeCheck {
     service_code: Option<String>,
 }
 
-/// The query of a request, or the API's own validation fault (not axum's
-/// plain-text 400).
+/// The query of a request, or the API's own validation fault.
 fn rest_query<T: serde::de::DeserializeOwned>(uri: &axum::http::Uri) -> Result<T, Fault> {
-    Query::<T>::try_from_uri(uri)
-        .map(|Query(query)| query)
-        .map_err(|_| fault(ErrorCode::Validation, "Invalid query parameters"))
+    engine::query(uri).map_err(|message| fault(ErrorCode::Validation, message))
 }
 
 /// The path's MSISDN, or code 13 (invalid msisdn) as the docs give it.
@@ -680,7 +689,7 @@ async fn soap_pay(
     let request: dp::Pay = decode_request(body, operation)?;
     soap_authorized(&request.request.service_credentials)?;
     let details = payment_details(request.request.payment_details)?;
-    let result = shared.lock().direct_payment.pay(&details);
+    let result = shared.lock().direct_payment.pay(&shared.engine, &details);
     slow_if_needed(details.msisdn.as_str()).await;
     let paid = result?;
     Ok(soap_ok(
@@ -756,7 +765,10 @@ fn soap_send_code(
         .template(request.request.template.and_then(Nillable::into_inner))
         .try_into()
         .map_err(|e: types::error::ConversionError| fault(ErrorCode::Validation, e.to_string()))?;
-    shared.lock().direct_payment.send_code(&domain)?;
+    shared
+        .lock()
+        .direct_payment
+        .send_code(&shared.engine, &domain)?;
     Ok(soap_ok(
         operation,
         &dp::SendVerificationCodeResponseElementType,
@@ -771,7 +783,10 @@ fn soap_verify(shared: &Shared, operation: &SoapOperation, body: &[u8]) -> Resul
         .verification_code(request.request.verification_code)
         .try_into()
         .map_err(|e: types::error::ConversionError| fault(ErrorCode::Validation, e.to_string()))?;
-    shared.lock().direct_payment.verify(&domain)?;
+    shared
+        .lock()
+        .direct_payment
+        .verify(&shared.engine, &domain)?;
     Ok(soap_ok(
         operation,
         &dp::VerifyVerificationCodeResponseElementType,

@@ -12,7 +12,7 @@ use axum::routing::{MethodFilter, MethodRouter, get, on, post};
 use serde_json::json;
 use url::Url;
 
-use super::{Shared, credentials, faults, pages};
+use super::{Shared, credentials, engine, faults, pages};
 use crate::mediaconnect::Outcome;
 use crate::mediaconnect::types::{
     InvoicePaymentRequest, PaymentChangeRequest, Removed, VippsAgreement, VippsAgreementRemoval,
@@ -35,20 +35,12 @@ pub(super) struct Store {
     codes: BTreeSet<String>,
     access_tokens: BTreeSet<String>,
     refresh_tokens: BTreeSet<String>,
-    issued: u64,
     /// Active payment method by product.
     methods: BTreeMap<String, String>,
     pending: BTreeMap<i64, Pending>,
     paid_invoices: BTreeSet<String>,
     /// Valid Vipps agreements: their product, by agreement reference.
     vipps_agreements: BTreeMap<String, String>,
-}
-
-impl Store {
-    fn next(&mut self) -> u64 {
-        self.issued += 1;
-        self.issued
-    }
 }
 
 const METHODS: [&str; 3] = [
@@ -109,7 +101,7 @@ async fn authorize(State(shared): State<Shared>, Query(query): Query<AuthorizeQu
         return (StatusCode::BAD_REQUEST, "unknown client or response type").into_response();
     }
     let mut state = shared.lock();
-    let code = format!("mc-code-{}", state.mediaconnect.next());
+    let code = format!("mc-code-{}", shared.engine.next());
     state.mediaconnect.codes.insert(code.clone());
     let mut target = query.redirect_uri;
     target.query_pairs_mut().append_pair("code", &code);
@@ -153,7 +145,7 @@ async fn token(State(shared): State<Shared>, body: Bytes) -> Response {
             "the code or refresh token is not valid",
         );
     }
-    let n = store.next();
+    let n = shared.engine.next();
     let (access, refresh) = (format!("mc-at-{n}"), format!("mc-rt-{n}"));
     store.access_tokens.insert(access.clone());
     store.refresh_tokens.insert(refresh.clone());
@@ -211,7 +203,7 @@ async fn payment_methods(
 /// Remember what a login-server page is to finish; its ID.
 fn start(shared: &Shared, pending: Pending) -> i64 {
     let mut state = shared.lock();
-    let id = 12_000_000 + i64::try_from(state.mediaconnect.next()).unwrap_or(0);
+    let id = 12_000_000 + i64::try_from(shared.engine.next()).unwrap_or(0);
     state.mediaconnect.pending.insert(id, pending);
     id
 }
@@ -309,7 +301,7 @@ async fn invoices(
     product_code(&product)?;
     // The spec's query types (a boolean, two YYYY-MM-DD dates), refused in
     // Mediaconnect's own error shape rather than axum's plain text.
-    let Query(filter) = Query::<InvoiceFilter>::try_from_uri(&uri)
+    let filter: InvoiceFilter = engine::query(&uri)
         .map_err(|_| api_error("unpaid is true or false; from and to are YYYY-MM-DD"))?;
     if let (Some(from), Some(to)) = (filter.from, filter.to)
         && from > to
@@ -421,7 +413,7 @@ async fn outcome(State(shared): State<Shared>, Query(query): Query<OutcomeQuery>
                 store.methods.insert(product, method);
             }
             Pending::Vipps { product } => {
-                let reference = format!("sandbox-vipps-{}", store.next());
+                let reference = format!("sandbox-vipps-{}", shared.engine.next());
                 store.vipps_agreements.insert(reference, product.clone());
                 store
                     .methods

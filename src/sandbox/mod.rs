@@ -26,6 +26,7 @@
 pub mod browser;
 mod connect;
 mod direct_payment;
+mod engine;
 pub mod faults;
 mod mediaconnect;
 mod pages;
@@ -72,10 +73,12 @@ pub(crate) struct State {
     script: scripted::Script,
 }
 
-/// Shared by every handler: the state and the sandbox's own base URL.
+/// Shared by every handler: the state, the engine (clock and IDs) and the
+/// sandbox's own base URL.
 #[derive(Clone)]
 pub(crate) struct Shared {
     state: Arc<Mutex<State>>,
+    engine: Arc<engine::Engine>,
     base: Url,
 }
 
@@ -85,6 +88,12 @@ impl Shared {
         self.state
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Forget everything; the clock back to the real time.
+    fn reset(&self) {
+        *self.lock() = State::default();
+        self.engine.reset();
     }
 
     /// An absolute URL on the sandbox.
@@ -119,6 +128,7 @@ impl Sandbox {
         let base = Url::parse(&format!("http://{addr}")).expect("a socket address is a valid host");
         let shared = Shared {
             state: Arc::default(),
+            engine: Arc::default(),
             base,
         };
         let app = router(shared.clone());
@@ -136,7 +146,14 @@ impl Sandbox {
 
     /// Forget every transaction, payment, batch, token and agreement.
     pub fn reset(&self) {
-        *self.shared.lock() = State::default();
+        self.shared.reset();
+    }
+
+    /// Move the sandbox's clock forward: a verification code whose
+    /// ExpiryTime is passed expires without the test waiting for it.
+    /// `POST /sandbox/advance` with `{"seconds": n}` does the same over HTTP.
+    pub fn advance(&self, by: std::time::Duration) {
+        self.shared.engine.advance(by);
     }
 
     /// Script a fault for the next calls that match it (see
@@ -253,7 +270,7 @@ fn control_routes() -> Router<Shared> {
             "/reset",
             axum::routing::post(
                 |axum::extract::State(shared): axum::extract::State<Shared>| async move {
-                    *shared.lock() = State::default();
+                    shared.reset();
                     axum::http::StatusCode::NO_CONTENT
                 },
             ),
@@ -268,8 +285,26 @@ fn control_routes() -> Router<Shared> {
                 },
             ),
         )
+        .route(
+            "/advance",
+            axum::routing::post(
+                |axum::extract::State(shared): axum::extract::State<Shared>,
+                 axum::Json(advance): axum::Json<Advance>| async move {
+                    shared
+                        .engine
+                        .advance(std::time::Duration::from_secs(advance.seconds));
+                    axum::http::StatusCode::NO_CONTENT
+                },
+            ),
+        )
         .merge(direct_payment::control_routes())
         .merge(puzzel_pay::control_routes())
+}
+
+/// `POST /sandbox/advance`: how far to move the clock.
+#[derive(serde::Deserialize)]
+struct Advance {
+    seconds: u64,
 }
 
 /// The value of a Basic `Authorization` header, decoded as (user, password).
