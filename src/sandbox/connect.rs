@@ -13,8 +13,8 @@ use serde_json::{Value, json};
 
 use super::{Shared, credentials, engine, faults, pages};
 use crate::connect::types::{
-    Agreement, AgreementState, NewAgreement, NewTransaction, RefundRequest, Transaction,
-    TransactionState, TransactionType,
+    Agreement, AgreementState, ErrorModel, NewAgreement, NewTransaction, RefundRequest,
+    Transaction, TransactionState, TransactionType,
 };
 use crate::connect::{Money, VatRate, operations};
 use crate::runtime::Operation;
@@ -78,7 +78,11 @@ pub(super) fn pages() -> Router<Shared> {
 type Handled = Result<Response, Response>;
 
 fn error(status: StatusCode, code: &str, message: &str) -> Response {
-    let body = json!({"errorNamespace": "telenordigital.payment", "errorCode": code, "errorMessage": message});
+    let body = ErrorModel {
+        error_namespace: Some("telenordigital.payment".into()),
+        error_code: Some(Value::String(code.into())),
+        error_message: Some(message.into()),
+    };
     (status, axum::Json(body)).into_response()
 }
 
@@ -104,8 +108,12 @@ fn authorize(headers: &HeaderMap) -> Result<(), Response> {
     if basic || super::bearer_token(headers) == Some(credentials::CONNECT_BEARER_TOKEN) {
         return Ok(());
     }
-    let body =
-        json!({"errorNamespace": "null", "errorCode": null, "errorMessage": "Unauthorized access"});
+    // As CONNECT sends it: the namespace the string "null", the code null.
+    let body = ErrorModel {
+        error_namespace: Some("null".into()),
+        error_code: Some(Value::Null),
+        error_message: Some("Unauthorized access".into()),
+    };
     Err((StatusCode::UNAUTHORIZED, axum::Json(body)).into_response())
 }
 

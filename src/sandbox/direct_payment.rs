@@ -265,8 +265,11 @@ impl IntoResponse for RestFault {
 /// What a REST handler returns.
 type RestResult = Result<Response, RestFault>;
 
-fn fault_json(fault: &Fault) -> serde_json::Value {
-    json!({"Code": fault.code.value(), "Description": fault.description})
+fn fault_json(fault: &Fault) -> types::DirectPaymentFault {
+    types::DirectPaymentFault {
+        code: fault.code.value(),
+        description: fault.description.clone(),
+    }
 }
 
 fn rest_ok(body: &impl serde::Serialize) -> RestResult {
@@ -381,11 +384,11 @@ async fn rest_pre_authorize(
         return Err(barred().into());
     }
     let n = shared.engine.next();
-    rest_ok(&json!({
-        "ExternalTransactionReference": format!("strex-{n}"),
-        "Token": format!("preauth-{n}"),
-        "TransactionId": request.transaction_id,
-    }))
+    rest_ok(&types::PreAuthorizeResponse {
+        external_transaction_reference: Some(format!("strex-{n}")),
+        token: Some(format!("preauth-{n}")),
+        transaction_id: Some(request.transaction_id.to_string()),
+    })
 }
 
 fn user_info(msisdn: &str) -> types::UserInfo {

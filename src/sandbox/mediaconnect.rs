@@ -15,8 +15,9 @@ use url::Url;
 use super::{Shared, credentials, engine, faults, pages};
 use crate::mediaconnect::Outcome;
 use crate::mediaconnect::types::{
-    InvoicePaymentRequest, PaymentChangeRequest, Removed, VippsAgreement, VippsAgreementRemoval,
-    VippsAgreementRequest, VippsAgreements,
+    ApiError, InvoicePaymentRequest, OAuthError, PaymentChange, PaymentChangeRequest,
+    PaymentMethodItem, PaymentMethods, PaymentStarted, Removed, VippsAgreement,
+    VippsAgreementRemoval, VippsAgreementRequest, VippsAgreements,
 };
 
 /// The provider ID the sandbox's Vipps agreements carry (the reference's example).
@@ -77,13 +78,19 @@ pub(super) fn pages() -> Router<Shared> {
 fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
     (
         status,
-        axum::Json(json!({"error": error, "error_description": description})),
+        axum::Json(OAuthError {
+            error: Some(error.to_string()),
+            error_description: Some(description.to_string()),
+        }),
     )
         .into_response()
 }
 
 fn api_error(message: &str) -> Response {
-    let body = json!({"exceptionType": "ValidationException", "errorMessage": message});
+    let body = ApiError {
+        exception_type: Some("ValidationException".into()),
+        error_message: Some(message.to_string()),
+    };
     (StatusCode::BAD_REQUEST, axum::Json(body)).into_response()
 }
 
@@ -193,11 +200,17 @@ async fn payment_methods(
         .methods
         .get(&product)
         .map_or("invoice", String::as_str);
-    let items: Vec<_> = METHODS
+    let payment_method_response_items = METHODS
         .iter()
-        .map(|m| json!({"paymentMethod": m, "isActive": if *m == active { "Y" } else { "N" }}))
+        .map(|m| PaymentMethodItem {
+            payment_method: Some(m.to_string()),
+            is_active: Some(if *m == active { "Y" } else { "N" }.to_string()),
+        })
         .collect();
-    Ok(axum::Json(json!({"paymentMethodResponseItems": items})).into_response())
+    Ok(axum::Json(PaymentMethods {
+        payment_method_response_items,
+    })
+    .into_response())
 }
 
 /// Remember what a login-server page is to finish; its ID.
@@ -211,7 +224,11 @@ fn start(shared: &Shared, pending: Pending) -> i64 {
 /// The answer to a started payment: `{success, transactionId}`.
 fn started(shared: &Shared, pending: Pending) -> Response {
     let id = start(shared, pending);
-    axum::Json(json!({"success": true, "transactionId": id})).into_response()
+    axum::Json(PaymentStarted {
+        success: Some(true),
+        transaction_id: Some(id),
+    })
+    .into_response()
 }
 
 async fn change_method(
@@ -225,7 +242,10 @@ async fn change_method(
     let request: PaymentChangeRequest = decode(&body)?;
     let method = request.payment_method.to_string();
     let id = start(&shared, Pending::Change { product, method });
-    Ok(axum::Json(json!({"paymentChangeId": id})).into_response())
+    Ok(axum::Json(PaymentChange {
+        payment_change_id: Some(id),
+    })
+    .into_response())
 }
 
 async fn pay_invoice(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) -> Handled {
