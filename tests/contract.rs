@@ -6,6 +6,8 @@
 //! schema listed for that status (none where it lists none).
 #![cfg(feature = "sandbox")]
 
+mod support;
+
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -482,57 +484,6 @@ async fn check(
         .map_err(|e| format!("{status} breaks its schema: {e}: {shown}"))
 }
 
-async fn mediaconnect_token(sandbox: &Sandbox) -> String {
-    let no_redirects = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let mut authorize = sandbox
-        .mediaconnect_login_url()
-        .join("login/oauth/authorize")
-        .unwrap();
-    authorize
-        .query_pairs_mut()
-        .append_pair("response_type", "code")
-        .append_pair("client_id", credentials::MEDIACONNECT_CLIENT_ID)
-        .append_pair("redirect_uri", "https://shop.example/cb");
-    let back = no_redirects.get(authorize).send().await.unwrap();
-    let back: url::Url = back.headers()["location"]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
-    let code = back
-        .query_pairs()
-        .find(|(k, _)| k == "code")
-        .unwrap()
-        .1
-        .into_owned();
-    let form = url::form_urlencoded::Serializer::new(String::new())
-        .append_pair("grant_type", "authorization_code")
-        .append_pair("code", &code)
-        .append_pair("client_id", credentials::MEDIACONNECT_CLIENT_ID)
-        .append_pair("client_secret", credentials::MEDIACONNECT_CLIENT_SECRET)
-        .append_pair("redirect_uri", "https://shop.example/cb")
-        .finish();
-    let tokens: Value = no_redirects
-        .post(
-            sandbox
-                .mediaconnect_login_url()
-                .join("login/oauth/token")
-                .unwrap(),
-        )
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(form)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    tokens["access_token"].as_str().unwrap().to_string()
-}
-
 fn basic(user: &str, password: &str) -> String {
     use base64::Engine as _;
     let encoded = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
@@ -543,7 +494,7 @@ fn basic(user: &str, password: &str) -> String {
 async fn every_sandbox_answer_to_generated_requests_is_one_its_spec_allows() {
     let sandbox = Sandbox::start().await.unwrap();
     let http = reqwest::Client::new();
-    let token = mediaconnect_token(&sandbox).await;
+    let token = support::mediaconnect_access_token(&sandbox).await;
     let apis = [
         Api {
             name: "connect",

@@ -2,6 +2,8 @@
 //! table, each API's own auth and error shapes.
 #![cfg(feature = "sandbox")]
 
+mod support;
+
 use std::time::Duration;
 
 use nordpay::sandbox::browser::{Browser, Visit};
@@ -204,13 +206,18 @@ async fn a_timeout_after_the_charge_was_committed_shows_as_paid() {
 #[tokio::test]
 async fn verification_codes_are_delivered_to_the_inbox_and_expire() {
     let sandbox = Sandbox::start().await.unwrap();
-    let inbox = |msisdn: &str| {
-        sandbox
+    // What the phone received: the inbox of the sandbox's control routes.
+    let code_sent_to = |msisdn: &str| {
+        let url = sandbox
             .control_url()
             .join(&format!(
                 "sandbox/direct-payment/verification-codes/{msisdn}"
             ))
-            .unwrap()
+            .unwrap();
+        async move {
+            let sent: serde_json::Value = reqwest::get(url).await.unwrap().json().await.unwrap();
+            sent["Code"].as_str().unwrap().to_string()
+        }
     };
     for (transport, msisdn) in [
         (direct_payment::Transport::Rest, "+4791111111"),
@@ -238,13 +245,7 @@ async fn verification_codes_are_delivered_to_the_inbox_and_expire() {
             )
             .await
             .unwrap();
-        let sent: serde_json::Value = reqwest::get(inbox(msisdn))
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let code = sent["Code"].as_str().unwrap().to_string();
+        let code = code_sent_to(msisdn).await;
         let wrong = client
             .verify_verification_code(verify("999999x"))
             .await
@@ -268,14 +269,9 @@ async fn verification_codes_are_delivered_to_the_inbox_and_expire() {
             )
             .await
             .unwrap();
-        let sent: serde_json::Value = reqwest::get(inbox(msisdn))
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let code = code_sent_to(msisdn).await;
         let expired = client
-            .verify_verification_code(verify(sent["Code"].as_str().unwrap()))
+            .verify_verification_code(verify(&code))
             .await
             .unwrap_err();
         assert_eq!(
@@ -298,13 +294,7 @@ async fn verification_codes_are_delivered_to_the_inbox_and_expire() {
         )
         .await
         .unwrap();
-    let sent: serde_json::Value = reqwest::get(inbox(msisdn))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let code = sent["Code"].as_str().unwrap().to_string();
+    let code = code_sent_to(msisdn).await;
     sandbox.advance(std::time::Duration::from_secs(2 * 3600));
     let expired = client
         .verify_verification_code(
@@ -1257,50 +1247,8 @@ async fn the_sandbox_answers_only_what_its_specs_list() {
     assert_eq!(keys, ["ResponseV1", "ResponseV2", "ResponseV3"], "{body}");
 
     // Mediaconnect: a query its spec forbids gets Mediaconnect's error shape.
-    let no_redirects = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let mut authorize = sandbox
-        .mediaconnect_login_url()
-        .join("login/oauth/authorize")
-        .unwrap();
-    authorize
-        .query_pairs_mut()
-        .append_pair("response_type", "code")
-        .append_pair("client_id", credentials::MEDIACONNECT_CLIENT_ID)
-        .append_pair("redirect_uri", "https://shop.example/cb");
-    let back = no_redirects.get(authorize).send().await.unwrap();
-    let back: Url = back.headers()["location"]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
-    let code = back
-        .query_pairs()
-        .find(|(k, _)| k == "code")
-        .unwrap()
-        .1
-        .into_owned();
-    let (_, tokens) = raw(http
-        .post(
-            sandbox
-                .mediaconnect_login_url()
-                .join("login/oauth/token")
-                .unwrap(),
-        )
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(
-            url::form_urlencoded::Serializer::new(String::new())
-                .append_pair("grant_type", "authorization_code")
-                .append_pair("code", &code)
-                .append_pair("client_id", credentials::MEDIACONNECT_CLIENT_ID)
-                .append_pair("client_secret", credentials::MEDIACONNECT_CLIENT_SECRET)
-                .append_pair("redirect_uri", "https://shop.example/cb")
-                .finish(),
-        ))
-    .await;
-    let token = tokens["access_token"].as_str().unwrap();
+    let token = support::mediaconnect_access_token(&sandbox).await;
+    let token = token.as_str();
     for query in [
         "unpaid=maybe",
         "from=2024-13-01",
