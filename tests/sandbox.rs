@@ -1323,3 +1323,77 @@ async fn every_spec_operation_is_served_and_no_other_method() {
         }
     }
 }
+
+/// Past its record cap a store forgets its oldest finished records first:
+/// memory stays bounded, and a payment still open is kept while finished
+/// ones remain to forget.
+#[tokio::test]
+async fn a_store_past_its_record_cap_forgets_the_oldest_finished_records() {
+    let sandbox = Sandbox::bind_with(std::net::SocketAddr::from(([127, 0, 0, 1], 0)), 3)
+        .await
+        .unwrap();
+    let client = connect_client(
+        &sandbox,
+        connect::Auth::api_key(credentials::CONNECT_API_KEY),
+    );
+    let browser = Browser::new();
+    let mut ids = Vec::new();
+    for n in 0..3 {
+        let created = client
+            .create_transaction()
+            .body(order(&format!("cap-{n}")))
+            .send()
+            .await
+            .unwrap()
+            .into_inner();
+        ids.push(created.id.clone());
+        // The first and the last are paid (finished); the middle stays open.
+        if n != 1 {
+            let page = page(
+                browser
+                    .open(&created.payment_link().unwrap())
+                    .await
+                    .unwrap(),
+            );
+            browser.click(&page, "Pay").await.unwrap();
+        }
+    }
+    let status = |id: String| {
+        let client = client.clone();
+        async move {
+            client
+                .get_transaction()
+                .transaction_id(id)
+                .send()
+                .await
+                .map(|t| t.into_inner().state)
+                .map_err(|e| e.status().map(|s| s.as_u16()))
+        }
+    };
+    // A fourth: the oldest finished one (the first) goes, the open one stays.
+    client
+        .create_transaction()
+        .body(order("cap-3"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(status(ids[0].clone()).await, Err(Some(403)));
+    assert_eq!(
+        status(ids[1].clone()).await,
+        Ok(connect::types::TransactionState::Started)
+    );
+    assert_eq!(
+        status(ids[2].clone()).await,
+        Ok(connect::types::TransactionState::Completed)
+    );
+    // Its orderId is free to look up no more: the index forgot it too.
+    let listed = client
+        .list_transactions()
+        .connect_id("user-1")
+        .order_id("cap-0")
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(listed.is_empty());
+}

@@ -1,5 +1,7 @@
 //! `nordpay-sandbox [PORT]`: the sandbox as a process, for services written in
 //! other languages. Listens on 127.0.0.1 (port 8787 unless given) until Ctrl-C.
+//! `NORDPAY_SANDBOX_RECORD_CAP` sets how many records each API's store
+//! keeps before forgetting the oldest finished ones.
 
 use std::net::SocketAddr;
 
@@ -13,7 +15,13 @@ async fn main() -> std::io::Result<()> {
             .map_err(|_| std::io::Error::other(format!("not a port: {port}")))?,
         None => 8787,
     };
-    let sandbox = Sandbox::bind(SocketAddr::from(([127, 0, 0, 1], port))).await?;
+    let record_cap = match std::env::var("NORDPAY_SANDBOX_RECORD_CAP") {
+        Ok(cap) => cap
+            .parse()
+            .map_err(|_| std::io::Error::other(format!("not a record cap: {cap}")))?,
+        Err(_) => nordpay::sandbox::DEFAULT_RECORD_CAP,
+    };
+    let sandbox = Sandbox::bind_with(SocketAddr::from(([127, 0, 0, 1], port)), record_cap).await?;
     println!("nordpay sandbox on http://{}", sandbox.addr());
     println!(
         "  CONNECT Payment  {}  API key {:?}",

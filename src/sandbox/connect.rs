@@ -1,7 +1,7 @@
 //! The CONNECT Payment stand-in: transactions, refunds, charging agreements,
 //! and the PAYMENT page.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use axum::Router;
 use axum::body::Bytes;
@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{MethodFilter, MethodRouter, get, on, post};
 use serde_json::{Value, json};
 
+use super::engine::{Arrivals, Capped};
 use super::{Shared, credentials, engine, faults, pages};
 use crate::connect::types::{
     Agreement, AgreementState, ErrorModel, NewAgreement, NewTransaction, RefundRequest,
@@ -19,15 +20,70 @@ use crate::connect::types::{
 use crate::connect::{Money, VatRate, operations};
 use crate::runtime::Operation;
 
+/// CONNECT's records, with an index for every lookup a handler makes: no
+/// request scans all records.
 #[derive(Default)]
 pub(super) struct Store {
-    transactions: BTreeMap<String, Transaction>,
-    /// Transaction IDs in creation order.
-    created: Vec<String>,
-    agreements: BTreeMap<String, Agreement>,
+    transactions: HashMap<String, Transaction>,
+    agreements: HashMap<String, Agreement>,
+    /// Transaction IDs by orderId, connectId and chargeToken, oldest first.
+    by_order: HashMap<String, Vec<String>>,
+    by_connect_id: HashMap<String, Vec<String>>,
+    by_charge_token: HashMap<String, Vec<String>>,
+    /// Transactions that have a refund.
+    refunded: HashSet<String>,
+    /// Agreement IDs by connectId, oldest first.
+    agreements_by_connect_id: HashMap<String, Vec<String>>,
+    arrivals: Arrivals<String>,
+}
+
+fn index(map: &mut HashMap<String, Vec<String>>, key: Option<&str>, id: &str) {
+    if let Some(key) = key {
+        map.entry(key.to_string()).or_default().push(id.to_string());
+    }
+}
+
+fn unindex(map: &mut HashMap<String, Vec<String>>, key: Option<&str>, id: &str) {
+    if let Some(key) = key
+        && let Some(ids) = map.get_mut(key)
+    {
+        ids.retain(|other| other != id);
+        if ids.is_empty() {
+            map.remove(key);
+        }
+    }
 }
 
 impl Store {
+    /// Keep a new transaction, indexed; forget the oldest finished ones past `cap`.
+    fn insert(&mut self, transaction: Transaction, cap: usize) {
+        let id = transaction.id.clone();
+        index(&mut self.by_order, Some(&transaction.order_id), &id);
+        index(
+            &mut self.by_connect_id,
+            transaction.connect_id.as_deref(),
+            &id,
+        );
+        index(
+            &mut self.by_charge_token,
+            transaction.charge_token.as_deref(),
+            &id,
+        );
+        if let Some(original) = &transaction.refund_for_transaction_id {
+            self.refunded.insert(original.clone());
+        }
+        self.transactions.insert(id.clone(), transaction);
+        self.arrivals.push(id);
+        let mut arrivals = std::mem::take(&mut self.arrivals);
+        arrivals.trim(self, cap);
+        self.arrivals = arrivals;
+    }
+
+    /// Whether a transaction under `order_id` exists already.
+    fn has_order(&self, order_id: &str) -> bool {
+        self.by_order.contains_key(order_id)
+    }
+
     /// How many transactions each orderId has (REFUNDs aside): the ledger a soak checks.
     pub(super) fn order_counts(&self) -> BTreeMap<&str, usize> {
         let mut counts = BTreeMap::new();
@@ -48,6 +104,39 @@ impl Store {
             }
         }
         counts
+    }
+}
+
+impl Capped for Store {
+    type Key = String;
+
+    fn records(&self) -> usize {
+        self.transactions.len()
+    }
+
+    /// A transaction no one can pay any more: not STARTED.
+    fn finished(&self, id: &String) -> Option<bool> {
+        self.transactions
+            .get(id)
+            .map(|t| t.state != TransactionState::Started)
+    }
+
+    fn forget(&mut self, id: &String) {
+        let Some(transaction) = self.transactions.remove(id) else {
+            return;
+        };
+        unindex(&mut self.by_order, Some(&transaction.order_id), id);
+        unindex(
+            &mut self.by_connect_id,
+            transaction.connect_id.as_deref(),
+            id,
+        );
+        unindex(
+            &mut self.by_charge_token,
+            transaction.charge_token.as_deref(),
+            id,
+        );
+        self.refunded.remove(id);
     }
 }
 
@@ -189,13 +278,9 @@ async fn create_transaction(
 ) -> Handled {
     authorize(&headers)?;
     let new: NewTransaction = decode_checked(&operations::CREATE_TRANSACTION, &body)?;
-    let mut state = shared.lock();
-    let store = &mut state.connect;
-    if store
-        .transactions
-        .values()
-        .any(|t| t.order_id == *new.order_id)
-    {
+    let mut state = shared.connect();
+    let store = &mut *state;
+    if store.has_order(&new.order_id) {
         return Err(error(
             StatusCode::BAD_REQUEST,
             "DUPLICATE_ORDER_ID",
@@ -204,8 +289,7 @@ async fn create_transaction(
     }
     let id = shared.engine.id("tx");
     let transaction = started(&shared, &id, &new, None)?;
-    store.transactions.insert(id.clone(), transaction.clone());
-    store.created.push(id.clone());
+    store.insert(transaction.clone(), shared.record_cap);
     Ok(created(
         &shared,
         &format!("/connect/transactions/{id}"),
@@ -253,11 +337,18 @@ async fn list_transactions(
         )
             .into_response());
     }
-    let state = shared.lock();
-    let store = &state.connect;
-    let mut found: Vec<&Transaction> = store
-        .created
-        .iter()
+    let state = shared.connect();
+    let store = &*state;
+    // The narrowest index the filter names; the rest is checked on it.
+    let candidates = match (&filter.order_id, &filter.connect_id, &filter.charge_token) {
+        (Some(order), _, _) => store.by_order.get(order),
+        (None, Some(user), _) => store.by_connect_id.get(user),
+        (None, None, Some(token)) => store.by_charge_token.get(token),
+        (None, None, None) => None,
+    };
+    let mut found: Vec<&Transaction> = candidates
+        .into_iter()
+        .flatten()
         .filter_map(|id| store.transactions.get(id))
         .filter(|t| matches(filter.connect_id.as_deref(), t.connect_id.as_deref()))
         .filter(|t| matches(filter.charge_token.as_deref(), t.charge_token.as_deref()))
@@ -290,8 +381,8 @@ async fn get_transaction(
     Path(id): Path<String>,
 ) -> Handled {
     authorize(&headers)?;
-    let state = shared.lock();
-    let transaction = state.connect.transactions.get(&id).ok_or_else(not_found)?;
+    let state = shared.connect();
+    let transaction = state.transactions.get(&id).ok_or_else(not_found)?;
     Ok(json_response(StatusCode::OK, transaction))
 }
 
@@ -303,8 +394,8 @@ async fn refund(
 ) -> Handled {
     authorize(&headers)?;
     let request: RefundRequest = decode(&body)?;
-    let mut state = shared.lock();
-    let store = &mut state.connect;
+    let mut state = shared.connect();
+    let store = &mut *state;
     let original = store.transactions.get(&id).cloned().ok_or_else(not_found)?;
     if original.state != TransactionState::Completed
         || original.type_ != Some(TransactionType::Charge)
@@ -315,11 +406,7 @@ async fn refund(
             "only a COMPLETED CHARGE can be refunded",
         ));
     }
-    let refunded = store
-        .transactions
-        .values()
-        .any(|t| t.refund_for_transaction_id.as_deref() == Some(id.as_str()));
-    if refunded {
+    if store.refunded.contains(&id) {
         return Err(error(
             StatusCode::BAD_REQUEST,
             "ALREADY_REFUNDED",
@@ -338,8 +425,7 @@ async fn refund(
     refund.links = None;
     refund.start_time = Some(shared.engine.now());
     refund.completed_time = refund.start_time;
-    store.transactions.insert(refund_id.clone(), refund.clone());
-    store.created.push(refund_id);
+    store.insert(refund.clone(), shared.record_cap);
     Ok(json_response(StatusCode::OK, &refund))
 }
 
@@ -350,8 +436,8 @@ async fn create_agreement(
 ) -> Handled {
     authorize(&headers)?;
     let new: NewAgreement = decode_checked(&operations::CREATE_AGREEMENT, &body)?;
-    let mut state = shared.lock();
-    let store = &mut state.connect;
+    let mut state = shared.connect();
+    let store = &mut *state;
     let agreement_id = shared.engine.id("ag");
     let transaction_id = shared.engine.id("tx");
     let mut verification = started(
@@ -376,10 +462,12 @@ async fn create_agreement(
         "hasActiveRight": false,
     });
     let agreement: Agreement = serde_json::from_value(value).map_err(internal)?;
-    store
-        .transactions
-        .insert(transaction_id.clone(), verification);
-    store.created.push(transaction_id);
+    store.insert(verification, shared.record_cap);
+    index(
+        &mut store.agreements_by_connect_id,
+        agreement.connect_id.as_deref(),
+        &agreement_id,
+    );
     store
         .agreements
         .insert(agreement_id.clone(), agreement.clone());
@@ -406,12 +494,13 @@ async fn list_agreements(
     let Some(connect_id) = filter.connect_id else {
         return Err((StatusCode::BAD_REQUEST, "connectId cannot be null").into_response());
     };
-    let state = shared.lock();
+    let state = shared.connect();
     let found: Vec<&Agreement> = state
-        .connect
-        .agreements
-        .values()
-        .filter(|a| a.connect_id.as_ref() == Some(&connect_id))
+        .agreements_by_connect_id
+        .get(&connect_id)
+        .into_iter()
+        .flatten()
+        .filter_map(|id| state.agreements.get(id))
         .filter(|a| matches(filter.state.as_deref(), Some(wire(&a.state).as_str())))
         .collect();
     Ok(json_response(StatusCode::OK, &found))
@@ -423,8 +512,8 @@ async fn get_agreement(
     Path(id): Path<String>,
 ) -> Handled {
     authorize(&headers)?;
-    let state = shared.lock();
-    let agreement = state.connect.agreements.get(&id).ok_or_else(not_found)?;
+    let state = shared.connect();
+    let agreement = state.agreements.get(&id).ok_or_else(not_found)?;
     Ok(json_response(StatusCode::OK, agreement))
 }
 
@@ -434,12 +523,8 @@ async fn stop_agreement(
     Path(id): Path<String>,
 ) -> Handled {
     authorize(&headers)?;
-    let mut state = shared.lock();
-    let agreement = state
-        .connect
-        .agreements
-        .get_mut(&id)
-        .ok_or_else(not_found)?;
+    let mut state = shared.connect();
+    let agreement = state.agreements.get_mut(&id).ok_or_else(not_found)?;
     agreement.state = AgreementState::Stopped;
     agreement.has_active_right = Some(false);
     Ok(json_response(StatusCode::OK, agreement))
@@ -453,8 +538,8 @@ fn agreement_of<'a>(store: &'a mut Store, transaction: &Transaction) -> Option<&
 
 /// The PAYMENT link: what the user sees.
 async fn payment_page(State(shared): State<Shared>, Path(id): Path<String>) -> Response {
-    let mut state = shared.lock();
-    let store = &mut state.connect;
+    let mut state = shared.connect();
+    let store = &mut *state;
     let Some(transaction) = store.transactions.get(&id).cloned() else {
         return (StatusCode::NOT_FOUND, "no such transaction").into_response();
     };
@@ -480,8 +565,8 @@ async fn payment_page(State(shared): State<Shared>, Path(id): Path<String>) -> R
 }
 
 fn finish(shared: &Shared, id: &str, pay: bool) -> Response {
-    let mut state = shared.lock();
-    let store = &mut state.connect;
+    let mut state = shared.connect();
+    let store = &mut *state;
     let Some(transaction) = store.transactions.get_mut(id) else {
         return (StatusCode::NOT_FOUND, "no such transaction").into_response();
     };
@@ -503,12 +588,14 @@ fn finish(shared: &Shared, id: &str, pay: bool) -> Response {
         transaction.return_code = Some("OK".into());
         transaction.charge_token = Some(format!("ct-{id}"));
     }
+    let token = transaction.charge_token.clone();
     let target = if paid {
         transaction.success_redirect.clone()
     } else {
         transaction.cancel_redirect.clone()
     };
     let transaction = transaction.clone();
+    index(&mut store.by_charge_token, token.as_deref(), id);
     if paid && let Some(agreement) = agreement_of(store, &transaction) {
         agreement.state = AgreementState::Active;
         agreement.has_active_right = Some(true);

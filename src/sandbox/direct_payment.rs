@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 use xsd_parser_types::xml::Nillable;
 
-use super::engine::{self, Engine};
+use super::engine::{self, Arrivals, Capped, Engine};
 use super::{Shared, credentials, faults};
 use crate::direct_payment::soap_api::{dp, dpf, dpt, operations};
 use crate::direct_payment::types::{
@@ -43,6 +43,27 @@ pub(super) struct Store {
     references: BTreeMap<i64, String>,
     /// Verification codes by MSISDN: (code, expiry).
     codes: BTreeMap<String, (String, Option<DateTime<Utc>>)>,
+    /// Payments by arrival, to forget the oldest past the record cap.
+    arrivals: Arrivals<i64>,
+}
+
+impl Capped for Store {
+    type Key = i64;
+
+    fn records(&self) -> usize {
+        self.payments.len()
+    }
+
+    /// A payment is charged (or reversed) when it is stored: finished.
+    fn finished(&self, transaction_id: &i64) -> Option<bool> {
+        self.references.contains_key(transaction_id).then_some(true)
+    }
+
+    fn forget(&mut self, transaction_id: &i64) {
+        if let Some(reference) = self.references.remove(transaction_id) {
+            self.payments.remove(&reference);
+        }
+    }
 }
 
 /// A `DirectPaymentFault` to answer with.
@@ -67,7 +88,12 @@ fn barred() -> Fault {
 }
 
 impl Store {
-    fn pay(&mut self, engine: &Engine, details: &PaymentDetails) -> Result<PaymentResponse, Fault> {
+    fn pay(
+        &mut self,
+        engine: &Engine,
+        cap: usize,
+        details: &PaymentDetails,
+    ) -> Result<PaymentResponse, Fault> {
         crate::direct_payment::client::check_payment(details)
             .map_err(|e| fault(ErrorCode::Validation, e.to_string()))?;
         match details.msisdn.as_str() {
@@ -98,6 +124,10 @@ impl Store {
             },
         );
         self.references.insert(transaction_id, reference.clone());
+        self.arrivals.push(transaction_id);
+        let mut arrivals = std::mem::take(&mut self.arrivals);
+        arrivals.trim(self, cap);
+        self.arrivals = arrivals;
         Ok(PaymentResponse {
             client_reference: reference,
             transaction_id: TransactionId(transaction_id),
@@ -218,7 +248,7 @@ pub(super) fn control_routes() -> Router<Shared> {
 }
 
 async fn inspect_code(State(shared): State<Shared>, Path(msisdn): Path<String>) -> Response {
-    match shared.lock().direct_payment.codes.get(&msisdn) {
+    match shared.direct_payment().codes.get(&msisdn) {
         Some((code, expiry)) => {
             axum::Json(json!({"Msisdn": msisdn, "Code": code, "ExpiryTime": expiry}))
                 .into_response()
@@ -228,9 +258,8 @@ async fn inspect_code(State(shared): State<Shared>, Path(msisdn): Path<String>) 
 }
 
 async fn inspect_payments(State(shared): State<Shared>) -> Response {
-    let state = shared.lock();
+    let state = shared.direct_payment();
     let payments: Vec<_> = state
-        .direct_payment
         .payments()
         .map(|(reference, p)| {
             json!({"ClientReference": reference, "TransactionId": p.transaction_id, "Msisdn": p.msisdn,
@@ -301,10 +330,10 @@ async fn rest_pay(
 ) -> RestResult {
     rest_authorized(&headers, &service_id)?;
     let request: types::PaymentRequest = rest_body(&body)?;
-    let result = shared
-        .lock()
-        .direct_payment
-        .pay(&shared.engine, &request.payment_details);
+    let result =
+        shared
+            .direct_payment()
+            .pay(&shared.engine, shared.record_cap, &request.payment_details);
     slow_if_needed(request.payment_details.msisdn.as_str()).await;
     rest_ok(&result?)
 }
@@ -325,7 +354,7 @@ async fn rest_reverse(
     let transaction_id: i64 = id
         .parse()
         .map_err(|_| fault(ErrorCode::Validation, "TransactionId must be a number"))?;
-    let reversed = shared.lock().direct_payment.reverse(transaction_id)?;
+    let reversed = shared.direct_payment().reverse(transaction_id)?;
     rest_ok(&reversed)
 }
 
@@ -335,7 +364,7 @@ async fn rest_status(
     headers: HeaderMap,
 ) -> RestResult {
     rest_authorized(&headers, &service_id)?;
-    let status = shared.lock().direct_payment.status(&reference)?;
+    let status = shared.direct_payment().status(&reference)?;
     rest_ok(&status)
 }
 
@@ -348,8 +377,7 @@ async fn rest_send_code(
     rest_authorized(&headers, &service_id)?;
     let request: SendVerificationCodeRequest = rest_body(&body)?;
     shared
-        .lock()
-        .direct_payment
+        .direct_payment()
         .send_code(&shared.engine, &request)?;
     Ok(StatusCode::OK.into_response())
 }
@@ -362,10 +390,7 @@ async fn rest_verify(
 ) -> RestResult {
     rest_authorized(&headers, &service_id)?;
     let request: VerifyVerificationCodeRequest = rest_body(&body)?;
-    shared
-        .lock()
-        .direct_payment
-        .verify(&shared.engine, &request)?;
+    shared.direct_payment().verify(&shared.engine, &request)?;
     Ok(StatusCode::OK.into_response())
 }
 
@@ -692,7 +717,9 @@ async fn soap_pay(
     let request: dp::Pay = decode_request(body, operation)?;
     soap_authorized(&request.request.service_credentials)?;
     let details = payment_details(request.request.payment_details)?;
-    let result = shared.lock().direct_payment.pay(&shared.engine, &details);
+    let result = shared
+        .direct_payment()
+        .pay(&shared.engine, shared.record_cap, &details);
     slow_if_needed(details.msisdn.as_str()).await;
     let paid = result?;
     Ok(soap_ok(
@@ -714,7 +741,7 @@ fn soap_reverse(
     let request: dp::ReversePayment = decode_request(body, operation)?;
     soap_authorized(&request.request.service_credentials)?;
     let id = request.request.reverse_payment_details.transaction_id;
-    let reversed = shared.lock().direct_payment.reverse(id)?;
+    let reversed = shared.direct_payment().reverse(id)?;
     Ok(soap_ok(
         operation,
         &dp::ReversePaymentResponse {
@@ -729,8 +756,7 @@ fn soap_status(shared: &Shared, operation: &SoapOperation, body: &[u8]) -> Resul
     let request: dp::GetPaymentStatus = decode_request(body, operation)?;
     soap_authorized(&request.request.service_credentials)?;
     let status = shared
-        .lock()
-        .direct_payment
+        .direct_payment()
         .status(&request.request.client_reference)?;
     let payment_status = match status.payment_status {
         PaymentStatus::Paid => dpt::PaymentStatusType::Paid,
@@ -768,10 +794,7 @@ fn soap_send_code(
         .template(request.request.template.and_then(Nillable::into_inner))
         .try_into()
         .map_err(|e: types::error::ConversionError| fault(ErrorCode::Validation, e.to_string()))?;
-    shared
-        .lock()
-        .direct_payment
-        .send_code(&shared.engine, &domain)?;
+    shared.direct_payment().send_code(&shared.engine, &domain)?;
     Ok(soap_ok(
         operation,
         &dp::SendVerificationCodeResponseElementType,
@@ -786,10 +809,7 @@ fn soap_verify(shared: &Shared, operation: &SoapOperation, body: &[u8]) -> Resul
         .verification_code(request.request.verification_code)
         .try_into()
         .map_err(|e: types::error::ConversionError| fault(ErrorCode::Validation, e.to_string()))?;
-    shared
-        .lock()
-        .direct_payment
-        .verify(&shared.engine, &domain)?;
+    shared.direct_payment().verify(&shared.engine, &domain)?;
     Ok(soap_ok(
         operation,
         &dp::VerifyVerificationCodeResponseElementType,

@@ -4,6 +4,7 @@
 //! rules. Each API's file keeps only its store and handlers; routes come
 //! from `routes`, fault scripting from `scripted`.
 
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -52,6 +53,84 @@ impl Engine {
     }
 }
 
+/// The records one store may hold before the oldest finished ones are
+/// forgotten: enough that no test or bench meets it by accident, few enough
+/// that a sandbox left running keeps its memory bounded.
+pub const DEFAULT_RECORD_CAP: usize = 2_000_000;
+
+/// A store whose oldest finished records can be forgotten.
+pub(crate) trait Capped {
+    /// What names a record.
+    type Key;
+    /// How many records it holds.
+    fn records(&self) -> usize;
+    /// Whether the record is finished (`None`: it is gone already).
+    fn finished(&self, key: &Self::Key) -> Option<bool>;
+    /// Forget the record, and every index entry of it.
+    fn forget(&mut self, key: &Self::Key);
+}
+
+/// Records in the order they came, to forget the oldest finished first.
+#[derive(Debug)]
+pub(crate) struct Arrivals<K>(VecDeque<K>);
+
+impl<K> Default for Arrivals<K> {
+    fn default() -> Self {
+        Self(VecDeque::new())
+    }
+}
+
+impl<K> Arrivals<K> {
+    /// A record came.
+    pub(crate) fn push(&mut self, key: K) {
+        self.0.push_back(key);
+    }
+
+    /// Forget the oldest finished records of `store` until it holds at most
+    /// `cap`: an unfinished one is passed over (it goes to the back). When a
+    /// whole round finds nothing finished, the oldest records go whatever
+    /// their state: memory stays bounded, and a payment page left open
+    /// behind two million newer records is one no test is waiting for.
+    /// O(1) a record when the oldest are finished.
+    ///
+    /// Keys of records the store dropped itself (a finished login-server
+    /// page) are swept out as well once they outnumber the live ones, so the
+    /// queue stays within a small multiple of the store.
+    pub(crate) fn trim<S: Capped<Key = K>>(&mut self, store: &mut S, cap: usize) {
+        let mut passed_over = 0;
+        loop {
+            let over = store.records() > cap;
+            let stale = self.0.len() > 2 * store.records() + 64;
+            if !(over || stale) {
+                return;
+            }
+            let Some(key) = self.0.pop_front() else {
+                return;
+            };
+            match store.finished(&key) {
+                None => {}
+                // Sweeping only: keep the record, look behind it.
+                Some(_) if !over => {
+                    self.0.push_back(key);
+                    passed_over += 1;
+                    if passed_over > self.0.len() {
+                        return;
+                    }
+                }
+                Some(true) => {
+                    store.forget(&key);
+                    passed_over = 0;
+                }
+                Some(false) if passed_over <= self.0.len() => {
+                    self.0.push_back(key);
+                    passed_over += 1;
+                }
+                Some(false) => store.forget(&key),
+            }
+        }
+    }
+}
+
 /// The query of a request as `T`; on failure, a message for the API's own
 /// error shape (never axum's plain-text 400).
 pub(crate) fn query<T: DeserializeOwned>(uri: &Uri) -> Result<T, String> {
@@ -74,6 +153,49 @@ pub(crate) fn json_body<T: DeserializeOwned>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Records 0..n; the even ones finished.
+    struct Numbers(std::collections::BTreeSet<u32>);
+
+    impl Capped for Numbers {
+        type Key = u32;
+        fn records(&self) -> usize {
+            self.0.len()
+        }
+        fn finished(&self, key: &u32) -> Option<bool> {
+            self.0.contains(key).then_some(key % 2 == 0)
+        }
+        fn forget(&mut self, key: &u32) {
+            self.0.remove(key);
+        }
+    }
+
+    #[test]
+    fn the_oldest_finished_records_go_first_and_unfinished_ones_stay() {
+        let mut store = Numbers((0..10).collect());
+        let mut arrivals = Arrivals::default();
+        (0..10).for_each(|n| arrivals.push(n));
+        arrivals.trim(&mut store, 7);
+        assert_eq!(
+            store.0.iter().copied().collect::<Vec<_>>(),
+            [1, 3, 5, 6, 7, 8, 9]
+        );
+        // The finished go first; then, nothing finished left, unfinished ones.
+        arrivals.trim(&mut store, 2);
+        assert_eq!(store.0.len(), 2);
+        assert!(store.0.iter().all(|n| n % 2 == 1), "{:?}", store.0);
+
+        // Keys of records the store dropped itself are swept out.
+        let mut store = Numbers(std::collections::BTreeSet::new());
+        let mut arrivals = Arrivals::default();
+        for n in 0..1000 {
+            store.0.insert(n);
+            arrivals.push(n);
+            store.0.remove(&n);
+            arrivals.trim(&mut store, 10);
+        }
+        assert!(arrivals.0.len() <= 65, "{}", arrivals.0.len());
+    }
 
     #[test]
     fn the_clock_moves_forward_and_ids_are_fresh_until_reset() {

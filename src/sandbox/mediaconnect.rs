@@ -12,6 +12,7 @@ use axum::routing::{MethodFilter, MethodRouter, get, on, post};
 use serde_json::json;
 use url::Url;
 
+use super::engine::{Arrivals, Capped};
 use super::{Shared, credentials, engine, faults, pages};
 use crate::mediaconnect::Outcome;
 use crate::mediaconnect::types::{
@@ -40,6 +41,8 @@ pub(super) struct Store {
     methods: BTreeMap<String, String>,
     pending: BTreeMap<i64, Pending>,
     paid_invoices: BTreeSet<String>,
+    /// Started payments by arrival, to forget the oldest past the record cap.
+    arrivals: Arrivals<i64>,
     /// Valid Vipps agreements: their product, by agreement reference.
     vipps_agreements: BTreeMap<String, String>,
 }
@@ -49,6 +52,24 @@ const METHODS: [&str; 3] = [
     "recurringPayExCardPayment",
     "recurringVippsPayment",
 ];
+
+impl Capped for Store {
+    type Key = i64;
+
+    fn records(&self) -> usize {
+        self.pending.len()
+    }
+
+    /// A started payment waits at the login server until the user comes;
+    /// none is finished, so the oldest go first.
+    fn finished(&self, id: &i64) -> Option<bool> {
+        self.pending.get(id).map(|_| false)
+    }
+
+    fn forget(&mut self, id: &i64) {
+        self.pending.remove(id);
+    }
+}
 
 /// The handler of each spec operation; routes come from the spec.
 pub(super) fn handler(operation: &str, method: MethodFilter) -> Option<MethodRouter<Shared>> {
@@ -107,9 +128,9 @@ async fn authorize(State(shared): State<Shared>, Query(query): Query<AuthorizeQu
     if query.response_type != "code" || query.client_id != credentials::MEDIACONNECT_CLIENT_ID {
         return (StatusCode::BAD_REQUEST, "unknown client or response type").into_response();
     }
-    let mut state = shared.lock();
+    let mut state = shared.mediaconnect();
     let code = format!("mc-code-{}", shared.engine.next());
-    state.mediaconnect.codes.insert(code.clone());
+    state.codes.insert(code.clone());
     let mut target = query.redirect_uri;
     target.query_pairs_mut().append_pair("code", &code);
     if let Some(csrf) = &query.state {
@@ -130,8 +151,8 @@ async fn token(State(shared): State<Shared>, body: Bytes) -> Response {
             "unknown client or wrong secret",
         );
     }
-    let mut state = shared.lock();
-    let store = &mut state.mediaconnect;
+    let mut state = shared.mediaconnect();
+    let store = &mut *state;
     let granted = match field("grant_type") {
         Some("authorization_code") => field("code").is_some_and(|code| store.codes.remove(code)),
         Some("refresh_token") => {
@@ -162,7 +183,7 @@ async fn token(State(shared): State<Shared>, body: Bytes) -> Response {
 
 fn authorized(shared: &Shared, headers: &HeaderMap) -> Result<(), Response> {
     let token = super::bearer_token(headers).unwrap_or_default();
-    if shared.lock().mediaconnect.access_tokens.contains(token) {
+    if shared.mediaconnect().access_tokens.contains(token) {
         Ok(())
     } else {
         Err(oauth_error(
@@ -194,9 +215,8 @@ async fn payment_methods(
 ) -> Handled {
     authorized(&shared, &headers)?;
     product_code(&product)?;
-    let state = shared.lock();
+    let state = shared.mediaconnect();
     let active = state
-        .mediaconnect
         .methods
         .get(&product)
         .map_or("invoice", String::as_str);
@@ -215,9 +235,13 @@ async fn payment_methods(
 
 /// Remember what a login-server page is to finish; its ID.
 fn start(shared: &Shared, pending: Pending) -> i64 {
-    let mut state = shared.lock();
+    let mut state = shared.mediaconnect();
     let id = 12_000_000 + i64::try_from(shared.engine.next()).unwrap_or(0);
-    state.mediaconnect.pending.insert(id, pending);
+    state.pending.insert(id, pending);
+    state.arrivals.push(id);
+    let mut arrivals = std::mem::take(&mut state.arrivals);
+    arrivals.trim(&mut *state, shared.record_cap);
+    state.arrivals = arrivals;
     id
 }
 
@@ -264,9 +288,8 @@ async fn vipps_agreement(State(shared): State<Shared>, headers: HeaderMap, body:
 
 async fn vipps_agreements(State(shared): State<Shared>, headers: HeaderMap) -> Handled {
     authorized(&shared, &headers)?;
-    let state = shared.lock();
+    let state = shared.mediaconnect();
     let recurring_agreements = state
-        .mediaconnect
         .vipps_agreements
         .iter()
         .map(|(reference, product)| VippsAgreement {
@@ -291,10 +314,9 @@ async fn remove_vipps_agreement(
 ) -> Handled {
     authorized(&shared, &headers)?;
     let request: VippsAgreementRemoval = decode(&body)?;
-    let mut state = shared.lock();
+    let mut state = shared.mediaconnect();
     let success = i64::from(request.payment_provider_id.get()) == i64::from(VIPPS_PROVIDER_ID)
         && state
-            .mediaconnect
             .vipps_agreements
             .remove(request.agreement_ref.as_str())
             .is_some();
@@ -328,10 +350,10 @@ async fn invoices(
     {
         return Err(api_error("from is after to"));
     }
-    let state = shared.lock();
+    let state = shared.mediaconnect();
     let invoices = ["1001", "1002", faults::FAILING_INVOICE]
         .iter()
-        .map(|number| (number, state.mediaconnect.paid_invoices.contains(*number)))
+        .map(|number| (number, state.paid_invoices.contains(*number)))
         .filter(|(_, paid)| !(filter.unpaid == Some(true) && *paid))
         .map(|(number, paid)| {
             crate::mediaconnect::types::Invoice::builder()
@@ -369,7 +391,7 @@ async fn page(State(shared): State<Shared>, Query(query): Query<PageQuery>) -> R
     let Some(id) = query.transaction_id.or(query.payment_change_id) else {
         return Redirect::to(query.error_url.as_str()).into_response();
     };
-    if !shared.lock().mediaconnect.pending.contains_key(&id) {
+    if !shared.mediaconnect().pending.contains_key(&id) {
         return Redirect::to(query.error_url.as_str()).into_response();
     }
     let action = |outcome: Outcome| {
@@ -405,8 +427,8 @@ struct OutcomeQuery {
 }
 
 async fn outcome(State(shared): State<Shared>, Query(query): Query<OutcomeQuery>) -> Response {
-    let mut state = shared.lock();
-    let store = &mut state.mediaconnect;
+    let mut state = shared.mediaconnect();
+    let store = &mut *state;
     let chosen: Outcome = query.outcome.parse().unwrap_or(Outcome::Unknown);
     // A pending or lost payment stays open: the page can be visited again.
     let open = matches!(chosen, Outcome::Initiated | Outcome::Unknown);

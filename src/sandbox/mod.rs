@@ -41,6 +41,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use axum::Router;
 use url::Url;
 
+pub use engine::DEFAULT_RECORD_CAP;
 pub use scripted::{FaultAction, ScriptedFault};
 
 /// The fixed credentials the sandbox accepts.
@@ -63,36 +64,63 @@ pub mod credentials {
     pub const MEDIACONNECT_CLIENT_SECRET: &str = "sandbox-secret";
 }
 
-/// Everything the sandbox remembers; [`Sandbox::reset`] empties it.
+/// Everything the sandbox remembers, one lock per API: a call to one API
+/// never waits for another's. [`Sandbox::reset`] empties it.
 #[derive(Default)]
 pub(crate) struct State {
-    connect: connect::Store,
-    direct_payment: direct_payment::Store,
-    puzzel_pay: puzzel_pay::Store,
-    mediaconnect: mediaconnect::Store,
-    script: scripted::Script,
+    connect: Mutex<connect::Store>,
+    direct_payment: Mutex<direct_payment::Store>,
+    puzzel_pay: Mutex<puzzel_pay::Store>,
+    mediaconnect: Mutex<mediaconnect::Store>,
+    script: Mutex<scripted::Script>,
 }
 
 /// Shared by every handler: the state, the engine (clock and IDs) and the
 /// sandbox's own base URL.
 #[derive(Clone)]
 pub(crate) struct Shared {
-    state: Arc<Mutex<State>>,
+    state: Arc<State>,
     engine: Arc<engine::Engine>,
     base: Url,
+    /// Records one store keeps before forgetting the oldest finished ones.
+    record_cap: usize,
+}
+
+/// A store's lock. A handler that panicked while holding it leaves it usable.
+fn locked<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl Shared {
-    /// The state. A handler that panicked while holding it leaves it usable.
-    fn lock(&self) -> MutexGuard<'_, State> {
-        self.state
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    fn connect(&self) -> MutexGuard<'_, connect::Store> {
+        locked(&self.state.connect)
+    }
+
+    fn direct_payment(&self) -> MutexGuard<'_, direct_payment::Store> {
+        locked(&self.state.direct_payment)
+    }
+
+    fn puzzel_pay(&self) -> MutexGuard<'_, puzzel_pay::Store> {
+        locked(&self.state.puzzel_pay)
+    }
+
+    fn mediaconnect(&self) -> MutexGuard<'_, mediaconnect::Store> {
+        locked(&self.state.mediaconnect)
+    }
+
+    fn script(&self) -> MutexGuard<'_, scripted::Script> {
+        locked(&self.state.script)
     }
 
     /// Forget everything; the clock back to the real time.
     fn reset(&self) {
-        *self.lock() = State::default();
+        *self.connect() = Default::default();
+        *self.direct_payment() = Default::default();
+        *self.puzzel_pay() = Default::default();
+        *self.mediaconnect() = Default::default();
+        *self.script() = Default::default();
         self.engine.reset();
     }
 
@@ -123,6 +151,13 @@ impl Sandbox {
 
     /// Start a sandbox on `addr` (the binary uses a fixed port).
     pub async fn bind(addr: SocketAddr) -> std::io::Result<Self> {
+        Self::bind_with(addr, DEFAULT_RECORD_CAP).await
+    }
+
+    /// Start a sandbox on `addr` whose stores each keep at most
+    /// `record_cap` records: past it, the oldest finished ones are
+    /// forgotten first ([`DEFAULT_RECORD_CAP`] unless you say).
+    pub async fn bind_with(addr: SocketAddr, record_cap: usize) -> std::io::Result<Self> {
         let listener = tokio::net::TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
         let base = Url::parse(&format!("http://{addr}")).expect("a socket address is a valid host");
@@ -130,6 +165,7 @@ impl Sandbox {
             state: Arc::default(),
             engine: Arc::default(),
             base,
+            record_cap,
         };
         let app = router(shared.clone());
         let server = tokio::spawn(async move {
@@ -170,7 +206,7 @@ impl Sandbox {
     /// # }
     /// ```
     pub fn script(&self, fault: ScriptedFault) {
-        self.shared.lock().script.add(fault);
+        self.shared.script().add(fault);
     }
 
     /// The address the sandbox listens on.
@@ -280,7 +316,7 @@ fn control_routes() -> Router<Shared> {
             axum::routing::post(
                 |axum::extract::State(shared): axum::extract::State<Shared>,
                  axum::Json(fault): axum::Json<ScriptedFault>| async move {
-                    shared.lock().script.add(fault);
+                    shared.script().add(fault);
                     axum::http::StatusCode::NO_CONTENT
                 },
             ),

@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodFilter, MethodRouter, get, on, post};
 use serde_json::json;
 
+use super::engine::{Arrivals, Capped};
 use super::{Shared, credentials, faults, pages};
 use crate::puzzel_pay::types::{BatchRequest, BatchResponse, BatchStatus};
 use crate::puzzel_pay::{BatchAction, PaymentProvider, Step, operations};
@@ -31,6 +32,29 @@ struct Recipient {
 #[derive(Default)]
 pub(super) struct Store {
     batches: BTreeMap<String, Vec<Recipient>>,
+    /// Batches by arrival, to forget the oldest past the record cap.
+    arrivals: Arrivals<String>,
+}
+
+impl Capped for Store {
+    type Key = String;
+
+    fn records(&self) -> usize {
+        self.batches.len()
+    }
+
+    /// Every recipient paid, failed or never got the SMS.
+    fn finished(&self, reference: &String) -> Option<bool> {
+        self.batches.get(reference).map(|recipients| {
+            recipients
+                .iter()
+                .all(|r| matches!(r.step, Step::Paid | Step::PaymentFailed | Step::SmsFailed))
+        })
+    }
+
+    fn forget(&mut self, reference: &String) {
+        self.batches.remove(reference);
+    }
 }
 
 impl Store {
@@ -140,8 +164,8 @@ async fn create_batch(State(shared): State<Shared>, headers: HeaderMap, body: By
     })?;
     let reference = batch.batch_reference.to_string();
     let mut errors: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    let mut state = shared.lock();
-    if state.puzzel_pay.batches.contains_key(&reference) {
+    let mut state = shared.puzzel_pay();
+    if state.batches.contains_key(&reference) {
         errors
             .entry("batchReference".into())
             .or_default()
@@ -198,7 +222,11 @@ async fn create_batch(State(shared): State<Shared>, headers: HeaderMap, body: By
         })).collect::<Vec<_>>()),
         "validationErrors": null,
     });
-    state.puzzel_pay.batches.insert(reference, recipients);
+    state.batches.insert(reference.clone(), recipients);
+    state.arrivals.push(reference);
+    let mut arrivals = std::mem::take(&mut state.arrivals);
+    arrivals.trim(&mut *state, shared.record_cap);
+    state.arrivals = arrivals;
     answer_as::<BatchResponse>(answer, BATCH_RESPONSE)
 }
 
@@ -208,9 +236,8 @@ async fn batch_status(
     Path(reference): Path<String>,
 ) -> Handled {
     authorize(&headers)?;
-    let state = shared.lock();
+    let state = shared.puzzel_pay();
     let recipients = state
-        .puzzel_pay
         .batches
         .get(&reference)
         .ok_or_else(|| StatusCode::NOT_FOUND.into_response())?;
@@ -266,9 +293,8 @@ fn with_recipient<T>(
     reference: &str,
     f: impl FnOnce(&mut Recipient) -> T,
 ) -> Option<T> {
-    let mut state = shared.lock();
+    let mut state = shared.puzzel_pay();
     let recipient = state
-        .puzzel_pay
         .batches
         .get_mut(batch)?
         .iter_mut()

@@ -219,7 +219,7 @@ const MAX_BODY: usize = 4 * 1024 * 1024;
 /// fault the call matches, if any.
 pub(crate) async fn apply(State(shared): State<Shared>, request: Request, next: Next) -> Response {
     // Nothing scripted (the usual case): the call as it is, unread.
-    if shared.lock().script.is_empty() {
+    if shared.script().is_empty() {
         return next.run(request).await;
     }
     let (parts, body) = request.into_parts();
@@ -233,7 +233,7 @@ pub(crate) async fn apply(State(shared): State<Shared>, request: Request, next: 
         .unwrap_or_default()
         .to_string();
     let action = match operation_of(parts.method.as_str(), parts.uri.path(), &parts.headers) {
-        Some((api, operation)) => shared.lock().script.take(&Call {
+        Some((api, operation)) => shared.script().take(&Call {
             api,
             operation,
             target: &target,

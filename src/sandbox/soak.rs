@@ -439,11 +439,15 @@ pub async fn run(config: SoakConfig) -> std::io::Result<SoakReport> {
 
 /// Hold the ledger against the reports.
 fn check(sandbox: &Sandbox, reported: Vec<Reported>, report: &mut SoakReport) {
-    let state = sandbox.shared.lock();
-    let charges: BTreeMap<&str, PaymentStatus> = state.direct_payment.ledger().collect();
-    let batches: BTreeSet<&str> = state.puzzel_pay.batch_references().collect();
-    let refunds = state.connect.refund_counts();
-    let orders = state.connect.order_counts();
+    let (direct_payment, puzzel_pay, connect) = (
+        sandbox.shared.direct_payment(),
+        sandbox.shared.puzzel_pay(),
+        sandbox.shared.connect(),
+    );
+    let charges: BTreeMap<&str, PaymentStatus> = direct_payment.ledger().collect();
+    let batches: BTreeSet<&str> = puzzel_pay.batch_references().collect();
+    let refunds = connect.refund_counts();
+    let orders = connect.order_counts();
     let mut intended_charges = BTreeSet::new();
     let mut intended_batches = BTreeSet::new();
     let tally = |outcome: Outcome, moved: bool, report: &mut SoakReport| match (outcome, moved) {
