@@ -163,7 +163,7 @@ mod tests {
             self.0.len()
         }
         fn finished(&self, key: &u32) -> Option<bool> {
-            self.0.contains(key).then_some(key % 2 == 0)
+            self.0.contains(key).then_some(key.is_multiple_of(2))
         }
         fn forget(&mut self, key: &u32) {
             self.0.remove(key);
@@ -183,7 +183,7 @@ mod tests {
         // The finished go first; then, nothing finished left, unfinished ones.
         arrivals.trim(&mut store, 2);
         assert_eq!(store.0.len(), 2);
-        assert!(store.0.iter().all(|n| n % 2 == 1), "{:?}", store.0);
+        assert!(store.0.iter().all(|n| !n.is_multiple_of(2)), "{:?}", store.0);
 
         // Keys of records the store dropped itself are swept out.
         let mut store = Numbers(std::collections::BTreeSet::new());
