@@ -1,7 +1,7 @@
 //! The CONNECT Payment stand-in: transactions, refunds, charging agreements,
 //! and the PAYMENT page.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
 use axum::Router;
 use axum::body::Bytes;
@@ -24,30 +24,41 @@ use crate::runtime::Operation;
 /// request scans all records.
 #[derive(Default)]
 pub(super) struct Store {
-    transactions: HashMap<String, Transaction>,
-    agreements: HashMap<String, Agreement>,
+    /// Boxed: a map that grows moves its entries, and a transaction is
+    /// large; moving a pointer keeps a resize at a million records short.
+    transactions: HashMap<String, Box<Transaction>>,
+    agreements: HashMap<String, Box<Agreement>>,
     /// Transaction IDs by orderId, connectId and chargeToken, oldest first.
-    by_order: HashMap<String, Vec<String>>,
-    by_connect_id: HashMap<String, Vec<String>>,
-    by_charge_token: HashMap<String, Vec<String>>,
+    by_order: HashMap<String, VecDeque<String>>,
+    by_connect_id: HashMap<String, VecDeque<String>>,
+    by_charge_token: HashMap<String, VecDeque<String>>,
     /// Transactions that have a refund.
     refunded: HashSet<String>,
     /// Agreement IDs by connectId, oldest first.
-    agreements_by_connect_id: HashMap<String, Vec<String>>,
+    agreements_by_connect_id: HashMap<String, VecDeque<String>>,
     arrivals: Arrivals<String>,
 }
 
-fn index(map: &mut HashMap<String, Vec<String>>, key: Option<&str>, id: &str) {
+fn index(map: &mut HashMap<String, VecDeque<String>>, key: Option<&str>, id: &str) {
     if let Some(key) = key {
-        map.entry(key.to_string()).or_default().push(id.to_string());
+        map.entry(key.to_string())
+            .or_default()
+            .push_back(id.to_string());
     }
 }
 
-fn unindex(map: &mut HashMap<String, Vec<String>>, key: Option<&str>, id: &str) {
+/// Records are forgotten oldest first, so the one to drop is almost always
+/// the first of its key's list: O(1) then, a scan of that key's list only
+/// otherwise.
+fn unindex(map: &mut HashMap<String, VecDeque<String>>, key: Option<&str>, id: &str) {
     if let Some(key) = key
         && let Some(ids) = map.get_mut(key)
     {
-        ids.retain(|other| other != id);
+        if ids.front().is_some_and(|first| first == id) {
+            ids.pop_front();
+        } else {
+            ids.retain(|other| other != id);
+        }
         if ids.is_empty() {
             map.remove(key);
         }
@@ -72,11 +83,28 @@ impl Store {
         if let Some(original) = &transaction.refund_for_transaction_id {
             self.refunded.insert(original.clone());
         }
-        self.transactions.insert(id.clone(), transaction);
+        self.transactions.insert(id.clone(), Box::new(transaction));
         self.arrivals.push(id);
         let mut arrivals = std::mem::take(&mut self.arrivals);
         arrivals.trim(self, cap);
         self.arrivals = arrivals;
+    }
+
+    /// `records` finished transactions, as if paid long ago (load benches).
+    pub(super) fn preload(&mut self, engine: &super::engine::Engine, cap: usize, records: usize) {
+        let template: Transaction = serde_json::from_value(json!({
+            "id": "", "orderId": "", "amount": "NOK 100.00", "vatRate": "0.25",
+            "state": "COMPLETED", "type": "CHARGE", "purchaseDescription": "preloaded",
+        }))
+        .expect("the template is a Transaction");
+        for _ in 0..records {
+            let mut transaction = template.clone();
+            transaction.id = engine.id("tx");
+            transaction.order_id = format!("preload-{}", transaction.id)
+                .parse()
+                .expect("a short orderId");
+            self.insert(transaction, cap);
+        }
     }
 
     /// Whether a transaction under `order_id` exists already.
@@ -349,7 +377,7 @@ async fn list_transactions(
     let mut found: Vec<&Transaction> = candidates
         .into_iter()
         .flatten()
-        .filter_map(|id| store.transactions.get(id))
+        .filter_map(|id| store.transactions.get(id).map(|t| &**t))
         .filter(|t| matches(filter.connect_id.as_deref(), t.connect_id.as_deref()))
         .filter(|t| matches(filter.charge_token.as_deref(), t.charge_token.as_deref()))
         .filter(|t| matches(filter.order_id.as_deref(), Some(t.order_id.as_str())))
@@ -396,7 +424,11 @@ async fn refund(
     let request: RefundRequest = decode(&body)?;
     let mut state = shared.connect();
     let store = &mut *state;
-    let original = store.transactions.get(&id).cloned().ok_or_else(not_found)?;
+    let original = store
+        .transactions
+        .get(&id)
+        .map(|t| (**t).clone())
+        .ok_or_else(not_found)?;
     if original.state != TransactionState::Completed
         || original.type_ != Some(TransactionType::Charge)
     {
@@ -470,7 +502,7 @@ async fn create_agreement(
     );
     store
         .agreements
-        .insert(agreement_id.clone(), agreement.clone());
+        .insert(agreement_id.clone(), Box::new(agreement.clone()));
     Ok(created(
         &shared,
         &format!("/connect/agreements/{agreement_id}"),
@@ -500,7 +532,7 @@ async fn list_agreements(
         .get(&connect_id)
         .into_iter()
         .flatten()
-        .filter_map(|id| state.agreements.get(id))
+        .filter_map(|id| state.agreements.get(id).map(|a| &**a))
         .filter(|a| matches(filter.state.as_deref(), Some(wire(&a.state).as_str())))
         .collect();
     Ok(json_response(StatusCode::OK, &found))
@@ -533,14 +565,14 @@ async fn stop_agreement(
 /// The agreement a verification transaction belongs to.
 fn agreement_of<'a>(store: &'a mut Store, transaction: &Transaction) -> Option<&'a mut Agreement> {
     let id = transaction.charging_agreement_id.as_ref()?;
-    store.agreements.get_mut(id)
+    store.agreements.get_mut(id).map(|a| &mut **a)
 }
 
 /// The PAYMENT link: what the user sees.
 async fn payment_page(State(shared): State<Shared>, Path(id): Path<String>) -> Response {
     let mut state = shared.connect();
     let store = &mut *state;
-    let Some(transaction) = store.transactions.get(&id).cloned() else {
+    let Some(transaction) = store.transactions.get(&id).map(|t| (**t).clone()) else {
         return (StatusCode::NOT_FOUND, "no such transaction").into_response();
     };
     if let Some(agreement) = agreement_of(store, &transaction)
@@ -599,7 +631,7 @@ fn finish(shared: &Shared, id: &str, pay: bool) -> Response {
     if paid && let Some(agreement) = agreement_of(store, &transaction) {
         agreement.state = AgreementState::Active;
         agreement.has_active_right = Some(true);
-        agreement.verification_transaction = Some(transaction);
+        agreement.verification_transaction = Some(*transaction);
     }
     Redirect::to(&target.unwrap_or_default()).into_response()
 }

@@ -134,6 +134,22 @@ impl Store {
         })
     }
 
+    /// `records` payments, as if charged long ago (load benches).
+    pub(super) fn preload(&mut self, engine: &Engine, cap: usize, records: usize) {
+        for _ in 0..records {
+            let n = engine.next();
+            let details = PaymentDetails::builder()
+                .msisdn("+4799999999")
+                .price(2500)
+                .service_code("06005".parse::<ServiceCode>().expect("a listed code"))
+                .client_reference(format!("preload-{n}"))
+                .try_into();
+            if let Ok(details) = details {
+                let _ = self.pay(engine, cap, &details);
+            }
+        }
+    }
+
     fn reverse(&mut self, transaction_id: i64) -> Result<ReversePaymentResponse, Fault> {
         let payment = self
             .references

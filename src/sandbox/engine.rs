@@ -183,7 +183,11 @@ mod tests {
         // The finished go first; then, nothing finished left, unfinished ones.
         arrivals.trim(&mut store, 2);
         assert_eq!(store.0.len(), 2);
-        assert!(store.0.iter().all(|n| !n.is_multiple_of(2)), "{:?}", store.0);
+        assert!(
+            store.0.iter().all(|n| !n.is_multiple_of(2)),
+            "{:?}",
+            store.0
+        );
 
         // Keys of records the store dropped itself are swept out.
         let mut store = Numbers(std::collections::BTreeSet::new());

@@ -53,6 +53,23 @@ const METHODS: [&str; 3] = [
     "recurringVippsPayment",
 ];
 
+impl Store {
+    /// `records` invoice payments started and never finished (load benches).
+    pub(super) fn preload(&mut self, engine: &super::engine::Engine, cap: usize, records: usize) {
+        for _ in 0..records {
+            let id = 12_000_000 + i64::try_from(engine.next()).unwrap_or(0);
+            let pending = Pending::Invoice {
+                invoice_number: "1001".into(),
+            };
+            self.pending.insert(id, pending);
+            self.arrivals.push(id);
+            let mut arrivals = std::mem::take(&mut self.arrivals);
+            arrivals.trim(self, cap);
+            self.arrivals = arrivals;
+        }
+    }
+}
+
 impl Capped for Store {
     type Key = i64;
 

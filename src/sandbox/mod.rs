@@ -114,6 +114,25 @@ impl Shared {
         locked(&self.state.script)
     }
 
+    /// Give each store `records` finished records, through its own insert
+    /// path (load benches: the same load on a full sandbox as on an empty one).
+    fn preload(&self, api: Option<&str>, records: usize) {
+        let (engine, cap) = (&*self.engine, self.record_cap);
+        let wanted = |name: &str| api.is_none_or(|api| api == name);
+        if wanted("connect") {
+            self.connect().preload(engine, cap, records);
+        }
+        if wanted("direct_payment") {
+            self.direct_payment().preload(engine, cap, records);
+        }
+        if wanted("puzzel_pay") {
+            self.puzzel_pay().preload(engine, cap, records);
+        }
+        if wanted("mediaconnect") {
+            self.mediaconnect().preload(engine, cap, records);
+        }
+    }
+
     /// Forget everything; the clock back to the real time.
     fn reset(&self) {
         *self.connect() = Default::default();
@@ -322,6 +341,16 @@ fn control_routes() -> Router<Shared> {
             ),
         )
         .route(
+            "/preload",
+            axum::routing::post(
+                |axum::extract::State(shared): axum::extract::State<Shared>,
+                 axum::Json(preload): axum::Json<Preload>| async move {
+                    shared.preload(preload.api.as_deref(), preload.records);
+                    axum::http::StatusCode::NO_CONTENT
+                },
+            ),
+        )
+        .route(
             "/advance",
             axum::routing::post(
                 |axum::extract::State(shared): axum::extract::State<Shared>,
@@ -335,6 +364,14 @@ fn control_routes() -> Router<Shared> {
         )
         .merge(direct_payment::control_routes())
         .merge(puzzel_pay::control_routes())
+}
+
+/// `POST /sandbox/preload`: how many finished records to give each store.
+#[derive(serde::Deserialize)]
+struct Preload {
+    /// One API (`connect`, `direct_payment`, `puzzel_pay`, `mediaconnect`), or all.
+    api: Option<String>,
+    records: usize,
 }
 
 /// `POST /sandbox/advance`: how far to move the clock.

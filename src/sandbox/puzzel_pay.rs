@@ -36,6 +36,27 @@ pub(super) struct Store {
     arrivals: Arrivals<String>,
 }
 
+impl Store {
+    /// `records` batches of one paid recipient (load benches).
+    pub(super) fn preload(&mut self, engine: &super::engine::Engine, cap: usize, records: usize) {
+        for _ in 0..records {
+            let reference = format!("preload-{}", engine.next());
+            let recipient = Recipient {
+                reference: "r1".into(),
+                msisdn: "+4799999999".into(),
+                step: Step::Paid,
+                provider: None,
+                refunded: false,
+            };
+            self.batches.insert(reference.clone(), vec![recipient]);
+            self.arrivals.push(reference);
+            let mut arrivals = std::mem::take(&mut self.arrivals);
+            arrivals.trim(self, cap);
+            self.arrivals = arrivals;
+        }
+    }
+}
+
 impl Capped for Store {
     type Key = String;
 

@@ -11,11 +11,15 @@
 //!   (runs `examples/soak.rs` in release; its last line is the verdict).
 //! - `cargo xtask fuzz [--seconds S] [TARGET…]`: every fuzz target of `fuzz/`
 //!   with cargo-fuzz (nightly); last line `fuzz: T targets, E execs, C crashes`.
+//! - `cargo xtask bench-sandbox [--seconds S] [--records N]`: the sandbox's
+//!   main write operations under wrk against a bare axum baseline, and again
+//!   with N records stored (flatness); bytes per record.
 //! - `cargo xtask drift <api> <file-or-URL>`: the routes, fields, enum values
 //!   and SOAP names a provider-published OpenAPI/Swagger document or WSDL has
 //!   added, removed or changed against our spec; non-zero exit on a difference.
 
 mod bench_build;
+mod bench_sandbox;
 mod drift;
 mod fuzz;
 
@@ -32,12 +36,14 @@ fn main() -> ExitCode {
         Some((task, rest)) if task == "soak" => soak(rest),
         Some((task, rest)) if task == "fuzz" => fuzz::run(&root(), rest),
         Some((task, rest)) if task == "drift" => drift::run(&root(), rest),
+        Some((task, rest)) if task == "bench-sandbox" => bench_sandbox::run(&root(), rest),
         _ => {
             eprintln!("usage: cargo xtask codegen [--check] [API...]");
             eprintln!("       cargo xtask bench-build [--rounds N] [--with-codegen]");
             eprintln!("       cargo xtask soak [--ops N] [--seed S]");
             eprintln!("       cargo xtask fuzz [--seconds S] [--runs N] [TARGET...]");
             eprintln!("       cargo xtask drift <api> <file-or-URL>");
+            eprintln!("       cargo xtask bench-sandbox [--seconds S] [--records N]");
             eprintln!("APIs: {}", names().join(", "));
             ExitCode::from(2)
         }

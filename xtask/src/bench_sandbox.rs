@@ -1,0 +1,405 @@
+//! `cargo xtask bench-sandbox [--seconds S] [--records N]`: the sandbox
+//! under an external load generator (wrk, installed from Debian's packages
+//! if missing), against a bare axum server answering fixed JSON in the same
+//! run, then the same load again after preloading N records per store.
+//!
+//! Prints, per API's main write operation: req/s, p99, the ratio to the
+//! baseline's req/s, the flatness ratio (req/s with N records stored over
+//! req/s on an empty sandbox), and bytes of memory per stored record.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitCode, Stdio};
+use std::time::{Duration, Instant};
+
+struct Load {
+    api: &'static str,
+    operation: &'static str,
+    path: &'static str,
+    headers: Vec<(&'static str, String)>,
+    /// The body, `%s` where the request's unique key goes.
+    body: &'static str,
+}
+
+struct Measured {
+    requests_per_second: f64,
+    p99_ms: f64,
+}
+
+pub fn run(root: &Path, args: &[String]) -> ExitCode {
+    let value = |flag: &str| {
+        args.iter()
+            .position(|a| a == flag)
+            .and_then(|at| args.get(at + 1))
+            .and_then(|v| v.parse::<u64>().ok())
+    };
+    let seconds = value("--seconds").unwrap_or(10);
+    let records = value("--records").unwrap_or(1_000_000) as usize;
+    match bench(root, seconds, records) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("bench-sandbox: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// wrk from Debian's packages, installed when missing (as root, as in CI).
+fn wrk() -> Result<(), String> {
+    if Command::new("wrk").arg("--version").output().is_ok() {
+        return Ok(());
+    }
+    eprintln!("installing wrk (apt-get install wrk)");
+    let status = Command::new("apt-get")
+        .args(["install", "-y", "-q", "wrk"])
+        .status()
+        .map_err(|e| format!("apt-get: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err("could not install wrk; install it (apt-get install wrk) and run again".into())
+    }
+}
+
+fn free_port() -> Result<u16, String> {
+    let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+    Ok(listener.local_addr().map_err(|e| e.to_string())?.port())
+}
+
+/// A child process that is killed when dropped.
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Server {
+    fn start(binary: &Path, port: u16) -> Result<Server, String> {
+        let child = Command::new(binary)
+            .arg(port.to_string())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("{}: {e}", binary.display()))?;
+        let server = Server(child);
+        let ends = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if Instant::now() > ends {
+                return Err(format!("{} did not listen on {port}", binary.display()));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Ok(server)
+    }
+
+    /// Resident memory, in bytes.
+    fn rss(&self) -> u64 {
+        let status =
+            std::fs::read_to_string(format!("/proc/{}/status", self.0.id())).unwrap_or_default();
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix("VmRSS:"))
+            .and_then(|kb| kb.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            .map_or(0, |kb| kb * 1024)
+    }
+}
+
+fn lua(load: &Load, run: &str) -> String {
+    let headers: String = load
+        .headers
+        .iter()
+        .map(|(name, value)| format!("wrk.headers[{name:?}] = {value:?}\n"))
+        .collect();
+    format!(
+        "wrk.method = \"POST\"\n{headers}\
+         local counter = 0\n\
+         request = function()\n\
+           counter = counter + 1\n\
+           local body = string.format({body:?}, \"{run}-\" .. counter)\n\
+           return wrk.format(nil, nil, nil, body)\n\
+         end\n",
+        body = load.body,
+    )
+}
+
+fn wrk_run(url: &str, script: &Path, seconds: u64) -> Result<Measured, String> {
+    let output = Command::new("wrk")
+        .args(["-t1", "-c10", &format!("-d{seconds}s"), "--latency", "-s"])
+        .arg(script)
+        .arg(url)
+        .output()
+        .map_err(|e| format!("wrk: {e}"))?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    let requests_per_second = text
+        .lines()
+        .find_map(|line| line.trim().strip_prefix("Requests/sec:"))
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .ok_or_else(|| format!("no Requests/sec in wrk's output:\n{text}"))?;
+    let p99_ms = text
+        .lines()
+        .find_map(|line| line.trim().strip_prefix("99%"))
+        .map(str::trim)
+        .and_then(milliseconds)
+        .ok_or_else(|| format!("no 99% latency in wrk's output:\n{text}"))?;
+    if text.contains("Non-2xx or 3xx responses") {
+        return Err(format!("the server refused requests:\n{text}"));
+    }
+    Ok(Measured {
+        requests_per_second,
+        p99_ms,
+    })
+}
+
+/// `1.23ms`, `845.00us`, `1.01s` in milliseconds.
+fn milliseconds(value: &str) -> Option<f64> {
+    let (number, factor) = if let Some(n) = value.strip_suffix("us") {
+        (n, 0.001)
+    } else if let Some(n) = value.strip_suffix("ms") {
+        (n, 1.0)
+    } else if let Some(n) = value.strip_suffix('s') {
+        (n, 1000.0)
+    } else {
+        return None;
+    };
+    number.parse::<f64>().ok().map(|n| n * factor)
+}
+
+fn post_json(url: &str, body: serde_json::Value) -> Result<(), String> {
+    let response = reqwest::blocking::Client::new()
+        .post(url)
+        .json(&body)
+        .timeout(Duration::from_secs(600))
+        .send()
+        .map_err(|e| e.to_string())?;
+    if response.status().is_success() {
+        Ok(())
+    } else {
+        Err(format!("{url} answered {}", response.status()))
+    }
+}
+
+/// A Mediaconnect user token from the sandbox's login server.
+fn mediaconnect_token(base: &str) -> Result<String, String> {
+    let http = reqwest::blocking::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| e.to_string())?;
+    let authorize = format!(
+        "{base}/mediaconnect/login/oauth/authorize?response_type=code&client_id=sandbox-client&redirect_uri=https%3A%2F%2Fbench.example%2Fcb"
+    );
+    let back = http.get(authorize).send().map_err(|e| e.to_string())?;
+    let location = back
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .ok_or("no redirect from authorize")?;
+    let code = location
+        .split(['?', '&'])
+        .find_map(|pair| pair.strip_prefix("code="))
+        .ok_or("no code in the redirect")?;
+    let form = format!(
+        "grant_type=authorization_code&code={code}&client_id=sandbox-client&client_secret=sandbox-secret&redirect_uri=https%3A%2F%2Fbench.example%2Fcb"
+    );
+    let tokens: serde_json::Value = http
+        .post(format!("{base}/mediaconnect/login/oauth/token"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form)
+        .send()
+        .and_then(|r| r.json())
+        .map_err(|e| e.to_string())?;
+    tokens["access_token"]
+        .as_str()
+        .map(str::to_string)
+        .ok_or_else(|| "no access token".into())
+}
+
+fn loads(token: &str) -> Vec<Load> {
+    vec![
+        Load {
+            api: "connect",
+            operation: "createTransaction",
+            path: "/connect/transactions",
+            headers: vec![
+                ("Content-Type", "application/json".into()),
+                (
+                    "Authorization",
+                    format!("Basic {}", base64_basic("sandbox-api-key:")),
+                ),
+            ],
+            body: r#"{"orderId":"%s","purchaseDescription":"bench","amount":"NOK 100.00","vatRate":"0.25","successRedirect":"https://bench.example/ok","cancelRedirect":"https://bench.example/cancel"}"#,
+        },
+        Load {
+            api: "direct_payment",
+            operation: "pay (REST)",
+            path: "/direct-payment/restV1.svc/service/1234/pay",
+            headers: vec![
+                ("Content-Type", "application/json".into()),
+                (
+                    "Authorization",
+                    format!("Basic {}", base64_basic("sandbox:sandbox-password")),
+                ),
+            ],
+            body: r#"{"PaymentDetails":{"Msisdn":"+4799999999","Price":2500,"ServiceCode":"06005","ClientReference":"%s"}}"#,
+        },
+        Load {
+            api: "puzzel_pay",
+            operation: "createBatch",
+            path: "/puzzel-pay/batches",
+            headers: vec![
+                (
+                    "Content-Type",
+                    "application/vnd.instapay.batchrequest.v1+json".into(),
+                ),
+                (
+                    "Accept",
+                    "application/vnd.instapay.batchresponse.v1+json".into(),
+                ),
+                (
+                    "Authorization",
+                    "Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJzYW5kYm94In0.sandbox".into(),
+                ),
+            ],
+            body: r#"{"batchReference":"%s","recipients":[{"reference":"r1","msisdn":"+4799999999","type":0,"payment":{"amount":100,"currency":"NOK"}}],"messageTemplates":[{"type":0,"text":"Pay here: {{paymentLink}}"}],"action":2}"#,
+        },
+        Load {
+            api: "mediaconnect",
+            operation: "payInvoice",
+            path: "/mediaconnect/capi/v1/api/payment/invoice",
+            headers: vec![
+                ("Content-Type", "application/json".into()),
+                ("Authorization", format!("Bearer {token}")),
+            ],
+            body: r#"{"invoiceNumber":"%s","productCode":"P1","companyCode":"SANDBOX","paymentMethod":"nexi"}"#,
+        },
+    ]
+}
+
+/// Basic credentials as base64 (xtask needs no base64 crate for this).
+fn base64_basic(text: &str) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let bytes = text.as_bytes();
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | (u32::from(*b) << (16 - 8 * i)));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+fn bench(root: &Path, seconds: u64, records: usize) -> Result<(), String> {
+    wrk()?;
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = Command::new(cargo)
+        .current_dir(root)
+        .args([
+            "build",
+            "--quiet",
+            "--release",
+            "--features",
+            "sandbox",
+            "--bin",
+            "nordpay-sandbox",
+            "--example",
+            "bare_axum",
+        ])
+        .status()
+        .map_err(|e| e.to_string())?;
+    if !status.success() {
+        return Err("the release build failed".into());
+    }
+    let target = std::env::var("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| root.join("target"));
+    let release = target.join("release");
+    let scripts = std::env::temp_dir().join(format!("nordpay-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&scripts).map_err(|e| e.to_string())?;
+
+    // The baseline: the same load on a bare axum server.
+    let port = free_port()?;
+    let bare = Server::start(&release.join("examples/bare_axum"), port)?;
+    let plain = Load {
+        api: "baseline",
+        operation: "bare axum, fixed JSON",
+        path: "/",
+        headers: vec![("Content-Type", "application/json".into())],
+        body: r#"{"orderId":"%s"}"#,
+    };
+    let script = scripts.join("baseline.lua");
+    std::fs::write(&script, lua(&plain, "b")).map_err(|e| e.to_string())?;
+    let baseline = wrk_run(&format!("http://127.0.0.1:{port}/"), &script, seconds)?;
+    drop(bare);
+
+    println!("sandbox load bench: wrk -t1 -c10 -d{seconds}s, unique keys, release build, loopback");
+    println!(
+        "baseline (bare axum, fixed JSON): {:.0} req/s, p99 {:.2} ms",
+        baseline.requests_per_second, baseline.p99_ms
+    );
+    println!();
+    println!(
+        "| API | operation | req/s empty | p99 empty | vs baseline | req/s at {records} | p99 at {records} | flatness | bytes/record |"
+    );
+    println!("|---|---|---:|---:|---:|---:|---:|---:|---:|");
+    for index in 0..4 {
+        // A fresh process per API: its memory growth is that API's records.
+        let port = free_port()?;
+        let sandbox = Server::start(&release.join("nordpay-sandbox"), port)?;
+        let base = format!("http://127.0.0.1:{port}");
+        let token = mediaconnect_token(&base)?;
+        let load = loads(&token).swap_remove(index);
+        let script = scripts.join(format!("{index}.lua"));
+
+        // Empty first, on a fresh process; then the same load with `records`
+        // more stored (what the empty run stored stays: the memory growth
+        // of the preload is its records' alone).
+        std::fs::write(&script, lua(&load, &format!("e{index}"))).map_err(|e| e.to_string())?;
+        let empty = wrk_run(&format!("{base}{}", load.path), &script, seconds)?;
+        let before = sandbox.rss();
+        post_json(
+            &format!("{base}/sandbox/preload"),
+            serde_json::json!({"api": load.api, "records": records}),
+        )?;
+        let per_record = sandbox.rss().saturating_sub(before) as f64 / records as f64;
+        std::fs::write(&script, lua(&load, &format!("f{index}"))).map_err(|e| e.to_string())?;
+        let full = wrk_run(&format!("{base}{}", load.path), &script, seconds)?;
+        println!(
+            "| {} | {} | {:.0} | {:.2} ms | {:.2}x | {:.0} | {:.2} ms | {:.2}x | {:.0} |",
+            load.api,
+            load.operation,
+            empty.requests_per_second,
+            empty.p99_ms,
+            empty.requests_per_second / baseline.requests_per_second,
+            full.requests_per_second,
+            full.p99_ms,
+            full.requests_per_second / empty.requests_per_second,
+            per_record,
+        );
+    }
+    std::fs::remove_dir_all(&scripts).ok();
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrk_latencies_and_basic_credentials_are_read() {
+        assert_eq!(milliseconds("845.00us"), Some(0.845));
+        assert_eq!(milliseconds("1.50ms"), Some(1.5));
+        assert_eq!(milliseconds("2.00s"), Some(2000.0));
+        assert_eq!(base64_basic("sandbox-api-key:"), "c2FuZGJveC1hcGkta2V5Og==");
+        assert_eq!(base64_basic("ab"), "YWI=");
+    }
+}
