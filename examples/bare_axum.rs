@@ -2,6 +2,10 @@
 //! axum server on 127.0.0.1 that reads each POST body and answers fixed
 //! JSON. What is left of a sandbox call above this is the sandbox's own cost.
 
+/// The sandbox binary's allocator, so the baseline differs from it only in its handlers.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use axum::Router;
 use axum::body::Bytes;
 use axum::routing::post;

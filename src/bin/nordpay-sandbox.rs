@@ -3,6 +3,10 @@
 //! `NORDPAY_SANDBOX_RECORD_CAP` sets how many records each API's store
 //! keeps before forgetting the oldest finished ones.
 
+/// mimalloc: glibc's malloc stalled under load after a big store was dropped (see Cargo.toml).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::net::SocketAddr;
 
 use nordpay::sandbox::{Sandbox, credentials};

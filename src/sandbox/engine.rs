@@ -13,7 +13,7 @@ use axum::http::Uri;
 use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
 
-use crate::runtime::{Operation, check_body};
+use crate::runtime::{Operation, check_json};
 
 /// The clock and ID counter of one sandbox.
 #[derive(Debug, Default)]
@@ -86,47 +86,37 @@ impl<K> Arrivals<K> {
         self.0.push_back(key);
     }
 
-    /// Forget the oldest finished records of `store` until it holds at most
-    /// `cap`: an unfinished one is passed over (it goes to the back). When a
-    /// whole round finds nothing finished, the oldest records go whatever
-    /// their state: memory stays bounded, and a payment page left open
-    /// behind two million newer records is one no test is waiting for.
-    /// O(1) a record when the oldest are finished.
+    /// Forget records of `store` until it holds at most `cap`: the first
+    /// finished one among the oldest few, else the oldest. Memory stays
+    /// bounded, and a payment page left open behind two million newer
+    /// records is one no test is waiting for. O(1) a record: the window is
+    /// fixed, so a store of only unfinished records never rescans itself.
     ///
     /// Keys of records the store dropped itself (a finished login-server
-    /// page) are swept out as well once they outnumber the live ones, so the
-    /// queue stays within a small multiple of the store.
+    /// page) are swept out once they outnumber the live ones: the queue
+    /// stays within a small multiple of the store, at O(1) a record.
     pub(crate) fn trim<S: Capped<Key = K>>(&mut self, store: &mut S, cap: usize) {
-        let mut passed_over = 0;
-        loop {
-            let over = store.records() > cap;
-            let stale = self.0.len() > 2 * store.records() + 64;
-            if !(over || stale) {
-                return;
+        const WINDOW: usize = 64;
+        if self.0.len() > 2 * store.records() + WINDOW {
+            self.0.retain(|key| store.finished(key).is_some());
+        }
+        while store.records() > cap {
+            while self
+                .0
+                .front()
+                .is_some_and(|key| store.finished(key).is_none())
+            {
+                self.0.pop_front();
             }
-            let Some(key) = self.0.pop_front() else {
+            let finished = self
+                .0
+                .iter()
+                .take(WINDOW)
+                .position(|key| store.finished(key) == Some(true));
+            let Some(key) = self.0.remove(finished.unwrap_or(0)) else {
                 return;
             };
-            match store.finished(&key) {
-                None => {}
-                // Sweeping only: keep the record, look behind it.
-                Some(_) if !over => {
-                    self.0.push_back(key);
-                    passed_over += 1;
-                    if passed_over > self.0.len() {
-                        return;
-                    }
-                }
-                Some(true) => {
-                    store.forget(&key);
-                    passed_over = 0;
-                }
-                Some(false) if passed_over <= self.0.len() => {
-                    self.0.push_back(key);
-                    passed_over += 1;
-                }
-                Some(false) => store.forget(&key),
-            }
+            store.forget(&key);
         }
     }
 }
@@ -146,8 +136,13 @@ pub(crate) fn json_body<T: DeserializeOwned>(
     operation: &Operation,
     body: &[u8],
 ) -> Result<T, String> {
-    check_body(operation, body).map_err(|broken| broken.to_string())?;
-    serde_json::from_slice(body).map_err(|e| e.to_string())
+    if operation.body_rules.is_empty() && operation.body_check.is_none() {
+        return serde_json::from_slice(body).map_err(|e| e.to_string());
+    }
+    // Parsed once, for the rules and for the type.
+    let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| e.to_string())?;
+    check_json(operation, &value).map_err(|broken| broken.to_string())?;
+    serde_json::from_value(value).map_err(|e| e.to_string())
 }
 
 #[cfg(test)]

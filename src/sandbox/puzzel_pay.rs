@@ -13,9 +13,13 @@ use serde_json::json;
 
 use super::engine::{Arrivals, Capped};
 use super::{Shared, credentials, faults, pages};
-use crate::puzzel_pay::types::{BatchRequest, BatchResponse, BatchStatus};
+use crate::puzzel_pay::types::{
+    BatchRequest, BatchResponse, BatchStatus, PaymentLink, RecipientSmsStatus,
+};
 use crate::puzzel_pay::{BatchAction, PaymentProvider, Step, operations};
-use crate::runtime::check_body;
+use serde::Deserialize;
+
+use crate::runtime::check_json;
 
 const BATCH_REQUEST: &str = "application/vnd.instapay.batchrequest.v1+json";
 const BATCH_RESPONSE: &str = "application/vnd.instapay.batchresponse.v1+json";
@@ -177,12 +181,15 @@ async fn create_batch(State(shared): State<Shared>, headers: HeaderMap, body: By
             )]),
         ));
     }
-    let batch: BatchRequest = serde_json::from_slice(&body).map_err(|e| {
+    // Parsed once: for the type, and for the spec's array rules below.
+    let unreadable = |e: serde_json::Error| {
         invalid(
             "",
             BTreeMap::from([("request".to_string(), vec![e.to_string()])]),
         )
-    })?;
+    };
+    let value: serde_json::Value = serde_json::from_slice(&body).map_err(unreadable)?;
+    let batch = BatchRequest::deserialize(&value).map_err(unreadable)?;
     let reference = batch.batch_reference.to_string();
     let mut errors: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut state = shared.puzzel_pay();
@@ -208,7 +215,7 @@ async fn create_batch(State(shared): State<Shared>, headers: HeaderMap, body: By
         }
     }
     // The spec's array rules, as the client checks them before sending.
-    if let Err(broken) = check_body(&operations::CREATE_BATCH, &body) {
+    if let Err(broken) = check_json(&operations::CREATE_BATCH, &value) {
         errors.entry(broken.path).or_default().push(broken.message);
     }
     if !errors.is_empty() {
@@ -231,24 +238,42 @@ async fn create_batch(State(shared): State<Shared>, headers: HeaderMap, body: By
             refunded: false,
         })
         .collect();
-    let answer = json!({
-        "batchReference": reference,
-        "smsStatuses": (!links).then(|| recipients.iter().map(|r| if r.step == Step::SmsFailed {
-            json!({"reference": r.reference, "statusCode": 1, "statusMessage": "Message could not be sent"})
-        } else {
-            json!({"reference": r.reference, "statusCode": 0, "statusMessage": "Message enqueued for sending"})
-        }).collect::<Vec<_>>()),
-        "paymentLinks": links.then(|| recipients.iter().map(|r| json!({
-            "reference": r.reference, "link": shared.url(&format!("/puzzel-pay/pay/{reference}/{}", r.reference))
-        })).collect::<Vec<_>>()),
-        "validationErrors": null,
-    });
+    let answer = BatchResponse {
+        batch_reference: Some(reference.clone()),
+        sms_statuses: (!links).then(|| {
+            recipients
+                .iter()
+                .map(|r| {
+                    let (code, message) = if r.step == Step::SmsFailed {
+                        (1, "Message could not be sent")
+                    } else {
+                        (0, "Message enqueued for sending")
+                    };
+                    RecipientSmsStatus {
+                        reference: Some(r.reference.clone()),
+                        status_code: Some(code),
+                        status_message: Some(message.into()),
+                    }
+                })
+                .collect()
+        }),
+        payment_links: links.then(|| {
+            recipients
+                .iter()
+                .map(|r| PaymentLink {
+                    reference: Some(r.reference.clone()),
+                    link: Some(shared.url(&format!("/puzzel-pay/pay/{reference}/{}", r.reference))),
+                })
+                .collect()
+        }),
+        validation_errors: None,
+    };
     state.batches.insert(reference.clone(), recipients);
     state.arrivals.push(reference);
     let mut arrivals = std::mem::take(&mut state.arrivals);
     arrivals.trim(&mut *state, shared.record_cap);
     state.arrivals = arrivals;
-    answer_as::<BatchResponse>(answer, BATCH_RESPONSE)
+    Ok(vendor(StatusCode::OK, BATCH_RESPONSE, &answer))
 }
 
 async fn batch_status(

@@ -338,6 +338,7 @@ fn bench(root: &Path, seconds: u64, records: usize) -> Result<(), String> {
     };
     let script = scripts.join("baseline.lua");
     std::fs::write(&script, lua(&plain, "b")).map_err(|e| e.to_string())?;
+    wrk_run(&format!("http://127.0.0.1:{port}/"), &script, 2)?;
     let baseline = wrk_run(&format!("http://127.0.0.1:{port}/"), &script, seconds)?;
     drop(bare);
 
@@ -356,15 +357,23 @@ fn bench(root: &Path, seconds: u64, records: usize) -> Result<(), String> {
         let port = free_port()?;
         let sandbox = Server::start(&release.join("nordpay-sandbox"), port)?;
         let base = format!("http://127.0.0.1:{port}");
-        let token = mediaconnect_token(&base)?;
-        let load = loads(&token).swap_remove(index);
+        let load = loads(&mediaconnect_token(&base)?).swap_remove(index);
         let script = scripts.join(format!("{index}.lua"));
 
-        // Empty first, on a fresh process; then the same load with `records`
-        // more stored (what the empty run stored stays: the memory growth
-        // of the preload is its records' alone).
+        // A warm-up (threads, allocator, connections), forgotten; then the
+        // empty run; then the same load with `records` more stored (what the
+        // empty run stored stays: the memory growth of the preload is its
+        // records' alone).
+        let url = format!("{base}{}", load.path);
+        std::fs::write(&script, lua(&load, &format!("w{index}"))).map_err(|e| e.to_string())?;
+        wrk_run(&url, &script, 2)?;
+        reqwest::blocking::Client::new()
+            .post(format!("{base}/sandbox/reset"))
+            .send()
+            .map_err(|e| e.to_string())?;
+        let load = loads(&mediaconnect_token(&base)?).swap_remove(index);
         std::fs::write(&script, lua(&load, &format!("e{index}"))).map_err(|e| e.to_string())?;
-        let empty = wrk_run(&format!("{base}{}", load.path), &script, seconds)?;
+        let empty = wrk_run(&url, &script, seconds)?;
         let before = sandbox.rss();
         post_json(
             &format!("{base}/sandbox/preload"),
