@@ -87,10 +87,7 @@ impl Store {
             self.refunded.insert(original.clone());
         }
         self.transactions.insert(id.clone(), Box::new(transaction));
-        self.arrivals.push(id);
-        let mut arrivals = std::mem::take(&mut self.arrivals);
-        arrivals.trim(self, cap);
-        self.arrivals = arrivals;
+        self.admit(id, cap);
     }
 
     /// `records` finished transactions, as if paid long ago (load benches).
@@ -140,6 +137,10 @@ impl Store {
 
 impl Capped for Store {
     type Key = String;
+
+    fn arrivals(&mut self) -> &mut Arrivals<Self::Key> {
+        &mut self.arrivals
+    }
 
     fn records(&self) -> usize {
         self.transactions.len()

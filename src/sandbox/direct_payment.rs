@@ -50,6 +50,10 @@ pub(super) struct Store {
 impl Capped for Store {
     type Key = i64;
 
+    fn arrivals(&mut self) -> &mut Arrivals<Self::Key> {
+        &mut self.arrivals
+    }
+
     fn records(&self) -> usize {
         self.payments.len()
     }
@@ -124,10 +128,7 @@ impl Store {
             },
         );
         self.references.insert(transaction_id, reference.clone());
-        self.arrivals.push(transaction_id);
-        let mut arrivals = std::mem::take(&mut self.arrivals);
-        arrivals.trim(self, cap);
-        self.arrivals = arrivals;
+        self.admit(transaction_id, cap);
         Ok(PaymentResponse {
             client_reference: reference,
             transaction_id: TransactionId(transaction_id),

@@ -68,6 +68,19 @@ pub(crate) trait Capped {
     fn finished(&self, key: &Self::Key) -> Option<bool>;
     /// Forget the record, and every index entry of it.
     fn forget(&mut self, key: &Self::Key);
+    /// The store's records by arrival.
+    fn arrivals(&mut self) -> &mut Arrivals<Self::Key>;
+
+    /// A record came: queue it, and forget the oldest past `cap`.
+    fn admit(&mut self, key: Self::Key, cap: usize)
+    where
+        Self: Sized,
+    {
+        self.arrivals().push(key);
+        let mut arrivals = std::mem::take(self.arrivals());
+        arrivals.trim(self, cap);
+        *self.arrivals() = arrivals;
+    }
 }
 
 /// Records in the order they came, to forget the oldest finished first.
@@ -150,7 +163,7 @@ mod tests {
     use super::*;
 
     /// Records 0..n; the even ones finished.
-    struct Numbers(std::collections::BTreeSet<u32>);
+    struct Numbers(std::collections::BTreeSet<u32>, Arrivals<u32>);
 
     impl Capped for Numbers {
         type Key = u32;
@@ -163,11 +176,14 @@ mod tests {
         fn forget(&mut self, key: &u32) {
             self.0.remove(key);
         }
+        fn arrivals(&mut self) -> &mut Arrivals<u32> {
+            &mut self.1
+        }
     }
 
     #[test]
     fn the_oldest_finished_records_go_first_and_unfinished_ones_stay() {
-        let mut store = Numbers((0..10).collect());
+        let mut store = Numbers((0..10).collect(), Arrivals::default());
         let mut arrivals = Arrivals::default();
         (0..10).for_each(|n| arrivals.push(n));
         arrivals.trim(&mut store, 7);
@@ -185,7 +201,7 @@ mod tests {
         );
 
         // Keys of records the store dropped itself are swept out.
-        let mut store = Numbers(std::collections::BTreeSet::new());
+        let mut store = Numbers(std::collections::BTreeSet::new(), Arrivals::default());
         let mut arrivals = Arrivals::default();
         for n in 0..1000 {
             store.0.insert(n);

@@ -62,16 +62,17 @@ impl Store {
                 invoice_number: "1001".into(),
             };
             self.pending.insert(id, pending);
-            self.arrivals.push(id);
-            let mut arrivals = std::mem::take(&mut self.arrivals);
-            arrivals.trim(self, cap);
-            self.arrivals = arrivals;
+            self.admit(id, cap);
         }
     }
 }
 
 impl Capped for Store {
     type Key = i64;
+
+    fn arrivals(&mut self) -> &mut Arrivals<Self::Key> {
+        &mut self.arrivals
+    }
 
     fn records(&self) -> usize {
         self.pending.len()
@@ -255,10 +256,7 @@ fn start(shared: &Shared, pending: Pending) -> i64 {
     let mut state = shared.mediaconnect();
     let id = 12_000_000 + i64::try_from(shared.engine.next()).unwrap_or(0);
     state.pending.insert(id, pending);
-    state.arrivals.push(id);
-    let mut arrivals = std::mem::take(&mut state.arrivals);
-    arrivals.trim(&mut *state, shared.record_cap);
-    state.arrivals = arrivals;
+    state.admit(id, shared.record_cap);
     id
 }
 

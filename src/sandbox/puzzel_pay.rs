@@ -53,16 +53,17 @@ impl Store {
                 refunded: false,
             };
             self.batches.insert(reference.clone(), vec![recipient]);
-            self.arrivals.push(reference);
-            let mut arrivals = std::mem::take(&mut self.arrivals);
-            arrivals.trim(self, cap);
-            self.arrivals = arrivals;
+            self.admit(reference, cap);
         }
     }
 }
 
 impl Capped for Store {
     type Key = String;
+
+    fn arrivals(&mut self) -> &mut Arrivals<Self::Key> {
+        &mut self.arrivals
+    }
 
     fn records(&self) -> usize {
         self.batches.len()
@@ -269,10 +270,7 @@ async fn create_batch(State(shared): State<Shared>, headers: HeaderMap, body: By
         validation_errors: None,
     };
     state.batches.insert(reference.clone(), recipients);
-    state.arrivals.push(reference);
-    let mut arrivals = std::mem::take(&mut state.arrivals);
-    arrivals.trim(&mut *state, shared.record_cap);
-    state.arrivals = arrivals;
+    state.admit(reference, shared.record_cap);
     Ok(vendor(StatusCode::OK, BATCH_RESPONSE, &answer))
 }
 
