@@ -208,7 +208,7 @@ impl VisitMut for Filler {
                     Some(text) => text.clone(),
                     None => format!("The `{name}` choice."),
                 },
-                _ => format!("`{name}`."),
+                _ => format!("The value `{name}`."),
             };
             variant.attrs.push(doc(&text));
         }
@@ -247,7 +247,23 @@ impl VisitMut for Filler {
 
     fn visit_item_const_mut(&mut self, item: &mut syn::ItemConst) {
         if is_pub(&item.vis) && !has_doc(&item.attrs) {
-            let text = format!("`{}`.", item.ident);
+            // xsd-parser's namespace and prefix constants: say which.
+            let mut literal = ByteString::default();
+            literal.visit_expr(&item.expr);
+            let kind = match &*item.ty {
+                syn::Type::Path(path) => path
+                    .path
+                    .segments
+                    .last()
+                    .map(|s| s.ident.to_string())
+                    .unwrap_or_default(),
+                _ => String::new(),
+            };
+            let text = match (kind.as_str(), literal.0) {
+                ("Namespace", Some(uri)) => format!("The XML namespace `{uri}`."),
+                ("NamespacePrefix", Some(prefix)) => format!("The XML prefix `{prefix}`."),
+                _ => format!("`{}`.", item.ident),
+            };
             item.attrs.push(doc(&text));
         }
         syn::visit_mut::visit_item_const_mut(self, item);
@@ -292,6 +308,18 @@ impl VisitMut for Filler {
             function.attrs.push(doc(&text));
         }
         syn::visit_mut::visit_impl_item_fn_mut(self, function);
+    }
+}
+
+/// The first byte-string literal of an expression (`b"http://…"`).
+#[derive(Default)]
+struct ByteString(Option<String>);
+
+impl Visit<'_> for ByteString {
+    fn visit_lit_byte_str(&mut self, literal: &syn::LitByteStr) {
+        if self.0.is_none() {
+            self.0 = Some(String::from_utf8_lossy(&literal.value()).into_owned());
+        }
     }
 }
 
