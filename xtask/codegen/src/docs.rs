@@ -8,7 +8,6 @@
 
 use std::collections::BTreeMap;
 
-use syn::visit::Visit;
 use syn::visit_mut::VisitMut;
 
 /// Document every public item, field and variant of `file` that has no doc.
@@ -17,7 +16,7 @@ use syn::visit_mut::VisitMut;
 /// hand-written types that stand for spec schemas), by name.
 pub fn document(file: &mut syn::File, noun: &'static str, known: &BTreeMap<String, String>) {
     let mut described = Described(known.clone());
-    described.visit_file(file);
+    described.visit_file_mut(file);
     Filler {
         described: described.0,
         owner: None,
@@ -29,9 +28,9 @@ pub fn document(file: &mut syn::File, noun: &'static str, known: &BTreeMap<Strin
 /// The public items, fields and variants of generated `source` without a
 /// doc: what `missing_docs` would report.
 pub fn undocumented(source: &str) -> Result<Vec<String>, String> {
-    let file = syn::parse_file(source).map_err(|e| e.to_string())?;
+    let mut file = syn::parse_file(source).map_err(|e| e.to_string())?;
     let mut counter = Counter::default();
-    counter.visit_file(&file);
+    counter.visit_file_mut(&mut file);
     Ok(counter.0)
 }
 
@@ -123,20 +122,22 @@ fn held_type(ty: &syn::Type) -> Option<String> {
 #[derive(Default)]
 struct Described(BTreeMap<String, String>);
 
-impl Visit<'_> for Described {
-    fn visit_item_struct(&mut self, item: &syn::ItemStruct) {
+// Read-only visitors written as VisitMut: syn's `visit` feature would be
+// one more thing every build of the generator compiles.
+impl VisitMut for Described {
+    fn visit_item_struct_mut(&mut self, item: &mut syn::ItemStruct) {
         if let Some(text) = first_paragraph(&item.attrs) {
             self.0.insert(item.ident.to_string(), text);
         }
     }
 
-    fn visit_item_enum(&mut self, item: &syn::ItemEnum) {
+    fn visit_item_enum_mut(&mut self, item: &mut syn::ItemEnum) {
         if let Some(text) = first_paragraph(&item.attrs) {
             self.0.insert(item.ident.to_string(), text);
         }
     }
 
-    fn visit_item_type(&mut self, item: &syn::ItemType) {
+    fn visit_item_type_mut(&mut self, item: &mut syn::ItemType) {
         if let Some(text) = first_paragraph(&item.attrs) {
             self.0.insert(item.ident.to_string(), text);
         }
@@ -249,7 +250,7 @@ impl VisitMut for Filler {
         if is_pub(&item.vis) && !has_doc(&item.attrs) {
             // xsd-parser's namespace and prefix constants: say which.
             let mut literal = ByteString::default();
-            literal.visit_expr(&item.expr);
+            literal.visit_expr_mut(&mut item.expr.clone());
             let kind = match &*item.ty {
                 syn::Type::Path(path) => path
                     .path
@@ -315,8 +316,8 @@ impl VisitMut for Filler {
 #[derive(Default)]
 struct ByteString(Option<String>);
 
-impl Visit<'_> for ByteString {
-    fn visit_lit_byte_str(&mut self, literal: &syn::LitByteStr) {
+impl VisitMut for ByteString {
+    fn visit_lit_byte_str_mut(&mut self, literal: &mut syn::LitByteStr) {
         if self.0.is_none() {
             self.0 = Some(String::from_utf8_lossy(&literal.value()).into_owned());
         }
@@ -327,67 +328,67 @@ impl Visit<'_> for ByteString {
 #[derive(Default)]
 struct Counter(Vec<String>);
 
-impl Visit<'_> for Counter {
-    fn visit_item_mod(&mut self, item: &syn::ItemMod) {
+impl VisitMut for Counter {
+    fn visit_item_mod_mut(&mut self, item: &mut syn::ItemMod) {
         if is_pub(&item.vis) && !has_doc(&item.attrs) {
             self.0.push(format!("mod {}", item.ident));
         }
-        syn::visit::visit_item_mod(self, item);
+        syn::visit_mut::visit_item_mod_mut(self, item);
     }
 
-    fn visit_item_struct(&mut self, item: &syn::ItemStruct) {
+    fn visit_item_struct_mut(&mut self, item: &mut syn::ItemStruct) {
         if is_pub(&item.vis) && !has_doc(&item.attrs) {
             self.0.push(format!("struct {}", item.ident));
         }
-        syn::visit::visit_item_struct(self, item);
+        syn::visit_mut::visit_item_struct_mut(self, item);
     }
 
-    fn visit_item_enum(&mut self, item: &syn::ItemEnum) {
+    fn visit_item_enum_mut(&mut self, item: &mut syn::ItemEnum) {
         if is_pub(&item.vis) && !has_doc(&item.attrs) {
             self.0.push(format!("enum {}", item.ident));
         }
-        syn::visit::visit_item_enum(self, item);
+        syn::visit_mut::visit_item_enum_mut(self, item);
     }
 
-    fn visit_variant(&mut self, variant: &syn::Variant) {
+    fn visit_variant_mut(&mut self, variant: &mut syn::Variant) {
         if !has_doc(&variant.attrs) {
             self.0.push(format!("variant {}", variant.ident));
         }
-        syn::visit::visit_variant(self, variant);
+        syn::visit_mut::visit_variant_mut(self, variant);
     }
 
-    fn visit_field(&mut self, field: &syn::Field) {
+    fn visit_field_mut(&mut self, field: &mut syn::Field) {
         if is_pub(&field.vis) && field.ident.is_some() && !has_doc(&field.attrs) {
             self.0.push(format!("field {:?}", field.ident));
         }
-        syn::visit::visit_field(self, field);
+        syn::visit_mut::visit_field_mut(self, field);
     }
 
-    fn visit_item_type(&mut self, item: &syn::ItemType) {
+    fn visit_item_type_mut(&mut self, item: &mut syn::ItemType) {
         if is_pub(&item.vis) && !has_doc(&item.attrs) {
             self.0.push(format!("type {}", item.ident));
         }
     }
 
-    fn visit_item_const(&mut self, item: &syn::ItemConst) {
+    fn visit_item_const_mut(&mut self, item: &mut syn::ItemConst) {
         if is_pub(&item.vis) && !has_doc(&item.attrs) {
             self.0.push(format!("const {}", item.ident));
         }
     }
 
-    fn visit_item_fn(&mut self, item: &syn::ItemFn) {
+    fn visit_item_fn_mut(&mut self, item: &mut syn::ItemFn) {
         if is_pub(&item.vis) && !has_doc(&item.attrs) {
             self.0.push(format!("fn {}", item.sig.ident));
         }
     }
 
-    fn visit_item_impl(&mut self, item: &syn::ItemImpl) {
+    fn visit_item_impl_mut(&mut self, item: &mut syn::ItemImpl) {
         if item.trait_.is_none() {
-            syn::visit::visit_item_impl(self, item);
+            syn::visit_mut::visit_item_impl_mut(self, item);
         }
     }
 
-    fn visit_impl_item_fn(&mut self, function: &syn::ImplItemFn) {
+    fn visit_impl_item_fn_mut(&mut self, function: &mut syn::ImplItemFn) {
         if is_pub(&function.vis) && !has_doc(&function.attrs) {
             self.0.push(format!("fn {}", function.sig.ident));
         }
