@@ -13,6 +13,7 @@ mod openapi;
 mod postprocess;
 pub mod runtime;
 pub mod snapshot;
+#[cfg(feature = "wsdl")]
 mod wsdl;
 
 use std::path::{Path, PathBuf};
@@ -146,9 +147,17 @@ pub fn generate(api: &Api, root: &Path) -> Result<Generated, CodegenError> {
             tokens.extend(openapi::operations(api, &spec, &media_types)?);
             (tokens, rewrites, vec![spec_path])
         }
+        #[cfg(feature = "wsdl")]
         Kind::Wsdl { .. } => {
             let (tokens, inputs) = wsdl::generate(api, root)?;
             (tokens, Vec::new(), inputs)
+        }
+        #[cfg(not(feature = "wsdl"))]
+        Kind::Wsdl { .. } => {
+            return Err(CodegenError::Wsdl {
+                spec: api.spec.to_string(),
+                message: "nordpay-codegen was built without its `wsdl` feature".into(),
+            });
         }
     };
     let file = postprocess::postprocess(api, tokens, &known)?;
