@@ -37,6 +37,7 @@ mod generated;
 mod pricing;
 mod resolve;
 mod rest;
+mod soap_enums;
 pub(crate) mod soap_transport;
 mod wcf_date;
 

@@ -91,15 +91,10 @@ impl SoapTransport {
         &self,
         details: types::PaymentDetails,
     ) -> Result<types::PaymentResponse, Error> {
-        let age = match details.age {
-            Some(super::Age::Sixteen) => Some(dpt::AgeType::_16),
-            Some(super::Age::Eighteen) => Some(dpt::AgeType::_18),
-            None => None,
-        };
         let body = dp::Pay {
             request: dpt::PaymentRequestType {
                 payment_details: dpt::PaymentDetailsType {
-                    age: nillable(age),
+                    age: nillable(details.age.map(Into::into)),
                     business_model: nillable(details.business_model.map(|m| m.to_string())),
                     client_reference: details.client_reference.to_string(),
                     differentiator: nillable(details.differentiator),
@@ -109,17 +104,8 @@ impl SoapTransport {
                     price: details.price,
                     service_code: details.service_code.to_string(),
                     authorization_token: nillable(details.authorization_token),
-                    confirmation_channel: nillable(details.confirmation_channel.map(|channel| {
-                        match channel {
-                            super::ConfirmationChannel::Ussd => dpt::ConfirmationChannelType::Ussd,
-                            super::ConfirmationChannel::Sms => dpt::ConfirmationChannelType::Sms,
-                        }
-                    })),
-                    security_level: nillable(details.security_level.map(|level| match level {
-                        super::SecurityLevel::None => dpt::SecurityLevelType::None,
-                        super::SecurityLevel::Confirmation => dpt::SecurityLevelType::Confirmation,
-                        super::SecurityLevel::Pin => dpt::SecurityLevelType::Pin,
-                    })),
+                    confirmation_channel: nillable(details.confirmation_channel.map(Into::into)),
+                    security_level: nillable(details.security_level.map(Into::into)),
                     teletorg_settings: nillable(details.teletorg_settings.map(|teletorg| {
                         dpt::TeletorgSettingsType {
                             bnumber: nillable(teletorg.bnumber),

@@ -261,12 +261,6 @@ fn decode_checked<T: serde::de::DeserializeOwned>(
         .map_err(|message| error(StatusCode::BAD_REQUEST, "INVALID_REQUEST", &message))
 }
 
-/// A request body as the generated type, or the API's own 400.
-fn decode<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Response> {
-    serde_json::from_slice(body)
-        .map_err(|e| error(StatusCode::BAD_REQUEST, "INVALID_REQUEST", &e.to_string()))
-}
-
 fn now(shared: &Shared) -> String {
     shared
         .engine
@@ -287,8 +281,8 @@ fn started(
     id: &str,
     new: &NewTransaction,
     agreement: Option<&str>,
-) -> Result<Transaction, Response> {
-    Ok(Transaction {
+) -> Transaction {
+    Transaction {
         allowed_payment_methods: (!new.allowed_payment_methods.is_empty())
             .then(|| new.allowed_payment_methods.clone()),
         amount: new.amount,
@@ -330,7 +324,7 @@ fn started(
         vat_amount: Some(vat_amount(&new.amount, &new.vat_rate)),
         vat_model: None,
         vat_rate: Some(new.vat_rate),
-    })
+    }
 }
 
 async fn create_transaction(
@@ -350,7 +344,7 @@ async fn create_transaction(
         ));
     }
     let id = shared.engine.id("tx");
-    let transaction = started(&shared, &id, &new, None)?;
+    let transaction = started(&shared, &id, &new, None);
     store.insert(transaction.clone(), shared.record_cap);
     Ok(created(
         &shared,
@@ -455,7 +449,7 @@ async fn refund(
     body: Bytes,
 ) -> Handled {
     authorize(&headers)?;
-    let request: RefundRequest = decode(&body)?;
+    let request: RefundRequest = decode_checked(&operations::REFUND_TRANSACTION, &body)?;
     let mut state = shared.connect();
     let store = &mut *state;
     let original = store
@@ -511,7 +505,7 @@ async fn create_agreement(
         &transaction_id,
         &new.verification_transaction,
         Some(&agreement_id),
-    )?;
+    );
     verification.connect_id = new.connect_id.clone().or(verification.connect_id);
     let value = json!({
         "id": agreement_id,

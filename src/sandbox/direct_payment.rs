@@ -15,6 +15,7 @@ use xsd_parser_types::xml::Nillable;
 
 use super::engine::{self, Arrivals, Capped, Engine};
 use super::{Shared, credentials, faults};
+use crate::direct_payment::rest_api::operations as rest_operations;
 use crate::direct_payment::soap_api::{dp, dpf, dpt, operations};
 use crate::direct_payment::types::{
     self, PaymentDetails, PaymentResponse, PaymentStatusResponse, PreAuthorizeRequest,
@@ -335,8 +336,13 @@ fn rest_authorized(headers: &HeaderMap, service_id: &str) -> Result<(), Fault> {
     }
 }
 
-fn rest_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Fault> {
-    serde_json::from_slice(body).map_err(|e| fault(ErrorCode::Validation, e.to_string()))
+/// A request body of the REST `operation`, after the spec's body rules, or
+/// the API's own validation fault.
+fn rest_body<T: serde::de::DeserializeOwned>(
+    operation: &crate::runtime::Operation,
+    body: &[u8],
+) -> Result<T, Fault> {
+    engine::json_body(operation, body).map_err(|message| fault(ErrorCode::Validation, message))
 }
 
 async fn rest_pay(
@@ -346,7 +352,7 @@ async fn rest_pay(
     body: Bytes,
 ) -> RestResult {
     rest_authorized(&headers, &service_id)?;
-    let request: types::PaymentRequest = rest_body(&body)?;
+    let request: types::PaymentRequest = rest_body(&rest_operations::PAY, &body)?;
     let result =
         shared
             .direct_payment()
@@ -392,7 +398,8 @@ async fn rest_send_code(
     body: Bytes,
 ) -> RestResult {
     rest_authorized(&headers, &service_id)?;
-    let request: SendVerificationCodeRequest = rest_body(&body)?;
+    let request: SendVerificationCodeRequest =
+        rest_body(&rest_operations::SEND_VERIFICATION_CODE, &body)?;
     shared
         .direct_payment()
         .send_code(&shared.engine, &request)?;
@@ -406,7 +413,8 @@ async fn rest_verify(
     body: Bytes,
 ) -> RestResult {
     rest_authorized(&headers, &service_id)?;
-    let request: VerifyVerificationCodeRequest = rest_body(&body)?;
+    let request: VerifyVerificationCodeRequest =
+        rest_body(&rest_operations::VERIFY_VERIFICATION_CODE, &body)?;
     shared.direct_payment().verify(&shared.engine, &request)?;
     Ok(StatusCode::OK.into_response())
 }
@@ -421,7 +429,7 @@ async fn rest_pre_authorize(
     if !matches!(platform.as_str(), "directpay" | "sms" | "0" | "1") {
         return Err(fault(ErrorCode::Validation, "Unknown platform").into());
     }
-    let request: PreAuthorizeRequest = rest_body(&body)?;
+    let request: PreAuthorizeRequest = rest_body(&rest_operations::PRE_AUTHORIZE, &body)?;
     if request.msisdn.as_str() == faults::BARRED_MSISDN {
         return Err(barred().into());
     }
@@ -546,10 +554,7 @@ async fn rest_user_info_summary(
         response_v1: Some(user_info(&msisdn)),
         response_v1_fault: None,
         response_v2: v2.is_ok().then(serde_json::Map::new),
-        response_v2_fault: v2.err().map(|fault| types::DirectPaymentFault {
-            code: fault.code.value(),
-            description: fault.description,
-        }),
+        response_v2_fault: v2.err().as_ref().map(fault_json),
         response_v3: Some(user_info_v3()),
         response_v3_fault: None,
     })
@@ -621,33 +626,21 @@ fn decode_request<T: xsd_parser_types::quick_xml::WithDeserializer>(
 
 /// The SOAP PaymentDetails as the REST domain type (the same validation runs).
 fn payment_details(details: dpt::PaymentDetailsType) -> Result<PaymentDetails, Fault> {
-    let age = details
-        .age
-        .and_then(Nillable::into_inner)
-        .map(|age| match age {
-            dpt::AgeType::_16 => crate::direct_payment::Age::Sixteen,
-            dpt::AgeType::_18 => crate::direct_payment::Age::Eighteen,
-        });
+    let age: Option<crate::direct_payment::Age> =
+        details.age.and_then(Nillable::into_inner).map(Into::into);
     let invalid = |e: &dyn std::fmt::Display| fault(ErrorCode::Validation, e.to_string());
     let business_model = match details.business_model.and_then(Nillable::into_inner) {
         Some(model) => Some(model.parse().map_err(|e| invalid(&e))?),
         None => None,
     };
-    let security_level = details
+    let security_level: Option<SecurityLevel> = details
         .security_level
         .and_then(Nillable::into_inner)
-        .map(|level| match level {
-            dpt::SecurityLevelType::None => SecurityLevel::None,
-            dpt::SecurityLevelType::Confirmation => SecurityLevel::Confirmation,
-            dpt::SecurityLevelType::Pin => SecurityLevel::Pin,
-        });
-    let confirmation_channel = details
+        .map(Into::into);
+    let confirmation_channel: Option<ConfirmationChannel> = details
         .confirmation_channel
         .and_then(Nillable::into_inner)
-        .map(|channel| match channel {
-            dpt::ConfirmationChannelType::Ussd => ConfirmationChannel::Ussd,
-            dpt::ConfirmationChannelType::Sms => ConfirmationChannel::Sms,
-        });
+        .map(Into::into);
     let teletorg_settings = match details.teletorg_settings.and_then(Nillable::into_inner) {
         Some(teletorg) => Some(
             types::TeletorgSettings::builder()

@@ -15,11 +15,13 @@ use url::Url;
 use super::engine::{Arrivals, Capped};
 use super::{Shared, credentials, engine, faults, pages};
 use crate::mediaconnect::Outcome;
+use crate::mediaconnect::operations;
 use crate::mediaconnect::types::{
     ApiError, InvoicePaymentRequest, OAuthError, PaymentChange, PaymentChangeRequest,
     PaymentMethodItem, PaymentMethods, PaymentStarted, Removed, VippsAgreement,
     VippsAgreementRemoval, VippsAgreementRequest, VippsAgreements,
 };
+use crate::runtime::Operation;
 
 /// The provider ID the sandbox's Vipps agreements carry (the reference's example).
 const VIPPS_PROVIDER_ID: i32 = 55;
@@ -219,8 +221,13 @@ fn product_code(code: &str) -> Result<(), Response> {
     Ok(())
 }
 
-fn decode<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Response> {
-    serde_json::from_slice(body).map_err(|e| api_error(&e.to_string()))
+/// A request body of `operation`, after the spec's body rules, or
+/// Mediaconnect's own 400.
+fn decode<T: serde::de::DeserializeOwned>(
+    operation: &Operation,
+    body: &[u8],
+) -> Result<T, Response> {
+    engine::json_body(operation, body).map_err(|message| api_error(&message))
 }
 
 /// What an API handler returns: the answer, or Mediaconnect's own error.
@@ -278,7 +285,7 @@ async fn change_method(
 ) -> Handled {
     authorized(&shared, &headers)?;
     product_code(&product)?;
-    let request: PaymentChangeRequest = decode(&body)?;
+    let request: PaymentChangeRequest = decode(&operations::CHANGE_PAYMENT_METHOD, &body)?;
     let method = request.payment_method.to_string();
     let id = start(&shared, Pending::Change { product, method });
     Ok(axum::Json(PaymentChange {
@@ -289,14 +296,14 @@ async fn change_method(
 
 async fn pay_invoice(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) -> Handled {
     authorized(&shared, &headers)?;
-    let request: InvoicePaymentRequest = decode(&body)?;
+    let request: InvoicePaymentRequest = decode(&operations::PAY_INVOICE, &body)?;
     let invoice_number = request.invoice_number.to_string();
     Ok(started(&shared, Pending::Invoice { invoice_number }))
 }
 
 async fn vipps_agreement(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) -> Handled {
     authorized(&shared, &headers)?;
-    let request: VippsAgreementRequest = decode(&body)?;
+    let request: VippsAgreementRequest = decode(&operations::ADD_VIPPS_AGREEMENT, &body)?;
     let product = request.product_code.to_string();
     Ok(started(&shared, Pending::Vipps { product }))
 }
@@ -328,7 +335,7 @@ async fn remove_vipps_agreement(
     body: Bytes,
 ) -> Handled {
     authorized(&shared, &headers)?;
-    let request: VippsAgreementRemoval = decode(&body)?;
+    let request: VippsAgreementRemoval = decode(&operations::REMOVE_VIPPS_AGREEMENT, &body)?;
     let mut state = shared.mediaconnect();
     let success = i64::from(request.payment_provider_id.get()) == i64::from(VIPPS_PROVIDER_ID)
         && state
