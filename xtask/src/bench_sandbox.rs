@@ -277,25 +277,10 @@ fn loads(token: &str) -> Vec<Load> {
     ]
 }
 
-/// Basic credentials as base64 (xtask needs no base64 crate for this).
+/// Basic credentials as base64.
 fn base64_basic(text: &str) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let bytes = text.as_bytes();
-    let mut out = String::new();
-    for chunk in bytes.chunks(3) {
-        let n = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |n, (i, b)| n | (u32::from(*b) << (16 - 8 * i)));
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(text)
 }
 
 fn bench(root: &Path, seconds: u64, records: usize) -> Result<(), String> {
@@ -365,23 +350,22 @@ fn bench(root: &Path, seconds: u64, records: usize) -> Result<(), String> {
         // empty run stored stays: the memory growth of the preload is its
         // records' alone).
         let url = format!("{base}{}", load.path);
-        std::fs::write(&script, lua(&load, &format!("w{index}"))).map_err(|e| e.to_string())?;
-        wrk_run(&url, &script, 2)?;
-        reqwest::blocking::Client::new()
-            .post(format!("{base}/sandbox/reset"))
-            .send()
-            .map_err(|e| e.to_string())?;
+        let measure = |load: &Load, key: &str, seconds: u64| {
+            std::fs::write(&script, lua(load, key)).map_err(|e| e.to_string())?;
+            wrk_run(&url, &script, seconds)
+        };
+        measure(&load, &format!("w{index}"), 2)?;
+        post_json(&format!("{base}/sandbox/reset"), serde_json::json!(null))?;
+        // The reset forgot the Mediaconnect token: log in again.
         let load = loads(&mediaconnect_token(&base)?).swap_remove(index);
-        std::fs::write(&script, lua(&load, &format!("e{index}"))).map_err(|e| e.to_string())?;
-        let empty = wrk_run(&url, &script, seconds)?;
+        let empty = measure(&load, &format!("e{index}"), seconds)?;
         let before = sandbox.rss();
         post_json(
             &format!("{base}/sandbox/preload"),
             serde_json::json!({"api": load.api, "records": records}),
         )?;
         let per_record = sandbox.rss().saturating_sub(before) as f64 / records as f64;
-        std::fs::write(&script, lua(&load, &format!("f{index}"))).map_err(|e| e.to_string())?;
-        let full = wrk_run(&format!("{base}{}", load.path), &script, seconds)?;
+        let full = measure(&load, &format!("f{index}"), seconds)?;
         println!(
             "| {} | {} | {:.0} | {:.2} ms | {:.2}x | {:.0} | {:.2} ms | {:.2}x | {:.0} |",
             load.api,
