@@ -24,14 +24,14 @@ fn spec(path: &str) -> Value {
     nordpay_codegen::drift::document(&Path::new(env!("CARGO_MANIFEST_DIR")).join(path)).unwrap()
 }
 
-/// `$ref`s followed within `spec`.
-fn resolve<'a>(spec: &'a Value, mut value: &'a Value) -> &'a Value {
-    while let Some(reference) = value.get("$ref").and_then(Value::as_str) {
-        value = spec
-            .pointer(reference.trim_start_matches('#'))
-            .unwrap_or_else(|| panic!("{reference} does not resolve"));
+/// `$ref`s followed within `spec`, as `drift` follows them; every one must
+/// lead somewhere.
+fn resolve<'a>(spec: &'a Value, value: &'a Value) -> &'a Value {
+    let resolved = nordpay_codegen::drift::resolve(spec, value);
+    if let Some(reference) = resolved.get("$ref") {
+        panic!("{reference} does not resolve");
     }
-    value
+    resolved
 }
 
 // ---- requests from schemas ----

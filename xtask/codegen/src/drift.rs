@@ -240,6 +240,25 @@ fn first_media_schema(holder: &Value) -> Option<&Value> {
         .find_map(|media| media.get("schema"))
 }
 
+/// `value`, or what its `$ref`s lead to within `document` (`#/definitions/…`,
+/// `#/components/…`); a `$ref` that leads nowhere is returned as it is.
+pub fn resolve<'a>(document: &'a Value, value: &'a Value) -> &'a Value {
+    let mut value = value;
+    for _ in 0..16 {
+        let Some(reference) = value.get("$ref").and_then(Value::as_str) else {
+            return value;
+        };
+        let Some(pointer) = reference.strip_prefix('#') else {
+            return value;
+        };
+        match document.pointer(pointer) {
+            Some(target) => value = target,
+            None => return value,
+        }
+    }
+    value
+}
+
 /// Schema lookups within one document (`#/definitions/…`, `#/components/…`).
 struct Schemas<'a> {
     document: &'a Value,
@@ -247,20 +266,7 @@ struct Schemas<'a> {
 
 impl<'a> Schemas<'a> {
     fn resolve(&self, value: &'a Value) -> &'a Value {
-        let mut value = value;
-        for _ in 0..16 {
-            let Some(reference) = value.get("$ref").and_then(Value::as_str) else {
-                return value;
-            };
-            let Some(pointer) = reference.strip_prefix('#') else {
-                return value;
-            };
-            match self.document.pointer(pointer) {
-                Some(target) => value = target,
-                None => return value,
-            }
-        }
-        value
+        resolve(self.document, value)
     }
 
     /// A schema's type in a word: `string`, `integer`, `array of string`,
