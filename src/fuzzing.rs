@@ -92,14 +92,14 @@ pub fn direct_payment_rest_response(input: &[u8]) {
 pub fn direct_payment_soap_response(input: &[u8]) {
     use crate::direct_payment::soap_api::{dp, operations};
     use crate::soap::SoapOperation;
-    use xsd_parser_types::quick_xml::WithDeserializer;
+    use crate::soap::codec::XmlValue;
     let (status, mut headers, body) = split(input);
     headers.insert(
         "content-type",
         HeaderValue::from_static("text/xml; charset=utf-8"),
     );
     let limits = crate::soap::Limits::default();
-    fn one<T: WithDeserializer + Debug>(
+    fn one<T: XmlValue + Debug>(
         operation: &SoapOperation,
         (status, headers, body, limits): (StatusCode, &HeaderMap, &[u8], &crate::soap::Limits),
     ) {

@@ -1,13 +1,13 @@
 //! The SOAP transport: domain requests to the WSDL's types and back.
 
 use reqwest::header::CONTENT_TYPE;
-use xsd_parser_types::quick_xml::{SerializeSync, WithDeserializer};
 use xsd_parser_types::xml::Nillable;
 
 use super::generated::rest::types;
 use super::generated::soap::{dp, dpf, dpt, operations};
 use super::{Credentials, Error, ErrorCode, PaymentStatus, TransportError};
 use crate::runtime::{Runtime, retry_after};
+use crate::soap::codec::{XmlRoot, XmlValue};
 use crate::soap::{self, Limits, Secret, SoapError, SoapOperation};
 
 /// The XML prefix the generated types give the contract namespace.
@@ -64,9 +64,8 @@ impl SoapTransport {
         body: &Req,
     ) -> Result<Resp, Error>
     where
-        Req: SerializeSync,
-        Req::Error: std::fmt::Display,
-        Resp: WithDeserializer,
+        Req: XmlRoot,
+        Resp: XmlValue,
     {
         let envelope = soap::encode(operation, BODY_PREFIX, body).map_err(Error::Soap)?;
         let request = self
@@ -210,7 +209,7 @@ impl SoapTransport {
 /// What Direct Payment's SOAP answer to `operation` means: the response
 /// element, a typed fault, or (an error status without an envelope) not
 /// Direct Payment talking.
-pub(crate) fn answer<Resp: WithDeserializer>(
+pub(crate) fn answer<Resp: XmlValue>(
     operation: &SoapOperation,
     status: reqwest::StatusCode,
     headers: &reqwest::header::HeaderMap,

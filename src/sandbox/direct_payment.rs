@@ -596,8 +596,7 @@ fn soap_fault(fault: Fault) -> Response {
 
 fn soap_ok<T>(operation: &SoapOperation, body: &T) -> Response
 where
-    T: xsd_parser_types::quick_xml::SerializeSync,
-    T::Error: std::fmt::Display,
+    T: soap::codec::XmlRoot,
 {
     match soap::encode_response(operation, PREFIX, body) {
         Ok(xml) => soap_xml(StatusCode::OK, xml),
@@ -616,7 +615,7 @@ fn soap_authorized(credentials_in_body: &dpt::ServiceCredentialsType) -> Result<
     }
 }
 
-fn decode_request<T: xsd_parser_types::quick_xml::WithDeserializer>(
+fn decode_request<T: soap::codec::XmlValue>(
     body: &[u8],
     operation: &SoapOperation,
 ) -> Result<T, Fault> {

@@ -4,7 +4,9 @@ use std::fmt;
 use std::str::FromStr;
 
 use chrono::{DateTime, FixedOffset, SecondsFormat};
-use xsd_parser_types::quick_xml::{DeserializeBytesFromStr, SerializeBytesToString};
+
+use super::SoapError;
+use super::codec::{XmlText, invalid};
 
 /// An `xs:dateTime` with its UTC offset (RFC 3339 on the wire).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -30,8 +32,15 @@ impl<Tz: chrono::TimeZone> From<DateTime<Tz>> for XsDateTime {
     }
 }
 
-impl SerializeBytesToString for XsDateTime {}
-impl DeserializeBytesFromStr for XsDateTime {}
+impl XmlText for XsDateTime {
+    fn to_xml_text(&self) -> std::borrow::Cow<'_, str> {
+        std::borrow::Cow::Owned(self.to_string())
+    }
+
+    fn from_xml_text(text: &str) -> Result<Self, SoapError> {
+        text.trim().parse().map_err(|e| invalid("xs:dateTime", e))
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -3,18 +3,18 @@
 use quick_xml::NsReader;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::{Namespace, QName as XmlName, ResolveResult};
-use xsd_parser_types::quick_xml::WithDeserializer;
 
+use super::codec::{XmlReader, XmlValue};
 use super::{ENVELOPE_NS, Fault, FaultCode, FaultDetail, Limits, SoapError, SoapOperation};
 
 /// Decode the response envelope of `operation`.
 ///
-/// The limits are checked before anything else; the Body's child must be the
-/// operation's response element (or a SOAP fault, returned as
-/// [`SoapError::Fault`]).
+/// The limits are checked on every element as it is read (and the size
+/// first); the Body's child must be the operation's response element (or a
+/// SOAP fault, returned as [`SoapError::Fault`]).
 pub fn decode<T>(xml: &[u8], operation: &SoapOperation, limits: &Limits) -> Result<T, SoapError>
 where
-    T: WithDeserializer,
+    T: XmlValue,
 {
     decode_element(xml, operation.response, limits)
 }
@@ -27,15 +27,20 @@ pub fn decode_request<T>(
     limits: &Limits,
 ) -> Result<T, SoapError>
 where
-    T: WithDeserializer,
+    T: XmlValue,
 {
     decode_element(xml, operation.request, limits)
 }
 
 fn decode_element<T>(xml: &[u8], expected: super::QName, limits: &Limits) -> Result<T, SoapError>
 where
-    T: WithDeserializer,
+    T: XmlValue,
 {
+    if let Some(value) = decode_expected(xml, expected, limits)? {
+        return Ok(value);
+    }
+    // A fault or another element: read again to capture it (rare; the
+    // limits are checked before that second parse).
     limits.check(xml)?;
     match body_child(xml)? {
         BodyChild::Fault(fault) => Err(SoapError::Fault(Box::new(fault))),
@@ -49,6 +54,71 @@ where
             element.decode()
         }
     }
+}
+
+/// One pass over the envelope: the value if the Body's child is `expected`,
+/// `None` if it is something else.
+fn decode_expected<T: XmlValue>(
+    xml: &[u8],
+    expected: super::QName,
+    limits: &Limits,
+) -> Result<Option<T>, SoapError> {
+    let envelope_ns = Some(ENVELOPE_NS.as_bytes());
+    let mut r = XmlReader::new(xml, limits)?;
+    let envelope = r
+        .next_child()?
+        .ok_or_else(|| malformed("no root element"))?;
+    if envelope.local_name() != b"Envelope" || !r.in_namespace(&envelope, envelope_ns) {
+        return Err(malformed(format!(
+            "the root element is {}, not a SOAP 1.1 Envelope",
+            display_name(
+                r.namespace_of(&envelope).as_deref(),
+                &String::from_utf8_lossy(envelope.local_name())
+            )
+        )));
+    }
+    if envelope.is_empty() {
+        return Err(malformed("the Envelope is empty"));
+    }
+    let body = loop {
+        let next = r
+            .next_child()?
+            .ok_or_else(|| malformed("the Envelope has no Body"))?;
+        let in_envelope_ns = r.in_namespace(&next, envelope_ns);
+        match next.local_name() {
+            b"Header" if in_envelope_ns => r.skip(&next)?,
+            b"Body" if in_envelope_ns => break next,
+            other => {
+                return Err(malformed(format!(
+                    "unexpected {} in the Envelope",
+                    display_name(
+                        r.namespace_of(&next).as_deref(),
+                        &String::from_utf8_lossy(other)
+                    )
+                )));
+            }
+        }
+    };
+    if body.is_empty() {
+        return Err(malformed("the Body is empty"));
+    }
+    let child = r
+        .next_child()?
+        .ok_or_else(|| malformed("the Body is empty"))?;
+    if child.local_name() != expected.local.as_bytes()
+        || !r.in_namespace(&child, Some(expected.namespace.as_bytes()))
+    {
+        return Ok(None);
+    }
+    let value = T::read_xml(&mut r, &child)?;
+    // The rest of the Body and the Envelope, still under the limits.
+    for _ in 0..2 {
+        while let Some(rest) = r.next_child()? {
+            r.skip(&rest)?;
+        }
+    }
+    r.finish()?;
+    Ok(Some(value))
 }
 
 enum BodyChild {

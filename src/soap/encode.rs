@@ -1,9 +1,7 @@
 //! SOAP 1.1 envelopes: requests for clients, responses and faults for servers
 //! (such as nordpay's sandbox).
 
-use quick_xml::Writer;
-use xsd_parser_types::quick_xml::SerializeSync;
-
+use super::codec::{XmlRoot, write_root};
 use super::{SoapError, SoapOperation};
 
 const OPEN: &[u8] = br#"<?xml version="1.0" encoding="utf-8"?><s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body>"#;
@@ -11,16 +9,15 @@ const CLOSE: &[u8] = b"</s:Body></s:Envelope>";
 
 /// The request envelope of `operation` with `body` as its Body element.
 ///
-/// The body element is written with the prefix xsd-parser gives the
-/// operation's request namespace; its namespaces are declared on it.
+/// The body element is written with the prefix the generated types give
+/// the operation's request namespace; its namespaces are declared on it.
 pub fn encode<T>(
     operation: &SoapOperation,
     body_prefix: &str,
     body: &T,
 ) -> Result<Vec<u8>, SoapError>
 where
-    T: SerializeSync,
-    T::Error: std::fmt::Display,
+    T: XmlRoot,
 {
     envelope(operation.request.local, body_prefix, body)
 }
@@ -32,23 +29,18 @@ pub fn encode_response<T>(
     body: &T,
 ) -> Result<Vec<u8>, SoapError>
 where
-    T: SerializeSync,
-    T::Error: std::fmt::Display,
+    T: XmlRoot,
 {
     envelope(operation.response.local, body_prefix, body)
 }
 
 fn envelope<T>(local: &str, body_prefix: &str, body: &T) -> Result<Vec<u8>, SoapError>
 where
-    T: SerializeSync,
-    T::Error: std::fmt::Display,
+    T: XmlRoot,
 {
     let mut out = Vec::with_capacity(1024);
     out.extend_from_slice(OPEN);
-    let root = format!("{body_prefix}:{local}");
-    let mut writer = Writer::new(&mut out);
-    body.serialize(&root, &mut writer)
-        .map_err(|e| SoapError::Encode(e.to_string()))?;
+    write_root(&mut out, &format!("{body_prefix}:{local}"), body)?;
     out.extend_from_slice(CLOSE);
     Ok(out)
 }
@@ -62,8 +54,7 @@ pub fn encode_fault<T>(
     detail: Option<(&str, &T)>,
 ) -> Result<Vec<u8>, SoapError>
 where
-    T: SerializeSync,
-    T::Error: std::fmt::Display,
+    T: XmlRoot,
 {
     let escape = |text: &str| quick_xml::escape::escape(text).into_owned();
     let mut out = Vec::with_capacity(512);
@@ -79,10 +70,7 @@ where
     );
     if let Some((root, detail)) = detail {
         out.extend_from_slice(b"<detail>");
-        let mut writer = Writer::new(&mut out);
-        detail
-            .serialize(root, &mut writer)
-            .map_err(|e| SoapError::Encode(e.to_string()))?;
+        write_root(&mut out, root, detail)?;
         out.extend_from_slice(b"</detail>");
     }
     out.extend_from_slice(b"</s:Fault>");

@@ -2,8 +2,6 @@
 
 use std::fmt;
 
-use xsd_parser_types::quick_xml::{DeserializeSync, SliceReader, WithDeserializer};
-
 use super::QName;
 
 /// Everything [`super::encode`] and [`super::decode`] can fail with.
@@ -102,80 +100,16 @@ impl FaultDetail {
 
     /// Decode the element with a generated type, leniently: an element the
     /// schema does not have (a field the provider added) is skipped, never
-    /// fatal — a PayResponse with one more field still carries a charge.
-    /// Text where elements belong, a wrong type or a missing element still fail.
-    pub fn decode<T>(&self) -> Result<T, SoapError>
-    where
-        T: WithDeserializer,
-    {
-        let mut xml = std::borrow::Cow::Borrowed(self.xml.as_str());
-        // Each round removes one element and parses again: a bound keeps a
-        // hostile answer of countless unknown elements from costing n².
-        for _ in 0..=MAX_UNKNOWN_ELEMENTS {
-            let error = match T::deserialize(&mut SliceReader::new(&xml)) {
-                Ok(value) => return Ok(value),
-                Err(error) => error,
-            };
-            let Some(unknown) = unexpected_element(&xml, &error) else {
-                return Err(SoapError::Decode(error.to_string()));
-            };
-            tracing::debug!(
-                element = %String::from_utf8_lossy(unknown.name.as_bytes()),
-                "skipped an element the schema does not have"
-            );
-            let mut rest = xml.into_owned();
-            rest.replace_range(unknown.range, "");
-            xml = std::borrow::Cow::Owned(rest);
-        }
-        Err(SoapError::Decode(format!(
-            "more than {MAX_UNKNOWN_ELEMENTS} elements the schema does not have"
-        )))
+    /// fatal. Text where elements belong, a wrong type or a missing element
+    /// still fail.
+    pub fn decode<T: super::codec::XmlValue>(&self) -> Result<T, SoapError> {
+        // The envelope it came from was checked against the caller's limits;
+        // the namespaces it inherited add attributes, so none apply again.
+        let unbounded = super::Limits {
+            max_bytes: usize::MAX,
+            max_depth: usize::MAX,
+            max_attributes: usize::MAX,
+        };
+        super::codec::read_root(self.xml.as_bytes(), &unbounded)
     }
-}
-
-/// Most elements one response may have that its schema does not.
-const MAX_UNKNOWN_ELEMENTS: usize = 32;
-
-/// An element the generated deserializer refused: its name and its bytes.
-struct UnexpectedElement {
-    name: String,
-    range: std::ops::Range<usize>,
-}
-
-/// The element `error` refuses in `xml`, if it refuses an element: the
-/// error's position is the end of its start tag.
-fn unexpected_element(
-    xml: &str,
-    error: &xsd_parser_types::quick_xml::Error,
-) -> Option<UnexpectedElement> {
-    use quick_xml::events::Event;
-    use xsd_parser_types::quick_xml::ErrorKind;
-    let ErrorKind::UnexpectedEvent(event) = &error.kind else {
-        return None;
-    };
-    let (name, empty) = match event {
-        Event::Start(start) => (start.name().as_ref().to_vec(), false),
-        Event::Empty(start) => (start.name().as_ref().to_vec(), true),
-        _ => return None,
-    };
-    let tag_end = usize::try_from(error.position?).ok()?.min(xml.len());
-    // '<' cannot occur inside a tag (attribute values escape it).
-    let start = xml[..tag_end].rfind('<')?;
-    let end = if empty {
-        tag_end
-    } else {
-        let mut reader = quick_xml::Reader::from_str(&xml[start..]);
-        match reader.read_event().ok()? {
-            Event::Start(tag) => {
-                let end = tag.to_end().into_owned();
-                reader.read_to_end(end.name()).ok()?;
-                start + usize::try_from(reader.buffer_position()).ok()?
-            }
-            _ => return None,
-        }
-    };
-    Some(UnexpectedElement {
-        name: String::from_utf8(name).ok()?,
-        range: start..end,
-    })
 }

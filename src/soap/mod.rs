@@ -8,6 +8,7 @@
 //!
 //! The operation table ([`SoapOperation`]) is generated from the WSDL.
 
+pub mod codec;
 mod datetime;
 mod decode;
 mod encode;

@@ -1,13 +1,12 @@
 //! Secret text inside generated SOAP types.
 
+use std::borrow::Cow;
 use std::fmt;
-use std::str::FromStr;
 
 use secrecy::{ExposeSecret, SecretString};
-use xsd_parser_types::quick_xml::{
-    DeserializeBytes, DeserializeHelper, Error, SerializeBytes, SerializeHelper,
-    WithDeserializerFromBytes, WithSerializeToBytes,
-};
+
+use super::SoapError;
+use super::codec::XmlText;
 
 /// A string that is written into the XML but never shown by `Debug`.
 #[derive(Clone)]
@@ -31,32 +30,15 @@ impl fmt::Debug for Secret {
     }
 }
 
-impl FromStr for Secret {
-    type Err = std::convert::Infallible;
+impl XmlText for Secret {
+    fn to_xml_text(&self) -> Cow<'_, str> {
+        Cow::Borrowed(self.expose())
+    }
 
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
+    fn from_xml_text(text: &str) -> Result<Self, SoapError> {
         Ok(Self::new(text))
     }
 }
-
-impl SerializeBytes for Secret {
-    fn serialize_bytes(
-        &self,
-        _: &mut SerializeHelper,
-    ) -> Result<Option<std::borrow::Cow<'_, str>>, Error> {
-        Ok(Some(std::borrow::Cow::Borrowed(self.expose())))
-    }
-}
-
-impl DeserializeBytes for Secret {
-    fn deserialize_bytes(_: &mut DeserializeHelper, bytes: &[u8]) -> Result<Self, Error> {
-        let text = std::str::from_utf8(bytes).map_err(Error::from)?;
-        Ok(Self::new(text))
-    }
-}
-
-impl WithSerializeToBytes for Secret {}
-impl WithDeserializerFromBytes for Secret {}
 
 #[cfg(test)]
 mod tests {

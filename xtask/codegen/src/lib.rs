@@ -15,6 +15,8 @@ pub mod runtime;
 pub mod snapshot;
 #[cfg(feature = "wsdl")]
 mod wsdl;
+#[cfg(feature = "wsdl")]
+mod xml_codec;
 
 use std::path::{Path, PathBuf};
 

@@ -8,7 +8,6 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use xsd_parser::config::{GeneratorFlags, OptimizerFlags, RendererFlags, Schema};
 use xsd_parser::models::{IdentType, meta::CustomMeta};
-use xsd_parser::pipeline::renderer::NamespaceSerialization;
 use xsd_parser::{Config, generate as xsd_generate};
 use xsd_parser_types::misc::Namespace;
 
@@ -245,7 +244,9 @@ pub fn generate(api: &Api, root: &Path) -> Result<(TokenStream, Vec<PathBuf>), C
             GeneratorFlags::USE_NAMESPACE_MODULES | GeneratorFlags::FLATTEN_CONTENT,
         )
         .with_renderer_flags(RendererFlags::RENDER_DOCS)
-        .with_quick_xml_config(NamespaceSerialization::Global, None, false)
+        // The codec the SOAP layer reads and writes with (see xml_codec.rs),
+        // instead of xsd-parser's quick-xml steps.
+        .with_render_step(crate::xml_codec::XmlCodecRenderStep)
         // A real timestamp, not a String.
         .with_type(
             (IdentType::Type, Namespace::XS, "dateTime"),
