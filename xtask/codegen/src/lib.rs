@@ -6,6 +6,7 @@
 
 mod apis;
 pub mod docs;
+#[cfg(feature = "drift")]
 pub mod drift;
 pub mod normalize;
 mod open_enum;
