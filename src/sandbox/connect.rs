@@ -334,23 +334,25 @@ async fn create_transaction(
 ) -> Handled {
     authorize(&headers)?;
     let new: NewTransaction = decode_checked(&operations::CREATE_TRANSACTION, &body)?;
+    // Built and answered outside the store's lock; an ID a duplicate
+    // orderId then leaves unused is only a gap in the numbers.
+    let id = shared.engine.id("tx");
+    let transaction = started(&shared, &id, &new, None);
+    let answer = created(
+        &shared,
+        &format!("/connect/transactions/{id}"),
+        &transaction,
+    );
     let mut state = shared.connect();
-    let store = &mut *state;
-    if store.has_order(&new.order_id) {
+    if state.has_order(&new.order_id) {
         return Err(error(
             StatusCode::BAD_REQUEST,
             "DUPLICATE_ORDER_ID",
             "orderId must be unique",
         ));
     }
-    let id = shared.engine.id("tx");
-    let transaction = started(&shared, &id, &new, None);
-    store.insert(transaction.clone(), shared.record_cap);
-    Ok(created(
-        &shared,
-        &format!("/connect/transactions/{id}"),
-        &transaction,
-    ))
+    state.insert(transaction, shared.record_cap);
+    Ok(answer)
 }
 
 #[derive(serde::Deserialize)]

@@ -193,13 +193,6 @@ async fn create_batch(State(shared): State<Shared>, headers: HeaderMap, body: By
     let batch = BatchRequest::deserialize(&value).map_err(unreadable)?;
     let reference = batch.batch_reference.to_string();
     let mut errors: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    let mut state = shared.puzzel_pay();
-    if state.batches.contains_key(&reference) {
-        errors
-            .entry("batchReference".into())
-            .or_default()
-            .push("A batch with this reference already exists".into());
-    }
     let needed: BTreeSet<String> = batch
         .message_templates
         .iter()
@@ -219,9 +212,8 @@ async fn create_batch(State(shared): State<Shared>, headers: HeaderMap, body: By
     if let Err(broken) = check_json(&operations::CREATE_BATCH, &value) {
         errors.entry(broken.path).or_default().push(broken.message);
     }
-    if !errors.is_empty() {
-        return Err(invalid(&reference, errors));
-    }
+    // The rest is built outside the store's lock, which only sees the
+    // duplicate check and the insert.
     let links = batch.action == BatchAction::CreateLinks;
     let recipients: Vec<Recipient> = batch
         .recipients
@@ -269,6 +261,16 @@ async fn create_batch(State(shared): State<Shared>, headers: HeaderMap, body: By
         }),
         validation_errors: None,
     };
+    let mut state = shared.puzzel_pay();
+    if state.batches.contains_key(&reference) {
+        errors
+            .entry("batchReference".into())
+            .or_default()
+            .push("A batch with this reference already exists".into());
+    }
+    if !errors.is_empty() {
+        return Err(invalid(&reference, errors));
+    }
     state.batches.insert(reference.clone(), recipients);
     state.admit(reference, shared.record_cap);
     Ok(vendor(StatusCode::OK, BATCH_RESPONSE, &answer))

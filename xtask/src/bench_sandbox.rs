@@ -4,8 +4,15 @@
 //! run, then the same load again after preloading N records per store.
 //!
 //! Prints, per API's main write operation: req/s, p99, the ratio to the
-//! baseline's req/s, the flatness ratio (req/s with N records stored over
-//! req/s on an empty sandbox), and bytes of memory per stored record.
+//! baseline's req/s (measured again just before each API, so that drift in
+//! the machine's speed does not land in the ratio), the flatness ratio
+//! (req/s with N records stored over req/s on an empty sandbox), and bytes
+//! of memory per stored record.
+//!
+//! The load generator and the servers get separate CPUs (`taskset`; the
+//! first half for wrk, the second half for the server, whose tokio workers
+//! match): on two cores, wrk and the server otherwise preempt each other and
+//! the p99 measures the scheduler rather than the server.
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -19,6 +26,78 @@ struct Load {
     headers: Vec<(&'static str, String)>,
     /// The body, `%s` where the request's unique key goes.
     body: &'static str,
+}
+
+/// Which CPUs the load generator and the servers run on.
+#[derive(Clone)]
+struct Cpus {
+    /// `taskset -c` lists (load, server); `None` without taskset or with one CPU.
+    split: Option<(String, String)>,
+    load_threads: usize,
+    server_threads: usize,
+}
+
+impl Cpus {
+    fn detect() -> Cpus {
+        let n = std::thread::available_parallelism().map_or(1, usize::from);
+        let taskset = Command::new("taskset").arg("--version").output().is_ok();
+        if n < 2 || !taskset {
+            return Cpus {
+                split: None,
+                load_threads: 1,
+                server_threads: n,
+            };
+        }
+        let half = n / 2;
+        let list = |range: std::ops::Range<usize>| {
+            range
+                .map(|cpu| cpu.to_string())
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        Cpus {
+            split: Some((list(0..half), list(half..n))),
+            load_threads: half,
+            server_threads: n - half,
+        }
+    }
+
+    /// `program` run on the load generator's CPUs, or as is.
+    fn load_command(&self, program: &str) -> Command {
+        self.pinned(program, self.split.as_ref().map(|(load, _)| load.as_str()))
+    }
+
+    /// `program` run on the server's CPUs with as many tokio workers.
+    fn server_command(&self, program: &Path) -> Command {
+        let program = program.to_string_lossy();
+        let mut command = self.pinned(
+            &program,
+            self.split.as_ref().map(|(_, server)| server.as_str()),
+        );
+        command.env("TOKIO_WORKER_THREADS", self.server_threads.to_string());
+        command
+    }
+
+    fn pinned(&self, program: &str, cpus: Option<&str>) -> Command {
+        match cpus {
+            Some(cpus) => {
+                let mut command = Command::new("taskset");
+                command.args(["-c", cpus, program]);
+                command
+            }
+            None => Command::new(program),
+        }
+    }
+
+    fn describe(&self) -> String {
+        match &self.split {
+            Some((load, server)) => format!(
+                "wrk on CPU {load}, the server on CPU {server} with {} tokio worker(s)",
+                self.server_threads
+            ),
+            None => "wrk and the server share the CPUs (no taskset)".to_string(),
+        }
+    }
 }
 
 struct Measured {
@@ -77,8 +156,9 @@ impl Drop for Server {
 }
 
 impl Server {
-    fn start(binary: &Path, port: u16) -> Result<Server, String> {
-        let child = Command::new(binary)
+    fn start(cpus: &Cpus, binary: &Path, port: u16) -> Result<Server, String> {
+        let child = cpus
+            .server_command(binary)
             .arg(port.to_string())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -125,9 +205,16 @@ fn lua(load: &Load, run: &str) -> String {
     )
 }
 
-fn wrk_run(url: &str, script: &Path, seconds: u64) -> Result<Measured, String> {
-    let output = Command::new("wrk")
-        .args(["-t1", "-c10", &format!("-d{seconds}s"), "--latency", "-s"])
+fn wrk_run(cpus: &Cpus, url: &str, script: &Path, seconds: u64) -> Result<Measured, String> {
+    let output = cpus
+        .load_command("wrk")
+        .args([
+            &format!("-t{}", cpus.load_threads),
+            "-c10",
+            &format!("-d{seconds}s"),
+            "--latency",
+            "-s",
+        ])
         .arg(script)
         .arg(url)
         .output()
@@ -311,9 +398,12 @@ fn bench(root: &Path, seconds: u64, records: usize) -> Result<(), String> {
     let scripts = std::env::temp_dir().join(format!("nordpay-bench-{}", std::process::id()));
     std::fs::create_dir_all(&scripts).map_err(|e| e.to_string())?;
 
-    // The baseline: the same load on a bare axum server.
-    let port = free_port()?;
-    let bare = Server::start(&release.join("examples/bare_axum"), port)?;
+    let cpus = Cpus::detect();
+
+    // The baseline: the same load on a bare axum server, kept running and
+    // measured again before each API.
+    let bare_port = free_port()?;
+    let _bare = Server::start(&cpus, &release.join("examples/bare_axum"), bare_port)?;
     let plain = Load {
         api: "baseline",
         operation: "bare axum, fixed JSON",
@@ -321,26 +411,32 @@ fn bench(root: &Path, seconds: u64, records: usize) -> Result<(), String> {
         headers: vec![("Content-Type", "application/json".into())],
         body: r#"{"orderId":"%s"}"#,
     };
-    let script = scripts.join("baseline.lua");
-    std::fs::write(&script, lua(&plain, "b")).map_err(|e| e.to_string())?;
-    wrk_run(&format!("http://127.0.0.1:{port}/"), &script, 2)?;
-    let baseline = wrk_run(&format!("http://127.0.0.1:{port}/"), &script, seconds)?;
-    drop(bare);
+    let bare_script = scripts.join("baseline.lua");
+    let bare_url = format!("http://127.0.0.1:{bare_port}/");
+    let mut bare_runs = 0;
+    let mut baseline = || {
+        bare_runs += 1;
+        std::fs::write(&bare_script, lua(&plain, &format!("b{bare_runs}")))
+            .map_err(|e| e.to_string())?;
+        wrk_run(&cpus, &bare_url, &bare_script, seconds)
+    };
+    // A warm-up, forgotten.
+    std::fs::write(&bare_script, lua(&plain, "w")).map_err(|e| e.to_string())?;
+    wrk_run(&cpus, &bare_url, &bare_script, 2)?;
 
-    println!("sandbox load bench: wrk -t1 -c10 -d{seconds}s, unique keys, release build, loopback");
     println!(
-        "baseline (bare axum, fixed JSON): {:.0} req/s, p99 {:.2} ms",
-        baseline.requests_per_second, baseline.p99_ms
+        "sandbox load bench: wrk -c10 -d{seconds}s, unique keys, release build, loopback; {}",
+        cpus.describe()
     );
     println!();
     println!(
-        "| API | operation | req/s empty | p99 empty | vs baseline | req/s at {records} | p99 at {records} | flatness | bytes/record |"
+        "| API | operation | baseline req/s | baseline p99 | req/s empty | p99 empty | vs baseline | req/s at {records} | p99 at {records} | flatness | bytes/record |"
     );
-    println!("|---|---|---:|---:|---:|---:|---:|---:|---:|");
+    println!("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for index in 0..4 {
         // A fresh process per API: its memory growth is that API's records.
         let port = free_port()?;
-        let sandbox = Server::start(&release.join("nordpay-sandbox"), port)?;
+        let sandbox = Server::start(&cpus, &release.join("nordpay-sandbox"), port)?;
         let base = format!("http://127.0.0.1:{port}");
         let load = loads(&mediaconnect_token(&base)?).swap_remove(index);
         let script = scripts.join(format!("{index}.lua"));
@@ -352,12 +448,13 @@ fn bench(root: &Path, seconds: u64, records: usize) -> Result<(), String> {
         let url = format!("{base}{}", load.path);
         let measure = |load: &Load, key: &str, seconds: u64| {
             std::fs::write(&script, lua(load, key)).map_err(|e| e.to_string())?;
-            wrk_run(&url, &script, seconds)
+            wrk_run(&cpus, &url, &script, seconds)
         };
         measure(&load, &format!("w{index}"), 2)?;
         post_json(&format!("{base}/sandbox/reset"), serde_json::json!(null))?;
         // The reset forgot the Mediaconnect token: log in again.
         let load = loads(&mediaconnect_token(&base)?).swap_remove(index);
+        let bare = baseline()?;
         let empty = measure(&load, &format!("e{index}"), seconds)?;
         let before = sandbox.rss();
         post_json(
@@ -367,12 +464,14 @@ fn bench(root: &Path, seconds: u64, records: usize) -> Result<(), String> {
         let per_record = sandbox.rss().saturating_sub(before) as f64 / records as f64;
         let full = measure(&load, &format!("f{index}"), seconds)?;
         println!(
-            "| {} | {} | {:.0} | {:.2} ms | {:.2}x | {:.0} | {:.2} ms | {:.2}x | {:.0} |",
+            "| {} | {} | {:.0} | {:.2} ms | {:.0} | {:.2} ms | {:.2}x | {:.0} | {:.2} ms | {:.2}x | {:.0} |",
             load.api,
             load.operation,
+            bare.requests_per_second,
+            bare.p99_ms,
             empty.requests_per_second,
             empty.p99_ms,
-            empty.requests_per_second / baseline.requests_per_second,
+            empty.requests_per_second / bare.requests_per_second,
             full.requests_per_second,
             full.p99_ms,
             full.requests_per_second / empty.requests_per_second,
