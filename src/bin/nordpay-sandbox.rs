@@ -1,57 +1,306 @@
-//! `nordpay-sandbox [PORT]`: the sandbox as a process, for services written in
-//! other languages. Listens on 127.0.0.1 (port 8787 unless given) until Ctrl-C.
-//! `NORDPAY_SANDBOX_RECORD_CAP` sets how many records each API's store
-//! keeps before forgetting the oldest finished ones.
+//! `nordpay-sandbox`: the sandbox as a process, for services in any language.
+//!
+//! ```text
+//! nordpay-sandbox [--host HOST] [--port PORT] [--public-url URL]
+//!                 [--record-cap N] [--print-config] [--no-request-log] [PORT]
+//! ```
+//!
+//! Each option has an environment variable (the option wins):
+//! `NORDPAY_SANDBOX_HOST` (127.0.0.1), `NORDPAY_SANDBOX_PORT` (8787; 0 takes
+//! any free port), `NORDPAY_SANDBOX_PUBLIC_URL` (the base URL put in
+//! payment-page links, when clients reach the sandbox under another name),
+//! `NORDPAY_SANDBOX_RECORD_CAP`, `NORDPAY_SANDBOX_REQUEST_LOG=off`.
+//!
+//! `--print-config` makes the first line on stdout a JSON object of the
+//! sandbox's URLs and credentials (for a parent process to read, with port
+//! 0); otherwise a banner for people. Then one JSON line per request; on
+//! SIGTERM or SIGINT the requests in flight finish, a last line says
+//! `"event":"stopped"`, and the process exits 0. `GET /sandbox/health`
+//! answers `{"status":"ok"}`.
 
 /// mimalloc: glibc's malloc stalled under load after a big store was dropped (see Cargo.toml).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use std::net::SocketAddr;
+use std::io::Write;
+use std::net::{IpAddr, SocketAddr};
+use std::process::ExitCode;
 
-use nordpay::sandbox::{Sandbox, credentials};
+use nordpay::sandbox::{Sandbox, SandboxConfig, credentials};
+
+const USAGE: &str = "usage: nordpay-sandbox [--host HOST] [--port PORT] [--public-url URL] \
+[--record-cap N] [--print-config] [--no-request-log] [PORT]";
+
+/// What the command line and the environment ask for.
+#[derive(Debug, PartialEq)]
+struct Options {
+    host: IpAddr,
+    port: u16,
+    public_url: Option<url::Url>,
+    record_cap: usize,
+    print_config: bool,
+    request_log: bool,
+}
+
+fn parse_value<T: std::str::FromStr>(name: &str, value: &str) -> Result<T, String> {
+    value
+        .parse()
+        .map_err(|_| format!("{name}: not a valid value: {value:?}"))
+}
+
+fn options(
+    args: impl IntoIterator<Item = String>,
+    env: impl Fn(&str) -> Option<String>,
+) -> Result<Options, String> {
+    let mut options = Options {
+        host: IpAddr::from([127, 0, 0, 1]),
+        port: 8787,
+        public_url: None,
+        record_cap: nordpay::sandbox::DEFAULT_RECORD_CAP,
+        print_config: false,
+        request_log: true,
+    };
+    if let Some(host) = env("NORDPAY_SANDBOX_HOST") {
+        options.host = parse_value("NORDPAY_SANDBOX_HOST", &host)?;
+    }
+    if let Some(port) = env("NORDPAY_SANDBOX_PORT") {
+        options.port = parse_value("NORDPAY_SANDBOX_PORT", &port)?;
+    }
+    if let Some(url) = env("NORDPAY_SANDBOX_PUBLIC_URL") {
+        options.public_url = Some(parse_value("NORDPAY_SANDBOX_PUBLIC_URL", &url)?);
+    }
+    if let Some(cap) = env("NORDPAY_SANDBOX_RECORD_CAP") {
+        options.record_cap = parse_value("NORDPAY_SANDBOX_RECORD_CAP", &cap)?;
+    }
+    if let Some(log) = env("NORDPAY_SANDBOX_REQUEST_LOG") {
+        options.request_log = match log.as_str() {
+            "on" | "1" | "true" => true,
+            "off" | "0" | "false" => false,
+            _ => {
+                return Err(format!(
+                    "NORDPAY_SANDBOX_REQUEST_LOG: on or off, not {log:?}"
+                ));
+            }
+        };
+    }
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        let mut value = |name: &str| args.next().ok_or_else(|| format!("{name} needs a value"));
+        match arg.as_str() {
+            "--host" => options.host = parse_value("--host", &value("--host")?)?,
+            "--port" => options.port = parse_value("--port", &value("--port")?)?,
+            "--public-url" => {
+                options.public_url = Some(parse_value("--public-url", &value("--public-url")?)?);
+            }
+            "--record-cap" => {
+                options.record_cap = parse_value("--record-cap", &value("--record-cap")?)?;
+            }
+            "--print-config" => options.print_config = true,
+            "--no-request-log" => options.request_log = false,
+            "-h" | "--help" => return Err(USAGE.to_string()),
+            positional if !positional.starts_with('-') => {
+                options.port = parse_value("PORT", positional)?;
+            }
+            unknown => return Err(format!("unknown option {unknown}\n{USAGE}")),
+        }
+    }
+    if let Some(url) = &options.public_url
+        && !matches!(url.scheme(), "http" | "https")
+    {
+        return Err(format!("--public-url: not an http(s) URL: {url}"));
+    }
+    if options.record_cap == 0 {
+        return Err("--record-cap: must be at least 1".into());
+    }
+    Ok(options)
+}
+
+/// The sandbox's URLs and credentials, for another process to read.
+fn config_json(sandbox: &Sandbox) -> serde_json::Value {
+    serde_json::json!({
+        "url": sandbox.control_url().as_str().trim_end_matches("/sandbox").to_string(),
+        "health": format!("{}/health", sandbox.control_url()),
+        "control": sandbox.control_url().as_str(),
+        "connect": {
+            "url": sandbox.connect_url().as_str(),
+            "api_key": credentials::CONNECT_API_KEY,
+        },
+        "direct_payment": {
+            "url": sandbox.direct_payment_url().as_str(),
+            "service_id": credentials::DIRECT_PAYMENT_SERVICE_ID,
+            "username": credentials::DIRECT_PAYMENT_USERNAME,
+            "password": credentials::DIRECT_PAYMENT_PASSWORD,
+        },
+        "puzzel_pay": {
+            "url": sandbox.puzzel_pay_url().as_str(),
+            "jwt": credentials::PUZZEL_PAY_JWT,
+        },
+        "mediaconnect": {
+            "api_url": sandbox.mediaconnect_api_url().as_str(),
+            "login_url": sandbox.mediaconnect_login_url().as_str(),
+            "client_id": credentials::MEDIACONNECT_CLIENT_ID,
+            "client_secret": credentials::MEDIACONNECT_CLIENT_SECRET,
+        },
+    })
+}
+
+fn banner(sandbox: &Sandbox) -> String {
+    format!(
+        "nordpay sandbox on http://{addr}\n\
+         \x20 CONNECT Payment  {connect}  API key {api_key:?}\n\
+         \x20 Direct Payment   {dp}  service {service}, {user:?} / {password:?}\n\
+         \x20 Puzzel Pay       {puzzel}  JWT {jwt:?}\n\
+         \x20 Mediaconnect     {mc}  login {login}  client {client:?} / {secret:?}\n\
+         \x20 control          {control}/reset, {control}/health",
+        addr = sandbox.addr(),
+        connect = sandbox.connect_url(),
+        api_key = credentials::CONNECT_API_KEY,
+        dp = sandbox.direct_payment_url(),
+        service = credentials::DIRECT_PAYMENT_SERVICE_ID,
+        user = credentials::DIRECT_PAYMENT_USERNAME,
+        password = credentials::DIRECT_PAYMENT_PASSWORD,
+        puzzel = sandbox.puzzel_pay_url(),
+        jwt = credentials::PUZZEL_PAY_JWT,
+        mc = sandbox.mediaconnect_api_url(),
+        login = sandbox.mediaconnect_login_url(),
+        client = credentials::MEDIACONNECT_CLIENT_ID,
+        secret = credentials::MEDIACONNECT_CLIENT_SECRET,
+        control = sandbox.control_url(),
+    )
+}
+
+/// SIGTERM (what `docker stop` and process managers send) or SIGINT (Ctrl-C).
+async fn stop_signal() -> std::io::Result<&'static str> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term = signal(SignalKind::terminate())?;
+        let mut int = signal(SignalKind::interrupt())?;
+        tokio::select! {
+            _ = term.recv() => Ok("SIGTERM"),
+            _ = int.recv() => Ok("SIGINT"),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c().await?;
+        Ok("Ctrl-C")
+    }
+}
 
 #[tokio::main]
-async fn main() -> std::io::Result<()> {
-    let port: u16 = match std::env::args().nth(1) {
-        Some(port) => port
-            .parse()
-            .map_err(|_| std::io::Error::other(format!("not a port: {port}")))?,
-        None => 8787,
+async fn main() -> ExitCode {
+    let options = match options(std::env::args().skip(1), |name| std::env::var(name).ok()) {
+        Ok(options) => options,
+        Err(message) => {
+            eprintln!("nordpay-sandbox: {message}");
+            return ExitCode::from(2);
+        }
     };
-    let record_cap = match std::env::var("NORDPAY_SANDBOX_RECORD_CAP") {
-        Ok(cap) => cap
-            .parse()
-            .map_err(|_| std::io::Error::other(format!("not a record cap: {cap}")))?,
-        Err(_) => nordpay::sandbox::DEFAULT_RECORD_CAP,
+    let mut config = SandboxConfig::default();
+    config.addr = SocketAddr::new(options.host, options.port);
+    config.public_url = options.public_url;
+    config.record_cap = options.record_cap;
+    config.request_log = options.request_log;
+    let sandbox = match Sandbox::start_with(config).await {
+        Ok(sandbox) => sandbox,
+        Err(error) => {
+            eprintln!(
+                "nordpay-sandbox: cannot listen on {}: {error}",
+                SocketAddr::new(options.host, options.port)
+            );
+            return ExitCode::FAILURE;
+        }
     };
-    let sandbox = Sandbox::bind_with(SocketAddr::from(([127, 0, 0, 1], port)), record_cap).await?;
-    println!("nordpay sandbox on http://{}", sandbox.addr());
-    println!(
-        "  CONNECT Payment  {}  API key {:?}",
-        sandbox.connect_url(),
-        credentials::CONNECT_API_KEY
+    {
+        let mut out = std::io::stdout().lock();
+        let first = if options.print_config {
+            config_json(&sandbox).to_string()
+        } else {
+            banner(&sandbox)
+        };
+        let _ = writeln!(out, "{first}");
+        let _ = out.flush();
+    }
+    let signal = match stop_signal().await {
+        Ok(signal) => signal,
+        Err(error) => {
+            eprintln!("nordpay-sandbox: cannot wait for signals: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    sandbox.shutdown().await;
+    let _ = writeln!(
+        std::io::stdout().lock(),
+        "{}",
+        serde_json::json!({"event": "stopped", "signal": signal})
     );
-    println!(
-        "  Direct Payment   {}  service {}, {:?} / {:?}",
-        sandbox.direct_payment_url(),
-        credentials::DIRECT_PAYMENT_SERVICE_ID,
-        credentials::DIRECT_PAYMENT_USERNAME,
-        credentials::DIRECT_PAYMENT_PASSWORD
-    );
-    println!(
-        "  Puzzel Pay       {}  JWT {:?}",
-        sandbox.puzzel_pay_url(),
-        credentials::PUZZEL_PAY_JWT
-    );
-    println!(
-        "  Mediaconnect     {}  login {}  client {:?} / {:?}",
-        sandbox.mediaconnect_api_url(),
-        sandbox.mediaconnect_login_url(),
-        credentials::MEDIACONNECT_CLIENT_ID,
-        credentials::MEDIACONNECT_CLIENT_SECRET
-    );
-    println!("  control          {}/reset", sandbox.control_url());
-    tokio::signal::ctrl_c().await?;
-    Ok(())
+    ExitCode::SUCCESS
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str], env: &[(&str, &str)]) -> Result<Options, String> {
+        options(args.iter().map(|a| a.to_string()), |name| {
+            env.iter()
+                .find(|(key, _)| *key == name)
+                .map(|(_, value)| value.to_string())
+        })
+    }
+
+    #[test]
+    fn options_come_from_flags_over_the_environment() {
+        let defaults = parse(&[], &[]).unwrap();
+        assert_eq!(defaults.host, IpAddr::from([127, 0, 0, 1]));
+        assert_eq!(defaults.port, 8787);
+        assert!(defaults.request_log && !defaults.print_config);
+
+        let env = [
+            ("NORDPAY_SANDBOX_HOST", "0.0.0.0"),
+            ("NORDPAY_SANDBOX_PORT", "9000"),
+            ("NORDPAY_SANDBOX_REQUEST_LOG", "off"),
+            ("NORDPAY_SANDBOX_PUBLIC_URL", "http://sandbox:9000"),
+        ];
+        let from_env = parse(&[], &env).unwrap();
+        assert_eq!(from_env.host, IpAddr::from([0, 0, 0, 0]));
+        assert_eq!(from_env.port, 9000);
+        assert!(!from_env.request_log);
+        assert_eq!(
+            from_env.public_url.unwrap().as_str(),
+            "http://sandbox:9000/"
+        );
+
+        let flags = parse(&["--port", "0", "--print-config", "--host", "::1"], &env).unwrap();
+        assert_eq!(flags.port, 0);
+        assert_eq!(flags.host, "::1".parse::<IpAddr>().unwrap());
+        assert!(flags.print_config);
+        // The old form, a bare port, still works.
+        assert_eq!(parse(&["8080"], &[]).unwrap().port, 8080);
+    }
+
+    #[test]
+    fn bad_options_are_refused_with_what_is_wrong() {
+        for (args, env, says) in [
+            (&["--port", "http"][..], &[][..], "--port"),
+            (&["--port"][..], &[][..], "needs a value"),
+            (&["--frobnicate"][..], &[][..], "unknown option"),
+            (
+                &[][..],
+                &[("NORDPAY_SANDBOX_PORT", "99999")][..],
+                "NORDPAY_SANDBOX_PORT",
+            ),
+            (&["--record-cap", "0"][..], &[][..], "at least 1"),
+            (&["--public-url", "ftp://x"][..], &[][..], "http(s)"),
+            (
+                &[][..],
+                &[("NORDPAY_SANDBOX_REQUEST_LOG", "maybe")][..],
+                "on or off",
+            ),
+        ] {
+            let error = parse(args, env).unwrap_err();
+            assert!(error.contains(says), "{args:?} {env:?}: {error}");
+        }
+    }
 }

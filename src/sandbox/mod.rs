@@ -31,6 +31,7 @@ pub mod faults;
 mod mediaconnect;
 mod pages;
 mod puzzel_pay;
+mod request_log;
 mod routes;
 mod scripted;
 pub mod soak;
@@ -42,6 +43,7 @@ use axum::Router;
 use url::Url;
 
 pub use engine::DEFAULT_RECORD_CAP;
+
 pub use scripted::{FaultAction, ScriptedFault};
 
 /// The fixed credentials the sandbox accepts.
@@ -149,11 +151,43 @@ impl Shared {
     }
 }
 
-/// A running sandbox. Dropping it stops the server.
+/// How a sandbox starts: [`Sandbox::start_with`].
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct SandboxConfig {
+    /// Where to listen; port 0 takes any free port. 127.0.0.1 unless set:
+    /// the sandbox is for tests, and `0.0.0.0` opens it to the network.
+    pub addr: SocketAddr,
+    /// The base URL the sandbox puts in the links it answers with (payment
+    /// pages), when clients reach it under another name than `addr` (a
+    /// container's service name). `http://{addr}` unless set.
+    pub public_url: Option<Url>,
+    /// Records one store keeps before forgetting the oldest finished ones.
+    pub record_cap: usize,
+    /// Write one JSON line per request to stdout: time, method, route
+    /// (the template, never the path: paths carry references and MSISDNs),
+    /// status and duration.
+    pub request_log: bool,
+}
+
+impl Default for SandboxConfig {
+    fn default() -> Self {
+        Self {
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            public_url: None,
+            record_cap: DEFAULT_RECORD_CAP,
+            request_log: false,
+        }
+    }
+}
+
+/// A running sandbox. Dropping it stops the server at once;
+/// [`Sandbox::shutdown`] lets the requests in flight finish first.
 pub struct Sandbox {
     shared: Shared,
     addr: SocketAddr,
     server: tokio::task::JoinHandle<()>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
 impl std::fmt::Debug for Sandbox {
@@ -165,7 +199,7 @@ impl std::fmt::Debug for Sandbox {
 impl Sandbox {
     /// Start a sandbox on 127.0.0.1 and a free port, in this process.
     pub async fn start() -> std::io::Result<Self> {
-        Self::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await
+        Self::start_with(SandboxConfig::default()).await
     }
 
     /// Start a sandbox on `addr` (the binary uses a fixed port).
@@ -177,18 +211,41 @@ impl Sandbox {
     /// `record_cap` records: past it, the oldest finished ones are
     /// forgotten first ([`DEFAULT_RECORD_CAP`] unless you say).
     pub async fn bind_with(addr: SocketAddr, record_cap: usize) -> std::io::Result<Self> {
-        let listener = tokio::net::TcpListener::bind(addr).await?;
+        Self::start_with(SandboxConfig {
+            addr,
+            record_cap,
+            ..SandboxConfig::default()
+        })
+        .await
+    }
+
+    /// Start a sandbox as `config` says.
+    pub async fn start_with(config: SandboxConfig) -> std::io::Result<Self> {
+        let listener = tokio::net::TcpListener::bind(config.addr).await?;
         let addr = listener.local_addr()?;
-        let base = Url::parse(&format!("http://{addr}")).expect("a socket address is a valid host");
+        let base = match config.public_url {
+            Some(url) => url,
+            None => {
+                Url::parse(&format!("http://{addr}")).expect("a socket address is a valid host")
+            }
+        };
         let shared = Shared {
             state: Arc::default(),
             engine: Arc::default(),
             base,
-            record_cap,
+            record_cap: config.record_cap,
         };
-        let app = router(shared.clone());
+        let mut app = router(shared.clone());
+        if config.request_log {
+            app = app.layer(axum::middleware::from_fn(request_log::log));
+        }
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let server = tokio::spawn(async move {
-            if let Err(error) = axum::serve(listener, app).await {
+            let serve = axum::serve(listener, app).with_graceful_shutdown(async {
+                // A dropped sender stops the server too.
+                let _ = stopped.await;
+            });
+            if let Err(error) = serve.await {
                 tracing::error!(%error, "the sandbox server stopped");
             }
         });
@@ -196,7 +253,17 @@ impl Sandbox {
             shared,
             addr,
             server,
+            stop: Some(stop),
         })
+    }
+
+    /// Stop accepting connections and wait for the requests in flight.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let server = std::mem::replace(&mut self.server, tokio::spawn(async {}));
+        let _ = server.await;
     }
 
     /// Forget every transaction, payment, batch, token and agreement.
@@ -321,6 +388,10 @@ fn router(shared: Shared) -> Router {
 
 fn control_routes() -> Router<Shared> {
     Router::new()
+        .route(
+            "/health",
+            axum::routing::get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }),
+        )
         .route(
             "/reset",
             axum::routing::post(

@@ -8,14 +8,16 @@ use serde_json::Value;
 /// plain HTTP as a service in another language would: the authorize
 /// redirect's code, exchanged at the token endpoint.
 pub async fn mediaconnect_access_token(sandbox: &Sandbox) -> String {
+    mediaconnect_access_token_at(&sandbox.mediaconnect_login_url()).await
+}
+
+/// The same, from the login server at `login` (a sandbox in another process).
+pub async fn mediaconnect_access_token_at(login: &url::Url) -> String {
     let no_redirects = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    let mut authorize = sandbox
-        .mediaconnect_login_url()
-        .join("login/oauth/authorize")
-        .unwrap();
+    let mut authorize = login.join("login/oauth/authorize").unwrap();
     authorize
         .query_pairs_mut()
         .append_pair("response_type", "code")
@@ -41,12 +43,7 @@ pub async fn mediaconnect_access_token(sandbox: &Sandbox) -> String {
         .append_pair("redirect_uri", "https://shop.example/cb")
         .finish();
     let tokens: Value = no_redirects
-        .post(
-            sandbox
-                .mediaconnect_login_url()
-                .join("login/oauth/token")
-                .unwrap(),
-        )
+        .post(login.join("login/oauth/token").unwrap())
         .header("content-type", "application/x-www-form-urlencoded")
         .body(form)
         .send()

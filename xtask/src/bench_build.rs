@@ -28,7 +28,7 @@ struct Case {
     main: &'static str,
 }
 
-fn cases(root: &Path, with_codegen: bool) -> Vec<Case> {
+fn cases(root: &Path) -> Vec<Case> {
     // The same reqwest features nordpay uses, so only nordpay's own cost differs.
     let reqwest = r#"reqwest = { version = "0.13.5", default-features = false, features = ["rustls", "http2", "json", "query", "stream"] }"#;
     let serde_json = r#"serde_json = "1""#;
@@ -38,26 +38,25 @@ fn cases(root: &Path, with_codegen: bool) -> Vec<Case> {
             root.display().to_string()
         )
     };
-    let mut cases = vec![
+    vec![
         Case {
             name: "baseline (reqwest rustls + serde_json)",
             dependencies: format!("{reqwest}\n{serde_json}\n"),
             main: BASELINE_MAIN,
         },
+        // What a service gets with default features and one API: the
+        // clients generated at build time.
         Case {
-            name: "nordpay, connect only",
+            name: "nordpay, connect (default: codegen)",
+            dependencies: format!("{}\n{serde_json}\n", nordpay(r#""connect", "codegen""#)),
+            main: NORDPAY_MAIN,
+        },
+        Case {
+            name: "nordpay, connect without codegen",
             dependencies: format!("{}\n{serde_json}\n", nordpay(r#""connect""#)),
             main: NORDPAY_MAIN,
         },
-    ];
-    if with_codegen {
-        cases.push(Case {
-            name: "nordpay, connect + codegen",
-            dependencies: format!("{}\n{serde_json}\n", nordpay(r#""connect", "codegen""#)),
-            main: NORDPAY_MAIN,
-        });
-    }
-    cases
+    ]
 }
 
 fn write_case(dir: &Path, root: &Path, case: &Case) -> std::io::Result<()> {
@@ -99,7 +98,6 @@ fn cold_build(dir: &Path) -> Result<Duration, String> {
 
 /// Run the bench: `rounds` cold builds of each case, interleaved.
 pub fn run(root: &Path, args: &[String]) -> ExitCode {
-    let with_codegen = args.iter().any(|a| a == "--with-codegen");
     let rounds: usize = args
         .iter()
         .position(|a| a == "--rounds")
@@ -107,7 +105,7 @@ pub fn run(root: &Path, args: &[String]) -> ExitCode {
         .and_then(|n| n.parse().ok())
         .unwrap_or(1);
     let base = root.join("target/bench-build");
-    let cases = cases(root, with_codegen);
+    let cases = cases(root);
     let mut times: Vec<Vec<Duration>> = vec![Vec::new(); cases.len()];
     for round in 1..=rounds {
         for (index, case) in cases.iter().enumerate() {

@@ -156,10 +156,11 @@ impl Drop for Server {
 }
 
 impl Server {
-    fn start(cpus: &Cpus, binary: &Path, port: u16) -> Result<Server, String> {
+    fn start(cpus: &Cpus, binary: &Path, port: u16, args: &[&str]) -> Result<Server, String> {
         let child = cpus
             .server_command(binary)
             .arg(port.to_string())
+            .args(args)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -403,7 +404,7 @@ fn bench(root: &Path, seconds: u64, records: usize) -> Result<(), String> {
     // The baseline: the same load on a bare axum server, kept running and
     // measured again before each API.
     let bare_port = free_port()?;
-    let _bare = Server::start(&cpus, &release.join("examples/bare_axum"), bare_port)?;
+    let _bare = Server::start(&cpus, &release.join("examples/bare_axum"), bare_port, &[])?;
     let plain = Load {
         api: "baseline",
         operation: "bare axum, fixed JSON",
@@ -436,7 +437,13 @@ fn bench(root: &Path, seconds: u64, records: usize) -> Result<(), String> {
     for index in 0..4 {
         // A fresh process per API: its memory growth is that API's records.
         let port = free_port()?;
-        let sandbox = Server::start(&cpus, &release.join("nordpay-sandbox"), port)?;
+        let sandbox = Server::start(
+            &cpus,
+            &release.join("nordpay-sandbox"),
+            port,
+            // The baseline logs nothing either.
+            &["--no-request-log"],
+        )?;
         let base = format!("http://127.0.0.1:{port}");
         let load = loads(&mediaconnect_token(&base)?).swap_remove(index);
         let script = scripts.join(format!("{index}.lua"));

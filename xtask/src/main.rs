@@ -4,7 +4,7 @@
 //!   pinned snapshots (and the JSON Schema snapshots of the request types).
 //! - `cargo xtask codegen --check [API…]`: fail, with a diff, when the specs,
 //!   the generator and the snapshots disagree.
-//! - `cargo xtask bench-build [--rounds N] [--with-codegen]`: cold build time of
+//! - `cargo xtask bench-build [--rounds N]`: cold build time of
 //!   a service using nordpay against a bare reqwest + serde_json service.
 //! - `cargo xtask soak [--ops N] [--seed S]`: money operations under a random
 //!   fault schedule against the sandbox, the ledger held against the reports
@@ -39,7 +39,7 @@ fn main() -> ExitCode {
         Some((task, rest)) if task == "bench-sandbox" => bench_sandbox::run(&root(), rest),
         _ => {
             eprintln!("usage: cargo xtask codegen [--check] [API...]");
-            eprintln!("       cargo xtask bench-build [--rounds N] [--with-codegen]");
+            eprintln!("       cargo xtask bench-build [--rounds N]");
             eprintln!("       cargo xtask soak [--ops N] [--seed S]");
             eprintln!("       cargo xtask fuzz [--seconds S] [--runs N] [TARGET...]");
             eprintln!("       cargo xtask drift <api> <file-or-URL>");
