@@ -119,6 +119,12 @@ impl<S> ClientBuilder<S> {
 /// nordpay's reqwest client: no redirects, a connect timeout, a
 /// `nordpay/<version>` user agent. Times are the runtime's.
 pub(crate) fn default_client() -> Result<reqwest::Client, TransportError> {
+    #[cfg(all(feature = "rustls-ring", not(feature = "rustls-aws-lc")))]
+    {
+        // reqwest without a provider takes the process-wide one; an
+        // application that installed its own keeps it (then this fails).
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    }
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .connect_timeout(Duration::from_secs(10))
@@ -127,4 +133,14 @@ pub(crate) fn default_client() -> Result<reqwest::Client, TransportError> {
         .map_err(|e| TransportError::Client {
             source: std::sync::Arc::new(e),
         })
+}
+
+#[cfg(test)]
+mod tests {
+    /// Whichever TLS feature the build has (CI builds each alone), the
+    /// client builds: with ring, that needs the provider installed first.
+    #[test]
+    fn the_http_client_builds_with_the_chosen_tls() {
+        super::default_client().expect("the HTTP client builds");
+    }
 }

@@ -17,8 +17,21 @@ pub(crate) fn base_url(what: &str, url: &Url) -> Result<(), String> {
     if url.query().is_some() || url.fragment().is_some() {
         return Err(format!("the {what} URL has a query or fragment"));
     }
+    if url.scheme() == "https" && !TLS {
+        return Err(format!(
+            "the {what} URL is https, and nordpay was built without TLS: \
+             enable its rustls-aws-lc, rustls-ring or native-tls feature"
+        ));
+    }
     Ok(())
 }
+
+/// Whether this build can speak TLS (one of the TLS features is on).
+const TLS: bool = cfg!(any(
+    feature = "rustls-aws-lc",
+    feature = "rustls-ring",
+    feature = "native-tls"
+));
 
 /// A credential as the provider issues it: not empty, and no spaces or
 /// control characters (a copied line break, a quoted value). Never echoed.
@@ -39,7 +52,13 @@ mod tests {
     #[test]
     fn urls_and_credentials_are_refused_saying_why_without_their_value() {
         let url = |text: &str| Url::parse(text).unwrap();
-        assert_eq!(base_url("API", &url("https://api.example/capi")), Ok(()));
+        let https = base_url("API", &url("https://api.example/capi"));
+        if TLS {
+            assert_eq!(https, Ok(()));
+        } else {
+            assert!(https.unwrap_err().contains("without TLS"));
+        }
+        assert_eq!(base_url("API", &url("http://127.0.0.1:1/capi")), Ok(()));
         for bad in [
             "ftp://api.example",
             "https://api.example/?x=1",
