@@ -5,10 +5,6 @@
 //! instead: the same bytes (a test and `cargo xtask codegen --check` hold them
 //! equal), without the generator's build cost for services that depend on us.
 
-#[path = "xtask/codegen/src/snapshot.rs"]
-#[allow(dead_code)]
-mod snapshot;
-
 use std::path::PathBuf;
 
 /// (module name, cargo feature) of every API; the generator keeps the same list.
@@ -61,6 +57,7 @@ fn source_of(name: &str, root: &std::path::Path) -> String {
 
 #[cfg(not(feature = "codegen"))]
 fn source_of(name: &str, root: &std::path::Path) -> String {
+    use nordpay_pinned as snapshot;
     let pin = root.join(snapshot::snapshot_path(name));
     build_helper::rerun_if_changed(&pin);
     let text = std::fs::read_to_string(&pin)

@@ -13,6 +13,7 @@ pub use crate::runtime::{BoxError, TokenFuture, TokenSource};
 
 /// Credentials for CONNECT Payment. Never shown by `Debug`.
 #[derive(Clone)]
+#[non_exhaustive]
 pub enum Auth {
     /// The merchant's API key, sent as HTTP Basic credentials.
     ApiKey(SecretString),
@@ -74,6 +75,7 @@ impl fmt::Debug for Auth {
 
 /// Why no `Authorization` header could be made. Never contains the secret.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum AuthError {
     /// The key or token holds bytes that cannot go in an HTTP header.
     #[error("the API key or access token contains characters not allowed in an HTTP header")]

@@ -6,6 +6,7 @@ use super::generated::servers;
 
 /// A CONNECT Payment deployment.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Environment {
     /// `https://staging.payment.telenordigital.com`: test merchants and instruments.
     Staging,

@@ -11,6 +11,7 @@ pub const PAYMENT: &str = "PAYMENT";
 
 /// Why a link could not be given.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum LinkError {
     /// The server sent no link with this relation.
     #[error("the response has no {0} link")]

@@ -29,6 +29,7 @@ pub struct Money {
 
 /// Why a "CUR AMOUNT" string or a currency code was rejected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum MoneyError {
     /// Not "CUR AMOUNT" (a code, one space, a decimal number).
     #[error("expected \"CUR AMOUNT\" such as \"NOK 100.00\", got {0:?}")]

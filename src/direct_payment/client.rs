@@ -36,6 +36,7 @@ impl fmt::Display for Transport {
 
 /// Where Direct Payment lives.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Environment {
     /// `https://directpayment.puzzel.com` (addresses from the specs).
     Production,

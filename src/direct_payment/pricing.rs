@@ -174,6 +174,7 @@ impl fmt::Debug for ServiceCode {
 
 /// A Strex business model; it sets the allowed price range too.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum BusinessModel {
     /// STREX-PAYMENT
     StrexPayment,

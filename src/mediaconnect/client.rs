@@ -11,6 +11,7 @@ use crate::runtime::{self, Context, Runtime, TokenSource, checks};
 
 /// Where Mediaconnect lives: its API and its login server.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Environment {
     /// `https://api.mediaconnect.no/capi`, login at `https://connectid.no/user`.
     Production,

@@ -103,6 +103,7 @@ impl fmt::Debug for TokenSet {
 
 /// Why no token could be had.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum TokenError {
     /// The login server refused (RFC 6749 `{error, error_description}`),
     /// e.g. `invalid_grant` for a used code or an expired refresh token.

@@ -129,6 +129,7 @@ impl fmt::Debug for PayExTicket {
 /// The outcome of a payment or payment change, as the login server appends
 /// it to the return URL.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Outcome {
     /// `finished`: the payment (or change) was registered.
     Finished,
@@ -146,6 +147,7 @@ pub enum Outcome {
 
 /// Why a return URL holds no outcome.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum OutcomeError {
     /// Neither a `status` nor a `result` parameter.
     #[error("the return URL has no status or result parameter")]

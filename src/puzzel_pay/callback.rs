@@ -7,6 +7,7 @@ const MAX_CALLBACK_BYTES: usize = 64 * 1024;
 
 /// Why a callback body was refused.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum CallbackError {
     /// The body is larger than any callback.
     #[error("the callback body is over {MAX_CALLBACK_BYTES} bytes")]

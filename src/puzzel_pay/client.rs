@@ -11,6 +11,7 @@ use crate::runtime::{self, Context};
 
 /// Where Puzzel Pay lives.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Environment {
     /// `https://instapay.intele.com/api` (from the spec).
     Production,

@@ -21,6 +21,7 @@ pub struct Page {
 
 /// Why a visit failed.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum BrowserError {
     /// The request failed.
     #[error(transparent)]

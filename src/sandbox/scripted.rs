@@ -44,6 +44,7 @@ fn one() -> u32 {
 /// What a scripted fault does to a call.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum FaultAction {
     /// Answer `status` (with `Retry-After: retry_after` seconds if given)
     /// without doing anything: nothing is committed.

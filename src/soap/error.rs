@@ -6,6 +6,7 @@ use super::QName;
 
 /// Everything [`super::encode`] and [`super::decode`] can fail with.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum SoapError {
     /// The response is larger than [`super::Limits::max_bytes`].
     #[error("the SOAP response is over the {limit}-byte limit")]

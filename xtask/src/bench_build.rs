@@ -48,12 +48,18 @@ fn cases(root: &Path) -> Vec<Case> {
         // clients generated at build time.
         Case {
             name: "nordpay, connect (default: codegen)",
-            dependencies: format!("{}\n{serde_json}\n", nordpay(r#""connect", "codegen", "rustls-aws-lc""#)),
+            dependencies: format!(
+                "{}\n{serde_json}\n",
+                nordpay(r#""connect", "codegen", "rustls-aws-lc""#)
+            ),
             main: NORDPAY_MAIN,
         },
         Case {
             name: "nordpay, connect without codegen",
-            dependencies: format!("{}\n{serde_json}\n", nordpay(r#""connect", "rustls-aws-lc""#)),
+            dependencies: format!(
+                "{}\n{serde_json}\n",
+                nordpay(r#""connect", "rustls-aws-lc""#)
+            ),
             main: NORDPAY_MAIN,
         },
     ]

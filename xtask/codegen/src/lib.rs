@@ -13,7 +13,6 @@ mod open_enum;
 mod openapi;
 mod postprocess;
 pub mod runtime;
-pub mod snapshot;
 #[cfg(feature = "wsdl")]
 mod wsdl;
 #[cfg(feature = "wsdl")]
@@ -22,6 +21,8 @@ mod xml_codec;
 use std::path::{Path, PathBuf};
 
 pub use apis::{APIS, Api, Kind, Replacement, api};
+/// How the generated code is pinned (its own crate, for build.rs).
+pub use nordpay_pinned as snapshot;
 pub use normalize::Rewrite;
 
 /// The generated client of one API.

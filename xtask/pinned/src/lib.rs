@@ -1,8 +1,9 @@
-//! The pinned form of generated code: an insta snapshot file whose body is the
-//! generated source, byte for byte.
+//! The pinned form of nordpay's generated code: an insta snapshot file whose
+//! body is the generated source, byte for byte.
 //!
-//! Shared by the generator and by build.rs (through `#[path]`), which reads the
-//! pin when the `codegen` feature is off.
+//! Its own crate, without dependencies: nordpay's build.rs reads the pin when
+//! the `codegen` feature is off (without compiling the generator), and
+//! `nordpay-codegen` writes and checks it.
 
 /// Directory, relative to the workspace root, of the pinned snapshots.
 pub const SNAPSHOT_DIR: &str = "tests/snapshots";
