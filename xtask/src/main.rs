@@ -9,6 +9,8 @@
 //! - `cargo xtask soak [--ops N] [--seed S]`: money operations under a random
 //!   fault schedule against the sandbox, the ledger held against the reports
 //!   (runs `examples/soak.rs` in release; its last line is the verdict).
+//! - `cargo xtask review --base <git-ref>`: markdown of what the specs'
+//!   change since `git-ref` does to the generated API, breaking or not.
 //! - `cargo xtask fuzz [--seconds S] [TARGET…]`: every fuzz target of `fuzz/`
 //!   with cargo-fuzz (nightly); last line `fuzz: T targets, E execs, C crashes`.
 //! - `cargo xtask bench-sandbox [--seconds S] [--records N]`: the sandbox's
@@ -22,6 +24,7 @@ mod bench_build;
 mod bench_sandbox;
 mod drift;
 mod fuzz;
+mod review;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -37,6 +40,7 @@ fn main() -> ExitCode {
         Some((task, rest)) if task == "fuzz" => fuzz::run(&root(), rest),
         Some((task, rest)) if task == "drift" => drift::run(&root(), rest),
         Some((task, rest)) if task == "bench-sandbox" => bench_sandbox::run(&root(), rest),
+        Some((task, rest)) if task == "review" => review::run(&root(), rest),
         _ => {
             eprintln!("usage: cargo xtask codegen [--check] [API...]");
             eprintln!("       cargo xtask bench-build [--rounds N]");
@@ -44,6 +48,7 @@ fn main() -> ExitCode {
             eprintln!("       cargo xtask fuzz [--seconds S] [--runs N] [TARGET...]");
             eprintln!("       cargo xtask drift <api> <file-or-URL>");
             eprintln!("       cargo xtask bench-sandbox [--seconds S] [--records N]");
+            eprintln!("       cargo xtask review --base <git-ref>");
             eprintln!("APIs: {}", names().join(", "));
             ExitCode::from(2)
         }

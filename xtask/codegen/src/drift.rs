@@ -96,12 +96,24 @@ pub enum DriftError {
 /// Swagger 2.0 (YAML or JSON). `base` is where imported schemas are read
 /// from (a WSDL's `schemaLocation`).
 pub fn facts(text: &str, base: Option<&Path>) -> Result<Facts, DriftError> {
+    facts_with(text, base, false)
+}
+
+/// [`facts`], plus one `limits …` fact per field or parameter with limits
+/// (length, range, pattern, item count): what `cargo xtask review` compares
+/// between two versions of our own spec. Drift leaves them out, as
+/// providers' documents rarely state them.
+pub fn facts_with_limits(text: &str, base: Option<&Path>) -> Result<Facts, DriftError> {
+    facts_with(text, base, true)
+}
+
+fn facts_with(text: &str, base: Option<&Path>, limits: bool) -> Result<Facts, DriftError> {
     if text.trim_start().starts_with('<') {
         wsdl_facts(text, base)
     } else {
         let value: Value = serde_yaml::from_str(text)
             .map_err(|e| DriftError::Format(format!("neither XML nor YAML/JSON: {e}")))?;
-        openapi_facts(&value)
+        openapi_facts(&value, limits)
     }
 }
 
@@ -143,7 +155,7 @@ fn route(method: &str, path: &str) -> String {
     format!("{} {}", method.to_uppercase(), path.join("/"))
 }
 
-fn openapi_facts(document: &Value) -> Result<Facts, DriftError> {
+fn openapi_facts(document: &Value, limits: bool) -> Result<Facts, DriftError> {
     let swagger = document.get("swagger").is_some();
     if !swagger && document.get("openapi").is_none() {
         return Err(DriftError::Format(
@@ -154,7 +166,7 @@ fn openapi_facts(document: &Value) -> Result<Facts, DriftError> {
     let Some(paths) = document.get("paths").and_then(Value::as_object) else {
         return Ok(facts);
     };
-    let schemas = Schemas { document };
+    let schemas = Schemas { document, limits };
     for (path, item) in paths {
         let shared = item.get("parameters");
         for method in METHODS {
@@ -201,6 +213,11 @@ fn openapi_facts(document: &Value) -> Result<Facts, DriftError> {
                     format!("{kind}{required}"),
                 );
                 schemas.enum_fact(
+                    schema,
+                    &format!("parameter {route} {place}:{name}"),
+                    &mut facts,
+                );
+                schemas.limits_fact(
                     schema,
                     &format!("parameter {route} {place}:{name}"),
                     &mut facts,
@@ -262,6 +279,8 @@ pub fn resolve<'a>(document: &'a Value, value: &'a Value) -> &'a Value {
 /// Schema lookups within one document (`#/definitions/…`, `#/components/…`).
 struct Schemas<'a> {
     document: &'a Value,
+    /// Whether to record `limits …` facts.
+    limits: bool,
 }
 
 impl<'a> Schemas<'a> {
@@ -297,6 +316,39 @@ impl<'a> Schemas<'a> {
         }
     }
 
+    /// `limits {key}`: the schema's length, range, pattern and item-count
+    /// keywords, as `keyword=value` in keyword order.
+    fn limits_fact(&self, schema: &Value, key: &str, facts: &mut Facts) {
+        if !self.limits {
+            return;
+        }
+        const KEYWORDS: [&str; 10] = [
+            "exclusiveMaximum",
+            "exclusiveMinimum",
+            "maxItems",
+            "maxLength",
+            "maximum",
+            "minItems",
+            "minLength",
+            "minimum",
+            "pattern",
+            "uniqueItems",
+        ];
+        let schema = self.resolve(schema);
+        let found: Vec<String> = KEYWORDS
+            .iter()
+            .filter_map(|keyword| {
+                schema.get(*keyword).map(|value| match value {
+                    Value::String(text) => format!("{keyword}={text}"),
+                    other => format!("{keyword}={other}"),
+                })
+            })
+            .collect();
+        if !found.is_empty() {
+            facts.insert(format!("limits {key}"), found.join(" "));
+        }
+    }
+
     fn enum_fact(&self, schema: &Value, key: &str, facts: &mut Facts) {
         let schema = self.resolve(schema);
         if let Some(values) = schema.get("enum").and_then(Value::as_array) {
@@ -322,6 +374,7 @@ impl<'a> Schemas<'a> {
         }
         let schema = self.resolve(schema);
         self.enum_fact(schema, prefix, facts);
+        self.limits_fact(schema, prefix, facts);
         if let Some(parts) = schema.get("allOf").and_then(Value::as_array) {
             for part in parts {
                 self.flatten(part, prefix, facts, depth + 1);

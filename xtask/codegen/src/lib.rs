@@ -12,6 +12,8 @@ pub mod normalize;
 mod open_enum;
 mod openapi;
 mod postprocess;
+#[cfg(feature = "drift")]
+pub mod review;
 pub mod runtime;
 #[cfg(feature = "wsdl")]
 mod wsdl;
