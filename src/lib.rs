@@ -30,6 +30,9 @@ pub mod puzzel_pay;
 #[cfg(feature = "mediaconnect")]
 pub mod mediaconnect;
 
+#[cfg(feature = "cli")]
+pub mod cli;
+
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
 

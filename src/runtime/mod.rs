@@ -60,7 +60,7 @@ pub(crate) use classify::{Class, classified};
 pub(crate) use context::exec;
 pub(crate) use resolution::{Classified, Lookup, resolve};
 pub(crate) use retry::retry_after;
-#[cfg(feature = "sandbox")]
+#[cfg(any(feature = "sandbox", feature = "cli"))]
 pub(crate) use rules::check_json;
 pub(crate) use send::Runtime;
 pub(crate) use tunnel::{ApiError, ErrorAnswer, api_error, finish, from_generated};
