@@ -228,7 +228,10 @@ fn parse(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Call, 
     let mut url: url::Url = required("URL")?
         .parse()
         .map_err(|e| usage_error(format!("{}_URL: {e}", api.env)))?;
-    crate::runtime::checks::base_url(&format!("{}_URL", api.env), &url).map_err(usage_error)?;
+    let what = format!("{}_URL", api.env);
+    crate::runtime::checks::base_url(&what, &url)
+        .and_then(|()| crate::runtime::checks::tls(&what, url.as_str()))
+        .map_err(usage_error)?;
     {
         let mut parts = url
             .path_segments_mut()

@@ -36,6 +36,8 @@ impl ClientBuilder {
         if let Environment::Custom(url) = &self.setup.environment {
             crate::runtime::checks::base_url("CONNECT", url).map_err(Error::InvalidRequest)?;
         }
+        crate::runtime::checks::tls("CONNECT", &self.setup.environment.base_url())
+            .map_err(Error::InvalidRequest)?;
         let runtime = self.runtime().map_err(Error::Transport)?;
         let credentials = self
             .setup

@@ -156,6 +156,10 @@ impl ClientBuilder {
         if let Environment::Custom(url) = &self.setup.environment {
             checks::base_url("Direct Payment", url).map_err(Error::InvalidRequest)?;
         }
+        let environment = &self.setup.environment;
+        checks::tls("Direct Payment", &environment.rest_url())
+            .and_then(|()| checks::tls("Direct Payment", &environment.soap_url()))
+            .map_err(Error::InvalidRequest)?;
         self.setup
             .credentials
             .check()

@@ -64,6 +64,9 @@ impl ClientBuilder {
             checks::base_url("Mediaconnect API", api).map_err(Error::InvalidRequest)?;
             checks::base_url("login server", login).map_err(Error::InvalidRequest)?;
         }
+        // The login server is the browser's; the API is ours to call.
+        checks::tls("Mediaconnect API", &self.setup.environment.api_url())
+            .map_err(Error::InvalidRequest)?;
         let runtime = self.runtime()?;
         Ok(Client::on(
             &runtime,

@@ -180,6 +180,7 @@ impl OAuthClient {
         let client_id = client_id.into();
         let client_secret = client_secret.into();
         let checked = checks::base_url("login server", &login_server)
+            .and_then(|()| checks::tls("login server", login_server.as_str()))
             .and_then(|()| checks::base_url("redirect", &redirect_uri))
             .and_then(|()| checks::credential("client ID", &client_id))
             .and_then(|()| checks::credential("client secret", &client_secret));

@@ -64,6 +64,8 @@ impl ClientBuilder {
         if let Environment::Custom(url) = &self.setup.environment {
             checks::base_url("Puzzel Pay", url).map_err(Error::InvalidRequest)?;
         }
+        checks::tls("Puzzel Pay", &self.setup.environment.base_url())
+            .map_err(Error::InvalidRequest)?;
         let jwt = self.setup.jwt.expose_secret();
         checks::credential("JWT", jwt).map_err(Error::InvalidRequest)?;
         // A JWT is three base64url parts joined by dots.
