@@ -4,9 +4,10 @@
 //!
 //! The subcommands are the generated operation tables (`operations::ALL` of
 //! each API, from the specs), so a new operation in a spec is a new
-//! subcommand. Calls go through the same runtime as the clients: the
-//! operation's deadline, retry class and body rules. Credentials and base
-//! URLs come from the environment; the answer is printed as JSON.
+//! subcommand; a read's name may drop its `get-` (`payment-status`). Calls
+//! go through the same runtime as the clients: the operation's deadline,
+//! retry class and body rules. Credentials and base URLs come from the
+//! environment; the answer is printed as JSON.
 //!
 //! Exit codes: 0 answered 2xx; 2 bad usage or input (nothing sent); 3 the
 //! API refused (4xx); 4 the API failed or could not be reached (5xx,
@@ -145,10 +146,16 @@ fn parse(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Call, 
         .iter()
         .find(|api| api.name == api_name)
         .ok_or_else(|| usage_error(format!("unknown API {api_name:?}\n{}", usage())))?;
+    // A read may drop its `get-`: `payment-status` is `get-payment-status`.
     let operation = api
         .operations
         .iter()
         .find(|op| kebab(op.name) == *operation_name)
+        .or_else(|| {
+            api.operations
+                .iter()
+                .find(|op| kebab(op.name).strip_prefix("get-") == Some(operation_name.as_str()))
+        })
         .ok_or_else(|| {
             usage_error(format!(
                 "{} has no operation {operation_name:?}\n{}",
@@ -407,6 +414,8 @@ mod tests {
     #[test]
     fn a_call_is_built_from_the_table_the_arguments_and_the_environment() {
         let call = parse(&args("direct-payment get-payment-status ref/1"), &env).unwrap();
+        let short = parse(&args("direct-payment payment-status ref/1"), &env).unwrap();
+        assert_eq!(short.operation.name, "getPaymentStatus");
         assert_eq!(call.operation.name, "getPaymentStatus");
         assert_eq!(
             call.url.as_str(),
