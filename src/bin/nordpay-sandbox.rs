@@ -97,7 +97,6 @@ fn options(
             }
             "--print-config" => options.print_config = true,
             "--no-request-log" => options.request_log = false,
-            "-h" | "--help" => return Err(USAGE.to_string()),
             positional if !positional.starts_with('-') => {
                 options.port = parse_value("PORT", positional)?;
             }
@@ -190,6 +189,13 @@ async fn stop_signal() -> std::io::Result<&'static str> {
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    if std::env::args()
+        .skip(1)
+        .any(|arg| arg == "-h" || arg == "--help")
+    {
+        println!("{USAGE}");
+        return ExitCode::SUCCESS;
+    }
     let options = match options(std::env::args().skip(1), |name| std::env::var(name).ok()) {
         Ok(options) => options,
         Err(message) => {
