@@ -1397,3 +1397,123 @@ async fn a_store_past_its_record_cap_forgets_the_oldest_finished_records() {
         .into_inner();
     assert!(listed.is_empty());
 }
+
+/// A merchant's callback endpoint: keeps every body; answers 500 to the
+/// first delivery for a recipient in `fail_first`, 200 otherwise.
+struct Receiver {
+    url: Url,
+    bodies: std::sync::Arc<std::sync::Mutex<Vec<Vec<u8>>>>,
+}
+
+async fn receiver(fail_first: &'static [&'static str]) -> Receiver {
+    use axum::http::StatusCode;
+    let bodies = std::sync::Arc::new(std::sync::Mutex::new(Vec::<Vec<u8>>::new()));
+    let seen = bodies.clone();
+    let app = axum::Router::new().route(
+        "/callback",
+        axum::routing::post(move |body: axum::body::Bytes| {
+            let seen = seen.clone();
+            async move {
+                let callback = puzzel_pay::parse_callback(&body).unwrap();
+                let mut seen = seen.lock().unwrap();
+                let before = seen
+                    .iter()
+                    .filter(|b| {
+                        puzzel_pay::parse_callback(b).unwrap().client_reference
+                            == callback.client_reference
+                    })
+                    .count();
+                seen.push(body.to_vec());
+                if before == 0 && fail_first.contains(&callback.client_reference.as_str()) {
+                    StatusCode::INTERNAL_SERVER_ERROR
+                } else {
+                    StatusCode::OK
+                }
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/callback", listener.local_addr().unwrap())
+        .parse()
+        .unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    Receiver { url, bodies }
+}
+
+#[tokio::test]
+async fn puzzel_pay_callbacks_reach_the_merchant_twice_when_scripted_and_again_after_a_500() {
+    use nordpay::sandbox::{FaultAction, SandboxConfig, ScriptedFault};
+    let receiver = receiver(&["r2"]).await;
+    let mut config = SandboxConfig::default();
+    config.callback_url = Some(receiver.url.clone());
+    let sandbox = Sandbox::start_with(config).await.unwrap();
+    sandbox.script(
+        ScriptedFault::new("puzzel_pay", "callback", FaultAction::DeliverTwice)
+            .key(r#""clientReference":"r0""#),
+    );
+    let client = puzzel_pay::Client::builder(
+        sandbox.puzzel_pay_environment(),
+        credentials::PUZZEL_PAY_JWT,
+    )
+    .build()
+    .unwrap();
+    let answer = create_batch(
+        &client,
+        batch(
+            "cb1",
+            &["+4799999999", faults::NO_FUNDS_MSISDN, "+4799999998"],
+        ),
+    )
+    .await
+    .unwrap();
+    let browser = Browser::new();
+    for link in answer.payment_links.unwrap() {
+        let link: Url = link.link.as_deref().unwrap().parse().unwrap();
+        let pay = page(browser.open(&link).await.unwrap());
+        browser.click(&pay, "Pay with card").await.unwrap();
+    }
+
+    // r0 twice (scripted), r1 once, r2 twice (its first answer was a 500).
+    let mut callbacks = Vec::new();
+    for _ in 0..100 {
+        callbacks = receiver.bodies.lock().unwrap().clone();
+        if callbacks.len() >= 5 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let callbacks: Vec<_> = callbacks
+        .iter()
+        .map(|body| puzzel_pay::parse_callback(body).unwrap())
+        .collect();
+    let of = |reference: &str| -> Vec<&puzzel_pay::types::Callback> {
+        callbacks
+            .iter()
+            .filter(|c| c.client_reference == reference)
+            .collect()
+    };
+    assert_eq!(of("r0").len(), 2, "{callbacks:?}");
+    assert_eq!(of("r1").len(), 1, "{callbacks:?}");
+    assert_eq!(of("r2").len(), 2, "{callbacks:?}");
+    assert!(
+        of("r0")
+            .iter()
+            .all(|c| c.success && c.batch_reference == "cb1")
+    );
+    assert!(!of("r1")[0].success);
+    assert_eq!(of("r1")[0].external_status_code.as_deref(), Some("1"));
+    assert!(of("r2").iter().all(|c| c.success));
+
+    let r2: Vec<(u32, Option<u16>)> = sandbox
+        .callback_deliveries()
+        .iter()
+        .filter(|d| d.client_reference == "r2")
+        .map(|d| (d.attempt, d.status))
+        .collect();
+    assert_eq!(r2, [(1, Some(500)), (2, Some(200))]);
+    // A callback is a hint: the merchant confirms it with the batch status.
+    assert_eq!(
+        client.recipient_step("cb1", "r0").await.unwrap(),
+        Some(puzzel_pay::Step::Paid)
+    );
+}

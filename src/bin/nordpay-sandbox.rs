@@ -2,14 +2,16 @@
 //!
 //! ```text
 //! nordpay-sandbox [--host HOST] [--port PORT] [--public-url URL]
-//!                 [--record-cap N] [--print-config] [--no-request-log] [PORT]
+//!                 [--record-cap N] [--callback-url URL] [--print-config]
+//!                 [--no-request-log] [PORT]
 //! ```
 //!
 //! Each option has an environment variable (the option wins):
 //! `NORDPAY_SANDBOX_HOST` (127.0.0.1), `NORDPAY_SANDBOX_PORT` (8787; 0 takes
 //! any free port), `NORDPAY_SANDBOX_PUBLIC_URL` (the base URL put in
 //! payment-page links, when clients reach the sandbox under another name),
-//! `NORDPAY_SANDBOX_RECORD_CAP`, `NORDPAY_SANDBOX_REQUEST_LOG=off`.
+//! `NORDPAY_SANDBOX_RECORD_CAP`, `NORDPAY_SANDBOX_CALLBACK_URL` (where Puzzel
+//! Pay's callback is POSTed), `NORDPAY_SANDBOX_REQUEST_LOG=off`.
 //!
 //! `--print-config` makes the first line on stdout a JSON object of the
 //! sandbox's URLs and credentials (for a parent process to read, with port
@@ -29,7 +31,7 @@ use std::process::ExitCode;
 use nordpay::sandbox::{Sandbox, SandboxConfig, credentials};
 
 const USAGE: &str = "usage: nordpay-sandbox [--host HOST] [--port PORT] [--public-url URL] \
-[--record-cap N] [--print-config] [--no-request-log] [PORT]";
+[--record-cap N] [--callback-url URL] [--print-config] [--no-request-log] [PORT]";
 
 /// What the command line and the environment ask for.
 #[derive(Debug, PartialEq)]
@@ -38,6 +40,7 @@ struct Options {
     port: u16,
     public_url: Option<url::Url>,
     record_cap: usize,
+    callback_url: Option<url::Url>,
     print_config: bool,
     request_log: bool,
 }
@@ -57,6 +60,7 @@ fn options(
         port: 8787,
         public_url: None,
         record_cap: nordpay::sandbox::DEFAULT_RECORD_CAP,
+        callback_url: None,
         print_config: false,
         request_log: true,
     };
@@ -68,6 +72,9 @@ fn options(
     }
     if let Some(url) = env("NORDPAY_SANDBOX_PUBLIC_URL") {
         options.public_url = Some(parse_value("NORDPAY_SANDBOX_PUBLIC_URL", &url)?);
+    }
+    if let Some(url) = env("NORDPAY_SANDBOX_CALLBACK_URL") {
+        options.callback_url = Some(parse_value("NORDPAY_SANDBOX_CALLBACK_URL", &url)?);
     }
     if let Some(cap) = env("NORDPAY_SANDBOX_RECORD_CAP") {
         options.record_cap = parse_value("NORDPAY_SANDBOX_RECORD_CAP", &cap)?;
@@ -94,6 +101,10 @@ fn options(
             }
             "--record-cap" => {
                 options.record_cap = parse_value("--record-cap", &value("--record-cap")?)?;
+            }
+            "--callback-url" => {
+                options.callback_url =
+                    Some(parse_value("--callback-url", &value("--callback-url")?)?);
             }
             "--print-config" => options.print_config = true,
             "--no-request-log" => options.request_log = false,
@@ -208,6 +219,7 @@ async fn main() -> ExitCode {
     config.public_url = options.public_url;
     config.record_cap = options.record_cap;
     config.request_log = options.request_log;
+    config.callback_url = options.callback_url;
     let sandbox = match Sandbox::start_with(config).await {
         Ok(sandbox) => sandbox,
         Err(error) => {

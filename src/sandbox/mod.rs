@@ -24,6 +24,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod browser;
+mod callbacks;
 mod connect;
 mod direct_payment;
 mod engine;
@@ -42,6 +43,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use axum::Router;
 use url::Url;
 
+pub use callbacks::Delivery;
 pub use engine::DEFAULT_RECORD_CAP;
 
 pub use scripted::{FaultAction, ScriptedFault};
@@ -75,6 +77,7 @@ pub(crate) struct State {
     puzzel_pay: Mutex<puzzel_pay::Store>,
     mediaconnect: Mutex<mediaconnect::Store>,
     script: Mutex<scripted::Script>,
+    callbacks: Mutex<callbacks::Callbacks>,
 }
 
 /// Shared by every handler: the state, the engine (clock and IDs) and the
@@ -116,6 +119,10 @@ impl Shared {
         locked(&self.state.script)
     }
 
+    fn callbacks(&self) -> MutexGuard<'_, callbacks::Callbacks> {
+        locked(&self.state.callbacks)
+    }
+
     /// Give each store `records` finished records, through its own insert
     /// path (load benches: the same load on a full sandbox as on an empty one).
     fn preload(&self, api: Option<&str>, records: usize) {
@@ -142,6 +149,8 @@ impl Shared {
         *self.puzzel_pay() = Default::default();
         *self.mediaconnect() = Default::default();
         *self.script() = Default::default();
+        // The callback URL is configuration: it stays.
+        self.callbacks().deliveries.clear();
         self.engine.reset();
     }
 
@@ -168,6 +177,9 @@ pub struct SandboxConfig {
     /// (the template, never the path: paths carry references and MSISDNs),
     /// status and duration.
     pub request_log: bool,
+    /// Where Puzzel Pay's callback is POSTed when a recipient's payment
+    /// completes or fails (none unless set).
+    pub callback_url: Option<Url>,
 }
 
 impl Default for SandboxConfig {
@@ -177,6 +189,7 @@ impl Default for SandboxConfig {
             public_url: None,
             record_cap: DEFAULT_RECORD_CAP,
             request_log: false,
+            callback_url: None,
         }
     }
 }
@@ -235,6 +248,7 @@ impl Sandbox {
             base,
             record_cap: config.record_cap,
         };
+        shared.callbacks().url = config.callback_url;
         let mut app = router(shared.clone());
         if config.request_log {
             app = app.layer(axum::middleware::from_fn(request_log::log));
@@ -264,6 +278,16 @@ impl Sandbox {
         }
         let server = std::mem::replace(&mut self.server, tokio::spawn(async {}));
         let _ = server.await;
+    }
+
+    /// Where Puzzel Pay's callback goes from now on (`None`: nowhere).
+    pub fn set_callback_url(&self, url: Option<Url>) {
+        self.shared.callbacks().url = url;
+    }
+
+    /// Every callback delivery attempt so far, oldest first.
+    pub fn callback_deliveries(&self) -> Vec<Delivery> {
+        self.shared.callbacks().deliveries.clone()
     }
 
     /// Forget every transaction, payment, batch, token and agreement.

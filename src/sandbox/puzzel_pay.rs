@@ -14,7 +14,7 @@ use serde_json::json;
 use super::engine::{Arrivals, Capped};
 use super::{Shared, credentials, faults, pages};
 use crate::puzzel_pay::types::{
-    BatchRequest, BatchResponse, BatchStatus, PaymentLink, RecipientSmsStatus,
+    BatchRequest, BatchResponse, BatchStatus, Callback, PaymentLink, RecipientSmsStatus,
 };
 use crate::puzzel_pay::{BatchAction, PaymentProvider, Step, operations};
 use serde::Deserialize;
@@ -410,7 +410,7 @@ async fn pay(
     };
     let outcome = with_recipient(&shared, &batch, &reference, |r| {
         if r.step == Step::Paid {
-            return r.step;
+            return (r.step, false);
         }
         r.provider = Some(provider);
         r.step = if r.msisdn == faults::NO_FUNDS_MSISDN {
@@ -418,9 +418,23 @@ async fn pay(
         } else {
             Step::Paid
         };
-        r.step
+        (r.step, true)
     });
-    match outcome {
+    if let Some((step, true)) = outcome {
+        let paid = step == Step::Paid;
+        super::callbacks::deliver(
+            &shared,
+            Callback {
+                batch_reference: batch.clone(),
+                client_reference: reference.clone(),
+                success: paid,
+                external_reference: Some(format!("sandbox-{}", shared.engine.id("ext"))),
+                // Strex's codes: 0 done, 1 refused (no funds).
+                external_status_code: Some(if paid { "0" } else { "1" }.into()),
+            },
+        );
+    }
+    match outcome.map(|(step, _)| step) {
         Some(step) => pages::page(
             "Puzzel Pay",
             &[format!("Result step: {}", step.value())],

@@ -82,6 +82,9 @@ pub enum FaultAction {
     /// Do the call, then send only the first half of its answer's body and
     /// close the connection.
     Truncate,
+    /// For Puzzel Pay's `callback` (the sandbox's POST to your callback
+    /// URL): deliver it twice, as the provider may.
+    DeliverTwice,
 }
 
 impl ScriptedFault {
@@ -143,6 +146,16 @@ impl Script {
 
     fn is_empty(&self) -> bool {
         self.faults.is_empty()
+    }
+
+    /// The action scripted for the Puzzel Pay callback whose JSON is `body`.
+    pub(crate) fn take_callback(&mut self, body: &[u8]) -> Option<FaultAction> {
+        self.take(&Call {
+            api: "puzzel_pay",
+            operation: Some("callback"),
+            target: "",
+            body,
+        })
     }
 
     /// The action of the first fault `call` matches, using one of its times.
@@ -291,6 +304,8 @@ pub(crate) async fn apply(State(shared): State<Shared>, request: Request, next: 
             let committed = next.run(request).await;
             cut(committed, 2).await
         }
+        // Only for callbacks, which are no request to the sandbox.
+        FaultAction::DeliverTwice => next.run(request).await,
     }
 }
 
