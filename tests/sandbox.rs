@@ -667,6 +667,16 @@ async fn refund(
     Ok(())
 }
 
+/// A Puzzel Pay client of `sandbox`, with the JWT it accepts.
+fn puzzel_client(sandbox: &Sandbox) -> puzzel_pay::Client {
+    puzzel_pay::Client::builder(
+        sandbox.puzzel_pay_environment(),
+        credentials::PUZZEL_PAY_JWT,
+    )
+    .build()
+    .unwrap()
+}
+
 fn batch(reference: &str, msisdns: &[&str]) -> puzzel_pay::types::builder::BatchRequest {
     let recipients = msisdns
         .iter()
@@ -703,12 +713,7 @@ fn batch(reference: &str, msisdns: &[&str]) -> puzzel_pay::types::builder::Batch
 async fn puzzel_pay_recipients_move_through_the_steps_and_refunds_follow_the_rules() {
     let sandbox = Sandbox::start().await.unwrap();
     let browser = Browser::new();
-    let client = puzzel_pay::Client::builder(
-        sandbox.puzzel_pay_environment(),
-        credentials::PUZZEL_PAY_JWT,
-    )
-    .build()
-    .unwrap();
+    let client = puzzel_client(&sandbox);
     let answer = create_batch(
         &client,
         batch(
@@ -797,12 +802,7 @@ async fn puzzel_pay_recipients_move_through_the_steps_and_refunds_follow_the_rul
 #[tokio::test]
 async fn puzzel_pay_sms_to_a_barred_number_fails() {
     let sandbox = Sandbox::start().await.unwrap();
-    let client = puzzel_pay::Client::builder(
-        sandbox.puzzel_pay_environment(),
-        credentials::PUZZEL_PAY_JWT,
-    )
-    .build()
-    .unwrap();
+    let client = puzzel_client(&sandbox);
     let answer = create_batch(
         &client,
         batch("sms", &["+4799999999", faults::BARRED_MSISDN])
@@ -837,12 +837,7 @@ async fn puzzel_pay_sms_to_a_barred_number_fails() {
 #[tokio::test]
 async fn puzzel_pay_validation_errors_come_in_the_documented_shape() {
     let sandbox = Sandbox::start().await.unwrap();
-    let client = puzzel_pay::Client::builder(
-        sandbox.puzzel_pay_environment(),
-        credentials::PUZZEL_PAY_JWT,
-    )
-    .build()
-    .unwrap();
+    let client = puzzel_client(&sandbox);
     let missing =
         batch("b2", &["+4799999999"]).message_templates(vec![puzzel_pay::types::MessageTemplate {
             type_: puzzel_pay::RequestType::Payment,
@@ -1451,12 +1446,7 @@ async fn puzzel_pay_callbacks_reach_the_merchant_twice_when_scripted_and_again_a
         ScriptedFault::new("puzzel_pay", "callback", FaultAction::DeliverTwice)
             .key(r#""clientReference":"r0""#),
     );
-    let client = puzzel_pay::Client::builder(
-        sandbox.puzzel_pay_environment(),
-        credentials::PUZZEL_PAY_JWT,
-    )
-    .build()
-    .unwrap();
+    let client = puzzel_client(&sandbox);
     let answer = create_batch(
         &client,
         batch(

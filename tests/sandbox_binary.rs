@@ -88,6 +88,11 @@ fn basic(user: &str, password: &str) -> String {
     )
 }
 
+/// The JSON answer to `request`.
+async fn answer(request: reqwest::RequestBuilder) -> Value {
+    request.send().await.unwrap().json().await.unwrap()
+}
+
 fn text(value: &Value) -> &str {
     value.as_str().expect("a string in the config")
 }
@@ -98,14 +103,7 @@ async fn the_binary_serves_every_api_logs_each_request_and_stops_on_sigterm() {
     let config: Value = serde_json::from_str(&sandbox.line()).expect("the first line is JSON");
     let http = reqwest::Client::new();
 
-    let health: Value = http
-        .get(text(&config["health"]))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let health = answer(http.get(text(&config["health"]))).await;
     assert_eq!(health, json!({"status": "ok"}));
 
     // CONNECT Payment: create a transaction.
@@ -125,8 +123,8 @@ async fn the_binary_serves_every_api_logs_each_request_and_stops_on_sigterm() {
 
     // Direct Payment: pay over REST.
     let direct = &config["direct_payment"];
-    let paid: Value = http
-        .post(format!(
+    let paid = answer(
+        http.post(format!(
             "{}/restV1.svc/service/{}/pay",
             text(&direct["url"]).trim_end_matches('/'),
             direct["service_id"]
@@ -138,13 +136,9 @@ async fn the_binary_serves_every_api_logs_each_request_and_stops_on_sigterm() {
         .json(&json!({"PaymentDetails": {
             "Msisdn": "+4799999999", "Price": 2500, "ServiceCode": "06005",
             "ClientReference": "binary-ref-1",
-        }}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        }})),
+    )
+    .await;
     assert!(paid["TransactionId"].as_i64().is_some(), "{paid}");
 
     // Puzzel Pay: a batch of one payment link.
