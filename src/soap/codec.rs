@@ -98,7 +98,7 @@ xml_number!(
     i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize, f32, f64
 );
 
-fn malformed(message: impl Into<String>) -> SoapError {
+pub(super) fn malformed(message: impl Into<String>) -> SoapError {
     SoapError::Malformed(message.into())
 }
 
@@ -182,6 +182,8 @@ impl<'o> XmlWriter<'o> {
 pub struct Child<'x> {
     start: BytesStart<'x>,
     empty: bool,
+    /// Byte offset of its `<`.
+    offset: usize,
 }
 
 impl Child<'_> {
@@ -193,6 +195,16 @@ impl Child<'_> {
     /// Whether the element is `<x/>` (no content, no end tag to read).
     pub fn is_empty(&self) -> bool {
         self.empty
+    }
+
+    /// Its start tag.
+    pub(crate) fn start(&self) -> &BytesStart<'_> {
+        &self.start
+    }
+
+    /// The byte offset of its `<` in the document.
+    pub(crate) fn offset(&self) -> usize {
+        self.offset
     }
 }
 
@@ -215,11 +227,7 @@ impl std::fmt::Debug for XmlReader<'_> {
 impl<'x> XmlReader<'x> {
     /// A reader of `xml`; refuses it at once if it is over the size limit.
     pub fn new(xml: &'x [u8], limits: &Limits) -> Result<Self, SoapError> {
-        if xml.len() > limits.max_bytes {
-            return Err(SoapError::TooLarge {
-                limit: limits.max_bytes,
-            });
-        }
+        limits.check_size(xml)?;
         Ok(Self {
             reader: NsReader::from_reader(xml),
             limits: *limits,
@@ -228,17 +236,7 @@ impl<'x> XmlReader<'x> {
     }
 
     fn enter(&mut self, start: &BytesStart<'_>, is_start: bool) -> Result<(), SoapError> {
-        // Counted without duplicate checks, which are quadratic.
-        if start.attributes().with_checks(false).count() > self.limits.max_attributes {
-            return Err(SoapError::TooManyAttributes {
-                limit: self.limits.max_attributes,
-            });
-        }
-        if self.depth + 1 > self.limits.max_depth {
-            return Err(SoapError::TooDeep {
-                limit: self.limits.max_depth,
-            });
-        }
+        self.limits.check_element(start, self.depth)?;
         if is_start {
             self.depth += 1;
         }
@@ -250,17 +248,23 @@ impl<'x> XmlReader<'x> {
     /// text is an error.
     pub fn next_child(&mut self) -> Result<Option<Child<'x>>, SoapError> {
         loop {
+            let offset = self.position();
             match self.reader.read_event().map_err(xml_error)? {
                 Event::Start(start) => {
                     self.enter(&start, true)?;
                     return Ok(Some(Child {
                         start,
+                        offset,
                         empty: false,
                     }));
                 }
                 Event::Empty(start) => {
                     self.enter(&start, false)?;
-                    return Ok(Some(Child { start, empty: true }));
+                    return Ok(Some(Child {
+                        start,
+                        offset,
+                        empty: true,
+                    }));
                 }
                 Event::End(_) => {
                     self.depth = self.depth.saturating_sub(1);
@@ -285,6 +289,22 @@ impl<'x> XmlReader<'x> {
             (ResolveResult::Unbound, None) => true,
             _ => false,
         }
+    }
+
+    /// `qname` (`a:Server`, from text such as a faultcode) resolved in the
+    /// scope of the element just read: its namespace, and its local name.
+    pub(crate) fn resolve_qname(&self, qname: &str) -> (Option<String>, String) {
+        let (resolved, local) = self
+            .reader
+            .resolve(quick_xml::name::QName(qname.as_bytes()), false);
+        let namespace = match resolved {
+            ResolveResult::Bound(Namespace(ns)) => Some(String::from_utf8_lossy(ns).into_owned()),
+            _ => None,
+        };
+        (
+            namespace,
+            String::from_utf8_lossy(local.as_ref()).into_owned(),
+        )
     }
 
     /// The namespace of `child` (the element just read), if it has one.

@@ -1,6 +1,7 @@
-//! Input limits, checked in one linear pass before any parsing that could
-//! cost more than linear time (xsd-parser's namespace handling is quadratic in
-//! the `xmlns` attributes of an element).
+//! Input limits: the size before anything is read, then each element's
+//! attributes and depth as it is met. The SOAP reader (`codec::XmlReader`)
+//! applies them while it decodes; [`Limits::check`] applies them to a whole
+//! document on its own.
 
 use quick_xml::Reader;
 use quick_xml::events::Event;
@@ -31,11 +32,7 @@ impl Default for Limits {
 impl Limits {
     /// Check `xml` against the limits; refuse any DOCTYPE.
     pub fn check(&self, xml: &[u8]) -> Result<(), SoapError> {
-        if xml.len() > self.max_bytes {
-            return Err(SoapError::TooLarge {
-                limit: self.max_bytes,
-            });
-        }
+        self.check_size(xml)?;
         let mut reader = Reader::from_reader(xml);
         let mut depth = 0usize;
         loop {
@@ -43,23 +40,9 @@ impl Limits {
                 .read_event()
                 .map_err(|e| SoapError::Malformed(e.to_string()))?;
             match event {
-                Event::Start(ref start) | Event::Empty(ref start) => {
-                    let is_start = matches!(event, Event::Start(_));
-                    // Counted without duplicate checks, which are quadratic.
-                    let attributes = start.attributes().with_checks(false).count();
-                    if attributes > self.max_attributes {
-                        return Err(SoapError::TooManyAttributes {
-                            limit: self.max_attributes,
-                        });
-                    }
-                    if depth + 1 > self.max_depth {
-                        return Err(SoapError::TooDeep {
-                            limit: self.max_depth,
-                        });
-                    }
-                    if is_start {
-                        depth += 1;
-                    }
+                Event::Start(ref start) => depth = self.check_element(start, depth)? + 1,
+                Event::Empty(ref start) => {
+                    self.check_element(start, depth)?;
                 }
                 Event::End(_) => depth = depth.saturating_sub(1),
                 Event::DocType(_) => return Err(SoapError::Doctype),
@@ -67,6 +50,40 @@ impl Limits {
                 _ => {}
             }
         }
+    }
+}
+
+impl Limits {
+    /// Refuse a document over [`Limits::max_bytes`].
+    pub(crate) fn check_size(&self, xml: &[u8]) -> Result<(), SoapError> {
+        if xml.len() > self.max_bytes {
+            return Err(SoapError::TooLarge {
+                limit: self.max_bytes,
+            });
+        }
+        Ok(())
+    }
+
+    /// Refuse an element with too many attributes, or one that would nest
+    /// below `depth` (the elements open around it) too deep. Gives `depth`
+    /// back.
+    pub(crate) fn check_element(
+        &self,
+        start: &quick_xml::events::BytesStart<'_>,
+        depth: usize,
+    ) -> Result<usize, SoapError> {
+        // Counted without duplicate checks, which are quadratic.
+        if start.attributes().with_checks(false).count() > self.max_attributes {
+            return Err(SoapError::TooManyAttributes {
+                limit: self.max_attributes,
+            });
+        }
+        if depth + 1 > self.max_depth {
+            return Err(SoapError::TooDeep {
+                limit: self.max_depth,
+            });
+        }
+        Ok(depth)
     }
 }
 

@@ -1,10 +1,11 @@
 //! A small SOAP 1.1 layer for clients generated from a WSDL by xsd-parser.
 //!
 //! - [`encode`] wraps a body element in an envelope.
-//! - [`decode`] checks the input against [`Limits`] *before* parsing (size,
-//!   element depth, attributes per element; any DOCTYPE is refused), checks
-//!   that the Body's child is the expected response element and decodes it,
-//!   or returns the SOAP fault as [`SoapError::Fault`].
+//! - [`decode`] reads the envelope once, checking [`Limits`] before each
+//!   element goes further (size first, then element depth and attributes per
+//!   element; any DOCTYPE is refused), checks that the Body's child is the
+//!   expected response element and decodes it, or returns the SOAP fault as
+//!   [`SoapError::Fault`].
 //!
 //! The operation table ([`SoapOperation`]) is generated from the WSDL.
 
