@@ -206,7 +206,16 @@ fn lua(load: &Load, run: &str) -> String {
     )
 }
 
-fn wrk_run(cpus: &Cpus, url: &str, script: &Path, seconds: u64) -> Result<Measured, String> {
+/// `load` on `url` for `seconds`, its keys prefixed `key` (through the
+/// script file `script`).
+fn wrk_run(
+    cpus: &Cpus,
+    url: &str,
+    script: &Path,
+    (load, key): (&Load, &str),
+    seconds: u64,
+) -> Result<Measured, String> {
+    std::fs::write(script, lua(load, key)).map_err(|e| e.to_string())?;
     let output = cpus
         .load_command("wrk")
         .args([
@@ -417,13 +426,11 @@ fn bench(root: &Path, seconds: u64, records: usize) -> Result<(), String> {
     let mut bare_runs = 0;
     let mut baseline = || {
         bare_runs += 1;
-        std::fs::write(&bare_script, lua(&plain, &format!("b{bare_runs}")))
-            .map_err(|e| e.to_string())?;
-        wrk_run(&cpus, &bare_url, &bare_script, seconds)
+        let key = format!("b{bare_runs}");
+        wrk_run(&cpus, &bare_url, &bare_script, (&plain, &key), seconds)
     };
     // A warm-up, forgotten.
-    std::fs::write(&bare_script, lua(&plain, "w")).map_err(|e| e.to_string())?;
-    wrk_run(&cpus, &bare_url, &bare_script, 2)?;
+    wrk_run(&cpus, &bare_url, &bare_script, (&plain, "w"), 2)?;
 
     println!(
         "sandbox load bench: wrk -c10 -d{seconds}s, unique keys, release build, loopback; {}",
@@ -454,8 +461,7 @@ fn bench(root: &Path, seconds: u64, records: usize) -> Result<(), String> {
         // records' alone).
         let url = format!("{base}{}", load.path);
         let measure = |load: &Load, key: &str, seconds: u64| {
-            std::fs::write(&script, lua(load, key)).map_err(|e| e.to_string())?;
-            wrk_run(&cpus, &url, &script, seconds)
+            wrk_run(&cpus, &url, &script, (load, key), seconds)
         };
         measure(&load, &format!("w{index}"), 2)?;
         post_json(&format!("{base}/sandbox/reset"), serde_json::json!(null))?;
