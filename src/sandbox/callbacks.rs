@@ -37,12 +37,25 @@ pub struct Delivery {
 pub(crate) struct Callbacks {
     pub(crate) url: Option<Url>,
     pub(crate) deliveries: Vec<Delivery>,
+    /// Made at the first delivery, then shared by all (a sandbox that
+    /// sends no callback builds none).
+    http: Option<reqwest::Client>,
 }
 
 /// Deliver `callback` (in the background) if a callback URL is set.
 pub(super) fn deliver(shared: &Shared, callback: Callback) {
-    let Some(url) = shared.callbacks().url.clone() else {
-        return;
+    let (url, http) = {
+        let mut callbacks = shared.callbacks();
+        let Some(url) = callbacks.url.clone() else {
+            return;
+        };
+        (
+            url,
+            callbacks
+                .http
+                .get_or_insert_with(reqwest::Client::new)
+                .clone(),
+        )
     };
     let body = serde_json::to_vec(&callback).expect("a callback serializes");
     let copies = match shared.script().take_callback(&body) {
@@ -52,8 +65,8 @@ pub(super) fn deliver(shared: &Shared, callback: Callback) {
     for _ in 0..copies {
         let (shared, url, body, callback) =
             (shared.clone(), url.clone(), body.clone(), callback.clone());
+        let http = http.clone();
         tokio::spawn(async move {
-            let http = reqwest::Client::new();
             let mut backoff = FIRST_BACKOFF;
             for attempt in 1..=ATTEMPTS {
                 let answer = http

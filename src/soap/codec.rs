@@ -294,9 +294,16 @@ impl<'x> XmlReader<'x> {
     /// `qname` (`a:Server`, from text such as a faultcode) resolved in the
     /// scope of the element just read: its namespace, and its local name.
     pub(crate) fn resolve_qname(&self, qname: &str) -> (Option<String>, String) {
-        let (resolved, local) = self
-            .reader
-            .resolve(quick_xml::name::QName(qname.as_bytes()), false);
+        self.resolve(quick_xml::name::QName(qname.as_bytes()))
+    }
+
+    /// The namespace of `child` (the element just read), if it has one.
+    pub fn namespace_of(&self, child: &Child<'_>) -> Option<String> {
+        self.resolve(child.start.name()).0
+    }
+
+    fn resolve(&self, name: quick_xml::name::QName<'_>) -> (Option<String>, String) {
+        let (resolved, local) = self.reader.resolve_element(name);
         let namespace = match resolved {
             ResolveResult::Bound(Namespace(ns)) => Some(String::from_utf8_lossy(ns).into_owned()),
             _ => None,
@@ -305,14 +312,6 @@ impl<'x> XmlReader<'x> {
             namespace,
             String::from_utf8_lossy(local.as_ref()).into_owned(),
         )
-    }
-
-    /// The namespace of `child` (the element just read), if it has one.
-    pub fn namespace_of(&self, child: &Child<'_>) -> Option<String> {
-        match self.reader.resolve_element(child.start.name()).0 {
-            ResolveResult::Bound(Namespace(ns)) => Some(String::from_utf8_lossy(ns).into_owned()),
-            _ => None,
-        }
     }
 
     /// Skip `child` and everything in it, still under the limits.
