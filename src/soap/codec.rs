@@ -243,6 +243,21 @@ impl<'x> XmlReader<'x> {
         Ok(())
     }
 
+    /// The element whose start tag was just read, once the limits admit it.
+    fn child(
+        &mut self,
+        start: BytesStart<'x>,
+        offset: usize,
+        empty: bool,
+    ) -> Result<Child<'x>, SoapError> {
+        self.enter(&start, !empty)?;
+        Ok(Child {
+            start,
+            offset,
+            empty,
+        })
+    }
+
     /// The next child element of the element being read; `None` at its end.
     /// Whitespace, comments and processing instructions are skipped; other
     /// text is an error.
@@ -250,22 +265,8 @@ impl<'x> XmlReader<'x> {
         loop {
             let offset = self.position();
             match self.reader.read_event().map_err(xml_error)? {
-                Event::Start(start) => {
-                    self.enter(&start, true)?;
-                    return Ok(Some(Child {
-                        start,
-                        offset,
-                        empty: false,
-                    }));
-                }
-                Event::Empty(start) => {
-                    self.enter(&start, false)?;
-                    return Ok(Some(Child {
-                        start,
-                        offset,
-                        empty: true,
-                    }));
-                }
+                Event::Start(start) => return self.child(start, offset, false).map(Some),
+                Event::Empty(start) => return self.child(start, offset, true).map(Some),
                 Event::End(_) => {
                     self.depth = self.depth.saturating_sub(1);
                     return Ok(None);
