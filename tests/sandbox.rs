@@ -1508,3 +1508,91 @@ async fn puzzel_pay_callbacks_reach_the_merchant_twice_when_scripted_and_again_a
         Some(puzzel_pay::Step::Paid)
     );
 }
+
+#[tokio::test]
+async fn puzzel_pay_callbacks_scripted_late_or_out_of_order_arrive_so() {
+    use nordpay::sandbox::{FaultAction, SandboxConfig, ScriptedFault};
+    let receiver = receiver(&[]).await;
+    let mut config = SandboxConfig::default();
+    config.callback_url = Some(receiver.url.clone());
+    let sandbox = Sandbox::start_with(config).await.unwrap();
+    sandbox.script(
+        ScriptedFault::new("puzzel_pay", "callback", FaultAction::DeliverOutOfOrder)
+            .key(r#""clientReference":"r0""#),
+    );
+    sandbox.script(
+        ScriptedFault::new(
+            "puzzel_pay",
+            "callback",
+            FaultAction::DeliverLate { ms: 400 },
+        )
+        .key(r#""clientReference":"r2""#),
+    );
+    let client = puzzel_client(&sandbox);
+    let answer = create_batch(
+        &client,
+        batch("late1", &["+4799999999", "+4799999998", "+4799999997"]),
+    )
+    .await
+    .unwrap();
+    let links: Vec<Url> = answer
+        .payment_links
+        .unwrap()
+        .iter()
+        .map(|l| l.link.as_deref().unwrap().parse().unwrap())
+        .collect();
+    let browser = Browser::new();
+    let references = |bodies: &[Vec<u8>]| -> Vec<String> {
+        bodies
+            .iter()
+            .map(|b| puzzel_pay::parse_callback(b).unwrap().client_reference)
+            .collect()
+    };
+    let wait_for = |count: usize| {
+        let bodies = receiver.bodies.clone();
+        async move {
+            for _ in 0..200 {
+                if bodies.lock().unwrap().len() >= count {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            bodies.lock().unwrap().clone()
+        }
+    };
+
+    // r0 is paid first, but its callback waits for the next one: r1's.
+    let pay = page(browser.open(&links[0]).await.unwrap());
+    browser.click(&pay, "Pay with card").await.unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(
+        receiver.bodies.lock().unwrap().is_empty(),
+        "r0 is held back"
+    );
+    let pay = page(browser.open(&links[1]).await.unwrap());
+    browser.click(&pay, "Pay with card").await.unwrap();
+    assert_eq!(references(&wait_for(2).await), ["r1", "r0"]);
+
+    // r2's callback comes 400 ms after the payment, not at once.
+    let paid_at = std::time::Instant::now();
+    let pay = page(browser.open(&links[2]).await.unwrap());
+    browser.click(&pay, "Pay with card").await.unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(receiver.bodies.lock().unwrap().len(), 2, "r2 is late");
+    assert_eq!(references(&wait_for(3).await), ["r1", "r0", "r2"]);
+    assert!(paid_at.elapsed() >= Duration::from_millis(400));
+    // Late or not, each went once (an attempt is recorded once its answer
+    // is back), and the batch status is the truth.
+    for _ in 0..200 {
+        if sandbox.callback_deliveries().len() >= 3 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert_eq!(sandbox.callback_deliveries().len(), 3);
+    assert_eq!(
+        client.recipient_step("late1", "r0").await.unwrap(),
+        Some(puzzel_pay::Step::Paid)
+    );
+}

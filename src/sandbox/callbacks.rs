@@ -2,12 +2,15 @@
 //! fails, the sandbox POSTs the documented body to the callback URL (set
 //! with [`super::SandboxConfig::callback_url`], `--callback-url`, or
 //! [`super::Sandbox::set_callback_url`]). A failed delivery (no answer, or
-//! not 2xx) is tried again with backoff; a scripted `deliver_twice` sends it
-//! twice, so a merchant can prove their handler is idempotent. Every
-//! attempt is kept, for the tests and the dashboard to show.
+//! not 2xx) is tried again with backoff. Scripted faults deliver one twice
+//! (`deliver_twice`), late (`deliver_late`), or after the next one
+//! (`deliver_out_of_order`), so a merchant can prove their handler is
+//! idempotent and confirms with the batch status instead of trusting the
+//! order. Every attempt is kept, for the tests and the dashboard to show.
 
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use url::Url;
 
 use super::Shared;
@@ -18,9 +21,12 @@ use crate::puzzel_pay::types::Callback;
 const ATTEMPTS: u32 = 5;
 /// The wait before the second attempt; doubled each time after.
 const FIRST_BACKOFF: Duration = Duration::from_millis(100);
+/// The longest a callback scripted out of order waits for the next one.
+const HOLD_LIMIT: Duration = Duration::from_secs(10);
 
 /// One POST of a callback to the receiver.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Delivery {
     /// The callback's batch.
     pub batch_reference: String,
@@ -30,6 +36,8 @@ pub struct Delivery {
     pub attempt: u32,
     /// The receiver's status, if it answered.
     pub status: Option<u16>,
+    /// When the attempt was answered (or gave up), on the sandbox's clock.
+    pub at: DateTime<Utc>,
 }
 
 /// Where callbacks go, and every attempt made.
@@ -40,6 +48,8 @@ pub(crate) struct Callbacks {
     /// Made at the first delivery, then shared by all (a sandbox that
     /// sends no callback builds none).
     http: Option<reqwest::Client>,
+    /// Callbacks scripted out of order, waiting for the next one to go.
+    held: Vec<tokio::sync::oneshot::Sender<()>>,
 }
 
 /// Deliver `callback` (in the background) if a callback URL is set.
@@ -58,15 +68,46 @@ pub(super) fn deliver(shared: &Shared, callback: Callback) {
         )
     };
     let body = serde_json::to_vec(&callback).expect("a callback serializes");
-    let copies = match shared.script().take_callback(&body) {
-        Some(FaultAction::DeliverTwice) => 2,
-        _ => 1,
+    let scripted = shared.script().take_callback(&body);
+    let (copies, late, held) = match scripted {
+        Some(FaultAction::DeliverTwice) => (2, None, None),
+        Some(FaultAction::DeliverLate { ms }) => (1, Some(Duration::from_millis(ms)), None),
+        Some(FaultAction::DeliverOutOfOrder) => {
+            let (release, wait) = tokio::sync::oneshot::channel();
+            shared.callbacks().held.push(release);
+            (1, None, Some(wait))
+        }
+        _ => (1, None, None),
     };
+    let note = match (copies, late, &held) {
+        (2, ..) => Some("callback scripted: delivered twice".to_string()),
+        (_, Some(late), _) => Some(format!(
+            "callback scripted: delivered {} ms late",
+            late.as_millis()
+        )),
+        (_, _, Some(_)) => {
+            Some("callback scripted: held back until the next one is delivered".to_string())
+        }
+        _ => None,
+    };
+    if let Some(note) = note {
+        let (batch, recipient) = (&callback.batch_reference, &callback.client_reference);
+        super::puzzel_pay::recipient_step(shared, batch, recipient, None, &note);
+    }
+    let mut held = held;
     for _ in 0..copies {
         let (shared, url, body, callback) =
             (shared.clone(), url.clone(), body.clone(), callback.clone());
         let http = http.clone();
+        let held = held.take();
         tokio::spawn(async move {
+            if let Some(late) = late {
+                tokio::time::sleep(late).await;
+            }
+            let holding = held.is_some();
+            if let Some(wait) = held {
+                let _ = tokio::time::timeout(HOLD_LIMIT, wait).await;
+            }
             let mut backoff = FIRST_BACKOFF;
             for attempt in 1..=ATTEMPTS {
                 let answer = http
@@ -77,12 +118,27 @@ pub(super) fn deliver(shared: &Shared, callback: Callback) {
                     .send()
                     .await;
                 let status = answer.as_ref().ok().map(|r| r.status().as_u16());
-                shared.callbacks().deliveries.push(Delivery {
-                    batch_reference: callback.batch_reference.clone(),
-                    client_reference: callback.client_reference.clone(),
-                    attempt,
-                    status,
-                });
+                let at = shared.engine.now();
+                {
+                    let mut callbacks = shared.callbacks();
+                    callbacks.deliveries.push(Delivery {
+                        batch_reference: callback.batch_reference.clone(),
+                        client_reference: callback.client_reference.clone(),
+                        attempt,
+                        status,
+                        at,
+                    });
+                    // This one went: those held back for it go now, after it.
+                    if attempt == 1 && !holding {
+                        for release in callbacks.held.drain(..) {
+                            let _ = release.send(());
+                        }
+                    }
+                }
+                let answer = status.map_or("no answer".to_string(), |s| format!("HTTP {s}"));
+                let (batch, recipient) = (&callback.batch_reference, &callback.client_reference);
+                let what = format!("callback attempt {attempt}: {answer}");
+                super::puzzel_pay::recipient_step(&shared, batch, recipient, None, &what);
                 if status.is_some_and(|s| (200..300).contains(&s)) {
                     return;
                 }

@@ -12,6 +12,7 @@ use axum::routing::{MethodFilter, MethodRouter, get, on, post};
 use serde_json::{Value, json};
 
 use super::engine::{Arrivals, Capped};
+use super::journal::{Kind, RecordId};
 use super::{Shared, credentials, engine, faults, pages};
 use crate::connect::types::Link;
 use crate::connect::types::{
@@ -327,6 +328,56 @@ fn started(
     }
 }
 
+/// A transaction (or refund) as the dashboard shows it.
+struct Shown {
+    id: RecordId,
+    state: String,
+    amount: Money,
+    keys: Vec<(&'static str, String)>,
+}
+
+impl Shown {
+    fn of(transaction: &Transaction) -> Self {
+        let kind = match transaction.refund_for_transaction_id {
+            Some(_) => Kind::Refund,
+            None => Kind::Transaction,
+        };
+        let mut keys = vec![("orderId", transaction.order_id.clone())];
+        let optional = [
+            ("connectId", &transaction.connect_id),
+            ("agreement", &transaction.charging_agreement_id),
+            ("refund of", &transaction.refund_for_transaction_id),
+        ];
+        for (name, value) in optional {
+            if let Some(value) = value {
+                keys.push((name, value.clone()));
+            }
+        }
+        Self {
+            id: RecordId::new(kind, &transaction.id),
+            state: wire(&transaction.state),
+            amount: transaction.amount,
+            keys,
+        }
+    }
+
+    fn open(self, shared: &Shared, what: &str) {
+        shared.journal(|journal, at| {
+            journal.open(at, self.id, &self.state, Some(self.amount), self.keys, what);
+        });
+    }
+}
+
+fn transaction_step(shared: &Shared, id: &str, state: Option<&str>, what: &str) {
+    let id = RecordId::new(Kind::Transaction, id);
+    shared.journal(|journal, at| journal.step(at, &id, state, what));
+}
+
+fn agreement_step(shared: &Shared, id: &str, state: &AgreementState, what: &str) {
+    let id = RecordId::new(Kind::ChargingAgreement, id);
+    shared.journal(|journal, at| journal.step(at, &id, Some(&wire(state)), what));
+}
+
 async fn create_transaction(
     State(shared): State<Shared>,
     headers: HeaderMap,
@@ -343,6 +394,7 @@ async fn create_transaction(
         &format!("/connect/transactions/{id}"),
         &transaction,
     );
+    let shown = Shown::of(&transaction);
     let mut state = shared.connect();
     if state.has_order(&new.order_id) {
         return Err(error(
@@ -352,6 +404,8 @@ async fn create_transaction(
         ));
     }
     state.insert(transaction, shared.record_cap);
+    drop(state);
+    shown.open(&shared, "created by the merchant");
     Ok(answer)
 }
 
@@ -488,6 +542,13 @@ async fn refund(
     refund.start_time = Some(shared.engine.now());
     refund.completed_time = refund.start_time;
     store.insert(refund.clone(), shared.record_cap);
+    drop(state);
+    let original = refund
+        .refund_for_transaction_id
+        .as_deref()
+        .unwrap_or_default();
+    transaction_step(&shared, original, None, &format!("refunded by {refund_id}"));
+    Shown::of(&refund).open(&shared, "issued by the merchant");
     Ok(json_response(StatusCode::OK, &refund))
 }
 
@@ -524,6 +585,7 @@ async fn create_agreement(
         "hasActiveRight": false,
     });
     let agreement: Agreement = serde_json::from_value(value).map_err(internal)?;
+    let shown = Shown::of(&verification);
     store.insert(verification, shared.record_cap);
     index(
         &mut store.agreements_by_connect_id,
@@ -533,6 +595,24 @@ async fn create_agreement(
     store
         .agreements
         .insert(agreement_id.clone(), Box::new(agreement.clone()));
+    drop(state);
+    let mut keys = vec![("verification", transaction_id)];
+    if let Some(user) = &agreement.connect_id {
+        keys.push(("connectId", user.clone()));
+    }
+    let amount = Some(shown.amount);
+    shown.open(&shared, "created to verify a charging agreement");
+    shared.journal(|journal, at| {
+        let id = RecordId::new(Kind::ChargingAgreement, &agreement_id);
+        journal.open(
+            at,
+            id,
+            &wire(&agreement.state),
+            amount,
+            keys,
+            "created by the merchant",
+        );
+    });
     Ok(created(
         &shared,
         &format!("/connect/agreements/{agreement_id}"),
@@ -589,7 +669,15 @@ async fn stop_agreement(
     let agreement = state.agreements.get_mut(&id).ok_or_else(not_found)?;
     agreement.state = AgreementState::Stopped;
     agreement.has_active_right = Some(false);
-    Ok(json_response(StatusCode::OK, agreement))
+    let answer = json_response(StatusCode::OK, agreement);
+    drop(state);
+    agreement_step(
+        &shared,
+        &id,
+        &AgreementState::Stopped,
+        "stopped by the merchant",
+    );
+    Ok(answer)
 }
 
 /// The agreement a verification transaction belongs to.
@@ -605,10 +693,23 @@ async fn payment_page(State(shared): State<Shared>, Path(id): Path<String>) -> R
     let Some(transaction) = store.transactions.get(&id).map(|t| (**t).clone()) else {
         return (StatusCode::NOT_FOUND, "no such transaction").into_response();
     };
+    let mut verifying = None;
     if let Some(agreement) = agreement_of(store, &transaction)
         && agreement.state == AgreementState::Created
     {
         agreement.state = AgreementState::PendingVerification;
+        verifying = Some(agreement.id.clone());
+    }
+    drop(state);
+    transaction_step(&shared, &id, None, "payment page opened by the user");
+    if let Some(agreement) = verifying {
+        let state = AgreementState::PendingVerification;
+        agreement_step(
+            &shared,
+            &agreement,
+            &state,
+            "its verification page was opened",
+        );
     }
     let lines = [
         transaction.purchase_description.clone().unwrap_or_default(),
@@ -626,14 +727,17 @@ async fn payment_page(State(shared): State<Shared>, Path(id): Path<String>) -> R
     .into_response()
 }
 
-fn finish(shared: &Shared, id: &str, pay: bool) -> Response {
+/// The user pays (`pay`) or cancels on the payment page: the transaction
+/// COMPLETED or FAILED (a failing orderId fails either way), and the
+/// agreement it verifies ACTIVE. Where the page redirects to.
+pub(super) fn settle(shared: &Shared, id: &str, pay: bool) -> Result<Option<String>, Response> {
     let mut state = shared.connect();
     let store = &mut *state;
     let Some(transaction) = store.transactions.get_mut(id) else {
-        return (StatusCode::NOT_FOUND, "no such transaction").into_response();
+        return Err((StatusCode::NOT_FOUND, "no such transaction").into_response());
     };
     if transaction.state != TransactionState::Started {
-        return (StatusCode::CONFLICT, "the transaction is no longer open").into_response();
+        return Err((StatusCode::CONFLICT, "the transaction is no longer open").into_response());
     }
     let fails = transaction
         .order_id
@@ -658,12 +762,36 @@ fn finish(shared: &Shared, id: &str, pay: bool) -> Response {
     };
     let transaction = transaction.clone();
     index(&mut store.by_charge_token, token.as_deref(), id);
+    let mut verified = None;
     if paid && let Some(agreement) = agreement_of(store, &transaction) {
         agreement.state = AgreementState::Active;
         agreement.has_active_right = Some(true);
-        agreement.verification_transaction = Some(*transaction);
+        verified = Some(agreement.id.clone());
+        agreement.verification_transaction = Some(*transaction.clone());
     }
-    Redirect::to(&target.unwrap_or_default()).into_response()
+    drop(state);
+    let what = match (pay, paid) {
+        (true, true) => "paid by the user",
+        (true, false) => "failed: the orderId is one that fails",
+        (false, _) => "cancelled by the user",
+    };
+    transaction_step(shared, id, Some(&wire(&transaction.state)), what);
+    if let Some(agreement) = verified {
+        agreement_step(
+            shared,
+            &agreement,
+            &AgreementState::Active,
+            "verified: its transaction was paid",
+        );
+    }
+    Ok(target)
+}
+
+fn finish(shared: &Shared, id: &str, pay: bool) -> Response {
+    match settle(shared, id, pay) {
+        Ok(target) => Redirect::to(&target.unwrap_or_default()).into_response(),
+        Err(refused) => refused,
+    }
 }
 
 async fn complete(State(shared): State<Shared>, Path(id): Path<String>) -> Response {

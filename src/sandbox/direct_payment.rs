@@ -14,6 +14,7 @@ use serde_json::json;
 use xsd_parser_types::xml::Nillable;
 
 use super::engine::{self, Arrivals, Capped, Engine};
+use super::journal::{Api, Kind, RecordId, Sms};
 use super::{Shared, credentials, faults};
 use crate::direct_payment::rest_api::operations as rest_operations;
 use crate::direct_payment::soap_api::{dp, dpf, dpt, operations};
@@ -186,16 +187,19 @@ impl Store {
         &mut self,
         engine: &Engine,
         request: &SendVerificationCodeRequest,
-    ) -> Result<(), Fault> {
+    ) -> Result<String, Fault> {
         if request.msisdn.as_str() == faults::BARRED_MSISDN {
             return Err(barred());
         }
         let code = format!("{:06}", 100_000 + (engine.next() * 7919) % 900_000);
         self.codes.insert(
             request.msisdn.to_string(),
-            (code, request.expiry_time.map(|expiry| expiry.instant())),
+            (
+                code.clone(),
+                request.expiry_time.map(|expiry| expiry.instant()),
+            ),
         );
-        Ok(())
+        Ok(code)
     }
 
     fn verify(
@@ -230,6 +234,107 @@ impl Store {
             .iter()
             .map(|(reference, payment)| (reference.as_str(), payment.status))
     }
+}
+
+// ---- what REST and SOAP share: the store's change, and the journal's ----
+
+/// Charge, and show it (a refused charge too: a developer wants to see why).
+fn pay(shared: &Shared, details: &PaymentDetails) -> Result<PaymentResponse, Fault> {
+    let result = shared
+        .direct_payment()
+        .pay(&shared.engine, shared.record_cap, details);
+    let reference = details.client_reference.to_string();
+    let amount = crate::connect::Money::new("NOK", u64::try_from(details.price).unwrap_or(0)).ok();
+    let mut keys = vec![
+        ("ClientReference", reference.clone()),
+        ("MSISDN", details.msisdn.to_string()),
+    ];
+    let (state, what) = match &result {
+        Ok(paid) => {
+            keys.push(("TransactionId", paid.transaction_id.0.to_string()));
+            ("Paid".to_string(), "charged by the merchant".to_string())
+        }
+        Err(refused) => (
+            "Refused".to_string(),
+            format!("refused: {:?} ({})", refused.code, refused.description),
+        ),
+    };
+    // A refused duplicate names an existing payment: its record is not replaced.
+    let id = RecordId::new(Kind::Payment, reference);
+    shared.journal(|journal, at| match &result {
+        Err(_) if journal.record(&id).is_some() => journal.step(at, &id, None, what),
+        _ => journal.open(at, id, &state, amount, keys, what),
+    });
+    result
+}
+
+fn reverse(shared: &Shared, transaction_id: i64) -> Result<ReversePaymentResponse, Fault> {
+    let mut store = shared.direct_payment();
+    let reversed = store.reverse(transaction_id)?;
+    let reference = store.references.get(&transaction_id).cloned();
+    drop(store);
+    if let Some(reference) = reference {
+        let id = RecordId::new(Kind::Payment, reference);
+        shared.journal(|journal, at| {
+            journal.step(at, &id, Some("Reversed"), "reversed by the merchant")
+        });
+    }
+    Ok(reversed)
+}
+
+/// Send a code: kept for `verify`, and put in the inbox.
+fn send_code(shared: &Shared, request: &SendVerificationCodeRequest) -> Result<(), Fault> {
+    let code = shared.direct_payment().send_code(&shared.engine, request)?;
+    let msisdn = request.msisdn.to_string();
+    let text = match &request.template {
+        Some(template) => template.replace("{0}", &code),
+        None => format!("Your verification code is {code}"),
+    };
+    shared.journal(|journal, at| {
+        let expiry = request.expiry_time.map(|e| e.instant().to_rfc3339());
+        let mut keys = vec![("MSISDN", msisdn.clone())];
+        keys.extend(expiry.map(|expiry| ("expires", expiry)));
+        let id = RecordId::new(Kind::VerificationCode, msisdn.clone());
+        journal.open(at, id, "Sent", None, keys, "sent by SMS");
+        journal.sms(Sms {
+            at,
+            to: msisdn,
+            api: Api::DirectPayment,
+            text,
+            link: None,
+        });
+    });
+    Ok(())
+}
+
+fn verify(shared: &Shared, request: &VerifyVerificationCodeRequest) -> Result<(), Fault> {
+    let result = shared.direct_payment().verify(&shared.engine, request);
+    let id = RecordId::new(Kind::VerificationCode, request.msisdn.as_str());
+    let (state, what) = match &result {
+        Ok(()) => (Some("Verified"), "verified".to_string()),
+        Err(refused) if refused.code == ErrorCode::Expired => {
+            (Some("Expired"), "refused: expired".to_string())
+        }
+        Err(refused) => (None, format!("refused: {}", refused.description)),
+    };
+    shared.journal(|journal, at| journal.step(at, &id, state, what));
+    result
+}
+
+/// The dashboard's "expire" on a verification code: as if its ExpiryTime passed.
+pub(super) fn expire_code(shared: &Shared, msisdn: &str) -> Result<(), String> {
+    let mut store = shared.direct_payment();
+    let (_, expiry) = store
+        .codes
+        .get_mut(msisdn)
+        .ok_or("no code was sent to this MSISDN")?;
+    *expiry = Some(shared.engine.now() - chrono::Duration::seconds(1));
+    drop(store);
+    let id = RecordId::new(Kind::VerificationCode, msisdn);
+    shared.journal(|journal, at| {
+        journal.step(at, &id, Some("Expired"), "expired from the dashboard")
+    });
+    Ok(())
 }
 
 /// The handler of each REST spec operation; routes come from the spec.
@@ -353,10 +458,7 @@ async fn rest_pay(
 ) -> RestResult {
     rest_authorized(&headers, &service_id)?;
     let request: types::PaymentRequest = rest_body(&rest_operations::PAY, &body)?;
-    let result =
-        shared
-            .direct_payment()
-            .pay(&shared.engine, shared.record_cap, &request.payment_details);
+    let result = pay(&shared, &request.payment_details);
     slow_if_needed(request.payment_details.msisdn.as_str()).await;
     rest_ok(&result?)
 }
@@ -377,7 +479,7 @@ async fn rest_reverse(
     let transaction_id: i64 = id
         .parse()
         .map_err(|_| fault(ErrorCode::Validation, "TransactionId must be a number"))?;
-    let reversed = shared.direct_payment().reverse(transaction_id)?;
+    let reversed = reverse(&shared, transaction_id)?;
     rest_ok(&reversed)
 }
 
@@ -400,9 +502,7 @@ async fn rest_send_code(
     rest_authorized(&headers, &service_id)?;
     let request: SendVerificationCodeRequest =
         rest_body(&rest_operations::SEND_VERIFICATION_CODE, &body)?;
-    shared
-        .direct_payment()
-        .send_code(&shared.engine, &request)?;
+    send_code(&shared, &request)?;
     Ok(StatusCode::OK.into_response())
 }
 
@@ -415,7 +515,7 @@ async fn rest_verify(
     rest_authorized(&headers, &service_id)?;
     let request: VerifyVerificationCodeRequest =
         rest_body(&rest_operations::VERIFY_VERIFICATION_CODE, &body)?;
-    shared.direct_payment().verify(&shared.engine, &request)?;
+    verify(&shared, &request)?;
     Ok(StatusCode::OK.into_response())
 }
 
@@ -726,9 +826,7 @@ async fn soap_pay(
     let request: dp::Pay = decode_request(body, operation)?;
     soap_authorized(&request.request.service_credentials)?;
     let details = payment_details(request.request.payment_details)?;
-    let result = shared
-        .direct_payment()
-        .pay(&shared.engine, shared.record_cap, &details);
+    let result = pay(shared, &details);
     slow_if_needed(details.msisdn.as_str()).await;
     let paid = result?;
     Ok(soap_ok(
@@ -750,7 +848,7 @@ fn soap_reverse(
     let request: dp::ReversePayment = decode_request(body, operation)?;
     soap_authorized(&request.request.service_credentials)?;
     let id = request.request.reverse_payment_details.transaction_id;
-    let reversed = shared.direct_payment().reverse(id)?;
+    let reversed = reverse(shared, id)?;
     Ok(soap_ok(
         operation,
         &dp::ReversePaymentResponse {
@@ -803,7 +901,7 @@ fn soap_send_code(
         .template(request.request.template.and_then(Nillable::into_inner))
         .try_into()
         .map_err(|e: types::error::ConversionError| fault(ErrorCode::Validation, e.to_string()))?;
-    shared.direct_payment().send_code(&shared.engine, &domain)?;
+    send_code(shared, &domain)?;
     Ok(soap_ok(
         operation,
         &dp::SendVerificationCodeResponseElementType,
@@ -818,7 +916,7 @@ fn soap_verify(shared: &Shared, operation: &SoapOperation, body: &[u8]) -> Resul
         .verification_code(request.request.verification_code)
         .try_into()
         .map_err(|e: types::error::ConversionError| fault(ErrorCode::Validation, e.to_string()))?;
-    shared.direct_payment().verify(&shared.engine, &domain)?;
+    verify(shared, &domain)?;
     Ok(soap_ok(
         operation,
         &dp::VerifyVerificationCodeResponseElementType,

@@ -13,6 +13,7 @@ use serde_json::json;
 use url::Url;
 
 use super::engine::{Arrivals, Capped};
+use super::journal::{Kind, RecordId};
 use super::{Shared, credentials, engine, faults, pages};
 use crate::mediaconnect::Outcome;
 use crate::mediaconnect::operations;
@@ -22,6 +23,9 @@ use crate::mediaconnect::types::{
     VippsAgreementRemoval, VippsAgreementRequest, VippsAgreements,
 };
 use crate::runtime::Operation;
+
+/// What every sandbox invoice costs, in øre.
+const INVOICE_AMOUNT: u64 = 19_900;
 
 /// The provider ID the sandbox's Vipps agreements carry (the reference's example).
 const VIPPS_PROVIDER_ID: i32 = 55;
@@ -258,12 +262,48 @@ async fn payment_methods(
     .into_response())
 }
 
+impl Pending {
+    /// Its record on the dashboard: kind, amount and keys.
+    fn shown(
+        &self,
+    ) -> (
+        Kind,
+        Option<crate::connect::Money>,
+        Vec<(&'static str, String)>,
+    ) {
+        match self {
+            Pending::Invoice { invoice_number } => (
+                Kind::InvoicePayment,
+                crate::connect::Money::new("NOK", INVOICE_AMOUNT).ok(),
+                vec![("invoice", invoice_number.clone())],
+            ),
+            Pending::Change { product, method } => (
+                Kind::PaymentChange,
+                None,
+                vec![("product", product.clone()), ("method", method.clone())],
+            ),
+            Pending::Vipps { product } => (
+                Kind::VippsAgreement,
+                None,
+                vec![("product", product.clone())],
+            ),
+        }
+    }
+}
+
 /// Remember what a login-server page is to finish; its ID.
 fn start(shared: &Shared, pending: Pending) -> i64 {
+    let (kind, amount, keys) = pending.shown();
     let mut state = shared.mediaconnect();
     let id = 12_000_000 + i64::try_from(shared.engine.next()).unwrap_or(0);
     state.pending.insert(id, pending);
     state.admit(id, shared.record_cap);
+    drop(state);
+    shared.journal(|journal, at| {
+        let record = RecordId::new(kind, id.to_string());
+        let what = "started by the service; the user is sent to the login server";
+        journal.open(at, record, Outcome::Initiated.as_str(), amount, keys, what);
+    });
     id
 }
 
@@ -382,8 +422,12 @@ async fn invoices(
                 .invoice_number(Some(number.to_string()))
                 .company_code(Some("SANDBOX".to_string()))
                 .product(Some(product.clone()))
-                .amount(Some(199.0))
-                .invoice_amount(Some("199.00".to_string()))
+                .amount(Some(INVOICE_AMOUNT as f64 / 100.0))
+                .invoice_amount(Some(format!(
+                    "{}.{:02}",
+                    INVOICE_AMOUNT / 100,
+                    INVOICE_AMOUNT % 100
+                )))
                 .payment_status(Some(if paid { "1" } else { "0" }.to_string()))
                 .invoice_status(Some(if paid { "Paid" } else { "Invoiced" }.to_string()))
                 // typify's builder wants the map of other fields set, even empty.
@@ -449,19 +493,32 @@ struct OutcomeQuery {
 }
 
 async fn outcome(State(shared): State<Shared>, Query(query): Query<OutcomeQuery>) -> Response {
+    let chosen: Outcome = query.outcome.parse().unwrap_or(Outcome::Unknown);
+    let Some(result) = settle(&shared, query.id, chosen, "the user") else {
+        return (StatusCode::NOT_FOUND, "no such transaction").into_response();
+    };
+    let mut target = query.return_url;
+    target
+        .query_pairs_mut()
+        .append_pair("status", result.as_str());
+    Redirect::to(target.as_str()).into_response()
+}
+
+/// `by` (the user on the page, or the dashboard) chooses the outcome of a
+/// started payment; what it came to (a failing invoice fails), or `None`
+/// for no such payment.
+pub(super) fn settle(shared: &Shared, id: i64, chosen: Outcome, by: &str) -> Option<Outcome> {
     let mut state = shared.mediaconnect();
     let store = &mut *state;
-    let chosen: Outcome = query.outcome.parse().unwrap_or(Outcome::Unknown);
     // A pending or lost payment stays open: the page can be visited again.
     let open = matches!(chosen, Outcome::Initiated | Outcome::Unknown);
     let taken = if open {
-        store.pending.get(&query.id).cloned()
+        store.pending.get(&id).cloned()
     } else {
-        store.pending.remove(&query.id)
+        store.pending.remove(&id)
     };
-    let Some(pending) = taken else {
-        return (StatusCode::NOT_FOUND, "no such transaction").into_response();
-    };
+    let pending = taken?;
+    let (kind, _, _) = pending.shown();
     let result = match (&pending, chosen) {
         (Pending::Invoice { invoice_number }, _) if invoice_number == faults::FAILING_INVOICE => {
             Outcome::Failed
@@ -485,9 +542,16 @@ async fn outcome(State(shared): State<Shared>, Query(query): Query<OutcomeQuery>
             }
         }
     }
-    let mut target = query.return_url;
-    target
-        .query_pairs_mut()
-        .append_pair("status", result.as_str());
-    Redirect::to(target.as_str()).into_response()
+    drop(state);
+    let what = if result == chosen {
+        format!("{by} chose {}", result.as_str())
+    } else {
+        format!(
+            "{by} chose {}; the invoice is one that fails",
+            chosen.as_str()
+        )
+    };
+    let record = RecordId::new(kind, id.to_string());
+    shared.journal(|journal, at| journal.step(at, &record, Some(result.as_str()), what));
+    Some(result)
 }

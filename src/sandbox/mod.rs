@@ -26,9 +26,11 @@
 pub mod browser;
 mod callbacks;
 mod connect;
+mod dashboard;
 mod direct_payment;
 mod engine;
 pub mod faults;
+mod journal;
 mod mediaconnect;
 mod pages;
 mod puzzel_pay;
@@ -78,6 +80,37 @@ pub(crate) struct State {
     mediaconnect: Mutex<mediaconnect::Store>,
     script: Mutex<scripted::Script>,
     callbacks: Mutex<callbacks::Callbacks>,
+    journal: Mutex<journal::Journal>,
+    changes: Changes,
+    /// Set when the sandbox stops: the dashboard's event streams end, so
+    /// a graceful stop does not wait for an open browser tab.
+    stopping: Stopping,
+}
+
+/// See [`State::stopping`].
+struct Stopping(tokio::sync::watch::Sender<bool>);
+
+impl Default for Stopping {
+    fn default() -> Self {
+        Self(tokio::sync::watch::Sender::new(false))
+    }
+}
+
+impl std::ops::Deref for Stopping {
+    type Target = tokio::sync::watch::Sender<bool>;
+
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+/// Bumped at every change the dashboard shows, for its live updates.
+struct Changes(tokio::sync::watch::Sender<u64>);
+
+impl Default for Changes {
+    fn default() -> Self {
+        Self(tokio::sync::watch::Sender::new(0))
+    }
 }
 
 /// Shared by every handler: the state, the engine (clock and IDs) and the
@@ -123,6 +156,19 @@ impl Shared {
         locked(&self.state.callbacks)
     }
 
+    /// Write to the journal (at the sandbox's time), and tell the
+    /// dashboard's watchers.
+    fn journal(&self, write: impl FnOnce(&mut journal::Journal, chrono::DateTime<chrono::Utc>)) {
+        let now = self.engine.now();
+        write(&mut locked(&self.state.journal), now);
+        self.changed();
+    }
+
+    /// Tell the dashboard's watchers that something it shows changed.
+    fn changed(&self) {
+        self.state.changes.0.send_modify(|n| *n = n.wrapping_add(1));
+    }
+
     /// Give each store `records` finished records, through its own insert
     /// path (load benches: the same load on a full sandbox as on an empty one).
     fn preload(&self, api: Option<&str>, records: usize) {
@@ -151,7 +197,9 @@ impl Shared {
         *self.script() = Default::default();
         // The callback URL is configuration: it stays.
         self.callbacks().deliveries.clear();
+        *locked(&self.state.journal) = Default::default();
         self.engine.reset();
+        self.changed();
     }
 
     /// An absolute URL on the sandbox.
@@ -273,6 +321,7 @@ impl Sandbox {
 
     /// Stop accepting connections and wait for the requests in flight.
     pub async fn shutdown(mut self) {
+        self.shared.state.stopping.send_replace(true);
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -317,6 +366,7 @@ impl Sandbox {
     /// ```
     pub fn script(&self, fault: ScriptedFault) {
         self.shared.script().add(fault);
+        self.shared.changed();
     }
 
     /// The address the sandbox listens on.
@@ -407,7 +457,9 @@ fn router(shared: Shared) -> Router {
             shared.clone(),
             scripted::apply,
         ));
-    apis.nest("/sandbox", control_routes()).with_state(shared)
+    apis.nest("/sandbox", control_routes())
+        .merge(dashboard::routes())
+        .with_state(shared)
 }
 
 fn control_routes() -> Router<Shared> {
@@ -431,6 +483,7 @@ fn control_routes() -> Router<Shared> {
                 |axum::extract::State(shared): axum::extract::State<Shared>,
                  axum::Json(fault): axum::Json<ScriptedFault>| async move {
                     shared.script().add(fault);
+                    shared.changed();
                     axum::http::StatusCode::NO_CONTENT
                 },
             ),

@@ -1,34 +1,34 @@
 //! The few HTML pages the sandbox shows "users": a payment page with buttons.
 
 use axum::response::Html;
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
+use maud::{DOCTYPE, html};
 
 /// A page with a title, lines of text and one form button per action
 /// (label, POST target).
 pub(super) fn page(title: &str, lines: &[String], actions: &[(&str, String)]) -> Html<String> {
-    let lines: String = lines
-        .iter()
-        .map(|line| format!("<p>{}</p>", escape(line)))
-        .collect();
-    let buttons: String = actions
-        .iter()
-        .map(|(label, target)| {
-            format!(
-                r#"<form method="post" action="{}"><button type="submit">{}</button></form>"#,
-                escape(target),
-                escape(label)
-            )
-        })
-        .collect();
-    Html(format!(
-        "<!doctype html><html><head><meta charset=\"utf-8\"><title>{0}</title></head>\
-         <body><h1>{0}</h1><p><em>nordpay sandbox: no real money moves.</em></p>{lines}{buttons}</body></html>",
-        escape(title)
-    ))
+    let markup = html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) }
+            }
+            body {
+                main {
+                    h1 { (title) }
+                    p { em { "nordpay sandbox: no real money moves." } }
+                    @for line in lines {
+                        p { (line) }
+                    }
+                    @for (label, target) in actions {
+                        form method="post" action=(target) {
+                            button type="submit" { (label) }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    Html(markup.into_string())
 }

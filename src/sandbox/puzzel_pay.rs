@@ -12,6 +12,7 @@ use axum::routing::{MethodFilter, MethodRouter, get, on, post};
 use serde_json::json;
 
 use super::engine::{Arrivals, Capped};
+use super::journal::{Api, Kind, RecordId, Sms};
 use super::{Shared, credentials, faults, pages};
 use crate::puzzel_pay::types::{
     BatchRequest, BatchResponse, BatchStatus, Callback, PaymentLink, RecipientSmsStatus,
@@ -31,6 +32,8 @@ struct Recipient {
     step: Step,
     provider: Option<PaymentProvider>,
     refunded: bool,
+    /// The receipt SMS sent when paid, its `{{paymentReference}}` still to fill.
+    receipt: Option<String>,
 }
 
 #[derive(Default)]
@@ -51,6 +54,7 @@ impl Store {
                 step: Step::Paid,
                 provider: None,
                 refunded: false,
+                receipt: None,
             };
             self.batches.insert(reference.clone(), vec![recipient]);
             self.admit(reference, cap);
@@ -150,6 +154,52 @@ fn invalid(batch_reference: &str, errors: BTreeMap<String, Vec<String>>) -> Resp
     vendor(StatusCode::BAD_REQUEST, BATCH_RESPONSE, &body)
 }
 
+/// `template` with each `{{name}}` replaced by `value(name)` (left as it is
+/// where `value` has none).
+fn fill(template: &str, value: impl Fn(&str) -> Option<String>) -> String {
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(start) = rest.find("{{") {
+        let Some(end) = rest[start..].find("}}") else {
+            break;
+        };
+        let name = rest[start + 2..start + end].trim();
+        out.push_str(&rest[..start]);
+        match value(name) {
+            Some(text) => out.push_str(&text),
+            None => out.push_str(&rest[start..start + end + 2]),
+        }
+        rest = &rest[start + end + 2..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The SMS a recipient gets: the template of their request type (else the
+/// first), their variables filled in, the payment link appended if the
+/// template lacks it (as the docs say).
+fn payment_sms(
+    batch: &BatchRequest,
+    recipient: &crate::puzzel_pay::types::Recipient,
+    link: &str,
+) -> String {
+    let template = batch
+        .message_templates
+        .iter()
+        .find(|t| t.type_ == recipient.type_)
+        .or(batch.message_templates.first())
+        .map_or("", |t| t.text.as_str());
+    let mut text = fill(template, |name| match name {
+        "paymentLink" => Some(link.to_string()),
+        _ => recipient.variables.get(name).cloned(),
+    });
+    if !template.contains("{{paymentLink}}") {
+        text.push(' ');
+        text.push_str(link);
+    }
+    text
+}
+
 /// `{{name}}` placeholders of a template, without the predefined ones.
 fn placeholders(text: &str) -> BTreeSet<String> {
     let mut found = BTreeSet::new();
@@ -215,6 +265,7 @@ async fn create_batch(State(shared): State<Shared>, headers: HeaderMap, body: By
     // The rest is built outside the store's lock, which only sees the
     // duplicate check and the insert.
     let links = batch.action == BatchAction::CreateLinks;
+    let link = |r: &str| shared.url(&format!("/puzzel-pay/pay/{reference}/{r}"));
     let recipients: Vec<Recipient> = batch
         .recipients
         .iter()
@@ -229,6 +280,14 @@ async fn create_batch(State(shared): State<Shared>, headers: HeaderMap, body: By
             },
             provider: None,
             refunded: false,
+            receipt: batch.receipt_templates.first().map(|t| {
+                let link = link(&r.reference);
+                fill(&t.text, |name| match name {
+                    "paymentLink" => Some(link.clone()),
+                    "paymentReference" => None,
+                    _ => r.variables.get(name).cloned(),
+                })
+            }),
         })
         .collect();
     let answer = BatchResponse {
@@ -255,7 +314,7 @@ async fn create_batch(State(shared): State<Shared>, headers: HeaderMap, body: By
                 .iter()
                 .map(|r| PaymentLink {
                     reference: Some(r.reference.clone()),
-                    link: Some(shared.url(&format!("/puzzel-pay/pay/{reference}/{}", r.reference))),
+                    link: Some(link(&r.reference)),
                 })
                 .collect()
         }),
@@ -271,8 +330,77 @@ async fn create_batch(State(shared): State<Shared>, headers: HeaderMap, body: By
     if !errors.is_empty() {
         return Err(invalid(&reference, errors));
     }
+    let shown: Vec<(RecordId, Step, Option<crate::connect::Money>, String)> = batch
+        .recipients
+        .iter()
+        .zip(&recipients)
+        .map(|(request, r)| {
+            let money =
+                crate::connect::Money::new(&request.payment.currency, request.payment.amount.get())
+                    .ok();
+            (
+                RecordId::recipient(&reference, &r.reference),
+                r.step,
+                money,
+                r.msisdn.clone(),
+            )
+        })
+        .collect();
     state.batches.insert(reference.clone(), recipients);
-    state.admit(reference, shared.record_cap);
+    state.admit(reference.clone(), shared.record_cap);
+    drop(state);
+    shared.journal(|journal, at| {
+        let action = if links { "create links" } else { "send SMS" };
+        let keys = vec![
+            ("action", action.to_string()),
+            ("recipients", shown.len().to_string()),
+        ];
+        let total =
+            shown
+                .iter()
+                .try_fold(None::<crate::connect::Money>, |sum, (_, _, money, _)| {
+                    let money = (*money)?;
+                    match sum {
+                        None => Some(Some(money)),
+                        Some(sum) if sum.currency() == money.currency() => {
+                            Some(Some(crate::connect::Money::from_currency(
+                                sum.currency(),
+                                sum.minor_units().saturating_add(money.minor_units()),
+                            )))
+                        }
+                        Some(_) => None,
+                    }
+                });
+        let id = RecordId::new(Kind::Batch, &reference);
+        journal.open(
+            at,
+            id,
+            "Created",
+            total.flatten(),
+            keys,
+            "created by the merchant",
+        );
+        for ((id, step, money, msisdn), request) in shown.into_iter().zip(&batch.recipients) {
+            let keys = vec![("batch", reference.clone()), ("MSISDN", msisdn.clone())];
+            let what = match step {
+                Step::SmsFailed => "the SMS could not be sent",
+                _ if links => "payment link created",
+                _ => "payment link sent by SMS",
+            };
+            let link = link(&id.id);
+            journal.open(at, id, &format!("{step:?}"), money, keys, what);
+            if !links && step != Step::SmsFailed {
+                let text = payment_sms(&batch, request, &link);
+                journal.sms(Sms {
+                    at,
+                    to: msisdn,
+                    api: Api::PuzzelPay,
+                    text,
+                    link: Some(link),
+                });
+            }
+        }
+    });
     Ok(vendor(StatusCode::OK, BATCH_RESPONSE, &answer))
 }
 
@@ -330,6 +458,15 @@ async fn refund(
             StatusCode::OK
         }
     });
+    if status == Some(StatusCode::OK) {
+        recipient_step(
+            &shared,
+            &batch,
+            &reference,
+            Some("Refunded"),
+            "refunded by the merchant",
+        );
+    }
     Ok(status.unwrap_or(StatusCode::NOT_FOUND).into_response())
 }
 
@@ -348,19 +485,47 @@ fn with_recipient<T>(
     Some(f(recipient))
 }
 
-fn advance(recipient: &mut Recipient, step: Step) {
-    if recipient.step.value() < step.value() {
+fn advance(recipient: &mut Recipient, step: Step) -> bool {
+    let moves = recipient.step.value() < step.value();
+    if moves {
         recipient.step = step;
     }
+    moves
+}
+
+/// Something happened to a recipient, on the dashboard.
+pub(super) fn recipient_step(
+    shared: &Shared,
+    batch: &str,
+    reference: &str,
+    state: Option<&str>,
+    what: &str,
+) {
+    let id = RecordId::recipient(batch, reference);
+    shared.journal(|journal, at| journal.step(at, &id, state, what));
+}
+
+/// The SMS network reports the link's SMS received.
+pub(super) fn mark_delivered(shared: &Shared, batch: &str, reference: &str) -> Option<()> {
+    let moved = with_recipient(shared, batch, reference, |r| advance(r, Step::SmsReceived))?;
+    if moved {
+        let state = format!("{:?}", Step::SmsReceived);
+        recipient_step(
+            shared,
+            batch,
+            reference,
+            Some(&state),
+            "SMS received by the phone",
+        );
+    }
+    Some(())
 }
 
 async fn delivered(
     State(shared): State<Shared>,
     Path((batch, reference)): Path<(String, String)>,
 ) -> Response {
-    match with_recipient(&shared, &batch, &reference, |r| {
-        advance(r, Step::SmsReceived)
-    }) {
+    match mark_delivered(&shared, &batch, &reference) {
         Some(()) => StatusCode::NO_CONTENT.into_response(),
         None => StatusCode::NOT_FOUND.into_response(),
     }
@@ -372,12 +537,19 @@ async fn payment_page(
     Path((batch, reference)): Path<(String, String)>,
 ) -> Response {
     let opened = with_recipient(&shared, &batch, &reference, |r| {
-        advance(r, Step::SmsClicked);
-        r.step
+        (advance(r, Step::SmsClicked), r.step)
     });
-    let Some(step) = opened else {
+    let Some((moved, step)) = opened else {
         return (StatusCode::NOT_FOUND, "no such payment link").into_response();
     };
+    let state = moved.then(|| format!("{step:?}"));
+    recipient_step(
+        &shared,
+        &batch,
+        &reference,
+        state.as_deref(),
+        "payment link opened",
+    );
     let pay = |provider: PaymentProvider| {
         shared.url(&format!(
             "/puzzel-pay/pay/{batch}/{reference}/{}",
@@ -401,6 +573,69 @@ async fn payment_page(
     .into_response()
 }
 
+/// A recipient pays with `provider` on the payment page: Paid, or
+/// PaymentFailed when `fail` or for the no-funds MSISDN; the callback goes
+/// out, and the receipt SMS if the batch has one. `None` for no such
+/// recipient; the step, and whether it moved (a paid one stays paid).
+pub(super) fn settle(
+    shared: &Shared,
+    batch: &str,
+    reference: &str,
+    provider: PaymentProvider,
+    fail: bool,
+) -> Option<(Step, bool)> {
+    let outcome = with_recipient(shared, batch, reference, |r| {
+        if r.step == Step::Paid {
+            return (r.step, false, None);
+        }
+        r.provider = Some(provider);
+        r.step = if fail || r.msisdn == faults::NO_FUNDS_MSISDN {
+            Step::PaymentFailed
+        } else {
+            Step::Paid
+        };
+        let receipt = (r.step == Step::Paid)
+            .then(|| r.receipt.clone().map(|text| (r.msisdn.clone(), text)))
+            .flatten();
+        (r.step, true, receipt)
+    });
+    let (step, moved, receipt) = outcome?;
+    if moved {
+        let paid = step == Step::Paid;
+        let external_reference = format!("sandbox-{}", shared.engine.id("ext"));
+        let what = if paid {
+            "paid by the recipient"
+        } else {
+            "the payment failed"
+        };
+        recipient_step(shared, batch, reference, Some(&format!("{step:?}")), what);
+        if let Some((to, text)) = receipt {
+            let text = text.replace("{{paymentReference}}", &external_reference);
+            shared.journal(|journal, at| {
+                journal.sms(Sms {
+                    at,
+                    to,
+                    api: Api::PuzzelPay,
+                    text,
+                    link: None,
+                });
+            });
+        }
+        super::callbacks::deliver(
+            shared,
+            Callback {
+                batch_reference: batch.to_string(),
+                client_reference: reference.to_string(),
+                success: paid,
+                external_reference: Some(external_reference),
+                // Strex's codes: 0 done, 1 refused (no funds).
+                external_status_code: Some(if paid { "0" } else { "1" }.into()),
+            },
+        );
+    }
+    Some((step, moved))
+}
+
 async fn pay(
     State(shared): State<Shared>,
     Path((batch, reference, provider)): Path<(String, String, i32)>,
@@ -408,32 +643,7 @@ async fn pay(
     let Some(provider) = PaymentProvider::from_value(provider) else {
         return (StatusCode::BAD_REQUEST, "unknown payment provider").into_response();
     };
-    let outcome = with_recipient(&shared, &batch, &reference, |r| {
-        if r.step == Step::Paid {
-            return (r.step, false);
-        }
-        r.provider = Some(provider);
-        r.step = if r.msisdn == faults::NO_FUNDS_MSISDN {
-            Step::PaymentFailed
-        } else {
-            Step::Paid
-        };
-        (r.step, true)
-    });
-    if let Some((step, true)) = outcome {
-        let paid = step == Step::Paid;
-        super::callbacks::deliver(
-            &shared,
-            Callback {
-                batch_reference: batch.clone(),
-                client_reference: reference.clone(),
-                success: paid,
-                external_reference: Some(format!("sandbox-{}", shared.engine.id("ext"))),
-                // Strex's codes: 0 done, 1 refused (no funds).
-                external_status_code: Some(if paid { "0" } else { "1" }.into()),
-            },
-        );
-    }
+    let outcome = settle(&shared, &batch, &reference, provider, false);
     match outcome.map(|(step, _)| step) {
         Some(step) => pages::page(
             "Puzzel Pay",

@@ -85,6 +85,14 @@ pub enum FaultAction {
     /// For Puzzel Pay's `callback` (the sandbox's POST to your callback
     /// URL): deliver it twice, as the provider may.
     DeliverTwice,
+    /// For Puzzel Pay's `callback`: deliver it `ms` milliseconds late.
+    DeliverLate {
+        /// Milliseconds to wait before the first attempt.
+        ms: u64,
+    },
+    /// For Puzzel Pay's `callback`: hold it back until the next callback
+    /// has been delivered (at most 10 s), so the two arrive out of order.
+    DeliverOutOfOrder,
 }
 
 impl ScriptedFault {
@@ -146,6 +154,11 @@ impl Script {
 
     fn is_empty(&self) -> bool {
         self.faults.is_empty()
+    }
+
+    /// The faults not used up yet, oldest first.
+    pub(crate) fn pending(&self) -> &[ScriptedFault] {
+        &self.faults
     }
 
     /// The action scripted for the Puzzel Pay callback whose JSON is `body`.
@@ -305,7 +318,9 @@ pub(crate) async fn apply(State(shared): State<Shared>, request: Request, next: 
             cut(committed, 2).await
         }
         // Only for callbacks, which are no request to the sandbox.
-        FaultAction::DeliverTwice => next.run(request).await,
+        FaultAction::DeliverTwice
+        | FaultAction::DeliverLate { .. }
+        | FaultAction::DeliverOutOfOrder => next.run(request).await,
     }
 }
 

@@ -1,0 +1,321 @@
+//! What the sandbox did, kept for people to look at: every record of the
+//! four APIs with its state, amount, keys and a timeline of what happened
+//! to it, and every SMS the sandbox "sent". The dashboard and the inbox
+//! read only this. Handlers write to it after they change their store; it
+//! never takes a store's lock, so a page never waits for an API call.
+//!
+//! It keeps the newest [`RECORDS_SHOWN`] records and [`SMS_KEPT`] messages:
+//! the stores may hold millions (load benches), a page is for a person.
+
+use std::collections::{HashMap, VecDeque};
+
+use chrono::{DateTime, Utc};
+
+use crate::connect::Money;
+
+/// Records the journal keeps, newest first; older ones leave the pages
+/// (not the stores).
+pub(crate) const RECORDS_SHOWN: usize = 10_000;
+/// Messages the inbox keeps.
+pub(crate) const SMS_KEPT: usize = 10_000;
+
+/// The four APIs, named as fault scripts name them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) enum Api {
+    Connect,
+    DirectPayment,
+    PuzzelPay,
+    Mediaconnect,
+}
+
+impl Api {
+    pub(crate) const ALL: [Api; 4] = [
+        Api::Connect,
+        Api::DirectPayment,
+        Api::PuzzelPay,
+        Api::Mediaconnect,
+    ];
+
+    /// The name fault scripts and filters use (`direct_payment`).
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Api::Connect => "connect",
+            Api::DirectPayment => "direct_payment",
+            Api::PuzzelPay => "puzzel_pay",
+            Api::Mediaconnect => "mediaconnect",
+        }
+    }
+
+    /// The provider's own name for it.
+    pub(crate) fn title(self) -> &'static str {
+        match self {
+            Api::Connect => "CONNECT Payment",
+            Api::DirectPayment => "Direct Payment",
+            Api::PuzzelPay => "Puzzel Pay",
+            Api::Mediaconnect => "Mediaconnect",
+        }
+    }
+
+    pub(crate) fn from_name(name: &str) -> Option<Api> {
+        Api::ALL.into_iter().find(|api| api.name() == name)
+    }
+}
+
+/// What a record is, in its API's words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Kind {
+    Transaction,
+    Refund,
+    ChargingAgreement,
+    Payment,
+    VerificationCode,
+    Batch,
+    Recipient,
+    InvoicePayment,
+    PaymentChange,
+    VippsAgreement,
+}
+
+impl Kind {
+    const ALL: [Kind; 10] = [
+        Kind::Transaction,
+        Kind::Refund,
+        Kind::ChargingAgreement,
+        Kind::Payment,
+        Kind::VerificationCode,
+        Kind::Batch,
+        Kind::Recipient,
+        Kind::InvoicePayment,
+        Kind::PaymentChange,
+        Kind::VippsAgreement,
+    ];
+
+    pub(crate) fn api(self) -> Api {
+        match self {
+            Kind::Transaction | Kind::Refund | Kind::ChargingAgreement => Api::Connect,
+            Kind::Payment | Kind::VerificationCode => Api::DirectPayment,
+            Kind::Batch | Kind::Recipient => Api::PuzzelPay,
+            Kind::InvoicePayment | Kind::PaymentChange | Kind::VippsAgreement => Api::Mediaconnect,
+        }
+    }
+
+    /// As a person reads it.
+    pub(crate) fn label(self) -> &'static str {
+        match self {
+            Kind::Transaction => "transaction",
+            Kind::Refund => "refund",
+            Kind::ChargingAgreement => "charging agreement",
+            Kind::Payment => "payment",
+            Kind::VerificationCode => "verification code",
+            Kind::Batch => "batch",
+            Kind::Recipient => "recipient",
+            Kind::InvoicePayment => "invoice payment",
+            Kind::PaymentChange => "payment change",
+            Kind::VippsAgreement => "Vipps agreement",
+        }
+    }
+
+    /// As a form sends it.
+    pub(crate) fn slug(self) -> &'static str {
+        match self {
+            Kind::Transaction => "transaction",
+            Kind::Refund => "refund",
+            Kind::ChargingAgreement => "agreement",
+            Kind::Payment => "payment",
+            Kind::VerificationCode => "code",
+            Kind::Batch => "batch",
+            Kind::Recipient => "recipient",
+            Kind::InvoicePayment => "invoice",
+            Kind::PaymentChange => "change",
+            Kind::VippsAgreement => "vipps",
+        }
+    }
+
+    pub(crate) fn from_slug(slug: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|kind| kind.slug() == slug)
+    }
+}
+
+/// Names one record: its kind, its ID, and for a recipient its batch.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct RecordId {
+    pub(crate) kind: Kind,
+    pub(crate) id: String,
+    /// The batch of a Puzzel Pay recipient (references are unique per batch).
+    pub(crate) batch: Option<String>,
+}
+
+impl RecordId {
+    pub(crate) fn new(kind: Kind, id: impl Into<String>) -> Self {
+        Self {
+            kind,
+            id: id.into(),
+            batch: None,
+        }
+    }
+
+    pub(crate) fn recipient(batch: &str, reference: &str) -> Self {
+        Self {
+            kind: Kind::Recipient,
+            id: reference.to_string(),
+            batch: Some(batch.to_string()),
+        }
+    }
+}
+
+/// One thing that happened to a record.
+#[derive(Debug, Clone)]
+pub(crate) struct Step {
+    pub(crate) at: DateTime<Utc>,
+    pub(crate) what: String,
+}
+
+/// A record as the dashboard shows it.
+#[derive(Debug, Clone)]
+pub(crate) struct Record {
+    pub(crate) id: RecordId,
+    pub(crate) state: String,
+    pub(crate) amount: Option<Money>,
+    /// The keys a merchant looks it up by (orderId, ClientReference, MSISDN).
+    pub(crate) keys: Vec<(&'static str, String)>,
+    pub(crate) timeline: Vec<Step>,
+}
+
+/// An SMS the sandbox "sent".
+#[derive(Debug, Clone)]
+pub(crate) struct Sms {
+    pub(crate) at: DateTime<Utc>,
+    pub(crate) to: String,
+    pub(crate) api: Api,
+    pub(crate) text: String,
+    /// A link the text carries (a payment link).
+    pub(crate) link: Option<String>,
+}
+
+/// The records and messages, newest last.
+#[derive(Debug, Default)]
+pub(crate) struct Journal {
+    records: HashMap<RecordId, Record>,
+    /// Record IDs by arrival, to show newest first and forget the oldest.
+    order: VecDeque<RecordId>,
+    sms: VecDeque<Sms>,
+}
+
+impl Journal {
+    /// A new record and its first step (a record seen again is updated).
+    pub(crate) fn open(
+        &mut self,
+        at: DateTime<Utc>,
+        id: RecordId,
+        state: &str,
+        amount: Option<Money>,
+        keys: Vec<(&'static str, String)>,
+        what: impl Into<String>,
+    ) {
+        let step = Step {
+            at,
+            what: what.into(),
+        };
+        if let Some(record) = self.records.get_mut(&id) {
+            record.state = state.to_string();
+            record.amount = amount.or(record.amount);
+            record.timeline.push(step);
+            return;
+        }
+        self.order.push_back(id.clone());
+        self.records.insert(
+            id.clone(),
+            Record {
+                id,
+                state: state.to_string(),
+                amount,
+                keys,
+                timeline: vec![step],
+            },
+        );
+        while self.order.len() > RECORDS_SHOWN {
+            if let Some(oldest) = self.order.pop_front() {
+                self.records.remove(&oldest);
+            }
+        }
+    }
+
+    /// Something happened to a record; `state` is its new state, if it moved.
+    /// A record the journal does not know (forgotten, preloaded) is left out.
+    pub(crate) fn step(
+        &mut self,
+        at: DateTime<Utc>,
+        id: &RecordId,
+        state: Option<&str>,
+        what: impl Into<String>,
+    ) {
+        if let Some(record) = self.records.get_mut(id) {
+            if let Some(state) = state {
+                record.state = state.to_string();
+            }
+            record.timeline.push(Step {
+                at,
+                what: what.into(),
+            });
+        }
+    }
+
+    /// An SMS sent.
+    pub(crate) fn sms(&mut self, sms: Sms) {
+        self.sms.push_back(sms);
+        if self.sms.len() > SMS_KEPT {
+            self.sms.pop_front();
+        }
+    }
+
+    /// A record, if kept.
+    pub(crate) fn record(&self, id: &RecordId) -> Option<&Record> {
+        self.records.get(id)
+    }
+
+    /// The records, newest first.
+    pub(crate) fn newest_first(&self) -> impl Iterator<Item = &Record> {
+        self.order
+            .iter()
+            .rev()
+            .filter_map(|id| self.records.get(id))
+    }
+
+    /// The messages, newest first.
+    pub(crate) fn sms_newest_first(&self) -> impl Iterator<Item = &Sms> {
+        self.sms.iter().rev()
+    }
+
+    /// How many records are kept.
+    pub(crate) fn len(&self) -> usize {
+        self.order.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_record_keeps_its_steps_and_the_oldest_leave_past_the_limit() {
+        let mut journal = Journal::default();
+        let now = Utc::now();
+        let first = RecordId::new(Kind::Transaction, "tx1");
+        journal.open(now, first.clone(), "STARTED", None, vec![], "created");
+        journal.step(now, &first, Some("COMPLETED"), "paid");
+        journal.step(now, &RecordId::new(Kind::Transaction, "gone"), None, "x");
+        let record = journal.record(&first).unwrap();
+        assert_eq!(record.state, "COMPLETED");
+        assert_eq!(record.timeline.len(), 2);
+        for n in 0..RECORDS_SHOWN {
+            let id = RecordId::new(Kind::Payment, n.to_string());
+            journal.open(now, id, "Paid", None, vec![], "paid");
+        }
+        assert_eq!(journal.len(), RECORDS_SHOWN);
+        assert!(journal.record(&first).is_none());
+        assert_eq!(
+            journal.newest_first().next().unwrap().id.id,
+            (RECORDS_SHOWN - 1).to_string()
+        );
+    }
+}
