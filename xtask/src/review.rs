@@ -79,8 +79,14 @@ fn facts_at(dir: &Path, spec: &str) -> Result<Option<Facts>, String> {
 pub fn summary(root: &Path, base: &str) -> Result<String, String> {
     let resolved = git(root, &["rev-parse", "--short", base])?;
     let resolved = String::from_utf8_lossy(&resolved).trim().to_string();
-    let scratch: PathBuf =
-        std::env::temp_dir().join(format!("nordpay-review-{}-{resolved}", std::process::id()));
+    // One per call: two reviews of the same commit in one process (the
+    // tests' identical scratch repositories) must not share, or remove, it.
+    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let scratch: PathBuf = std::env::temp_dir().join(format!(
+        "nordpay-review-{}-{call}-{resolved}",
+        std::process::id()
+    ));
     std::fs::create_dir_all(&scratch).map_err(|e| e.to_string())?;
     let result = (|| {
         checkout_schemas(root, base, &scratch)?;
