@@ -126,6 +126,7 @@ async fn a_transaction_appears_with_its_money_and_the_dashboard_completes_it() {
     );
     assert!(completed.contains("paid by the user"), "{completed}");
     assert!(completed.contains("2 steps"), "{completed}");
+    assert!(started.contains("1 step<"), "{started}");
     // A finished transaction offers no more actions.
     assert!(!completed.contains("data-action="), "{completed}");
 
@@ -271,11 +272,13 @@ async fn the_inbox_has_every_sms_and_the_dashboard_expires_a_code() {
         "{inbox}"
     );
     let link = format!("{}/pay/inbox-1/r0", sandbox.puzzel_pay_url());
+    // The link in the text is clickable.
     assert!(
-        inbox.contains(&format!("Hi Kari, pay here: {link}")),
+        inbox.contains(&format!(
+            r#"Hi Kari, pay here: <a href="{link}">{link}</a>"#
+        )),
         "{inbox}"
     );
-    assert!(inbox.contains(&format!(r#"href="{link}""#)), "{inbox}");
     // One conversation per MSISDN, the newest message first.
     assert_eq!(inbox.matches("<h2>+4792222222</h2>").count(), 1, "{inbox}");
     assert!(inbox.find("Hi Kari").unwrap() < inbox.find("Your shop code").unwrap());
@@ -289,6 +292,7 @@ async fn the_inbox_has_every_sms_and_the_dashboard_expires_a_code() {
     );
     let batch = row(&html, "batch--inbox-1").unwrap();
     assert!(batch.contains("NOK 150.00"), "{batch}");
+    assert!(batch.contains(r#"data-state="Open""#), "{batch}");
 
     post(
         &sandbox,
@@ -332,6 +336,11 @@ async fn the_inbox_has_every_sms_and_the_dashboard_expires_a_code() {
         status.recipient_status[0].step,
         Some(puzzel_pay::Step::Paid)
     );
+    // Its only recipient paid: the batch is finished.
+    let html = get(&sandbox, "/").await;
+    let batch = row(&html, "batch--inbox-1").unwrap();
+    assert!(batch.contains(r#"data-state="Finished""#), "{batch}");
+    assert!(batch.contains("recipient r0: Paid"), "{batch}");
 }
 
 #[tokio::test]

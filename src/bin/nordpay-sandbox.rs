@@ -131,12 +131,17 @@ fn config_json(sandbox: &Sandbox) -> serde_json::Value {
         "url": sandbox.control_url().as_str().trim_end_matches("/sandbox").to_string(),
         "health": format!("{}/health", sandbox.control_url()),
         "control": sandbox.control_url().as_str(),
+        "dashboard": sandbox.dashboard_url().as_str(),
+        "inbox": sandbox.inbox_url().as_str(),
         "connect": {
             "url": sandbox.connect_url().as_str(),
             "api_key": credentials::CONNECT_API_KEY,
         },
         "direct_payment": {
             "url": sandbox.direct_payment_url().as_str(),
+            // The `nordpay` command's NORDPAY_DIRECT_PAYMENT_URL.
+            "rest_url": sandbox.direct_payment_environment().rest_url(),
+            "soap_url": sandbox.direct_payment_environment().soap_url(),
             "service_id": credentials::DIRECT_PAYMENT_SERVICE_ID,
             "username": credentials::DIRECT_PAYMENT_USERNAME,
             "password": credentials::DIRECT_PAYMENT_PASSWORD,
@@ -156,13 +161,14 @@ fn config_json(sandbox: &Sandbox) -> serde_json::Value {
 
 fn banner(sandbox: &Sandbox) -> String {
     format!(
-        "nordpay sandbox on http://{addr}\n\
+        "nordpay sandbox on http://{addr}  (dashboard: {dashboard})\n\
          \x20 CONNECT Payment  {connect}  API key {api_key:?}\n\
          \x20 Direct Payment   {dp}  service {service}, {user:?} / {password:?}\n\
          \x20 Puzzel Pay       {puzzel}  JWT {jwt:?}\n\
          \x20 Mediaconnect     {mc}  login {login}  client {client:?} / {secret:?}\n\
          \x20 control          {control}/reset, {control}/health",
         addr = sandbox.addr(),
+        dashboard = sandbox.dashboard_url(),
         connect = sandbox.connect_url(),
         api_key = credentials::CONNECT_API_KEY,
         dp = sandbox.direct_payment_url(),

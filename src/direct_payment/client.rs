@@ -46,14 +46,16 @@ pub enum Environment {
 }
 
 impl Environment {
-    fn rest_url(&self) -> String {
+    /// Where the REST API's spec paths start (`…/restV1.svc`).
+    pub fn rest_url(&self) -> String {
         match self {
             Environment::Production => rest_api::servers::PRODUCTION.to_string(),
             Environment::Custom(base) => join(base, "restV1.svc"),
         }
     }
 
-    fn soap_url(&self) -> String {
+    /// The SOAP endpoint (`…/soapV1.svc`).
+    pub fn soap_url(&self) -> String {
         match self {
             Environment::Production => soap_api::operations::ADDRESS.to_string(),
             Environment::Custom(base) => join(base, "soapV1.svc"),

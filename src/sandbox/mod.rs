@@ -403,6 +403,16 @@ impl Sandbox {
         self.url("/mediaconnect/login")
     }
 
+    /// The dashboard: every record of the four APIs, in a browser.
+    pub fn dashboard_url(&self) -> Url {
+        self.url("/")
+    }
+
+    /// The SMS inbox: every SMS the sandbox "sent", per MSISDN.
+    pub fn inbox_url(&self) -> Url {
+        self.url("/inbox")
+    }
+
     /// Base URL of the sandbox's own control calls (`/sandbox/...`).
     pub fn control_url(&self) -> Url {
         self.url("/sandbox")

@@ -348,6 +348,7 @@ async fn create_batch(State(shared): State<Shared>, headers: HeaderMap, body: By
         .collect();
     state.batches.insert(reference.clone(), recipients);
     state.admit(reference.clone(), shared.record_cap);
+    let finished = state.finished(&reference);
     drop(state);
     shared.journal(|journal, at| {
         let action = if links { "create links" } else { "send SMS" };
@@ -372,10 +373,15 @@ async fn create_batch(State(shared): State<Shared>, headers: HeaderMap, body: By
                     }
                 });
         let id = RecordId::new(Kind::Batch, &reference);
+        let state = if finished == Some(true) {
+            "Finished"
+        } else {
+            "Open"
+        };
         journal.open(
             at,
             id,
-            "Created",
+            state,
             total.flatten(),
             keys,
             "created by the merchant",
@@ -505,6 +511,20 @@ pub(super) fn recipient_step(
     shared.journal(|journal, at| journal.step(at, &id, state, what));
 }
 
+/// A batch is Open until every recipient has paid, failed or could not be
+/// reached; then Finished.
+fn batch_progress(shared: &Shared, batch: &str, reference: &str, step: Step) {
+    let finished = shared.puzzel_pay().finished(&batch.to_string());
+    let state = if finished == Some(true) {
+        "Finished"
+    } else {
+        "Open"
+    };
+    let id = RecordId::new(Kind::Batch, batch);
+    let what = format!("recipient {reference}: {step:?}");
+    shared.journal(|journal, at| journal.step(at, &id, Some(state), what));
+}
+
 /// The SMS network reports the link's SMS received.
 pub(super) fn mark_delivered(shared: &Shared, batch: &str, reference: &str) -> Option<()> {
     let moved = with_recipient(shared, batch, reference, |r| advance(r, Step::SmsReceived))?;
@@ -609,6 +629,7 @@ pub(super) fn settle(
             "the payment failed"
         };
         recipient_step(shared, batch, reference, Some(&format!("{step:?}")), what);
+        batch_progress(shared, batch, reference, step);
         if let Some((to, text)) = receipt {
             let text = text.replace("{{paymentReference}}", &external_reference);
             shared.journal(|journal, at| {

@@ -53,7 +53,7 @@ function nordpay(config, args) {
     ...process.env,
     NORDPAY_CONNECT_URL: config.connect.url,
     NORDPAY_CONNECT_API_KEY: config.connect.api_key,
-    NORDPAY_DIRECT_PAYMENT_URL: config.direct_payment.url,
+    NORDPAY_DIRECT_PAYMENT_URL: config.direct_payment.rest_url,
     NORDPAY_DIRECT_PAYMENT_SERVICE_ID: String(config.direct_payment.service_id),
     NORDPAY_DIRECT_PAYMENT_USERNAME: config.direct_payment.username,
     NORDPAY_DIRECT_PAYMENT_PASSWORD: config.direct_payment.password,
@@ -169,14 +169,14 @@ test("the dashboard and the inbox, driven in Chromium", async (t) => {
     await t.test("a fault scripted with the form is listed, then used up", async () => {
       await page.selectOption("#fault-api", "direct_payment");
       await page.fill("#fault-operation", "pay");
-      await page.fill("#fault-key", "+4790000001");
+      await page.fill("#fault-key", "+4791234501");
       await page.selectOption("#fault-action", "drop_after");
       await page.getByRole("button", { name: "Add fault" }).click();
       await page.waitForLoadState();
       await page.getByRole("status").getByText("Fault added.").waitFor();
       const fault = page.locator("tr.fault");
       await fault.getByText("do the call, then drop the connection").waitFor();
-      assert.match(await fault.innerText(), /direct_payment\s+pay\s+\+4790000001\s+1/);
+      assert.match(await fault.innerText(), /direct_payment\s+pay\s+\+4791234501\s+1/);
       await screenshot(page, "04-fault-listed");
 
       // The charge is made, its answer lost: the command says "unknown" (5).
@@ -186,7 +186,7 @@ test("the dashboard and the inbox, driven in Chromium", async (t) => {
         "--body",
         JSON.stringify({
           PaymentDetails: {
-            Msisdn: "+4790000001",
+            Msisdn: "+4791234501",
             Price: 4990,
             ServiceCode: "06005",
             ClientReference: "browser-dp-1",
@@ -203,7 +203,7 @@ test("the dashboard and the inbox, driven in Chromium", async (t) => {
         "direct-payment",
         "send-verification-code",
         "--body",
-        JSON.stringify({ Msisdn: "+4790000002", Template: "Your shop code is {0}" }),
+        JSON.stringify({ Msisdn: "+4791234502", Template: "Your shop code is {0}" }),
       ]);
       assert.equal(code.code, 0, code.stderr);
       const batch = await nordpay(config, [
@@ -217,7 +217,7 @@ test("the dashboard and the inbox, driven in Chromium", async (t) => {
           recipients: [
             {
               reference: "r1",
-              msisdn: "+4790000003",
+              msisdn: "+4791234503",
               type: 0,
               payment: { amount: 14900, currency: "NOK" },
               variables: { name: "Kari" },
@@ -228,12 +228,12 @@ test("the dashboard and the inbox, driven in Chromium", async (t) => {
       assert.equal(batch.code, 0, batch.stderr);
 
       await page.getByRole("link", { name: "SMS inbox" }).click();
-      await page.getByRole("heading", { name: "+4790000003" }).waitFor();
+      await page.getByRole("heading", { name: "+4791234503" }).waitFor();
       await page.getByText(/Your shop code is \d{6}/).waitFor();
       await screenshot(page, "05-inbox");
       await accessibility(page, "the inbox");
 
-      await page.getByRole("link", { name: /Open the payment link/ }).click();
+      await page.getByRole("link", { name: /\/puzzel-pay\/pay\/browser-batch-1\/r1$/ }).click();
       await page.getByRole("heading", { name: "Puzzel Pay" }).waitFor();
       await screenshot(page, "06-payment-page");
       await accessibility(page, "the Puzzel Pay payment page");

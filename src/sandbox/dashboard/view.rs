@@ -269,7 +269,11 @@ fn row(record: &Record, back: &str) -> Markup {
             }
             td {
                 details #{"timeline-" (anchor)} {
-                    summary { (record.timeline.len()) " steps" span.visually-hidden { " of " (name) } }
+                    summary {
+                        (record.timeline.len())
+                        @if record.timeline.len() == 1 { " step" } @else { " steps" }
+                        span.visually-hidden { " of " (name) }
+                    }
                     ol.timeline {
                         @for step in &record.timeline {
                             li { (time(&step.at)) " " (step.what) }
@@ -367,6 +371,14 @@ fn fault_form_section() -> Markup {
     }
 }
 
+/// An SMS's text with its link clickable.
+fn linked(text: &str, link: Option<&str>) -> Markup {
+    let Some((link, (before, after))) = link.and_then(|l| Some((l, text.split_once(l)?))) else {
+        return html! { (text) };
+    };
+    html! { (before) a href=(link) { (link) } (after) }
+}
+
 /// The inbox's live part: messages per MSISDN, the newest conversation and
 /// message first.
 pub(super) fn inbox(messages: &[&Sms]) -> Markup {
@@ -388,10 +400,7 @@ pub(super) fn inbox(messages: &[&Sms]) -> Markup {
                     @for sms in list {
                         li.sms {
                             p.meta { (time(&sms.at)) " · " (sms.api.title()) }
-                            p.text { (sms.text) }
-                            @if let Some(link) = &sms.link {
-                                p { a href=(link) { "Open the payment link" span.visually-hidden { " sent to " (to) } } }
-                            }
+                            p.text { (linked(&sms.text, sms.link.as_deref())) }
                         }
                     }
                 }
