@@ -4,6 +4,8 @@
 //! (`tests/browser` drives the same pages in headless Chromium.)
 #![cfg(feature = "sandbox")]
 
+mod support;
+
 use std::time::Duration;
 
 use futures_util::StreamExt;
@@ -415,4 +417,123 @@ async fn the_event_stream_tells_of_a_change_and_ends_when_the_sandbox_stops() {
     tokio::time::timeout(Duration::from_secs(5), sandbox.shutdown())
         .await
         .expect("the sandbox stops with a dashboard open");
+}
+
+#[tokio::test]
+async fn agreements_refunds_and_mediaconnect_payments_show_and_settle() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let client = connect_client(&sandbox);
+    let agreement = client
+        .create_agreement()
+        .body(
+            connect::types::NewAgreement::builder()
+                .connect_id(Some("user-1".to_string()))
+                .recurrence_time_spec("R/P1M")
+                .verification_transaction(order("agreement-1")),
+        )
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    let verification = agreement.verification_transaction_id.clone().unwrap();
+    let html = get(&sandbox, "/").await;
+    let shown = row(&html, &format!("agreement--{}", agreement.id)).unwrap();
+    assert!(shown.contains(r#"data-state="CREATED""#), "{shown}");
+    assert!(shown.contains(&verification), "{shown}");
+
+    // Paying its verification transaction on the dashboard activates it.
+    post(
+        &sandbox,
+        "/sandbox/dashboard/action",
+        &[
+            ("kind", "transaction"),
+            ("id", &verification),
+            ("action", "pay"),
+        ],
+    )
+    .await;
+    let active = client
+        .get_agreement()
+        .agreement_id(&agreement.id)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(active.state, connect::types::AgreementState::Active);
+    let refund = client
+        .refund_transaction()
+        .transaction_id(&verification)
+        .body(
+            connect::types::RefundRequest::builder()
+                .refund_issuer("shop")
+                .refund_reason("goodwill"),
+        )
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    let html = get(&sandbox, "/").await;
+    let shown = row(&html, &format!("agreement--{}", agreement.id)).unwrap();
+    assert!(shown.contains(r#"data-state="ACTIVE""#), "{shown}");
+    let refunded = row(&html, &format!("refund--{}", refund.id)).unwrap();
+    assert!(refunded.contains("NOK 25.00") && refunded.contains(&verification));
+    let original = row(&html, &format!("transaction--{verification}")).unwrap();
+    assert!(original.contains(&format!("refunded by {}", refund.id)));
+
+    // Mediaconnect, over plain HTTP: an invoice payment waits at the login
+    // server until the dashboard marks it paid.
+    let token = support::mediaconnect_access_token(&sandbox).await;
+    let request: nordpay::mediaconnect::types::InvoicePaymentRequest =
+        nordpay::mediaconnect::types::InvoicePaymentRequest::builder()
+            .invoice_number("1002")
+            .product_code("P1")
+            .company_code("SANDBOX")
+            .payment_method(nordpay::mediaconnect::types::InvoicePaymentMethod::Nexi)
+            .try_into()
+            .unwrap();
+    let api = sandbox.mediaconnect_api_url();
+    let started: serde_json::Value = http()
+        .post(format!("{api}/v1/api/payment/invoice"))
+        .bearer_auth(&token)
+        .json(&request)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = started["transactionId"].as_i64().unwrap().to_string();
+    let html = get(&sandbox, "/?api=mediaconnect").await;
+    let invoice = row(&html, &format!("invoice--{id}")).unwrap();
+    assert!(invoice.contains(r#"data-state="initiated""#), "{invoice}");
+    assert!(invoice.contains("NOK 199.00"), "{invoice}");
+    post(
+        &sandbox,
+        "/sandbox/dashboard/action",
+        &[("kind", "invoice"), ("id", &id), ("action", "finished")],
+    )
+    .await;
+    let unpaid: serde_json::Value = http()
+        .get(format!("{api}/v1/customer/invoice/payment/P1?unpaid=true"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let numbers: Vec<&str> = unpaid["invoices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["invoiceNumber"].as_str().unwrap())
+        .collect();
+    assert!(!numbers.contains(&"1002"), "{numbers:?}");
+    let html = get(&sandbox, "/").await;
+    let invoice = row(&html, &format!("invoice--{id}")).unwrap();
+    assert!(invoice.contains(r#"data-state="finished""#), "{invoice}");
+    assert!(
+        invoice.contains("the dashboard chose finished"),
+        "{invoice}"
+    );
 }
