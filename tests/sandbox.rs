@@ -4,6 +4,8 @@
 
 mod support;
 
+use support::{connect_client, direct_payment_client, payment_links};
+
 use std::time::Duration;
 
 use nordpay::sandbox::browser::{Browser, Visit};
@@ -26,19 +28,6 @@ fn page(visit: Visit) -> nordpay::sandbox::browser::Page {
 }
 
 // ---- Direct Payment ----
-
-fn direct_payment_client(
-    sandbox: &Sandbox,
-    transport: direct_payment::Transport,
-) -> direct_payment::Client {
-    direct_payment::Client::builder(
-        sandbox.direct_payment_environment(),
-        transport,
-        sandbox.direct_payment_credentials(),
-    )
-    .build()
-    .unwrap()
-}
 
 fn payment(msisdn: &str, reference: &str) -> direct_payment::types::builder::PaymentDetails {
     direct_payment::types::PaymentDetails::builder()
@@ -365,12 +354,6 @@ async fn rest_only_calls_work_against_the_sandbox() {
 
 // ---- CONNECT ----
 
-fn connect_client(sandbox: &Sandbox, auth: connect::Auth) -> connect::Client {
-    connect::Client::builder(sandbox.connect_environment(), auth)
-        .build()
-        .unwrap()
-}
-
 fn order(id: &str) -> connect::types::builder::NewTransaction {
     connect::types::NewTransaction::builder()
         .order_id(id)
@@ -520,18 +503,7 @@ async fn connect_agreements_move_through_their_states() {
         &sandbox,
         connect::Auth::api_key(credentials::CONNECT_API_KEY),
     );
-    let agreement = client
-        .create_agreement()
-        .body(
-            connect::types::NewAgreement::builder()
-                .connect_id(Some("user-1".to_string()))
-                .recurrence_time_spec("R/P1M")
-                .verification_transaction(order("agreement-1")),
-        )
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
+    let agreement = support::monthly_agreement(&client, order("agreement-1")).await;
     let state = |id: String| async {
         client
             .get_agreement()
@@ -727,12 +699,7 @@ async fn puzzel_pay_recipients_move_through_the_steps_and_refunds_follow_the_rul
     )
     .await
     .unwrap();
-    let links: Vec<Url> = answer
-        .payment_links
-        .unwrap()
-        .iter()
-        .map(|l| l.link.as_deref().unwrap().parse().unwrap())
-        .collect();
+    let links = payment_links(answer);
     let steps = |status: &puzzel_pay::types::BatchStatus| -> Vec<puzzel_pay::Step> {
         status
             .recipient_status
@@ -1535,12 +1502,7 @@ async fn puzzel_pay_callbacks_scripted_late_or_out_of_order_arrive_so() {
     )
     .await
     .unwrap();
-    let links: Vec<Url> = answer
-        .payment_links
-        .unwrap()
-        .iter()
-        .map(|l| l.link.as_deref().unwrap().parse().unwrap())
-        .collect();
+    let links = payment_links(answer);
     let browser = Browser::new();
     let references = |bodies: &[Vec<u8>]| -> Vec<String> {
         bodies

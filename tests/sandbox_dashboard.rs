@@ -52,12 +52,10 @@ fn row<'a>(html: &'a str, record: &str) -> Option<&'a str> {
 }
 
 fn connect_client(sandbox: &Sandbox) -> connect::Client {
-    connect::Client::builder(
-        sandbox.connect_environment(),
+    support::connect_client(
+        sandbox,
         connect::Auth::api_key(credentials::CONNECT_API_KEY),
     )
-    .build()
-    .unwrap()
 }
 
 fn order(id: &str) -> connect::types::builder::NewTransaction {
@@ -160,13 +158,7 @@ async fn filters_narrow_the_records_by_api_state_and_key() {
     let sandbox = Sandbox::start().await.unwrap();
     let first = create(&sandbox, order("alpha-1")).await.unwrap();
     let second = create(&sandbox, order("beta-2")).await.unwrap();
-    let dp = direct_payment::Client::builder(
-        sandbox.direct_payment_environment(),
-        direct_payment::Transport::Soap,
-        sandbox.direct_payment_credentials(),
-    )
-    .build()
-    .unwrap();
+    let dp = support::direct_payment_client(&sandbox, direct_payment::Transport::Soap);
     dp.pay(
         direct_payment::types::PaymentDetails::builder()
             .msisdn("+4791111111")
@@ -213,13 +205,7 @@ async fn filters_narrow_the_records_by_api_state_and_key() {
 #[tokio::test]
 async fn the_inbox_has_every_sms_and_the_dashboard_expires_a_code() {
     let sandbox = Sandbox::start().await.unwrap();
-    let dp = direct_payment::Client::builder(
-        sandbox.direct_payment_environment(),
-        direct_payment::Transport::Rest,
-        sandbox.direct_payment_credentials(),
-    )
-    .build()
-    .unwrap();
+    let dp = support::direct_payment_client(&sandbox, direct_payment::Transport::Rest);
     let msisdn = "+4792222222";
     dp.send_verification_code(
         direct_payment::types::SendVerificationCodeRequest::builder()
@@ -423,18 +409,7 @@ async fn the_event_stream_tells_of_a_change_and_ends_when_the_sandbox_stops() {
 async fn agreements_refunds_and_mediaconnect_payments_show_and_settle() {
     let sandbox = Sandbox::start().await.unwrap();
     let client = connect_client(&sandbox);
-    let agreement = client
-        .create_agreement()
-        .body(
-            connect::types::NewAgreement::builder()
-                .connect_id(Some("user-1".to_string()))
-                .recurrence_time_spec("R/P1M")
-                .verification_transaction(order("agreement-1")),
-        )
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
+    let agreement = support::monthly_agreement(&client, order("agreement-1")).await;
     let verification = agreement.verification_transaction_id.clone().unwrap();
     let html = get(&sandbox, "/").await;
     let shown = row(&html, &format!("agreement--{}", agreement.id)).unwrap();
@@ -492,16 +467,13 @@ async fn agreements_refunds_and_mediaconnect_payments_show_and_settle() {
             .try_into()
             .unwrap();
     let api = sandbox.mediaconnect_api_url();
-    let started: serde_json::Value = http()
-        .post(format!("{api}/v1/api/payment/invoice"))
-        .bearer_auth(&token)
-        .json(&request)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let started = support::json(
+        http()
+            .post(format!("{api}/v1/api/payment/invoice"))
+            .bearer_auth(&token)
+            .json(&request),
+    )
+    .await;
     let id = started["transactionId"].as_i64().unwrap().to_string();
     let html = get(&sandbox, "/?api=mediaconnect").await;
     let invoice = row(&html, &format!("invoice--{id}")).unwrap();
@@ -513,15 +485,12 @@ async fn agreements_refunds_and_mediaconnect_payments_show_and_settle() {
         &[("kind", "invoice"), ("id", &id), ("action", "finished")],
     )
     .await;
-    let unpaid: serde_json::Value = http()
-        .get(format!("{api}/v1/customer/invoice/payment/P1?unpaid=true"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let unpaid = support::json(
+        http()
+            .get(format!("{api}/v1/customer/invoice/payment/P1?unpaid=true"))
+            .bearer_auth(&token),
+    )
+    .await;
     let numbers: Vec<&str> = unpaid["invoices"]
         .as_array()
         .unwrap()

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 use nordpay::sandbox::{Sandbox, credentials};
+use nordpay::{connect, direct_payment};
 use serde_json::Value;
 
 /// A Mediaconnect access token from the sandbox's login server, got over
@@ -42,15 +43,67 @@ pub async fn mediaconnect_access_token_at(login: &url::Url) -> String {
         .append_pair("client_secret", credentials::MEDIACONNECT_CLIENT_SECRET)
         .append_pair("redirect_uri", "https://shop.example/cb")
         .finish();
-    let tokens: Value = no_redirects
-        .post(login.join("login/oauth/token").unwrap())
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(form)
+    let tokens = json(
+        no_redirects
+            .post(login.join("login/oauth/token").unwrap())
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(form),
+    )
+    .await;
+    tokens["access_token"].as_str().unwrap().to_string()
+}
+
+/// A CONNECT client of the sandbox.
+pub fn connect_client(sandbox: &Sandbox, auth: connect::Auth) -> connect::Client {
+    connect::Client::builder(sandbox.connect_environment(), auth)
+        .build()
+        .unwrap()
+}
+
+/// A Direct Payment client of the sandbox, over `transport`.
+pub fn direct_payment_client(
+    sandbox: &Sandbox,
+    transport: direct_payment::Transport,
+) -> direct_payment::Client {
+    direct_payment::Client::builder(
+        sandbox.direct_payment_environment(),
+        transport,
+        sandbox.direct_payment_credentials(),
+    )
+    .build()
+    .unwrap()
+}
+
+/// The payment links of a Puzzel Pay batch's answer, in recipient order.
+pub fn payment_links(answer: nordpay::puzzel_pay::types::BatchResponse) -> Vec<url::Url> {
+    answer
+        .payment_links
+        .unwrap()
+        .iter()
+        .map(|l| l.link.as_deref().unwrap().parse().unwrap())
+        .collect()
+}
+
+/// A monthly charging agreement for CONNECT ID user-1, verified by `verification`.
+pub async fn monthly_agreement(
+    client: &connect::Client,
+    verification: connect::types::builder::NewTransaction,
+) -> connect::types::Agreement {
+    client
+        .create_agreement()
+        .body(
+            connect::types::NewAgreement::builder()
+                .connect_id(Some("user-1".to_string()))
+                .recurrence_time_spec("R/P1M")
+                .verification_transaction(verification),
+        )
         .send()
         .await
         .unwrap()
-        .json()
-        .await
-        .unwrap();
-    tokens["access_token"].as_str().unwrap().to_string()
+        .into_inner()
+}
+
+/// The JSON an HTTP request answers with.
+pub async fn json(request: reqwest::RequestBuilder) -> Value {
+    request.send().await.unwrap().json().await.unwrap()
 }

@@ -137,25 +137,15 @@ pub(super) fn live(
             @if records.is_empty() {
                 p { "No records yet: call an API through a client, and they appear here." }
             } @else {
-                table.records {
-                    caption.visually-hidden { "Records of the four APIs, newest first" }
-                    thead {
-                        tr {
-                            th scope="col" { "API" }
-                            th scope="col" { "Record" }
-                            th scope="col" { "State" }
-                            th scope="col" { "Amount" }
-                            th scope="col" { "Keys" }
-                            th scope="col" { "Timeline" }
-                            th scope="col" { "Actions" }
-                        }
-                    }
-                    tbody {
+                (table(
+                    "Records of the four APIs, newest first",
+                    &["API", "Record", "State", "Amount", "Keys", "Timeline", "Actions"],
+                    html! {
                         @for record in records {
                             (row(record, &back))
                         }
-                    }
-                }
+                    },
+                ))
             }
         }
         section aria-labelledby="faults-heading" {
@@ -163,18 +153,10 @@ pub(super) fn live(
             @if faults.is_empty() {
                 p { "None waiting." }
             } @else {
-                table {
-                    caption.visually-hidden { "Scripted faults not used up yet, oldest first" }
-                    thead {
-                        tr {
-                            th scope="col" { "API" }
-                            th scope="col" { "Operation" }
-                            th scope="col" { "Key" }
-                            th scope="col" { "Times left" }
-                            th scope="col" { "What it does" }
-                        }
-                    }
-                    tbody {
+                (table(
+                    "Scripted faults not used up yet, oldest first",
+                    &["API", "Operation", "Key", "Times left", "What it does"],
+                    html! {
                         @for fault in faults {
                             tr.fault {
                                 td { (fault.api.as_deref().unwrap_or("any")) }
@@ -184,8 +166,8 @@ pub(super) fn live(
                                 td { (fault_form::describe(&fault.action)) }
                             }
                         }
-                    }
-                }
+                    },
+                ))
             }
         }
         section aria-labelledby="deliveries-heading" {
@@ -199,18 +181,10 @@ pub(super) fn live(
                 "."
             }
             @if !deliveries.is_empty() {
-                table {
-                    caption.visually-hidden { "Callback delivery attempts, newest first" }
-                    thead {
-                        tr {
-                            th scope="col" { "Time" }
-                            th scope="col" { "Batch" }
-                            th scope="col" { "Recipient" }
-                            th scope="col" { "Attempt" }
-                            th scope="col" { "Answer" }
-                        }
-                    }
-                    tbody {
+                (table(
+                    "Callback delivery attempts, newest first",
+                    &["Time", "Batch", "Recipient", "Attempt", "Answer"],
+                    html! {
                         @for delivery in deliveries.iter().rev() {
                             tr.delivery {
                                 td { (time(&delivery.at)) }
@@ -225,9 +199,26 @@ pub(super) fn live(
                                 }
                             }
                         }
+                    },
+                ))
+            }
+        }
+    }
+}
+
+/// A table with a caption for screen readers and a row of column headings.
+fn table(caption: &str, columns: &[&str], rows: Markup) -> Markup {
+    html! {
+        table {
+            caption.visually-hidden { (caption) }
+            thead {
+                tr {
+                    @for column in columns {
+                        th scope="col" { (column) }
                     }
                 }
             }
+            tbody { (rows) }
         }
     }
 }
