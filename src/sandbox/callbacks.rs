@@ -14,6 +14,7 @@ use chrono::{DateTime, Utc};
 use url::Url;
 
 use super::Shared;
+use super::journal::RecordId;
 use super::scripted::FaultAction;
 use crate::puzzel_pay::types::Callback;
 
@@ -91,8 +92,7 @@ pub(super) fn deliver(shared: &Shared, callback: Callback) {
         _ => None,
     };
     if let Some(note) = note {
-        let (batch, recipient) = (&callback.batch_reference, &callback.client_reference);
-        super::puzzel_pay::recipient_step(shared, batch, recipient, None, &note);
+        on_timeline(shared, &callback, note);
     }
     let mut held = held;
     for _ in 0..copies {
@@ -136,9 +136,11 @@ pub(super) fn deliver(shared: &Shared, callback: Callback) {
                     }
                 }
                 let answer = status.map_or("no answer".to_string(), |s| format!("HTTP {s}"));
-                let (batch, recipient) = (&callback.batch_reference, &callback.client_reference);
-                let what = format!("callback attempt {attempt}: {answer}");
-                super::puzzel_pay::recipient_step(&shared, batch, recipient, None, &what);
+                on_timeline(
+                    &shared,
+                    &callback,
+                    format!("callback attempt {attempt}: {answer}"),
+                );
                 if status.is_some_and(|s| (200..300).contains(&s)) {
                     return;
                 }
@@ -147,4 +149,10 @@ pub(super) fn deliver(shared: &Shared, callback: Callback) {
             }
         });
     }
+}
+
+/// A step on the timeline of the callback's recipient.
+fn on_timeline(shared: &Shared, callback: &Callback, what: String) {
+    let id = RecordId::recipient(&callback.batch_reference, &callback.client_reference);
+    shared.journal(|journal, at| journal.step(at, &id, None, what));
 }

@@ -500,7 +500,7 @@ fn advance(recipient: &mut Recipient, step: Step) -> bool {
 }
 
 /// Something happened to a recipient, on the dashboard.
-pub(super) fn recipient_step(
+fn recipient_step(
     shared: &Shared,
     batch: &str,
     reference: &str,
