@@ -151,6 +151,15 @@ async fn a_transaction_appears_with_its_money_and_the_dashboard_completes_it() {
     )
     .await;
     assert!(away.starts_with("/?notice="), "{away}");
+    // Another site's page cannot post the forms from a browser.
+    let cross = http()
+        .post(format!("http://{}/sandbox/dashboard/reset", sandbox.addr()))
+        .header("sec-fetch-site", "cross-site")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cross.status(), 403);
+    assert!(row(&get(&sandbox, "/").await, &format!("transaction--{id}")).is_some());
 }
 
 #[tokio::test]

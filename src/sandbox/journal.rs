@@ -219,6 +219,7 @@ impl Journal {
         if let Some(record) = self.records.get_mut(&id) {
             record.state = state.to_string();
             record.amount = amount.or(record.amount);
+            record.keys = keys;
             record.timeline.push(step);
             return;
         }

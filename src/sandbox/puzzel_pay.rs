@@ -14,6 +14,7 @@ use serde_json::json;
 use super::engine::{Arrivals, Capped};
 use super::journal::{Api, Kind, RecordId, Sms};
 use super::{Shared, credentials, faults, pages};
+use crate::connect::Money;
 use crate::puzzel_pay::types::{
     BatchRequest, BatchResponse, BatchStatus, Callback, PaymentLink, RecipientSmsStatus,
 };
@@ -156,7 +157,7 @@ fn invalid(batch_reference: &str, errors: BTreeMap<String, Vec<String>>) -> Resp
 
 /// `template` with each `{{name}}` replaced by `value(name)` (left as it is
 /// where `value` has none).
-fn fill(template: &str, value: impl Fn(&str) -> Option<String>) -> String {
+fn fill(template: &str, mut value: impl FnMut(&str) -> Option<String>) -> String {
     let mut out = String::with_capacity(template.len());
     let mut rest = template;
     while let Some(start) = rest.find("{{") {
@@ -203,18 +204,28 @@ fn payment_sms(
 /// `{{name}}` placeholders of a template, without the predefined ones.
 fn placeholders(text: &str) -> BTreeSet<String> {
     let mut found = BTreeSet::new();
-    let mut rest = text;
-    while let Some(start) = rest.find("{{") {
-        let Some(end) = rest[start..].find("}}") else {
-            break;
-        };
-        let name = rest[start + 2..start + end].trim().to_string();
+    fill(text, |name| {
         if name != "paymentLink" && name != "paymentReference" {
-            found.insert(name);
+            found.insert(name.to_string());
         }
-        rest = &rest[start + end + 2..];
-    }
+        None
+    });
     found
+}
+
+/// What the recipients pay together, if all in one currency.
+fn total(amounts: impl IntoIterator<Item = Option<Money>>) -> Option<Money> {
+    let mut amounts = amounts.into_iter();
+    let first = amounts.next()??;
+    amounts.try_fold(first, |sum, money| {
+        let money = money?;
+        (sum.currency() == money.currency()).then(|| {
+            Money::from_currency(
+                sum.currency(),
+                sum.minor_units().saturating_add(money.minor_units()),
+            )
+        })
+    })
 }
 
 async fn create_batch(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) -> Handled {
@@ -330,14 +341,12 @@ async fn create_batch(State(shared): State<Shared>, headers: HeaderMap, body: By
     if !errors.is_empty() {
         return Err(invalid(&reference, errors));
     }
-    let shown: Vec<(RecordId, Step, Option<crate::connect::Money>, String)> = batch
+    let shown: Vec<(RecordId, Step, Option<Money>, String)> = batch
         .recipients
         .iter()
         .zip(&recipients)
         .map(|(request, r)| {
-            let money =
-                crate::connect::Money::new(&request.payment.currency, request.payment.amount.get())
-                    .ok();
+            let money = Money::new(&request.payment.currency, request.payment.amount.get()).ok();
             (
                 RecordId::recipient(&reference, &r.reference),
                 r.step,
@@ -356,36 +365,14 @@ async fn create_batch(State(shared): State<Shared>, headers: HeaderMap, body: By
             ("action", action.to_string()),
             ("recipients", shown.len().to_string()),
         ];
-        let total =
-            shown
-                .iter()
-                .try_fold(None::<crate::connect::Money>, |sum, (_, _, money, _)| {
-                    let money = (*money)?;
-                    match sum {
-                        None => Some(Some(money)),
-                        Some(sum) if sum.currency() == money.currency() => {
-                            Some(Some(crate::connect::Money::from_currency(
-                                sum.currency(),
-                                sum.minor_units().saturating_add(money.minor_units()),
-                            )))
-                        }
-                        Some(_) => None,
-                    }
-                });
+        let total = total(shown.iter().map(|(_, _, money, _)| *money));
         let id = RecordId::new(Kind::Batch, &reference);
         let state = if finished == Some(true) {
             "Finished"
         } else {
             "Open"
         };
-        journal.open(
-            at,
-            id,
-            state,
-            total.flatten(),
-            keys,
-            "created by the merchant",
-        );
+        journal.open(at, id, state, total, keys, "created by the merchant");
         for ((id, step, money, msisdn), request) in shown.into_iter().zip(&batch.recipients) {
             let keys = vec![("batch", reference.clone()), ("MSISDN", msisdn.clone())];
             let what = match step {
@@ -500,13 +487,7 @@ fn advance(recipient: &mut Recipient, step: Step) -> bool {
 }
 
 /// Something happened to a recipient, on the dashboard.
-fn recipient_step(
-    shared: &Shared,
-    batch: &str,
-    reference: &str,
-    state: Option<&str>,
-    what: &str,
-) {
+fn recipient_step(shared: &Shared, batch: &str, reference: &str, state: Option<&str>, what: &str) {
     let id = RecordId::recipient(batch, reference);
     shared.journal(|journal, at| journal.step(at, &id, state, what));
 }
@@ -673,5 +654,31 @@ async fn pay(
         )
         .into_response(),
         None => (StatusCode::NOT_FOUND, "no such payment link").into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn templates_fill_what_they_know_and_name_what_they_need() {
+        let text = "Hi {{ name }}, {{paymentLink}} {{unknown}}";
+        let filled = fill(text, |name| (name == "name").then(|| "Kari".to_string()));
+        assert_eq!(filled, "Hi Kari, {{paymentLink}} {{unknown}}");
+        assert_eq!(
+            placeholders(text),
+            BTreeSet::from(["name".to_string(), "unknown".to_string()])
+        );
+        assert_eq!(fill("no end {{x", |_| Some("y".into())), "no end {{x");
+    }
+
+    #[test]
+    fn a_batch_total_is_one_currency_or_none() {
+        let nok = |minor| Money::new("NOK", minor).ok();
+        assert_eq!(total([nok(100), nok(250)]), nok(350));
+        assert_eq!(total([nok(100), Money::new("SEK", 1).ok()]), None);
+        assert_eq!(total([nok(100), None]), None);
+        assert_eq!(total([]), None);
     }
 }

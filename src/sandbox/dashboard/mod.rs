@@ -34,9 +34,27 @@ pub(super) fn routes() -> Router<Shared> {
         .route("/sandbox/dashboard/live", get(dashboard_live))
         .route("/sandbox/inbox/live", get(inbox_live))
         .route("/sandbox/events", get(events))
-        .route("/sandbox/dashboard/action", post(action))
-        .route("/sandbox/dashboard/faults", post(add_fault))
-        .route("/sandbox/dashboard/reset", post(reset))
+        .merge(
+            Router::new()
+                .route("/sandbox/dashboard/action", post(action))
+                .route("/sandbox/dashboard/faults", post(add_fault))
+                .route("/sandbox/dashboard/reset", post(reset))
+                .layer(axum::middleware::from_fn(same_site_only)),
+        )
+}
+
+/// The forms change the sandbox: a page of another site must not post
+/// them from a developer's browser (the browser says where a request
+/// comes from in `Sec-Fetch-Site`; tools that send none are let through).
+async fn same_site_only(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let site = request
+        .headers()
+        .get("sec-fetch-site")
+        .and_then(|v| v.to_str().ok());
+    if site == Some("cross-site") {
+        return (StatusCode::FORBIDDEN, "a form of another site").into_response();
+    }
+    next.run(request).await
 }
 
 /// What the dashboard shows: `?api=connect&state=STARTED&key=order-1`.
