@@ -260,6 +260,10 @@ async fn the_inbox_has_every_sms_and_the_dashboard_expires_a_code() {
             type_: puzzel_pay::RequestType::Payment,
             text: "Hi {{name}}, pay here: {{paymentLink}}".into(),
         }])
+        .receipt_templates(vec![puzzel_pay::types::MessageTemplate {
+            type_: puzzel_pay::RequestType::Payment,
+            text: "Thanks {{name}}, receipt {{paymentReference}}".into(),
+        }])
         .recipients(vec![recipient.try_into().unwrap()]);
     puzzel.create_batch().body(batch).send().await.unwrap();
 
@@ -333,6 +337,12 @@ async fn the_inbox_has_every_sms_and_the_dashboard_expires_a_code() {
         status.recipient_status[0].step,
         Some(puzzel_pay::Step::Paid)
     );
+    // The receipt SMS, its reference filled in, newest first.
+    let inbox = get(&sandbox, "/inbox").await;
+    let receipt = inbox
+        .find("Thanks Kari, receipt sandbox-ext")
+        .expect(&inbox);
+    assert!(receipt < inbox.find("Hi Kari").unwrap());
     // Its only recipient paid: the batch is finished.
     let html = get(&sandbox, "/").await;
     let batch = row(&html, "batch--inbox-1").unwrap();
