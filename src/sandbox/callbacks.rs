@@ -70,6 +70,9 @@ pub(super) fn deliver(shared: &Shared, callback: Callback) {
     };
     let body = serde_json::to_vec(&callback).expect("a callback serializes");
     let scripted = shared.script().take_callback(&body);
+    if scripted.is_some() {
+        shared.changed();
+    }
     let (copies, late, held) = match scripted {
         Some(FaultAction::DeliverTwice) => (2, None, None),
         Some(FaultAction::DeliverLate { ms }) => (1, Some(Duration::from_millis(ms)), None),

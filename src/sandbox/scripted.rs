@@ -272,6 +272,8 @@ pub(crate) async fn apply(State(shared): State<Shared>, request: Request, next: 
     let Some(action) = action else {
         return next.run(request).await;
     };
+    // The dashboard lists the faults still waiting.
+    shared.changed();
     match action {
         FaultAction::FailBefore {
             status,
