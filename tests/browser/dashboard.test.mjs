@@ -230,6 +230,17 @@ test("the dashboard and the inbox, driven in Chromium", async (t) => {
       await page.getByRole("link", { name: "SMS inbox" }).click();
       await page.getByRole("heading", { name: "+4791234503" }).waitFor();
       await page.getByText(/Your shop code is \d{6}/).waitFor();
+      // A new SMS appears while the inbox is open.
+      await page.evaluate(() => (window.sameDocument = true));
+      const again = await nordpay(config, [
+        "direct-payment",
+        "send-verification-code",
+        "--body",
+        JSON.stringify({ Msisdn: "+4791234504", Template: "Second code {0}" }),
+      ]);
+      assert.equal(again.code, 0, again.stderr);
+      await page.getByRole("heading", { name: "+4791234504" }).waitFor({ timeout: 10_000 });
+      assert.equal(await page.evaluate(() => window.sameDocument), true, "no reload");
       await screenshot(page, "05-inbox");
       await accessibility(page, "the inbox");
 
