@@ -18,6 +18,9 @@ use crate::connect::Money;
 pub(crate) const RECORDS_SHOWN: usize = 10_000;
 /// Messages the inbox keeps.
 pub(crate) const SMS_KEPT: usize = 10_000;
+/// Steps a record's timeline keeps: its first, and the newest after it (a
+/// payment page reloaded all day must not grow it without end).
+pub(crate) const STEPS_KEPT: usize = 100;
 
 /// The four APIs, named as fault scripts name them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -179,6 +182,18 @@ pub(crate) struct Record {
     /// The keys a merchant looks it up by (orderId, ClientReference, MSISDN).
     pub(crate) keys: Vec<(&'static str, String)>,
     pub(crate) timeline: Vec<Step>,
+    /// Steps left out between the first and the kept ones.
+    pub(crate) steps_left_out: usize,
+}
+
+impl Record {
+    fn push(&mut self, step: Step) {
+        if self.timeline.len() >= STEPS_KEPT {
+            self.timeline.remove(1);
+            self.steps_left_out += 1;
+        }
+        self.timeline.push(step);
+    }
 }
 
 /// An SMS the sandbox "sent".
@@ -220,7 +235,7 @@ impl Journal {
             record.state = state.to_string();
             record.amount = amount.or(record.amount);
             record.keys = keys;
-            record.timeline.push(step);
+            record.push(step);
             return;
         }
         self.order.push_back(id.clone());
@@ -232,6 +247,7 @@ impl Journal {
                 amount,
                 keys,
                 timeline: vec![step],
+                steps_left_out: 0,
             },
         );
         while self.order.len() > RECORDS_SHOWN {
@@ -254,7 +270,7 @@ impl Journal {
             if let Some(state) = state {
                 record.state = state.to_string();
             }
-            record.timeline.push(Step {
+            record.push(Step {
                 at,
                 what: what.into(),
             });
@@ -308,6 +324,17 @@ mod tests {
         let record = journal.record(&first).unwrap();
         assert_eq!(record.state, "COMPLETED");
         assert_eq!(record.timeline.len(), 2);
+        for n in 0..STEPS_KEPT {
+            journal.step(now, &first, None, format!("visit {n}"));
+        }
+        let record = journal.record(&first).unwrap();
+        assert_eq!(record.timeline.len(), STEPS_KEPT);
+        assert_eq!(record.steps_left_out, 2);
+        assert_eq!(record.timeline[0].what, "created");
+        assert_eq!(
+            record.timeline[STEPS_KEPT - 1].what,
+            format!("visit {}", STEPS_KEPT - 1)
+        );
         for n in 0..RECORDS_SHOWN {
             let id = RecordId::new(Kind::Payment, n.to_string());
             journal.open(now, id, "Paid", None, vec![], "paid");

@@ -261,12 +261,16 @@ fn row(record: &Record, back: &str) -> Markup {
             td {
                 details #{"timeline-" (anchor)} {
                     summary {
-                        (record.timeline.len())
-                        @if record.timeline.len() == 1 { " step" } @else { " steps" }
+                        @let steps = record.timeline.len() + record.steps_left_out;
+                        (steps)
+                        @if steps == 1 { " step" } @else { " steps" }
                         span.visually-hidden { " of " (name) }
                     }
                     ol.timeline {
-                        @for step in &record.timeline {
+                        @for (n, step) in record.timeline.iter().enumerate() {
+                            @if n == 1 && record.steps_left_out > 0 {
+                                li { "… " (record.steps_left_out) " steps left out" }
+                            }
                             li { (time(&step.at)) " " (step.what) }
                         }
                     }
