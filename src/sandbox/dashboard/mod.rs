@@ -148,20 +148,25 @@ fn live_part(shared: &Shared, filter: &Filter) -> Markup {
         let from = callbacks.deliveries.len().saturating_sub(view::ROWS);
         (url, callbacks.deliveries[from..].to_vec())
     };
-    let journal = locked(&shared.state.journal);
-    let mut matching = 0;
-    let mut shown: Vec<&Record> = Vec::new();
-    for record in journal.newest_first().filter(|r| filter.matches(r)) {
-        matching += 1;
-        if shown.len() < view::ROWS {
-            shown.push(record);
+    // Copied out, and the lock let go before rendering: API calls write
+    // to the journal while a page is drawn.
+    let (shown, matching, kept) = {
+        let journal = locked(&shared.state.journal);
+        let mut matching = 0;
+        let mut shown: Vec<Record> = Vec::new();
+        for record in journal.newest_first().filter(|r| filter.matches(r)) {
+            matching += 1;
+            if shown.len() < view::ROWS {
+                shown.push(record.clone());
+            }
         }
-    }
+        (shown, matching, journal.len())
+    };
     view::live(
         filter,
         &shown,
         matching,
-        journal.len(),
+        kept,
         &faults,
         callback_url.as_deref(),
         &deliveries,
@@ -185,8 +190,11 @@ async fn dashboard_live(
 }
 
 fn inbox_part(shared: &Shared) -> Markup {
-    let journal = locked(&shared.state.journal);
-    let messages: Vec<_> = journal.sms_newest_first().collect();
+    let messages: Vec<_> = locked(&shared.state.journal)
+        .sms_newest_first()
+        .take(view::MESSAGES)
+        .cloned()
+        .collect();
     view::inbox(&messages)
 }
 

@@ -14,6 +14,8 @@ const SCRIPT: &str = include_str!("dashboard.js");
 
 /// Records a page shows at most; a filter narrows the rest.
 pub(super) const ROWS: usize = 200;
+/// Messages the inbox shows at most, newest first.
+pub(super) const MESSAGES: usize = 500;
 
 /// Which page is open, for the navigation.
 #[derive(PartialEq)]
@@ -116,7 +118,7 @@ pub(super) fn dashboard(filter: &Filter, live: Markup, notice: Option<&str>) -> 
 /// What changes while a test runs: records, faults waiting, deliveries.
 pub(super) fn live(
     filter: &Filter,
-    records: &[&Record],
+    records: &[Record],
     matching: usize,
     kept: usize,
     faults: &[ScriptedFault],
@@ -376,7 +378,7 @@ fn linked(text: &str, link: Option<&str>) -> Markup {
 
 /// The inbox's live part: messages per MSISDN, the newest conversation and
 /// message first.
-pub(super) fn inbox(messages: &[&Sms]) -> Markup {
+pub(super) fn inbox(messages: &[Sms]) -> Markup {
     let mut phones: Vec<(&str, Vec<&Sms>)> = Vec::new();
     for sms in messages {
         match phones.iter_mut().find(|(to, _)| *to == sms.to) {
