@@ -73,6 +73,17 @@ function nordpay(config, args) {
   });
 }
 
+/** A Direct Payment verification code to `msisdn`, through the command. */
+async function sendCode(config, msisdn, template) {
+  const sent = await nordpay(config, [
+    "direct-payment",
+    "send-verification-code",
+    "--body",
+    JSON.stringify({ Msisdn: msisdn, Template: template }),
+  ]);
+  assert.equal(sent.code, 0, sent.stderr);
+}
+
 /** axe-core's WCAG 2.1 A/AA and best-practice rules on the open page. */
 async function accessibility(page, name) {
   await page.addScriptTag({ path: axeSource });
@@ -199,13 +210,7 @@ test("the dashboard and the inbox, driven in Chromium", async (t) => {
     });
 
     await t.test("every SMS lands in the inbox, and its link pays", async () => {
-      const code = await nordpay(config, [
-        "direct-payment",
-        "send-verification-code",
-        "--body",
-        JSON.stringify({ Msisdn: "+4791234502", Template: "Your shop code is {0}" }),
-      ]);
-      assert.equal(code.code, 0, code.stderr);
+      await sendCode(config, "+4791234502", "Your shop code is {0}");
       const batch = await nordpay(config, [
         "puzzel-pay",
         "create-batch",
@@ -232,13 +237,7 @@ test("the dashboard and the inbox, driven in Chromium", async (t) => {
       await page.getByText(/Your shop code is \d{6}/).waitFor();
       // A new SMS appears while the inbox is open.
       await page.evaluate(() => (window.sameDocument = true));
-      const again = await nordpay(config, [
-        "direct-payment",
-        "send-verification-code",
-        "--body",
-        JSON.stringify({ Msisdn: "+4791234504", Template: "Second code {0}" }),
-      ]);
-      assert.equal(again.code, 0, again.stderr);
+      await sendCode(config, "+4791234504", "Second code {0}");
       await page.getByRole("heading", { name: "+4791234504" }).waitFor({ timeout: 10_000 });
       assert.equal(await page.evaluate(() => window.sameDocument), true, "no reload");
       await screenshot(page, "05-inbox");
