@@ -33,6 +33,14 @@ use nordpay::sandbox::{Sandbox, SandboxConfig, credentials};
 const USAGE: &str = "usage: nordpay-sandbox [--host HOST] [--port PORT] [--public-url URL] \
 [--record-cap N] [--callback-url URL] [--print-config] [--no-request-log] [PORT]";
 
+/// What `--help` says after the usage line.
+const HELP: &str = "A local stand-in for CONNECT Payment, Direct Payment, Puzzel Pay and \
+Mediaconnect (127.0.0.1:8787 unless told otherwise).\n\
+Open its root URL in a browser for the dashboard (every record, its timeline, \
+actions, scripted faults, callback deliveries) and /inbox for every SMS it sent.\n\
+Each option is also an environment variable: NORDPAY_SANDBOX_HOST, _PORT, \
+_PUBLIC_URL, _RECORD_CAP, _CALLBACK_URL, _REQUEST_LOG=off.";
+
 /// What the command line and the environment ask for.
 #[derive(Debug, PartialEq)]
 struct Options {
@@ -210,7 +218,7 @@ async fn main() -> ExitCode {
         .skip(1)
         .any(|arg| arg == "-h" || arg == "--help")
     {
-        println!("{USAGE}");
+        println!("{USAGE}\n\n{HELP}");
         return ExitCode::SUCCESS;
     }
     let options = match options(std::env::args().skip(1), |name| std::env::var(name).ok()) {
