@@ -15,7 +15,7 @@ use url::Url;
 
 use super::Shared;
 use super::journal::RecordId;
-use super::scripted::FaultAction;
+use super::script::FaultAction;
 use crate::puzzel_pay::types::Callback;
 
 /// Attempts per delivery, the first included.

@@ -36,6 +36,7 @@ mod pages;
 mod puzzel_pay;
 mod request_log;
 mod routes;
+mod script;
 mod scripted;
 pub mod soak;
 
@@ -48,7 +49,7 @@ use url::Url;
 pub use callbacks::Delivery;
 pub use engine::DEFAULT_RECORD_CAP;
 
-pub use scripted::{FaultAction, ScriptedFault};
+pub use script::{FaultAction, ScriptedFault};
 
 /// The fixed credentials the sandbox accepts.
 pub mod credentials {
@@ -78,7 +79,7 @@ pub(crate) struct State {
     direct_payment: Mutex<direct_payment::Store>,
     puzzel_pay: Mutex<puzzel_pay::Store>,
     mediaconnect: Mutex<mediaconnect::Store>,
-    script: Mutex<scripted::Script>,
+    script: Mutex<script::Script>,
     callbacks: Mutex<callbacks::Callbacks>,
     journal: Mutex<journal::Journal>,
     changes: Changes,
@@ -148,7 +149,7 @@ impl Shared {
         locked(&self.state.mediaconnect)
     }
 
-    fn script(&self) -> MutexGuard<'_, scripted::Script> {
+    fn script(&self) -> MutexGuard<'_, script::Script> {
         locked(&self.state.script)
     }
 

@@ -1,7 +1,7 @@
 //! The dashboard's "script a fault" form, read into a [`ScriptedFault`]:
 //! the same fault `POST /sandbox/faults` takes as JSON.
 
-use super::super::scripted::{FaultAction, ScriptedFault};
+use super::super::script::{FaultAction, ScriptedFault};
 
 /// The action kinds the form offers, as the JSON names them, with labels.
 pub(super) const ACTIONS: &[(&str, &str)] = &[

@@ -6,7 +6,7 @@ use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use super::super::callbacks::Delivery;
 use super::super::journal::{Api, Record, Sms};
-use super::super::scripted::ScriptedFault;
+use super::super::script::ScriptedFault;
 use super::{Filter, actions, fault_form};
 
 const CSS: &str = include_str!("dashboard.css");
