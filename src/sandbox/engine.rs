@@ -2,7 +2,7 @@
 //! (which a test can move forward instead of sleeping), the numbers its IDs
 //! are made of, and reading a request's query and JSON body by the spec's
 //! rules. Each API's file keeps only its store and handlers; routes come
-//! from `routes`, fault scripting from `scripted`.
+//! from `routes`, fault scripts from `script` (applied by `scripted`).
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
