@@ -15,7 +15,7 @@ use url::Url;
 
 use super::Shared;
 use super::journal::RecordId;
-use super::script::FaultAction;
+use super::script::{Call, FaultAction};
 use crate::puzzel_pay::types::Callback;
 
 /// Attempts per delivery, the first included.
@@ -69,35 +69,26 @@ pub(super) fn deliver(shared: &Shared, callback: Callback) {
         )
     };
     let body = serde_json::to_vec(&callback).expect("a callback serializes");
-    let scripted = shared.script().take_callback(&body);
-    if scripted.is_some() {
-        shared.changed();
-    }
-    let (copies, late, held) = match scripted {
-        Some(FaultAction::DeliverTwice) => (2, None, None),
-        Some(FaultAction::DeliverLate { ms }) => (1, Some(Duration::from_millis(ms)), None),
+    let scripted = shared.take_fault(&Call::callback(&body));
+    let (copies, late, mut held, note) = match scripted {
+        Some(FaultAction::DeliverTwice) => (2, None, None, Some("delivered twice".to_string())),
+        Some(FaultAction::DeliverLate { ms }) => (
+            1,
+            Some(Duration::from_millis(ms)),
+            None,
+            Some(format!("delivered {ms} ms late")),
+        ),
         Some(FaultAction::DeliverOutOfOrder) => {
             let (release, wait) = tokio::sync::oneshot::channel();
             shared.callbacks().held.push(release);
-            (1, None, Some(wait))
+            let note = Some("held back until the next one is delivered".to_string());
+            (1, None, Some(wait), note)
         }
-        _ => (1, None, None),
-    };
-    let note = match (copies, late, &held) {
-        (2, ..) => Some("callback scripted: delivered twice".to_string()),
-        (_, Some(late), _) => Some(format!(
-            "callback scripted: delivered {} ms late",
-            late.as_millis()
-        )),
-        (_, _, Some(_)) => {
-            Some("callback scripted: held back until the next one is delivered".to_string())
-        }
-        _ => None,
+        _ => (1, None, None, None),
     };
     if let Some(note) = note {
-        on_timeline(shared, &callback, note);
+        on_timeline(shared, &callback, format!("callback scripted: {note}"));
     }
-    let mut held = held;
     for _ in 0..copies {
         let (shared, url, body, callback) =
             (shared.clone(), url.clone(), body.clone(), callback.clone());

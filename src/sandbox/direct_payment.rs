@@ -252,10 +252,10 @@ fn pay(shared: &Shared, details: &PaymentDetails) -> Result<PaymentResponse, Fau
     let (state, what) = match &result {
         Ok(paid) => {
             keys.push(("TransactionId", paid.transaction_id.0.to_string()));
-            ("Paid".to_string(), "charged by the merchant".to_string())
+            ("Paid", "charged by the merchant".to_string())
         }
         Err(refused) => (
-            "Refused".to_string(),
+            "Refused",
             format!("refused: {:?} ({})", refused.code, refused.description),
         ),
     };
@@ -263,7 +263,7 @@ fn pay(shared: &Shared, details: &PaymentDetails) -> Result<PaymentResponse, Fau
     let id = RecordId::new(Kind::Payment, reference);
     shared.journal(|journal, at| match &result {
         Err(_) if journal.record(&id).is_some() => journal.step(at, &id, None, what),
-        _ => journal.open(at, id, &state, amount, keys, what),
+        _ => journal.open(at, id, state, amount, keys, what),
     });
     result
 }

@@ -263,6 +263,15 @@ async fn payment_methods(
 }
 
 impl Pending {
+    /// What its record is on the dashboard.
+    fn kind(&self) -> Kind {
+        match self {
+            Pending::Invoice { .. } => Kind::InvoicePayment,
+            Pending::Change { .. } => Kind::PaymentChange,
+            Pending::Vipps { .. } => Kind::VippsAgreement,
+        }
+    }
+
     /// Its record on the dashboard: kind, amount and keys.
     fn shown(
         &self,
@@ -271,23 +280,18 @@ impl Pending {
         Option<crate::connect::Money>,
         Vec<(&'static str, String)>,
     ) {
-        match self {
+        let (amount, keys) = match self {
             Pending::Invoice { invoice_number } => (
-                Kind::InvoicePayment,
                 crate::connect::Money::new("NOK", INVOICE_AMOUNT).ok(),
                 vec![("invoice", invoice_number.clone())],
             ),
             Pending::Change { product, method } => (
-                Kind::PaymentChange,
                 None,
                 vec![("product", product.clone()), ("method", method.clone())],
             ),
-            Pending::Vipps { product } => (
-                Kind::VippsAgreement,
-                None,
-                vec![("product", product.clone())],
-            ),
-        }
+            Pending::Vipps { product } => (None, vec![("product", product.clone())]),
+        };
+        (self.kind(), amount, keys)
     }
 }
 
@@ -518,7 +522,7 @@ pub(super) fn settle(shared: &Shared, id: i64, chosen: Outcome, by: &str) -> Opt
         store.pending.remove(&id)
     };
     let pending = taken?;
-    let (kind, _, _) = pending.shown();
+    let kind = pending.kind();
     let result = match (&pending, chosen) {
         (Pending::Invoice { invoice_number }, _) if invoice_number == faults::FAILING_INVOICE => {
             Outcome::Failed

@@ -157,6 +157,17 @@ impl Shared {
         locked(&self.state.callbacks)
     }
 
+    /// The action of the first scripted fault `call` matches, using one of
+    /// its times; the dashboard, which lists the faults still waiting,
+    /// hears of it.
+    fn take_fault(&self, call: &script::Call<'_>) -> Option<FaultAction> {
+        let action = self.script().take(call);
+        if action.is_some() {
+            self.changed();
+        }
+        action
+    }
+
     /// Write to the journal (at the sandbox's time), and tell the
     /// dashboard's watchers.
     fn journal(&self, write: impl FnOnce(&mut journal::Journal, chrono::DateTime<chrono::Utc>)) {

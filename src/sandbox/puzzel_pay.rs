@@ -89,6 +89,15 @@ impl Capped for Store {
 }
 
 impl Store {
+    /// A batch is Open until every recipient has paid, failed or could not
+    /// be reached; then Finished (as the dashboard shows it).
+    fn batch_state(&self, batch: &str) -> &'static str {
+        match self.finished(&batch.to_string()) {
+            Some(true) => "Finished",
+            _ => "Open",
+        }
+    }
+
     /// The references of every batch: the ledger a soak checks.
     pub(super) fn batch_references(&self) -> impl Iterator<Item = &str> {
         self.batches.keys().map(String::as_str)
@@ -341,47 +350,35 @@ async fn create_batch(State(shared): State<Shared>, headers: HeaderMap, body: By
     if !errors.is_empty() {
         return Err(invalid(&reference, errors));
     }
-    let shown: Vec<(RecordId, Step, Option<Money>, String)> = batch
-        .recipients
-        .iter()
-        .zip(&recipients)
-        .map(|(request, r)| {
-            let money = Money::new(&request.payment.currency, request.payment.amount.get()).ok();
-            (
-                RecordId::recipient(&reference, &r.reference),
-                r.step,
-                money,
-                r.msisdn.clone(),
-            )
-        })
-        .collect();
+    // The rest of each recipient's record is in the request.
+    let steps: Vec<Step> = recipients.iter().map(|r| r.step).collect();
     state.batches.insert(reference.clone(), recipients);
     state.admit(reference.clone(), shared.record_cap);
-    let finished = state.finished(&reference);
+    let batch_state = state.batch_state(&reference);
     drop(state);
+    let money = |r: &crate::puzzel_pay::types::Recipient| {
+        Money::new(&r.payment.currency, r.payment.amount.get()).ok()
+    };
     shared.journal(|journal, at| {
         let action = if links { "create links" } else { "send SMS" };
         let keys = vec![
             ("action", action.to_string()),
-            ("recipients", shown.len().to_string()),
+            ("recipients", steps.len().to_string()),
         ];
-        let total = total(shown.iter().map(|(_, _, money, _)| *money));
+        let total = total(batch.recipients.iter().map(money));
         let id = RecordId::new(Kind::Batch, &reference);
-        let state = if finished == Some(true) {
-            "Finished"
-        } else {
-            "Open"
-        };
-        journal.open(at, id, state, total, keys, "created by the merchant");
-        for ((id, step, money, msisdn), request) in shown.into_iter().zip(&batch.recipients) {
+        journal.open(at, id, batch_state, total, keys, "created by the merchant");
+        for (request, step) in batch.recipients.iter().zip(steps) {
+            let msisdn = request.msisdn.to_string();
             let keys = vec![("batch", reference.clone()), ("MSISDN", msisdn.clone())];
             let what = match step {
                 Step::SmsFailed => "the SMS could not be sent",
                 _ if links => "payment link created",
                 _ => "payment link sent by SMS",
             };
-            let link = link(&id.id);
-            journal.open(at, id, &format!("{step:?}"), money, keys, what);
+            let link = link(&request.reference);
+            let id = RecordId::recipient(&reference, &request.reference);
+            journal.open(at, id, &format!("{step:?}"), money(request), keys, what);
             if !links && step != Step::SmsFailed {
                 let text = payment_sms(&batch, request, &link);
                 journal.sms(Sms {
@@ -492,15 +489,9 @@ fn recipient_step(shared: &Shared, batch: &str, reference: &str, state: Option<&
     shared.journal(|journal, at| journal.step(at, &id, state, what));
 }
 
-/// A batch is Open until every recipient has paid, failed or could not be
-/// reached; then Finished.
+/// A recipient moved: so may its batch, on the dashboard.
 fn batch_progress(shared: &Shared, batch: &str, reference: &str, step: Step) {
-    let finished = shared.puzzel_pay().finished(&batch.to_string());
-    let state = if finished == Some(true) {
-        "Finished"
-    } else {
-        "Open"
-    };
+    let state = shared.puzzel_pay().batch_state(batch);
     let id = RecordId::new(Kind::Batch, batch);
     let what = format!("recipient {reference}: {step:?}");
     shared.journal(|journal, at| journal.step(at, &id, Some(state), what));
@@ -595,9 +586,11 @@ pub(super) fn settle(
         } else {
             Step::Paid
         };
-        let receipt = (r.step == Step::Paid)
-            .then(|| r.receipt.clone().map(|text| (r.msisdn.clone(), text)))
-            .flatten();
+        let receipt = r
+            .receipt
+            .clone()
+            .filter(|_| r.step == Step::Paid)
+            .map(|text| (r.msisdn.clone(), text));
         (r.step, true, receipt)
     });
     let (step, moved, receipt) = outcome?;
@@ -612,7 +605,10 @@ pub(super) fn settle(
         recipient_step(shared, batch, reference, Some(&format!("{step:?}")), what);
         batch_progress(shared, batch, reference, step);
         if let Some((to, text)) = receipt {
-            let text = text.replace("{{paymentReference}}", &external_reference);
+            // Filled as the template's other placeholders were.
+            let text = fill(&text, |name| {
+                (name == "paymentReference").then(|| external_reference.clone())
+            });
             shared.journal(|journal, at| {
                 journal.sms(Sms {
                     at,

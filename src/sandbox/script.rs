@@ -155,16 +155,6 @@ impl Script {
         &self.faults
     }
 
-    /// The action scripted for the Puzzel Pay callback whose JSON is `body`.
-    pub(crate) fn take_callback(&mut self, body: &[u8]) -> Option<FaultAction> {
-        self.take(&Call {
-            api: "puzzel_pay",
-            operation: Some("callback"),
-            target: "",
-            body,
-        })
-    }
-
     /// The action of the first fault `call` matches, using one of its times.
     pub(crate) fn take(&mut self, call: &Call<'_>) -> Option<FaultAction> {
         let at = self.faults.iter().position(|fault| fault.matches(call))?;
@@ -175,6 +165,18 @@ impl Script {
             self.faults.remove(at);
         }
         Some(action)
+    }
+}
+
+impl<'a> Call<'a> {
+    /// The Puzzel Pay callback whose JSON is `body` (no request to the sandbox).
+    pub(crate) fn callback(body: &'a [u8]) -> Self {
+        Self {
+            api: "puzzel_pay",
+            operation: Some("callback"),
+            target: "",
+            body,
+        }
     }
 }
 

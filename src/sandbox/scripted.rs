@@ -80,7 +80,7 @@ pub(crate) async fn apply(State(shared): State<Shared>, request: Request, next: 
         .unwrap_or_default()
         .to_string();
     let action = match operation_of(parts.method.as_str(), parts.uri.path(), &parts.headers) {
-        Some((api, operation)) => shared.script().take(&Call {
+        Some((api, operation)) => shared.take_fault(&Call {
             api,
             operation,
             target: &target,
@@ -92,8 +92,6 @@ pub(crate) async fn apply(State(shared): State<Shared>, request: Request, next: 
     let Some(action) = action else {
         return next.run(request).await;
     };
-    // The dashboard lists the faults still waiting.
-    shared.changed();
     match action {
         FaultAction::FailBefore {
             status,
