@@ -82,35 +82,27 @@ pub(crate) struct State {
     script: Mutex<script::Script>,
     callbacks: Mutex<callbacks::Callbacks>,
     journal: Mutex<journal::Journal>,
-    changes: Changes,
+    /// Bumped at every change the dashboard shows, for its live updates.
+    changes: Watched<u64>,
     /// Set when the sandbox stops: the dashboard's event streams end, so
     /// a graceful stop does not wait for an open browser tab.
-    stopping: Stopping,
+    stopping: Watched<bool>,
 }
 
-/// See [`State::stopping`].
-struct Stopping(tokio::sync::watch::Sender<bool>);
+/// A value tasks wait on, starting at its default.
+struct Watched<T>(tokio::sync::watch::Sender<T>);
 
-impl Default for Stopping {
+impl<T: Default> Default for Watched<T> {
     fn default() -> Self {
-        Self(tokio::sync::watch::Sender::new(false))
+        Self(tokio::sync::watch::Sender::new(T::default()))
     }
 }
 
-impl std::ops::Deref for Stopping {
-    type Target = tokio::sync::watch::Sender<bool>;
+impl<T> std::ops::Deref for Watched<T> {
+    type Target = tokio::sync::watch::Sender<T>;
 
     fn deref(&self) -> &Self::Target {
         &self.0
-    }
-}
-
-/// Bumped at every change the dashboard shows, for its live updates.
-struct Changes(tokio::sync::watch::Sender<u64>);
-
-impl Default for Changes {
-    fn default() -> Self {
-        Self(tokio::sync::watch::Sender::new(0))
     }
 }
 
@@ -178,7 +170,7 @@ impl Shared {
 
     /// Tell the dashboard's watchers that something it shows changed.
     fn changed(&self) {
-        self.state.changes.0.send_modify(|n| *n = n.wrapping_add(1));
+        self.state.changes.send_modify(|n| *n = n.wrapping_add(1));
     }
 
     /// Give each store `records` finished records, through its own insert

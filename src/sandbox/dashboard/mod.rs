@@ -214,7 +214,7 @@ async fn inbox_live(State(shared): State<Shared>) -> Html<String> {
 async fn events(
     State(shared): State<Shared>,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
-    let changes = shared.state.changes.0.subscribe();
+    let changes = shared.state.changes.subscribe();
     let stopping = shared.state.stopping.subscribe();
     let stream = futures_util::stream::unfold(
         (changes, stopping),
