@@ -177,17 +177,17 @@ impl Shared {
     /// path (load benches: the same load on a full sandbox as on an empty one).
     fn preload(&self, api: Option<&str>, records: usize) {
         let (engine, cap) = (&*self.engine, self.record_cap);
-        let wanted = |name: &str| api.is_none_or(|api| api == name);
-        if wanted("connect") {
+        let wanted = |wanted: journal::Api| api.is_none_or(|api| api == wanted.name());
+        if wanted(journal::Api::Connect) {
             self.connect().preload(engine, cap, records);
         }
-        if wanted("direct_payment") {
+        if wanted(journal::Api::DirectPayment) {
             self.direct_payment().preload(engine, cap, records);
         }
-        if wanted("puzzel_pay") {
+        if wanted(journal::Api::PuzzelPay) {
             self.puzzel_pay().preload(engine, cap, records);
         }
-        if wanted("mediaconnect") {
+        if wanted(journal::Api::Mediaconnect) {
             self.mediaconnect().preload(engine, cap, records);
         }
     }

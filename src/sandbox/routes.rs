@@ -9,6 +9,7 @@ use axum::Router;
 use axum::routing::{MethodFilter, MethodRouter};
 
 use super::Shared;
+use super::journal::Api;
 use crate::runtime::Operation;
 
 /// Names the handler of an operation (by its spec name), for `method`.
@@ -16,8 +17,8 @@ pub(super) type Handlers = fn(&str, MethodFilter) -> Option<MethodRouter<Shared>
 
 /// One API as the sandbox serves it.
 pub(super) struct Mount {
-    /// The API's name in fault scripts and spans (`direct_payment`).
-    pub api: &'static str,
+    /// Which API it is.
+    pub api: Api,
     /// Where its spec's paths start on the sandbox (`/direct-payment/restV1.svc`).
     pub base: &'static str,
     /// Its spec's operations.
@@ -29,25 +30,25 @@ pub(super) struct Mount {
 /// The four APIs (Direct Payment's SOAP endpoint is one route of its pages).
 pub(super) const MOUNTS: &[Mount] = &[
     Mount {
-        api: "connect",
+        api: Api::Connect,
         base: "/connect",
         operations: crate::connect::operations::ALL,
         handlers: super::connect::handler,
     },
     Mount {
-        api: "direct_payment",
+        api: Api::DirectPayment,
         base: "/direct-payment/restV1.svc",
         operations: crate::direct_payment::rest_api::operations::ALL,
         handlers: super::direct_payment::handler,
     },
     Mount {
-        api: "puzzel_pay",
+        api: Api::PuzzelPay,
         base: "/puzzel-pay",
         operations: crate::puzzel_pay::operations::ALL,
         handlers: super::puzzel_pay::handler,
     },
     Mount {
-        api: "mediaconnect",
+        api: Api::Mediaconnect,
         base: "/mediaconnect/capi",
         operations: crate::mediaconnect::operations::ALL,
         handlers: super::mediaconnect::handler,
@@ -88,7 +89,7 @@ pub(super) fn api_routes() -> Router<Shared> {
         assert!(
             missing.is_empty(),
             "the sandbox has no handler for {}: {missing:?}",
-            mount.api
+            mount.api.name()
         );
         let mut paths: BTreeMap<&str, MethodRouter<Shared>> = BTreeMap::new();
         for op in mount.operations {
@@ -115,7 +116,7 @@ mod tests {
     #[test]
     fn every_spec_operation_has_a_handler() {
         for mount in MOUNTS {
-            assert_eq!(unhandled(mount), Vec::<&str>::new(), "{}", mount.api);
+            assert_eq!(unhandled(mount), Vec::<&str>::new(), "{}", mount.api.name());
         }
     }
 }

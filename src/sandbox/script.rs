@@ -10,6 +10,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::journal::Api;
+
 /// A fault for the next calls that match it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ScriptedFault {
@@ -114,7 +116,7 @@ impl ScriptedFault {
     }
 
     fn matches(&self, call: &Call<'_>) -> bool {
-        let api = self.api.as_deref().is_none_or(|api| api == call.api);
+        let api = self.api.as_deref().is_none_or(|api| api == call.api.name());
         let operation = match (&self.operation, call.operation) {
             (None, _) => true,
             (Some(wanted), Some(operation)) => wanted == operation,
@@ -172,7 +174,7 @@ impl<'a> Call<'a> {
     /// The Puzzel Pay callback whose JSON is `body` (no request to the sandbox).
     pub(crate) fn callback(body: &'a [u8]) -> Self {
         Self {
-            api: "puzzel_pay",
+            api: Api::PuzzelPay,
             operation: Some("callback"),
             target: "",
             body,
@@ -182,7 +184,7 @@ impl<'a> Call<'a> {
 
 /// What a fault is matched against.
 pub(crate) struct Call<'a> {
-    pub(crate) api: &'static str,
+    pub(crate) api: Api,
     pub(crate) operation: Option<&'static str>,
     /// Path and query.
     pub(crate) target: &'a str,
@@ -202,7 +204,7 @@ mod tests {
                 .times(2),
         );
         let call = |body: &'static [u8]| Call {
-            api: "direct_payment",
+            api: Api::DirectPayment,
             operation: Some("pay"),
             target: "/direct-payment/restV1.svc/service/1/pay",
             body,

@@ -11,6 +11,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::Shared;
+use super::journal::Api;
 use super::script::{Call, FaultAction};
 
 /// The API and operation of a request: by method and path template, or
@@ -19,12 +20,12 @@ fn operation_of(
     method: &str,
     path: &str,
     headers: &HeaderMap,
-) -> Option<(&'static str, Option<&'static str>)> {
+) -> Option<(Api, Option<&'static str>)> {
     if path.starts_with("/direct-payment/soapV1.svc") {
         let operation =
             super::direct_payment::soap_operation(super::direct_payment::soap_action(headers))
                 .map(|op| op.name);
-        return Some(("direct_payment", operation));
+        return Some((Api::DirectPayment, operation));
     }
     for mount in super::routes::MOUNTS {
         let Some(rest) = path.strip_prefix(mount.base) else {
@@ -38,7 +39,7 @@ fn operation_of(
         return Some((mount.api, operation));
     }
     if path.starts_with("/mediaconnect/") {
-        return Some(("mediaconnect", None));
+        return Some((Api::Mediaconnect, None));
     }
     None
 }
@@ -191,11 +192,11 @@ mod tests {
         let headers = HeaderMap::new();
         assert_eq!(
             operation_of("POST", "/direct-payment/restV1.svc/service/1/pay", &headers),
-            Some(("direct_payment", Some("pay")))
+            Some((Api::DirectPayment, Some("pay")))
         );
         assert_eq!(
             operation_of("POST", "/connect/transactions", &headers),
-            Some(("connect", Some("createTransaction")))
+            Some((Api::Connect, Some("createTransaction")))
         );
         assert_eq!(operation_of("GET", "/sandbox/reset", &headers), None);
     }

@@ -179,7 +179,7 @@ fn html(markup: Markup) -> Html<String> {
 
 async fn dashboard(State(shared): State<Shared>, Query(filter): Query<Filter>) -> Html<String> {
     let live = live_part(&shared, &filter);
-    html(view::dashboard(&filter, live, filter.notice.as_deref()))
+    html(view::dashboard(&filter, live))
 }
 
 async fn dashboard_live(

@@ -24,8 +24,8 @@ pub(super) enum Page {
     Inbox,
 }
 
-/// A whole page around `content`; `live` is the fragment URL that keeps
-/// the `#live` part up to date.
+/// A whole page around `content`, with the navigation and the script that
+/// keeps its `#live` part up to date.
 pub(super) fn layout(title: &str, page: Page, content: Markup) -> Markup {
     html! {
         (DOCTYPE)
@@ -75,13 +75,13 @@ fn tone(state: &str) -> &'static str {
 }
 
 /// The dashboard: filters, the live part, the fault form, reset.
-pub(super) fn dashboard(filter: &Filter, live: Markup, notice: Option<&str>) -> Markup {
+pub(super) fn dashboard(filter: &Filter, live: Markup) -> Markup {
     let fragment = format!("/sandbox/dashboard/live{}", filter.query());
     layout(
         "Dashboard",
         Page::Dashboard,
         html! {
-            @if let Some(notice) = notice {
+            @if let Some(notice) = &filter.notice {
                 p.notice role="status" { (notice) }
             }
             section aria-labelledby="filter-heading" {
