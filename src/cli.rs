@@ -16,7 +16,6 @@
 
 use std::process::ExitCode;
 
-use base64::Engine as _;
 use reqwest::Method;
 use serde_json::Value;
 
@@ -264,18 +263,10 @@ fn parse(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Call, 
     }
 
     let authorization = match api.name {
-        "connect" => format!(
-            "Basic {}",
-            base64::engine::general_purpose::STANDARD.encode(format!("{}:", required("API_KEY")?))
-        ),
-        "direct-payment" => format!(
-            "Basic {}",
-            base64::engine::general_purpose::STANDARD.encode(format!(
-                "{}:{}",
-                required("USERNAME")?,
-                required("PASSWORD")?
-            ))
-        ),
+        "connect" => crate::runtime::auth::basic(&required("API_KEY")?, ""),
+        "direct-payment" => {
+            crate::runtime::auth::basic(&required("USERNAME")?, &required("PASSWORD")?)
+        }
         "puzzel-pay" => format!("Bearer {}", required("JWT")?),
         _ => format!("Bearer {}", required("ACCESS_TOKEN")?),
     };

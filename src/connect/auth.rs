@@ -4,7 +4,6 @@
 use std::fmt;
 use std::sync::Arc;
 
-use base64::Engine as _;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::runtime::Credentials;
@@ -48,15 +47,9 @@ impl Auth {
             Auth::ApiKey(key) => {
                 let key = key.expose_secret();
                 crate::runtime::checks::credential("API key", key).map_err(AuthError::Refused)?;
-                let credentials = if key.contains(':') {
-                    key.to_string()
-                } else {
-                    format!("{key}:")
-                };
-                let text = format!(
-                    "Basic {}",
-                    base64::engine::general_purpose::STANDARD.encode(credentials)
-                );
+                // A key with a colon is a user:password pair already.
+                let (user, password) = key.split_once(':').unwrap_or((key, ""));
+                let text = crate::runtime::auth::basic(user, password);
                 Credentials::header(&text).ok_or(AuthError::NotAHeaderValue)
             }
             Auth::Bearer(source) => Ok(Credentials::Bearer(Arc::clone(source))),

@@ -4,7 +4,6 @@ use crate::runtime::checks;
 use std::fmt;
 use std::time::Duration;
 
-use base64::Engine as _;
 use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
@@ -114,9 +113,8 @@ impl Credentials {
     }
 
     fn basic_authorization(&self) -> Result<runtime::Credentials, Error> {
-        let credentials = format!("{}:{}", self.username, self.password.expose_secret());
-        let encoded = base64::engine::general_purpose::STANDARD.encode(credentials);
-        runtime::Credentials::header(&format!("Basic {encoded}")).ok_or_else(|| {
+        let text = runtime::auth::basic(&self.username, self.password.expose_secret());
+        runtime::Credentials::header(&text).ok_or_else(|| {
             Error::InvalidRequest("credentials hold characters not allowed in a header".into())
         })
     }

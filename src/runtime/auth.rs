@@ -26,6 +26,18 @@ pub trait TokenSource: Send + Sync + 'static {
     fn access_token(&self) -> TokenFuture<'_>;
 }
 
+/// HTTP Basic: `Basic ` and the base64 of `user:password` (the APIs that
+/// use it: CONNECT's API key, Direct Payment's user name and password).
+#[cfg(any(feature = "connect", feature = "direct-payment"))]
+pub(crate) fn basic(user: &str, password: &str) -> String {
+    use base64::Engine as _;
+    let pair = format!("{user}:{password}");
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(pair)
+    )
+}
+
 /// What goes in the `Authorization` header of every request of a client.
 #[derive(Clone)]
 pub(crate) enum Credentials {
