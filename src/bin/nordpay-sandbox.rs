@@ -25,7 +25,6 @@
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use std::io::Write;
-use std::net::{IpAddr, SocketAddr};
 use std::process::ExitCode;
 
 use nordpay::sandbox::{Sandbox, SandboxConfig, credentials};
@@ -41,16 +40,12 @@ actions, scripted faults, callback deliveries) and /inbox for every SMS it sent.
 Each option is also an environment variable: NORDPAY_SANDBOX_HOST, _PORT, \
 _PUBLIC_URL, _RECORD_CAP, _CALLBACK_URL, _REQUEST_LOG=off.";
 
-/// What the command line and the environment ask for.
-#[derive(Debug, PartialEq)]
+/// What the command line and the environment ask for: the sandbox's
+/// configuration, and whether to print it.
+#[derive(Debug)]
 struct Options {
-    host: IpAddr,
-    port: u16,
-    public_url: Option<url::Url>,
-    record_cap: usize,
-    callback_url: Option<url::Url>,
+    config: SandboxConfig,
     print_config: bool,
-    request_log: bool,
 }
 
 fn parse_value<T: std::str::FromStr>(name: &str, value: &str) -> Result<T, String> {
@@ -63,32 +58,37 @@ fn options(
     args: impl IntoIterator<Item = String>,
     env: impl Fn(&str) -> Option<String>,
 ) -> Result<Options, String> {
+    // The library's defaults, but a fixed port and the request log on.
+    let mut config = SandboxConfig::default();
+    config.addr.set_port(8787);
+    config.request_log = true;
     let mut options = Options {
-        host: IpAddr::from([127, 0, 0, 1]),
-        port: 8787,
-        public_url: None,
-        record_cap: nordpay::sandbox::DEFAULT_RECORD_CAP,
-        callback_url: None,
+        config,
         print_config: false,
-        request_log: true,
     };
     if let Some(host) = env("NORDPAY_SANDBOX_HOST") {
-        options.host = parse_value("NORDPAY_SANDBOX_HOST", &host)?;
+        options
+            .config
+            .addr
+            .set_ip(parse_value("NORDPAY_SANDBOX_HOST", &host)?);
     }
     if let Some(port) = env("NORDPAY_SANDBOX_PORT") {
-        options.port = parse_value("NORDPAY_SANDBOX_PORT", &port)?;
+        options
+            .config
+            .addr
+            .set_port(parse_value("NORDPAY_SANDBOX_PORT", &port)?);
     }
     if let Some(url) = env("NORDPAY_SANDBOX_PUBLIC_URL") {
-        options.public_url = Some(parse_value("NORDPAY_SANDBOX_PUBLIC_URL", &url)?);
+        options.config.public_url = Some(parse_value("NORDPAY_SANDBOX_PUBLIC_URL", &url)?);
     }
     if let Some(url) = env("NORDPAY_SANDBOX_CALLBACK_URL") {
-        options.callback_url = Some(parse_value("NORDPAY_SANDBOX_CALLBACK_URL", &url)?);
+        options.config.callback_url = Some(parse_value("NORDPAY_SANDBOX_CALLBACK_URL", &url)?);
     }
     if let Some(cap) = env("NORDPAY_SANDBOX_RECORD_CAP") {
-        options.record_cap = parse_value("NORDPAY_SANDBOX_RECORD_CAP", &cap)?;
+        options.config.record_cap = parse_value("NORDPAY_SANDBOX_RECORD_CAP", &cap)?;
     }
     if let Some(log) = env("NORDPAY_SANDBOX_REQUEST_LOG") {
-        options.request_log = match log.as_str() {
+        options.config.request_log = match log.as_str() {
             "on" | "1" | "true" => true,
             "off" | "0" | "false" => false,
             _ => {
@@ -102,32 +102,42 @@ fn options(
     while let Some(arg) = args.next() {
         let mut value = |name: &str| args.next().ok_or_else(|| format!("{name} needs a value"));
         match arg.as_str() {
-            "--host" => options.host = parse_value("--host", &value("--host")?)?,
-            "--port" => options.port = parse_value("--port", &value("--port")?)?,
+            "--host" => options
+                .config
+                .addr
+                .set_ip(parse_value("--host", &value("--host")?)?),
+            "--port" => options
+                .config
+                .addr
+                .set_port(parse_value("--port", &value("--port")?)?),
             "--public-url" => {
-                options.public_url = Some(parse_value("--public-url", &value("--public-url")?)?);
+                options.config.public_url =
+                    Some(parse_value("--public-url", &value("--public-url")?)?);
             }
             "--record-cap" => {
-                options.record_cap = parse_value("--record-cap", &value("--record-cap")?)?;
+                options.config.record_cap = parse_value("--record-cap", &value("--record-cap")?)?;
             }
             "--callback-url" => {
-                options.callback_url =
+                options.config.callback_url =
                     Some(parse_value("--callback-url", &value("--callback-url")?)?);
             }
             "--print-config" => options.print_config = true,
-            "--no-request-log" => options.request_log = false,
+            "--no-request-log" => options.config.request_log = false,
             positional if !positional.starts_with('-') => {
-                options.port = parse_value("PORT", positional)?;
+                options
+                    .config
+                    .addr
+                    .set_port(parse_value("PORT", positional)?);
             }
             unknown => return Err(format!("unknown option {unknown}\n{USAGE}")),
         }
     }
-    if let Some(url) = &options.public_url
+    if let Some(url) = &options.config.public_url
         && !matches!(url.scheme(), "http" | "https")
     {
         return Err(format!("--public-url: not an http(s) URL: {url}"));
     }
-    if options.record_cap == 0 {
+    if options.config.record_cap == 0 {
         return Err("--record-cap: must be at least 1".into());
     }
     Ok(options)
@@ -228,19 +238,11 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let mut config = SandboxConfig::default();
-    config.addr = SocketAddr::new(options.host, options.port);
-    config.public_url = options.public_url;
-    config.record_cap = options.record_cap;
-    config.request_log = options.request_log;
-    config.callback_url = options.callback_url;
-    let sandbox = match Sandbox::start_with(config).await {
+    let addr = options.config.addr;
+    let sandbox = match Sandbox::start_with(options.config).await {
         Ok(sandbox) => sandbox,
         Err(error) => {
-            eprintln!(
-                "nordpay-sandbox: cannot listen on {}: {error}",
-                SocketAddr::new(options.host, options.port)
-            );
+            eprintln!("nordpay-sandbox: cannot listen on {}: {error}", addr);
             return ExitCode::FAILURE;
         }
     };
@@ -272,6 +274,8 @@ async fn main() -> ExitCode {
 
 #[cfg(test)]
 mod tests {
+    use std::net::IpAddr;
+
     use super::*;
 
     fn parse(args: &[&str], env: &[(&str, &str)]) -> Result<Options, String> {
@@ -285,9 +289,9 @@ mod tests {
     #[test]
     fn options_come_from_flags_over_the_environment() {
         let defaults = parse(&[], &[]).unwrap();
-        assert_eq!(defaults.host, IpAddr::from([127, 0, 0, 1]));
-        assert_eq!(defaults.port, 8787);
-        assert!(defaults.request_log && !defaults.print_config);
+        assert_eq!(defaults.config.addr.ip(), IpAddr::from([127, 0, 0, 1]));
+        assert_eq!(defaults.config.addr.port(), 8787);
+        assert!(defaults.config.request_log && !defaults.print_config);
 
         let env = [
             ("NORDPAY_SANDBOX_HOST", "0.0.0.0"),
@@ -296,20 +300,20 @@ mod tests {
             ("NORDPAY_SANDBOX_PUBLIC_URL", "http://sandbox:9000"),
         ];
         let from_env = parse(&[], &env).unwrap();
-        assert_eq!(from_env.host, IpAddr::from([0, 0, 0, 0]));
-        assert_eq!(from_env.port, 9000);
-        assert!(!from_env.request_log);
+        assert_eq!(from_env.config.addr.ip(), IpAddr::from([0, 0, 0, 0]));
+        assert_eq!(from_env.config.addr.port(), 9000);
+        assert!(!from_env.config.request_log);
         assert_eq!(
-            from_env.public_url.unwrap().as_str(),
+            from_env.config.public_url.unwrap().as_str(),
             "http://sandbox:9000/"
         );
 
         let flags = parse(&["--port", "0", "--print-config", "--host", "::1"], &env).unwrap();
-        assert_eq!(flags.port, 0);
-        assert_eq!(flags.host, "::1".parse::<IpAddr>().unwrap());
+        assert_eq!(flags.config.addr.port(), 0);
+        assert_eq!(flags.config.addr.ip(), "::1".parse::<IpAddr>().unwrap());
         assert!(flags.print_config);
         // The old form, a bare port, still works.
-        assert_eq!(parse(&["8080"], &[]).unwrap().port, 8080);
+        assert_eq!(parse(&["8080"], &[]).unwrap().config.addr.port(), 8080);
     }
 
     #[test]
