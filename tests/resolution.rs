@@ -19,6 +19,7 @@ fn resolution() -> Resolution {
         deadline: Duration::from_secs(10),
         first_wait: Duration::from_millis(50),
         max_wait: Duration::from_millis(200),
+        ..Resolution::default()
     }
 }
 
@@ -28,6 +29,9 @@ fn client(sandbox: &Sandbox, transport: Transport) -> direct_payment::Client {
         transport,
         sandbox.direct_payment_credentials(),
     )
+    // A resend waits until the attempt before can no longer land: keep
+    // that short in tests.
+    .attempt_timeout(Duration::from_secs(1))
     .resolution(resolution())
     .build()
     .unwrap()
@@ -408,6 +412,8 @@ async fn a_batch_whose_answer_is_lost_is_found_and_never_sent_twice() {
         sandbox.puzzel_pay_environment(),
         nordpay::sandbox::credentials::PUZZEL_PAY_JWT,
     )
+    // The resend after the 503 waits until the first attempt can no longer land.
+    .attempt_timeout(Duration::from_secs(1))
     .resolution(resolution())
     .build()
     .unwrap();

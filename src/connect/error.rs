@@ -48,6 +48,10 @@ pub enum Error {
     /// well exist; see [`Error::is_outcome_unknown`].
     #[error(transparent)]
     Decode(#[from] DecodeError),
+    /// A resolution's lookup: CONNECT lists no such transaction (a refund
+    /// or an orderId) under the owner it was looked for by.
+    #[error("CONNECT lists no {0}")]
+    NotListed(&'static str),
 }
 
 impl Error {
@@ -68,6 +72,7 @@ impl Error {
             },
             Error::Transport(error) => Class::Transport(error),
             Error::Decode(_) => Class::Undecodable,
+            Error::NotListed(_) => Class::Refused { status: None },
         }
     }
 

@@ -1,9 +1,11 @@
 //! A refund, resolved: when its outcome is unknown, the refund is looked for
 //! among the REFUND transactions of the original's owner (CONNECT lists
 //! transactions only by `connectId` or `chargeToken`, which the original
-//! carries), by `refundForTransactionId`. It is sent again only when that
-//! lookup shows none; "already refunded" after an unknown attempt means the
-//! first one arrived, and is looked up, never reported.
+//! carries), by `refundForTransactionId`, newest first, page after page
+//! until it is found or the pages are older than the first attempt. It is
+//! sent again only when that lookup shows none and the attempt before can no
+//! longer land; "already refunded" means it exists, and is looked up, never
+//! reported.
 //!
 //! Creating a transaction moves no money (the user pays at its PAYMENT
 //! link), but its orderId cannot be reused, and its link is in the answer: a
@@ -11,13 +13,100 @@
 //! (CONNECT lists by `connectId` only), and the transaction sent again only
 //! if none is recorded.
 
-use super::{Client, Error, ResponseValue, types};
-use crate::runtime::{Lookup, Resolved, resolve};
+use chrono::{DateTime, Utc};
+
+use super::{Client, Error, ResponseValue, operations, types};
+use crate::runtime::{Lookup, Operation, Plan, Refusal, Resolved, outcome, resolve};
+
+/// Transactions per page of a lookup: the server's own default.
+const PAGE: u32 = 50;
+/// Pages one lookup reads at the most (2,500 transactions).
+const MAX_PAGES: u32 = 50;
+/// How far the server's clock may be behind ours: pages are read back to
+/// this long before the first attempt.
+const CLOCK_SKEW: chrono::TimeDelta = chrono::TimeDelta::minutes(10);
+
+/// What a refusal says of the key (the original's refund, the orderId).
+/// CONNECT answers 400 for a reused key and for real refusals alike, and
+/// publishes no codes: a 400 whose code or message speaks of a duplicate or
+/// of something done already says the key exists (x-nordpay-inferred); any
+/// other 400 is left to the lookup.
+fn refusal(error: &Error) -> Refusal {
+    match error {
+        Error::Api { status, body, .. } if *status == reqwest::StatusCode::BAD_REQUEST => {
+            let text = format!(
+                "{} {}",
+                body.code.as_deref().unwrap_or_default(),
+                body.message.as_deref().unwrap_or_default()
+            )
+            .to_ascii_lowercase();
+            let says_exists = ["unique", "duplicate", "already", "exist"]
+                .iter()
+                .any(|word| text.contains(word));
+            if says_exists {
+                Refusal::KeyExists
+            } else {
+                Refusal::MaybeKeyExists
+            }
+        }
+        _ => Refusal::Other,
+    }
+}
 
 impl Client {
+    fn plan(&self, operation: &'static Operation) -> Plan<'_> {
+        let runtime = &self.inner.runtime;
+        Plan {
+            resolution: runtime.resolution(),
+            operation: operation.name,
+            settle: runtime.settle_window(operation),
+        }
+    }
+
+    /// The first transaction `found` picks from `list` (one page per
+    /// offset), newest first: page after page until a short page, or (with
+    /// `since`) a page whose oldest transaction started before `since`.
+    async fn find_listed<'a>(
+        &'a self,
+        list: impl Fn(u32) -> super::builder::ListTransactions<'a>,
+        found: impl Fn(&types::Transaction) -> bool,
+        since: Option<DateTime<Utc>>,
+        what: &'static str,
+    ) -> Lookup<types::Transaction, Error> {
+        for page in 0..MAX_PAGES {
+            let transactions = match list(page * PAGE)
+                .sort(types::SortDirection::Desc)
+                .limit(PAGE)
+                .send()
+                .await
+            {
+                Ok(transactions) => transactions.into_inner(),
+                Err(error) => return Lookup::failed(error),
+            };
+            if let Some(transaction) = transactions.iter().find(|t| found(t)) {
+                return Lookup::Done(transaction.clone());
+            }
+            let oldest = transactions.iter().filter_map(|t| t.start_time).min();
+            let older_than_since = since
+                .zip(oldest)
+                .is_some_and(|(since, oldest)| oldest < since);
+            if transactions.len() < PAGE as usize || older_than_since {
+                return Lookup::Missing(Error::NotListed(what));
+            }
+        }
+        Lookup::Never(Error::InvalidRequest(format!(
+            "more than {} transactions to look through for the {what}",
+            PAGE * MAX_PAGES
+        )))
+    }
+
     /// The refund of `transaction_id`, among the REFUND transactions of the
-    /// original's owner.
-    async fn find_refund(&self, transaction_id: &str) -> Lookup<types::Transaction, Error> {
+    /// original's owner (back to `since`, if given).
+    async fn find_refund(
+        &self,
+        transaction_id: &str,
+        since: Option<DateTime<Utc>>,
+    ) -> Lookup<types::Transaction, Error> {
         let original = match self
             .get_transaction()
             .transaction_id(transaction_id)
@@ -27,12 +116,9 @@ impl Client {
             Ok(original) => original.into_inner(),
             Err(error) => return Lookup::failed(error),
         };
-        let list = self
-            .list_transactions()
-            .type_(types::TransactionType::Refund);
-        let list = match (original.charge_token, original.connect_id) {
-            (Some(token), _) => list.charge_token(token),
-            (None, Some(connect_id)) => list.connect_id(connect_id),
+        let owner = match (original.charge_token, original.connect_id) {
+            (Some(token), _) => Ok(token),
+            (None, Some(connect_id)) => Err(connect_id),
             (None, None) => {
                 return Lookup::Never(Error::InvalidRequest(
                     "the transaction has neither a chargeToken nor a connectId, which CONNECT \
@@ -41,20 +127,36 @@ impl Client {
                 ));
             }
         };
-        match list.send().await {
-            Ok(found) => found
-                .into_inner()
-                .into_iter()
-                .find(|t| t.refund_for_transaction_id.as_deref() == Some(transaction_id))
-                .map_or(Lookup::Missing, Lookup::Done),
-            Err(error) => Lookup::failed(error),
-        }
+        let list = |offset| {
+            let list = self
+                .list_transactions()
+                .type_(types::TransactionType::Refund)
+                .offset(offset);
+            match &owner {
+                Ok(token) => list.charge_token(token.clone()),
+                Err(connect_id) => list.connect_id(connect_id.clone()),
+            }
+        };
+        let is_refund =
+            |t: &types::Transaction| t.refund_for_transaction_id.as_deref() == Some(transaction_id);
+        self.find_listed(list, is_refund, since, "refund of the transaction")
+            .await
     }
 
     /// Refund a completed transaction in full, and never leave the outcome
-    /// a guess: `Done` holds the REFUND transaction, `NotDone` CONNECT's
-    /// refusal, `Unresolved` an outcome still unknown when the resolution
-    /// deadline passed (look again later; never refund again blindly).
+    /// a guess.
+    ///
+    /// - `Done`: the REFUND transaction, by the answer or (the answer lost)
+    ///   found among the original's refunds. Calling again for the same
+    ///   transaction gives `Done` with the same refund.
+    /// - `NotDone`: CONNECT refused it and lists no refund of it.
+    /// - `Unresolved`: still unknown at the resolution deadline: call again
+    ///   later, or ask [`Client::refund_outcome`]; never refund blindly.
+    ///
+    /// It is sent again only when the lookup shows no refund, the attempt
+    /// before can no longer land (its attempt timeout), and fewer than
+    /// `Resolution::max_resends` resends were made. A future of this call
+    /// that is dropped halfway leaves nothing wrong: call again.
     pub async fn refund_resolved(
         &self,
         transaction_id: &str,
@@ -68,25 +170,51 @@ impl Client {
                 .await
                 .map(ResponseValue::into_inner)
         };
-        // "Already refunded" is a 400; so are real refusals, which the next
-        // lookup tells apart.
-        let duplicate = |error: &Error| error.status() == Some(reqwest::StatusCode::BAD_REQUEST);
-        let first = refund().await;
-        let lookup = || self.find_refund(transaction_id);
+        let since = Utc::now() - CLOCK_SKEW;
         resolve(
-            self.inner.runtime.resolution(),
-            "refundTransaction",
-            first,
-            lookup,
+            self.plan(&operations::REFUND_TRANSACTION),
+            refusal,
+            || self.find_refund(transaction_id, Some(since)),
             refund,
-            duplicate,
         )
         .await
     }
 
+    /// What became of a refund of `transaction_id`, by the lookup alone
+    /// (nothing is sent): `Done` with the REFUND transaction if CONNECT
+    /// lists one, `Unresolved` if it lists none (an attempt may still land:
+    /// call [`Client::refund_resolved`] to settle it) or cannot be asked.
+    pub async fn refund_outcome(
+        &self,
+        transaction_id: &str,
+    ) -> Resolved<types::Transaction, Error> {
+        outcome(self.plan(&operations::REFUND_TRANSACTION), || {
+            self.find_refund(transaction_id, None)
+        })
+        .await
+    }
+
+    /// The transaction of `order_id` among `connect_id`'s.
+    async fn find_order(
+        &self,
+        connect_id: &str,
+        order_id: &str,
+    ) -> Lookup<types::Transaction, Error> {
+        let list = |offset| {
+            self.list_transactions()
+                .connect_id(connect_id)
+                .order_id(order_id)
+                .offset(offset)
+        };
+        let is_order = |t: &types::Transaction| *t.order_id == *order_id;
+        self.find_listed(list, is_order, None, "transaction of the orderId")
+            .await
+    }
+
     /// Prepare a transaction, and never leave the outcome a guess: `Done`
     /// with the transaction (and its PAYMENT link) whether the answer came
-    /// or the lookup found it by its orderId; `NotDone` with CONNECT's
+    /// or the lookup found it by its orderId (calling again with the same
+    /// orderId gives the same transaction); `NotDone` with CONNECT's
     /// refusal. Without a `connectId` in the request no lookup exists
     /// (CONNECT lists transactions only by connectId or chargeToken): an
     /// unknown outcome is then `Unresolved` — start again with a new orderId;
@@ -112,37 +240,38 @@ impl Client {
         };
         let order_id = transaction.order_id.to_string();
         let lookup = || async {
-            let Some(connect_id) = transaction.connect_id.clone() else {
-                return Lookup::Never(Error::InvalidRequest(
-                    "no connectId in the request: CONNECT cannot list its transactions".into(),
-                ));
-            };
-            let found = self
-                .list_transactions()
-                .connect_id(connect_id)
-                .order_id(order_id.clone())
-                .send()
-                .await;
-            match found {
-                Ok(found) => found
-                    .into_inner()
-                    .into_iter()
-                    .find(|t| *t.order_id == order_id)
-                    .map_or(Lookup::Missing, Lookup::Done),
-                Err(error) => Lookup::failed(error),
+            match &transaction.connect_id {
+                Some(connect_id) => self.find_order(connect_id, &order_id).await,
+                None => Lookup::Never(no_connect_id()),
             }
         };
-        // A reused orderId is refused with a 400.
-        let duplicate = |error: &Error| error.status() == Some(reqwest::StatusCode::BAD_REQUEST);
-        let first = create().await;
         resolve(
-            self.inner.runtime.resolution(),
-            "createTransaction",
-            first,
+            self.plan(&operations::CREATE_TRANSACTION),
+            refusal,
             lookup,
             create,
-            duplicate,
         )
         .await
     }
+
+    /// What became of the transaction of `order_id` that `connect_id`'s
+    /// request created, by the lookup alone: `Done` if CONNECT lists it,
+    /// `Unresolved` if not (call [`Client::create_transaction_resolved`]
+    /// with the same request to settle it) or if it cannot be asked.
+    pub async fn transaction_outcome(
+        &self,
+        connect_id: &str,
+        order_id: &str,
+    ) -> Resolved<types::Transaction, Error> {
+        outcome(self.plan(&operations::CREATE_TRANSACTION), || {
+            self.find_order(connect_id, order_id)
+        })
+        .await
+    }
+}
+
+fn no_connect_id() -> Error {
+    Error::InvalidRequest(
+        "no connectId in the request: CONNECT cannot list its transactions".into(),
+    )
 }

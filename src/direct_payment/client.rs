@@ -250,6 +250,19 @@ impl Client {
         }
     }
 
+    /// The runtime and the spec's row of `operation` (REST name, as
+    /// `pay`) on this client's transport.
+    pub(crate) fn runtime_of(
+        &self,
+        rest: &'static runtime::Operation,
+        soap: &'static crate::soap::SoapOperation,
+    ) -> (&runtime::Runtime, &'static runtime::Operation) {
+        match &self.inner {
+            Inner::Rest(client) => (&client.inner.runtime, rest),
+            Inner::Soap(transport) => (transport.runtime(), &soap.runtime),
+        }
+    }
+
     fn rest(&self, what: &str) -> Result<&rest_api::Client, Error> {
         match &self.inner {
             Inner::Rest(client) => Ok(client),

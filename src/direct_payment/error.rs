@@ -2,6 +2,7 @@
 
 use reqwest::StatusCode;
 
+use super::generated::rest::operations::OUTCOME_UNKNOWN_CODES;
 use crate::runtime::{Class, DecodeError, TransportError, classified};
 use crate::soap::SoapError;
 
@@ -108,6 +109,14 @@ pub enum Error {
     /// made; see [`Error::is_outcome_unknown`].
     #[error(transparent)]
     Decode(#[from] DecodeError),
+    /// Direct Payment records the payment under the ClientReference as not
+    /// paid (`PaymentStatus` NotPaid): a resolution's "nothing was charged".
+    #[error("Direct Payment records the payment as not paid")]
+    NotPaid,
+    /// Direct Payment still records the payment as paid: a reversal is not
+    /// recorded (yet).
+    #[error("Direct Payment records the payment as paid, not reversed")]
+    NotReversed,
 }
 
 impl Error {
@@ -123,7 +132,13 @@ impl Error {
                 status: status.unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
                 retry_after: None,
             },
+            // A failure behind Puzzel that may come after the charge (the
+            // spec's `x-nordpay-error-codes` says which).
+            Error::Fault { code, status, .. } if OUTCOME_UNKNOWN_CODES.contains(&code.value()) => {
+                Class::Unknown { status: *status }
+            }
             Error::Fault { status, .. } => Class::Refused { status: *status },
+            Error::NotPaid | Error::NotReversed => Class::Refused { status: None },
             Error::SoapFault { .. } => Class::Status {
                 status: StatusCode::INTERNAL_SERVER_ERROR,
                 retry_after: None,

@@ -1,15 +1,18 @@
 //! Pay and reverse, resolved: when the outcome of a call is unknown (a
-//! timeout, a lost connection, a 5xx, an answer that does not decode), the
-//! payment is looked up by its ClientReference (`payment_status`, both
-//! transports) until Direct Payment says what it has. A resend happens only
-//! with the same ClientReference and only after the lookup showed nothing
-//! recorded; a "ClientReference must be unique" refusal after an unknown
-//! attempt means the first one arrived, and is looked up, never reported.
+//! timeout, a lost connection, a 5xx, an answer that does not decode, a
+//! failure behind Puzzel), the payment is looked up by its ClientReference
+//! (`payment_status`, both transports) until Direct Payment says what it
+//! has. A resend happens only with the same ClientReference, only after the
+//! lookup showed nothing recorded and the attempt before it can no longer
+//! land; "ClientReference must be unique" means the payment exists, and no
+//! lookup that fails to see it overrules that.
 
 use std::fmt;
 
-use super::{Client, Error, ErrorCode, PaymentStatus, types};
-use crate::runtime::{Lookup, Resolved, resolve};
+use super::generated::rest::operations as rest_operations;
+use super::generated::soap::operations as soap_operations;
+use super::{Client, Error, ErrorCode, PaymentStatus, SecurityLevel, types};
+use crate::runtime::{Lookup, Plan, Refusal, Resolved, outcome, resolve};
 
 /// What Direct Payment has of a payment: [`types::PaymentStatusResponse`].
 pub type PaymentRecord = types::PaymentStatusResponse;
@@ -29,26 +32,97 @@ pub fn fresh_client_reference() -> types::ClientReference {
         .expect("a non-empty reference is a ClientReference")
 }
 
+/// What a refusal says of the ClientReference. Direct Payment refuses a
+/// reused reference with code 2 (validation); the docs give no text for it,
+/// so a validation refusal whose description speaks of uniqueness or an
+/// existing record says the key exists (x-nordpay-inferred), and any other
+/// validation refusal is left to the lookup.
+fn refusal(error: &Error) -> Refusal {
+    match error {
+        Error::Fault {
+            code: ErrorCode::Validation,
+            description,
+            ..
+        } => {
+            let text = description.to_ascii_lowercase();
+            let says_exists = ["unique", "duplicate", "already", "exist"]
+                .iter()
+                .any(|word| text.contains(word));
+            if says_exists {
+                Refusal::KeyExists
+            } else {
+                Refusal::MaybeKeyExists
+            }
+        }
+        _ => Refusal::Other,
+    }
+}
+
 impl Client {
     /// The payment under `reference`, as Direct Payment has it.
     async fn record(&self, reference: &types::ClientReference) -> Lookup<PaymentRecord, Error> {
         match self.payment_status(reference.clone()).await {
             Ok(record) => Lookup::Done(record),
-            Err(error) if error.code() == Some(ErrorCode::NotFound) => Lookup::Missing,
+            Err(error) if error.code() == Some(ErrorCode::NotFound) => Lookup::Missing(error),
             Err(error) => Lookup::failed(error),
+        }
+    }
+
+    /// What the status says of a payment.
+    async fn payment_lookup(
+        &self,
+        reference: &types::ClientReference,
+    ) -> Lookup<PaymentRecord, Error> {
+        match self.record(reference).await {
+            Lookup::Done(record) => match record.payment_status {
+                PaymentStatus::Paid | PaymentStatus::Reversed => Lookup::Done(record),
+                PaymentStatus::NotPaid => Lookup::NotDone(Error::NotPaid),
+                // A status the docs do not list says nothing sure.
+                PaymentStatus::Unknown(_) => Lookup::Never(unlisted_status()),
+            },
+            other => other,
+        }
+    }
+
+    /// How a payment is resolved: a NotPaid is final, and nothing is sent
+    /// again, only once the attempt can no longer land: its attempt
+    /// timeout, and for a payment the user confirms (`SecurityLevel` 2, or
+    /// unknown) the spec's confirmation window, since the first attempt.
+    fn pay_plan(&self, confirmed_by_user: bool) -> Plan<'_> {
+        let (runtime, operation) = self.runtime_of(&rest_operations::PAY, &soap_operations::PAY);
+        let mut settle = runtime.settle_window(operation);
+        if confirmed_by_user && let Some(window) = operation.policy.confirmation_window {
+            settle = settle.max(window);
+        }
+        Plan {
+            resolution: &self.resolution,
+            operation: operation.name,
+            settle,
         }
     }
 
     /// Charge a mobile subscription, and never leave the outcome a guess.
     ///
-    /// - Answered: `Done` with the payment (`Paid`), or `NotDone` with
-    ///   Direct Payment's refusal (barred, no funds, …).
-    /// - Unknown (no answer, 5xx, an undecodable answer): the payment is
-    ///   looked up by its ClientReference until Direct Payment says; if
-    ///   nothing is recorded it is sent again with the same reference.
-    /// - `Unresolved` only if the resolution deadline passes first (see
-    ///   [`crate::runtime::Resolution`]): look it up later with
-    ///   [`Client::payment_status`], never pay again under a new reference.
+    /// - `Done`: the payment is made (`Paid`), by the answer or, the answer
+    ///   lost, by the status under its ClientReference. Calling again with
+    ///   the same reference, after a crash or from a second worker, gives
+    ///   `Done` with the same payment: a reused reference is refused by
+    ///   Direct Payment, and that refusal is looked up.
+    /// - `NotDone`: nothing was charged. Direct Payment refused the payment
+    ///   (barred, no funds, …) and shows nothing under the reference, or
+    ///   shows it as not paid after the attempt could no longer land (for
+    ///   `SecurityLevel` 2, after the confirmation window).
+    /// - `Unresolved`: still unknown when the resolution deadline passed
+    ///   (see [`crate::runtime::Resolution`]). Keep the reference and call
+    ///   this again with the same details later, or ask
+    ///   [`Client::payment_outcome`]; never pay again under a new reference.
+    ///
+    /// An unknown outcome is looked up; the payment is sent again, with the
+    /// same reference, only when Direct Payment shows nothing under it, the
+    /// attempt before can no longer land, and fewer than
+    /// `Resolution::max_resends` resends were made. A future of this call
+    /// that is dropped halfway leaves nothing wrong: call again with the
+    /// same details.
     ///
     /// The ClientReference is the payment's identity: make it once per
     /// intended payment ([`fresh_client_reference`]) and store it first.
@@ -61,31 +135,98 @@ impl Client {
             Ok(details) => details,
             Err(error) => return Resolved::NotDone(error),
         };
+        let confirmed_by_user = details
+            .security_level
+            .is_some_and(|level| level != SecurityLevel::None);
         let reference = &details.client_reference;
         let pay = || async { self.pay(details.clone()).await.map(paid_record) };
-        let lookup = || async {
-            match self.record(reference).await {
-                Lookup::Done(record) => match record.payment_status {
-                    PaymentStatus::Paid | PaymentStatus::Reversed => Lookup::Done(record),
-                    PaymentStatus::NotPaid => Lookup::NotDone(None),
-                    // A status the docs do not list says nothing sure.
-                    PaymentStatus::Unknown(_) => Lookup::Never(Error::InvalidRequest(
-                        "Direct Payment answered a payment status the docs do not list".into(),
-                    )),
-                },
-                other => other,
+        resolve(
+            self.pay_plan(confirmed_by_user),
+            refusal,
+            || self.payment_lookup(reference),
+            pay,
+        )
+        .await
+    }
+
+    /// What became of the payment under `client_reference`, by the status
+    /// lookup alone: nothing is sent. What a service asks for its open
+    /// references after a restart.
+    ///
+    /// `Done` when Direct Payment shows it paid (or reversed since);
+    /// `NotDone` when it shows it not paid for the whole confirmation
+    /// window (a `SecurityLevel` 2 payment is NotPaid until the user
+    /// confirms, so this waits that long before saying so); `Unresolved`
+    /// when nothing is recorded under the reference — an attempt may still
+    /// land, or the lookup lag — or the lookup did not answer. To settle an
+    /// `Unresolved`, call [`Client::pay_resolved`] with the same details:
+    /// it sends under the same reference, which Direct Payment refuses if
+    /// the payment exists.
+    pub async fn payment_outcome<R>(&self, client_reference: R) -> Resolved<PaymentRecord, Error>
+    where
+        R: TryInto<types::ClientReference>,
+        R::Error: fmt::Display,
+    {
+        let reference = match client_reference.try_into() {
+            Ok(reference) => reference,
+            Err(e) => {
+                return Resolved::NotDone(Error::InvalidRequest(format!("client reference: {e}")));
             }
         };
-        // "ClientReference must be unique" is a validation refusal.
-        let duplicate = |error: &Error| error.code() == Some(ErrorCode::Validation);
-        resolve(&self.resolution, "pay", pay().await, lookup, pay, duplicate).await
+        outcome(self.pay_plan(true), || self.payment_lookup(&reference)).await
+    }
+
+    /// What the status says of the reversal of `transaction_id`.
+    async fn reversal_lookup(
+        &self,
+        reference: &types::ClientReference,
+        transaction_id: i64,
+    ) -> Lookup<PaymentRecord, Error> {
+        match self.record(reference).await {
+            Lookup::Done(record)
+                if record.transaction_id.is_some_and(|id| id != transaction_id) =>
+            {
+                Lookup::Never(Error::InvalidRequest(
+                    "the payment under this ClientReference has another TransactionId".into(),
+                ))
+            }
+            Lookup::Done(record) => match record.payment_status {
+                PaymentStatus::Reversed => Lookup::Done(record),
+                // Still paid: the reversal is not recorded.
+                PaymentStatus::Paid => Lookup::Missing(Error::NotReversed),
+                // Not paid: nothing to reverse.
+                PaymentStatus::NotPaid => Lookup::NotDone(Error::NotPaid),
+                PaymentStatus::Unknown(_) => Lookup::Never(unlisted_status()),
+            },
+            // The payment was made (it has a TransactionId): a status that
+            // does not find it lags or is misrouted, and proves nothing.
+            Lookup::Missing(error) => Lookup::Later(error),
+            other => other,
+        }
+    }
+
+    fn reverse_plan(&self) -> Plan<'_> {
+        let (runtime, operation) = self.runtime_of(
+            &rest_operations::REVERSE_PAYMENT,
+            &soap_operations::REVERSE_PAYMENT,
+        );
+        Plan {
+            resolution: &self.resolution,
+            operation: operation.name,
+            settle: runtime.settle_window(operation),
+        }
     }
 
     /// Reverse (credit back) the payment made under `client_reference` with
-    /// `transaction_id`, and never leave the outcome a guess: an unknown
-    /// outcome is looked up by the reference; the reversal is sent again
-    /// only while the payment still shows as paid. `Done` holds the
-    /// payment, now `Reversed`.
+    /// `transaction_id`, and never leave the outcome a guess. `Done` holds
+    /// the payment, now `Reversed` (by the answer, or by the status of the
+    /// payment under the reference, which must carry this TransactionId);
+    /// `NotDone` Direct Payment's refusal, or a payment it shows not paid;
+    /// `Unresolved` an outcome still unknown at the deadline: call again
+    /// with the same arguments, or ask [`Client::reversal_outcome`]. An
+    /// unknown outcome is looked up; the reversal is sent again only while
+    /// the payment still shows as paid, and "already reversed" is looked
+    /// up, never reported.
     pub async fn reverse_resolved<R>(
         &self,
         client_reference: R,
@@ -110,33 +251,44 @@ impl Client {
                     transaction_id: Some(transaction_id),
                 })
         };
-        let lookup = || async {
-            match self.record(&reference).await {
-                Lookup::Done(record) => match record.payment_status {
-                    PaymentStatus::Reversed => Lookup::Done(record),
-                    // Still paid: the reversal was not recorded.
-                    PaymentStatus::Paid => Lookup::Missing,
-                    // Not paid: nothing to reverse.
-                    _ => Lookup::NotDone(None),
-                },
-                // No such payment: nothing to reverse.
-                Lookup::Missing => Lookup::NotDone(None),
-                other => other,
-            }
-        };
-        // "Already reversed" is a validation refusal.
-        let duplicate = |error: &Error| error.code() == Some(ErrorCode::Validation);
-        let first = reverse().await;
         resolve(
-            &self.resolution,
-            "reverse_payment",
-            first,
-            lookup,
+            self.reverse_plan(),
+            refusal,
+            || self.reversal_lookup(&reference, transaction_id),
             reverse,
-            duplicate,
         )
         .await
     }
+
+    /// What became of the reversal of the payment under
+    /// `client_reference` with `transaction_id`, by the status alone:
+    /// `Done` once it shows `Reversed`, `NotDone` if the payment shows not
+    /// paid, `Unresolved` while it still shows paid (call
+    /// [`Client::reverse_resolved`] to settle that) or cannot be seen.
+    pub async fn reversal_outcome<R>(
+        &self,
+        client_reference: R,
+        transaction_id: i64,
+    ) -> Resolved<PaymentRecord, Error>
+    where
+        R: TryInto<types::ClientReference>,
+        R::Error: fmt::Display,
+    {
+        let reference: types::ClientReference = match client_reference.try_into() {
+            Ok(reference) => reference,
+            Err(e) => {
+                return Resolved::NotDone(Error::InvalidRequest(format!("client reference: {e}")));
+            }
+        };
+        outcome(self.reverse_plan(), || {
+            self.reversal_lookup(&reference, transaction_id)
+        })
+        .await
+    }
+}
+
+fn unlisted_status() -> Error {
+    Error::InvalidRequest("Direct Payment answered a payment status the docs do not list".into())
 }
 
 fn paid_record(paid: types::PaymentResponse) -> PaymentRecord {
@@ -157,5 +309,34 @@ mod tests {
         let b = fresh_client_reference();
         assert_ne!(a, b);
         assert!(a.starts_with("np-") && a.len() == 27, "{}", *a);
+    }
+
+    #[test]
+    fn a_validation_refusal_that_names_the_reference_says_it_exists() {
+        let fault = |code, description: &str| Error::Fault {
+            code,
+            description: description.into(),
+            status: None,
+            soap_fault_code: None,
+        };
+        let cases = [
+            (
+                fault(ErrorCode::Validation, "ClientReference must be unique"),
+                Refusal::KeyExists,
+            ),
+            (
+                fault(ErrorCode::Validation, "The payment is already reversed"),
+                Refusal::KeyExists,
+            ),
+            (
+                fault(ErrorCode::Validation, "Invalid age"),
+                Refusal::MaybeKeyExists,
+            ),
+            (fault(ErrorCode::MsisdnBarred, "barred"), Refusal::Other),
+            (Error::NotPaid, Refusal::Other),
+        ];
+        for (error, expected) in cases {
+            assert_eq!(refusal(&error), expected, "{error}");
+        }
     }
 }

@@ -40,6 +40,11 @@ impl SoapTransport {
         }
     }
 
+    /// The runtime its calls go through.
+    pub(super) fn runtime(&self) -> &Runtime {
+        &self.runtime
+    }
+
     /// The same transport with another deadline for every call.
     pub(super) fn with_deadline(&self, deadline: std::time::Duration) -> Self {
         Self {

@@ -116,22 +116,39 @@ impl Client {
     /// Whether Mediaconnect still lists the invoice as unpaid: the way to
     /// confirm an [`Outcome::Finished`](super::Outcome::Finished) from a
     /// return URL (which the user's browser carries, and anyone could type)
-    /// before acting on it. `false` means it is no longer among the unpaid.
+    /// before acting on it.
+    ///
+    /// Answered from positive evidence only: `true` if the invoice is among
+    /// the unpaid ones; `false` if it is not, but is among all the user's
+    /// invoices of the product (so it is listed, and not unpaid); and
+    /// [`Error::InvoiceNotListed`] if Mediaconnect lists it in neither, which
+    /// proves nothing either way.
     pub async fn is_invoice_unpaid(
         &self,
         product_code: &str,
         invoice_number: &str,
     ) -> Result<bool, Error> {
-        let unpaid = self
-            .list_invoices()
-            .product_code(product_code)
-            .unpaid(true)
-            .send()
-            .await?
-            .into_inner();
-        Ok(unpaid
-            .invoices
-            .iter()
-            .any(|invoice| invoice.invoice_number.as_deref() == Some(invoice_number)))
+        let listed = |only_unpaid: bool| async move {
+            let invoices = self
+                .list_invoices()
+                .product_code(product_code)
+                .unpaid(only_unpaid)
+                .send()
+                .await?
+                .into_inner();
+            Ok::<_, Error>(
+                invoices
+                    .invoices
+                    .iter()
+                    .any(|invoice| invoice.invoice_number.as_deref() == Some(invoice_number)),
+            )
+        };
+        if listed(true).await? {
+            return Ok(true);
+        }
+        if listed(false).await? {
+            return Ok(false);
+        }
+        Err(Error::InvoiceNotListed)
     }
 }

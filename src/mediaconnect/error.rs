@@ -59,6 +59,10 @@ pub enum Error {
     /// a payment may well have started; see [`Error::is_outcome_unknown`].
     #[error(transparent)]
     Decode(#[from] DecodeError),
+    /// Mediaconnect lists the invoice neither among the unpaid ones nor
+    /// among all of the product's: whether it was paid cannot be told.
+    #[error("Mediaconnect lists no such invoice")]
+    InvoiceNotListed,
 }
 
 impl Error {
@@ -79,6 +83,7 @@ impl Error {
             Error::Status(error) => Class::of_status(error),
             Error::Transport(error) => Class::Transport(error),
             Error::Decode(_) => Class::Undecodable,
+            Error::InvoiceNotListed => Class::Refused { status: None },
         }
     }
 

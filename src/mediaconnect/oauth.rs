@@ -34,6 +34,7 @@ const TOKEN_ENDPOINT: Operation = Operation {
         retry: RetryClass::Never,
         deadline: Duration::from_secs(30),
         attempt_timeout: Duration::from_secs(30),
+        confirmation_window: None,
     },
     body_rules: &[],
     body_check: None,

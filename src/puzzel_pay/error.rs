@@ -81,7 +81,14 @@ impl Error {
         match (validation, status.as_u16()) {
             (Some(errors), _) => Error::Validation(errors),
             (None, 401) => Error::Unauthorized,
-            (None, 404) => Error::NotFound,
+            // Puzzel Pay's own 404 has no body, or a JSON one; an HTML page
+            // is a proxy's, which says nothing of the batch.
+            (None, 404) if answer.body.is_empty() || is_json(answer.headers) => Error::NotFound,
+            (None, 404) => Error::Transport(TransportError::UnexpectedResponse {
+                status,
+                content_type: content_type(answer.headers).map(str::to_string),
+                retry_after: answer.retry_after(),
+            }),
             // Documented for refunds only.
             (None, 424) if answer.operation == Some(&operations::REFUND_RECIPIENT) => {
                 Error::RefundRejected
@@ -92,6 +99,21 @@ impl Error {
             }),
         }
     }
+}
+
+/// The answer's Content-Type.
+fn content_type(headers: &reqwest::header::HeaderMap) -> Option<&str> {
+    headers
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+}
+
+/// Whether the answer is JSON (`application/json` or a vendor `+json` type).
+fn is_json(headers: &reqwest::header::HeaderMap) -> bool {
+    content_type(headers).is_some_and(|value| {
+        let essence = value.split(';').next().unwrap_or_default().trim();
+        essence.eq_ignore_ascii_case("application/json") || essence.ends_with("+json")
+    })
 }
 
 from_generated!(Error {

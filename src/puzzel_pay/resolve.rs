@@ -1,8 +1,9 @@
 //! Creating a batch, resolved: it sends SMS (and each may lead to a
 //! payment), so a batch whose answer is lost is looked up by its
 //! batchReference (`getBatchStatus`) and sent again only when Puzzel Pay
-//! has none. A refusal of the resend because the reference exists means the
-//! first one arrived, and is looked up, never reported.
+//! answers its own 404 (a proxy's error page proves nothing) and the attempt
+//! before can no longer land. A refusal because the reference exists means
+//! a batch was made, and is looked up, never reported.
 //!
 //! A refund of a recipient has no such lookup: the batch status shows no
 //! refund state, so its unknown outcome cannot be resolved here. Ask
@@ -10,8 +11,8 @@
 
 use std::fmt;
 
-use super::{Client, Error, types};
-use crate::runtime::{Lookup, Resolved, resolve};
+use super::{Client, Error, operations, types};
+use crate::runtime::{Lookup, Plan, Refusal, Resolved, outcome, resolve};
 
 /// What Puzzel Pay has of a batch.
 #[derive(Debug, Clone)]
@@ -25,10 +26,64 @@ pub enum BatchRecord {
     Status(types::BatchStatus),
 }
 
+/// What a refusal says of the batchReference: Puzzel Pay keys validation
+/// messages by input path, so one on `batchReference` that speaks of a
+/// duplicate or an existing batch says the key exists (x-nordpay-inferred:
+/// the docs give no text); any other validation refusal is left to the
+/// lookup.
+fn refusal(error: &Error) -> Refusal {
+    let Error::Validation(errors) = error else {
+        return Refusal::Other;
+    };
+    let says_exists = errors
+        .iter()
+        .filter(|(path, _)| path.eq_ignore_ascii_case("batchReference"))
+        .flat_map(|(_, messages)| messages)
+        .map(|message| message.to_ascii_lowercase())
+        .any(|text| {
+            ["unique", "duplicate", "already", "exist"]
+                .iter()
+                .any(|word| text.contains(word))
+        });
+    if says_exists {
+        Refusal::KeyExists
+    } else {
+        Refusal::MaybeKeyExists
+    }
+}
+
 impl Client {
-    /// Create a batch, and never leave the outcome a guess: `Done` with the
-    /// answer or (the answer lost) the batch's status; `NotDone` with Puzzel
-    /// Pay's refusal; `Unresolved` if the resolution deadline passed first.
+    fn create_batch_plan(&self) -> Plan<'_> {
+        let runtime = &self.inner.runtime;
+        Plan {
+            resolution: runtime.resolution(),
+            operation: operations::CREATE_BATCH.name,
+            settle: runtime.settle_window(&operations::CREATE_BATCH),
+        }
+    }
+
+    /// The batch under `reference`, by its status.
+    async fn batch_lookup(&self, reference: &str) -> Lookup<BatchRecord, Error> {
+        match self.get_batch_status().reference(reference).send().await {
+            Ok(status) => Lookup::Done(BatchRecord::Status(status.into_inner())),
+            Err(error @ Error::NotFound) => Lookup::Missing(error),
+            Err(error) => Lookup::failed(error),
+        }
+    }
+
+    /// Create a batch, and never leave the outcome a guess.
+    ///
+    /// - `Done`: the answer or (the answer lost) the batch's status; calling
+    ///   again with the same batchReference gives `Done` with its status.
+    /// - `NotDone`: Puzzel Pay refused it and has no batch under the reference.
+    /// - `Unresolved`: still unknown at the resolution deadline: call again
+    ///   with the same batch later, or ask [`Client::batch_outcome`]; never
+    ///   send it under a new reference.
+    ///
+    /// It is sent again only when Puzzel Pay answers its own 404 for the
+    /// reference, the attempt before can no longer land, and fewer than
+    /// `Resolution::max_resends` resends were made. A future of this call
+    /// that is dropped halfway leaves nothing wrong: call again.
     pub async fn create_batch_resolved<B>(&self, batch: B) -> Resolved<BatchRecord, Error>
     where
         B: TryInto<types::BatchRequest>,
@@ -45,29 +100,25 @@ impl Client {
                 .await
                 .map(|answer| BatchRecord::Answer(answer.into_inner()))
         };
-        let lookup = || async {
-            let status = self
-                .get_batch_status()
-                .reference(batch.batch_reference.clone())
-                .send()
-                .await;
-            match status {
-                Ok(status) => Lookup::Done(BatchRecord::Status(status.into_inner())),
-                Err(Error::NotFound) => Lookup::Missing,
-                Err(error) => Lookup::failed(error),
-            }
-        };
-        // A batchReference that exists is a validation refusal.
-        let duplicate = |error: &Error| matches!(error, Error::Validation(_));
-        let first = create().await;
+        let reference = batch.batch_reference.to_string();
         resolve(
-            self.inner.runtime.resolution(),
-            "createBatch",
-            first,
-            lookup,
+            self.create_batch_plan(),
+            refusal,
+            || self.batch_lookup(&reference),
             create,
-            duplicate,
         )
+        .await
+    }
+
+    /// What became of the batch under `batch_reference`, by its status
+    /// alone (nothing is sent): `Done` with the status if Puzzel Pay has
+    /// it, `Unresolved` if it answers 404 (an attempt may still land: call
+    /// [`Client::create_batch_resolved`] with the same batch to settle it)
+    /// or cannot be asked.
+    pub async fn batch_outcome(&self, batch_reference: &str) -> Resolved<BatchRecord, Error> {
+        outcome(self.create_batch_plan(), || {
+            self.batch_lookup(batch_reference)
+        })
         .await
     }
 }

@@ -24,12 +24,17 @@ pub(crate) enum Class<'a> {
     /// A success status whose body could not be decoded: the operation may
     /// well have succeeded.
     Undecodable,
+    /// The provider answered with an error that does not say whether the
+    /// operation was done (a failure of a system behind it, say).
+    Unknown { status: Option<StatusCode> },
 }
 
 impl Class<'_> {
     pub(crate) fn is_retryable(&self) -> bool {
         match self {
-            Class::NotSent | Class::Undecodable | Class::Refused { .. } => false,
+            Class::NotSent | Class::Undecodable | Class::Refused { .. } | Class::Unknown { .. } => {
+                false
+            }
             Class::Transport(error) => error.is_retryable(),
             Class::Status { status, .. } => retryable_status(*status),
         }
@@ -38,7 +43,7 @@ impl Class<'_> {
     pub(crate) fn is_outcome_unknown(&self) -> bool {
         match self {
             Class::NotSent | Class::Refused { .. } => false,
-            Class::Undecodable => true,
+            Class::Undecodable | Class::Unknown { .. } => true,
             Class::Transport(error) => error.is_outcome_unknown(),
             // 429 refuses before doing anything; other 5xx say nothing.
             Class::Status { status, .. } => status.is_server_error(),
@@ -57,7 +62,7 @@ impl Class<'_> {
         match self {
             Class::Transport(error) => error.status(),
             Class::Status { status, .. } => Some(*status),
-            Class::Refused { status } => *status,
+            Class::Refused { status } | Class::Unknown { status } => *status,
             Class::NotSent | Class::Undecodable => None,
         }
     }
@@ -66,7 +71,9 @@ impl Class<'_> {
         match self {
             Class::Transport(error) => error.retry_after(),
             Class::Status { retry_after, .. } => *retry_after,
-            Class::NotSent | Class::Undecodable | Class::Refused { .. } => None,
+            Class::NotSent | Class::Undecodable | Class::Refused { .. } | Class::Unknown { .. } => {
+                None
+            }
         }
     }
 }

@@ -54,6 +54,7 @@ pub(super) const UNKNOWN: Operation = Operation {
         retry: RetryClass::Never,
         deadline: std::time::Duration::from_secs(30),
         attempt_timeout: std::time::Duration::from_secs(30),
+        confirmation_window: None,
     },
     body_rules: &[],
     body_check: None,

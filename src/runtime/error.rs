@@ -44,7 +44,9 @@ pub enum TransportError {
     },
     /// The server answered with a redirect, or your `reqwest::Client`
     /// followed one to another origin. nordpay follows none: a request's
-    /// credentials must not travel to whatever a `Location` names.
+    /// credentials must not travel to whatever a `Location` names. What the
+    /// server did with the request is unknown (a gateway may redirect after
+    /// the provider acted), so its outcome is unknown.
     #[error("refused a redirect (HTTP {status})")]
     Redirected {
         /// The status of the answer that was refused.
@@ -119,13 +121,13 @@ impl TransportError {
     /// came back.
     pub fn is_outcome_unknown(&self) -> bool {
         match self {
-            TransportError::Timeout { .. } | TransportError::Io { .. } => true,
+            TransportError::Timeout { .. }
+            | TransportError::Io { .. }
+            | TransportError::Redirected { .. } => true,
             TransportError::DeadlineExceeded { sent, .. } => *sent,
             TransportError::TooLarge { status, .. } => !status.is_client_error(),
             TransportError::UnexpectedResponse { status, .. } => status.is_server_error(),
-            TransportError::Connect { .. }
-            | TransportError::Redirected { .. }
-            | TransportError::Client { .. } => false,
+            TransportError::Connect { .. } | TransportError::Client { .. } => false,
         }
     }
 
@@ -303,7 +305,7 @@ mod tests {
                     status: status(307),
                 },
                 false,
-                false,
+                true,
             ),
             (
                 TransportError::TooLarge {

@@ -58,7 +58,7 @@ pub(crate) use auth::Credentials;
 pub use body::RawBody;
 pub(crate) use classify::{Class, classified};
 pub(crate) use context::exec;
-pub(crate) use resolution::{Classified, Lookup, resolve};
+pub(crate) use resolution::{Classified, Lookup, Plan, Refusal, after, outcome, resolve};
 pub(crate) use retry::retry_after;
 #[cfg(any(feature = "sandbox", feature = "cli"))]
 pub(crate) use rules::check_json;

@@ -41,6 +41,10 @@ pub struct Policy {
     pub deadline: Duration,
     /// One attempt, from sending to the last byte of the answer.
     pub attempt_timeout: Duration,
+    /// How long the provider may hold the request waiting for the user to
+    /// confirm it (Direct Payment's `SecurityLevel` 2): until then a
+    /// "not done" it shows may still become done.
+    pub confirmation_window: Option<Duration>,
 }
 
 /// One operation of one API, as the runtime sees it.

@@ -37,6 +37,10 @@ impl<T, E> Resolved<T, E> {
 }
 
 /// How long and how often an unknown outcome is looked up.
+///
+/// Every value is usable: a deadline too far to represent is taken as a
+/// very long one, and waits are kept at or above [`Resolution::MIN_WAIT`],
+/// so that no setting makes a resolution panic or storm the provider.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Resolution {
     /// No lookup (or resend) starts after this time; one under way ends
@@ -46,18 +50,38 @@ pub struct Resolution {
     pub first_wait: Duration,
     /// The longest wait between lookups.
     pub max_wait: Duration,
+    /// How often one resolution sends the operation again (with the same
+    /// key) when the lookup shows nothing. Each resend that gets no answer
+    /// may still land later, so a provider that never answers is not sent
+    /// more than this: it is only looked up until the deadline.
+    pub max_resends: u32,
+}
+
+impl Resolution {
+    /// The shortest wait between two lookups, whatever is configured.
+    pub const MIN_WAIT: Duration = Duration::from_millis(50);
 }
 
 impl Default for Resolution {
-    /// Two minutes, waits of 200 ms doubling to 5 s: long enough to outlast
-    /// a provider's short outage, short enough for a checkout to wait on.
+    /// Two minutes, waits of 200 ms doubling to 5 s, at most 2 resends:
+    /// long enough to outlast a provider's short outage, short enough for a
+    /// checkout to wait on.
     fn default() -> Self {
         Self {
             deadline: Duration::from_secs(120),
             first_wait: Duration::from_millis(200),
             max_wait: Duration::from_secs(5),
+            max_resends: 2,
         }
     }
+}
+
+/// `now + duration`, or a time decades away if that cannot be represented
+/// (`Duration::MAX` means "no deadline", not a panic).
+pub(crate) fn after(duration: Duration) -> Instant {
+    let now = Instant::now();
+    now.checked_add(duration)
+        .unwrap_or_else(|| now + Duration::from_secs(60 * 60 * 24 * 365 * 30))
 }
 
 /// The waits of one resolution.
@@ -69,21 +93,22 @@ struct Waits {
 
 impl Waits {
     fn new(resolution: &Resolution) -> Self {
+        let first = resolution.first_wait.max(Resolution::MIN_WAIT);
         Self {
-            ends: Instant::now() + resolution.deadline,
-            next: resolution.first_wait,
-            max: resolution.max_wait,
+            ends: after(resolution.deadline),
+            next: first,
+            max: resolution.max_wait.max(first),
         }
     }
 
     /// Wait before the next lookup; `false` if the deadline comes first.
     async fn wait(&mut self) -> bool {
         let wait = self.next;
-        if Instant::now() + wait >= self.ends {
+        if wait >= self.ends.saturating_duration_since(Instant::now()) {
             return false;
         }
         tokio::time::sleep(wait).await;
-        self.next = (self.next * 2).min(self.max);
+        self.next = (self.next.saturating_mul(2)).min(self.max);
         true
     }
 }
@@ -92,11 +117,14 @@ impl Waits {
 pub(crate) enum Lookup<T, E> {
     /// It was done: here is what the provider has.
     Done(T),
-    /// It is recorded, and definitively not done: the provider's refusal,
-    /// if the lookup has one (otherwise the last error stands for it).
-    NotDone(Option<E>),
-    /// Nothing is recorded: it may be sent again, with the same key.
-    Missing,
+    /// It is recorded, and not done (why, as the API's error). Taken as
+    /// final only once the settle window has passed.
+    NotDone(E),
+    /// The provider says nothing is recorded under the key (its own "not
+    /// found", as the API's error): it may be sent again, with the same
+    /// key, once the settle window has passed and unless the key is known
+    /// to exist.
+    Missing(E),
     /// No answer now; ask again.
     Later(E),
     /// The lookup cannot tell (refused, or the provider has no way to say).
@@ -123,19 +151,52 @@ pub(crate) trait Classified {
     fn outcome_unknown(&self) -> bool;
 }
 
-/// The resolution every resolving call shares: `first` is the first
-/// attempt's result. Done and definitive refusals stand; an unknown outcome
-/// is looked up until the provider says or the deadline passes; `resend`
-/// (same key) only after the lookup showed nothing. A refusal of a resend
-/// that `duplicate` recognises (the key exists) counts only if the next
-/// lookup still shows nothing: otherwise the first attempt arrived.
+/// What a definitive refusal of a resolving operation says of its key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Refusal {
+    /// The provider says the key exists already ("ClientReference must be
+    /// unique"): positive evidence, which no lookup that fails to see the
+    /// record overrules.
+    KeyExists,
+    /// A refusal of the kind a duplicate comes as (a validation error)
+    /// that does not say which: the lookup decides. On a resend it counts
+    /// as [`Refusal::KeyExists`], since an earlier attempt may have landed.
+    MaybeKeyExists,
+    /// Any other refusal: nothing was done.
+    Other,
+}
+
+/// One resolution: the client's settings and what the face knows of the
+/// operation it resolves.
+pub(crate) struct Plan<'a> {
+    pub(crate) resolution: &'a Resolution,
+    /// The operation's name in its spec, for the log.
+    pub(crate) operation: &'static str,
+    /// How long after it was sent an attempt may still land at the
+    /// provider (its attempt timeout, or a confirmation window): until then
+    /// neither "nothing recorded" nor "not done" is final, and nothing is
+    /// sent again.
+    pub(crate) settle: Duration,
+}
+
+/// The resolution every resolving call shares. `refusal` says what a
+/// definitive refusal means for the key. `send` is the operation
+/// with its key; it is called once at the start, and again only after the
+/// lookup showed nothing recorded, the settle window since the last send
+/// had passed, and fewer than `max_resends` resends were made.
+///
+/// - Done (by the answer or the lookup) stands.
+/// - A definitive refusal is `NotDone`, unless it may say the key exists:
+///   then the lookup decides, and a refusal that says so is never
+///   overruled by a lookup that does not see the record (`Unresolved` if
+///   the deadline passes first).
+/// - An unknown outcome is looked up until the provider says or the
+///   deadline passes (`Unresolved`).
 pub(crate) async fn resolve<T, E, L, LF, S, SF>(
-    resolution: &Resolution,
-    operation: &'static str,
-    first: Result<T, E>,
+    plan: Plan<'_>,
+    refusal: impl Fn(&E) -> Refusal,
     mut lookup: L,
-    mut resend: S,
-    duplicate: impl Fn(&E) -> bool,
+    mut send: S,
 ) -> Resolved<T, E>
 where
     E: Classified,
@@ -144,35 +205,114 @@ where
     S: FnMut() -> SF,
     SF: Future<Output = Result<T, E>>,
 {
-    let mut last = match first {
+    let mut sent_at = Instant::now();
+    let mut evidence = Evidence::None;
+    let mut last = match send().await {
         Ok(done) => return Resolved::Done(done),
-        Err(error) if !error.outcome_unknown() => return Resolved::NotDone(error),
-        Err(error) => error,
+        Err(error) if error.outcome_unknown() => error,
+        Err(error) => match refusal(&error) {
+            Refusal::Other => return Resolved::NotDone(error),
+            Refusal::KeyExists => {
+                evidence = Evidence::KeyExists;
+                error
+            }
+            Refusal::MaybeKeyExists => {
+                evidence = Evidence::Refused;
+                error
+            }
+        },
     };
     tracing::info!(
-        operation,
+        operation = plan.operation,
         "the outcome is unknown; resolving by the provider's lookup"
     );
-    let mut waits = Waits::new(resolution);
-    let mut refused = None;
+    let mut waits = Waits::new(plan.resolution);
+    let mut resends = 0;
     while waits.wait().await {
+        let settled = sent_at.elapsed() >= plan.settle || evidence == Evidence::Refused;
         match lookup().await {
             Lookup::Done(done) => return Resolved::Done(done),
-            Lookup::NotDone(error) => return Resolved::NotDone(error.unwrap_or(last)),
+            Lookup::NotDone(error) if settled => return Resolved::NotDone(error),
+            // The attempt may still land (a confirmation still to come).
+            Lookup::NotDone(_) => {}
             Lookup::Never(error) => return Resolved::Unresolved(error),
-            Lookup::Later(error) => last = error,
-            Lookup::Missing => {
-                if let Some(error) = refused.take() {
-                    return Resolved::NotDone(error);
-                }
-                match resend().await {
-                    Ok(done) => return Resolved::Done(done),
-                    Err(error) if duplicate(&error) => refused = Some(error),
-                    Err(error) if !error.outcome_unknown() => return Resolved::NotDone(error),
-                    Err(error) => last = error,
+            Lookup::Later(error) => {
+                if evidence != Evidence::Refused {
+                    last = error;
                 }
             }
+            Lookup::Missing(missing) => match evidence {
+                // Our attempt was refused and nothing is recorded: nothing moved.
+                Evidence::Refused => return Resolved::NotDone(last),
+                // The provider said the key exists: the lookup lags.
+                Evidence::KeyExists => last = missing,
+                Evidence::None if !settled || resends >= plan.resolution.max_resends => {
+                    last = missing;
+                }
+                Evidence::None => {
+                    resends += 1;
+                    sent_at = Instant::now();
+                    tracing::info!(
+                        operation = plan.operation,
+                        resends,
+                        "nothing recorded; sending again with the same key"
+                    );
+                    match send().await {
+                        Ok(done) => return Resolved::Done(done),
+                        Err(error) if error.outcome_unknown() => last = error,
+                        Err(error) => match refusal(&error) {
+                            Refusal::Other => return Resolved::NotDone(error),
+                            Refusal::KeyExists | Refusal::MaybeKeyExists => {
+                                evidence = Evidence::KeyExists;
+                                last = error;
+                            }
+                        },
+                    }
+                }
+            },
         }
     }
     Resolved::Unresolved(last)
+}
+
+/// What a resolution knows of its key beyond the lookup's answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Evidence {
+    /// Nothing: the first attempt's outcome is unknown.
+    None,
+    /// The provider said the key exists.
+    KeyExists,
+    /// The first attempt was refused in a way that may mean the key exists.
+    Refused,
+}
+
+/// What became of the operation under a key, by the lookup alone: nothing
+/// is ever sent. `Done` and `NotDone` as the lookup shows them (`NotDone`
+/// only once it has shown so for the whole settle window, since an attempt
+/// still in flight or awaiting confirmation may land); nothing recorded is
+/// `Unresolved`, at once: it is no proof that nothing moved (an attempt may
+/// still land, the lookup may lag), and only sending with the same key (the
+/// resolving call) can settle it.
+pub(crate) async fn outcome<T, E, L, LF>(plan: Plan<'_>, mut lookup: L) -> Resolved<T, E>
+where
+    E: Classified,
+    L: FnMut() -> LF,
+    LF: Future<Output = Lookup<T, E>>,
+{
+    let started = Instant::now();
+    let mut waits = Waits::new(plan.resolution);
+    let mut last;
+    loop {
+        match lookup().await {
+            Lookup::Done(done) => return Resolved::Done(done),
+            Lookup::NotDone(error) if started.elapsed() >= plan.settle => {
+                return Resolved::NotDone(error);
+            }
+            Lookup::NotDone(error) | Lookup::Later(error) => last = error,
+            Lookup::Missing(error) | Lookup::Never(error) => return Resolved::Unresolved(error),
+        }
+        if !waits.wait().await {
+            return Resolved::Unresolved(last);
+        }
+    }
 }

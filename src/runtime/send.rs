@@ -88,6 +88,15 @@ impl Runtime {
             .unwrap_or(operation.policy.attempt_timeout)
     }
 
+    /// How long after it was sent an attempt of `operation` may still land
+    /// at the provider: its attempt timeout (the provider may still be
+    /// working on a request the client gave up on), capped by the deadline.
+    /// A resolution neither trusts "nothing recorded" nor sends again before.
+    pub(crate) fn settle_window(&self, operation: &Operation) -> Duration {
+        self.attempt_timeout(operation)
+            .min(self.deadline(operation))
+    }
+
     /// Send `request` as `operation`, with `credentials` in its
     /// `Authorization` header, under its deadline. The answer's body is not
     /// read yet: the attempt's timeout still covers it, and a body over the
@@ -103,7 +112,7 @@ impl Runtime {
                 .map_err(|broken| CallFailure::Invalid(broken.to_string()))?;
         }
         let span = span(operation);
-        let ends = Instant::now() + self.deadline(operation);
+        let ends = super::after(self.deadline(operation));
         let authorization = match credentials {
             // Nothing to wait for: no timer.
             Credentials::Header(value) => value.clone(),
@@ -132,7 +141,7 @@ impl Runtime {
     ) -> Result<Exchange, TransportError> {
         let request = request.build().map_err(transport)?;
         let span = span(operation);
-        let ends = Instant::now() + self.deadline(operation);
+        let ends = super::after(self.deadline(operation));
         async {
             let response = self.run(operation, request, ends, &span).await?;
             read(response).await
@@ -226,7 +235,8 @@ impl Runtime {
             let delay = retry
                 .backoff_before(attempt)
                 .max(server_wait.unwrap_or(Duration::ZERO));
-            if Instant::now() + delay >= ends {
+            // A Retry-After of any size is compared, never added.
+            if delay >= ends.saturating_duration_since(Instant::now()) {
                 tracing::info!(reason, ?delay, "no retry: the deadline comes first");
                 return outcome;
             }

@@ -148,6 +148,17 @@ pub(crate) fn api_error<E: ApiError, B>(error: progenitor_client::Error<B>) -> E
             headers: response.headers(),
             body: &[],
         }),
+        // A success the spec does not list for the operation (a gateway
+        // that rewrites 200 to 201, say): the operation may well have been
+        // done, so it is an answer that does not decode, never a refusal.
+        Generated::UnexpectedResponse(response) if response.status().is_success() => DecodeError {
+            message: format!(
+                "HTTP {} is not a success status the spec lists for this operation",
+                response.status()
+            ),
+            body: None,
+        }
+        .into(),
         Generated::UnexpectedResponse(response) => E::from_status(ErrorAnswer {
             operation: None,
             status: response.status(),

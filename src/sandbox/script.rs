@@ -67,9 +67,28 @@ pub enum FaultAction {
         /// The HTTP status, e.g. 502.
         status: u16,
     },
+    /// Do the call, then answer this instead: a success the spec does not
+    /// list (a gateway's 201, a 302), or an error, after the money moved.
+    RespondAfter {
+        /// The HTTP status.
+        status: u16,
+        /// The body (empty if absent).
+        #[serde(default)]
+        body: String,
+        /// Its Content-Type (`application/json` if absent).
+        #[serde(default)]
+        content_type: Option<String>,
+    },
     /// Do the call, then close the connection: the client gets no answer
     /// (at most a status line, never a body).
     DropAfter,
+    /// Close the connection at once, and do the call `ms` milliseconds
+    /// later: the provider commits after the client gave up, so a lookup
+    /// made before then sees nothing.
+    CommitLate {
+        /// Milliseconds after the answer is dropped that the call is done.
+        ms: u64,
+    },
     /// Wait, then do the call as usual.
     Delay {
         /// Milliseconds to wait.

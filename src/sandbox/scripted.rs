@@ -111,14 +111,21 @@ pub(crate) async fn apply(State(shared): State<Shared>, request: Request, next: 
             status,
             body,
             content_type,
+        } => respond(status, body, content_type),
+        FaultAction::RespondAfter {
+            status,
+            body,
+            content_type,
         } => {
-            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
-            let content_type = content_type.unwrap_or_else(|| "application/json".into());
-            let mut response = (status, body).into_response();
-            if let Ok(value) = HeaderValue::from_str(&content_type) {
-                response.headers_mut().insert(header::CONTENT_TYPE, value);
-            }
-            response
+            let _committed = next.run(request).await;
+            respond(status, body, content_type)
+        }
+        FaultAction::CommitLate { ms } => {
+            tokio::spawn(async move {
+                tokio::time::sleep(Duration::from_millis(ms)).await;
+                let _committed = next.run(request).await;
+            });
+            cut(StatusCode::OK.into_response(), 0).await
         }
         FaultAction::FailAfter { status } => {
             let _committed = next.run(request).await;
@@ -143,6 +150,17 @@ pub(crate) async fn apply(State(shared): State<Shared>, request: Request, next: 
         | FaultAction::DeliverLate { .. }
         | FaultAction::DeliverOutOfOrder => next.run(request).await,
     }
+}
+
+/// A scripted answer: `status` with `body` as `content_type` (JSON if none).
+fn respond(status: u16, body: String, content_type: Option<String>) -> Response {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+    let content_type = content_type.unwrap_or_else(|| "application/json".into());
+    let mut response = (status, body).into_response();
+    if let Ok(value) = HeaderValue::from_str(&content_type) {
+        response.headers_mut().insert(header::CONTENT_TYPE, value);
+    }
+    response
 }
 
 /// `response` with its body cut: none of it (`divisor` 0) or its first

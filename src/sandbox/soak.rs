@@ -141,6 +141,7 @@ fn resolution() -> Resolution {
         deadline: Duration::from_secs(20),
         first_wait: Duration::from_millis(10),
         max_wait: Duration::from_millis(200),
+        ..Resolution::default()
     }
 }
 

@@ -7,7 +7,9 @@ use super::super::script::{FaultAction, ScriptedFault};
 pub(super) const ACTIONS: &[(&str, &str)] = &[
     ("fail_before", "Answer a status before doing anything"),
     ("fail_after", "Do the call, then answer a status"),
+    ("respond_after", "Do the call, then answer this body"),
     ("drop_after", "Do the call, then drop the connection"),
+    ("commit_late", "Drop the connection, do the call later"),
     ("truncate", "Do the call, then cut the answer short"),
     ("delay", "Wait, then do the call"),
     ("respond", "Answer this body instead"),
@@ -81,7 +83,13 @@ impl FaultForm {
             "fail_after" => FaultAction::FailAfter {
                 status: status(&self.status, 502)?,
             },
+            "respond_after" => FaultAction::RespondAfter {
+                status: status(&self.status, 201)?,
+                body: self.body.clone(),
+                content_type: text(&self.content_type),
+            },
             "drop_after" => FaultAction::DropAfter,
+            "commit_late" => FaultAction::CommitLate { ms: ms()? },
             "truncate" => FaultAction::Truncate,
             "delay" => FaultAction::Delay { ms: ms()? },
             "respond" => FaultAction::Respond {
@@ -124,7 +132,13 @@ pub(super) fn describe(action: &FaultAction) -> String {
         FaultAction::FailBefore { status, .. } => format!("answer {status} before doing anything"),
         FaultAction::Respond { status, .. } => format!("answer {status} with a scripted body"),
         FaultAction::FailAfter { status } => format!("do the call, then answer {status}"),
+        FaultAction::RespondAfter { status, .. } => {
+            format!("do the call, then answer {status} with a scripted body")
+        }
         FaultAction::DropAfter => "do the call, then drop the connection".into(),
+        FaultAction::CommitLate { ms } => {
+            format!("drop the connection, do the call {ms} ms later")
+        }
         FaultAction::Delay { ms } => format!("wait {ms} ms, then do the call"),
         FaultAction::Truncate => "do the call, then cut the answer short".into(),
         FaultAction::DeliverTwice => "deliver the callback twice".into(),

@@ -187,11 +187,13 @@ pub fn operations(
             all.push(ident);
         }
     }
+    let error_codes = crate::runtime::error_codes(spec).map_err(fail)?;
     Ok(quote! {
         /// How the runtime treats each operation (from `x-nordpay-runtime`):
         /// retry class, deadline, attempt timeout, path template, media types.
         pub mod operations {
             #(#constants)*
+            #error_codes
             /// Every operation, in spec order.
             pub const ALL: &[crate::runtime::Operation] = &[#(#all),*];
             /// The operation progenitor names `id` (`create_transaction`).

@@ -1,8 +1,9 @@
 //! The runtime table: each operation's retry class, deadline and attempt
 //! timeout, read from the spec (`x-nordpay-runtime` on an OpenAPI operation,
 //! `nordpay:retry`, `nordpay:lookup`, `nordpay:deadline-seconds`,
-//! `nordpay:attempt-timeout-seconds` and `nordpay:why` on a WSDL binding
-//! operation) and turned into `crate::runtime::Operation` constants.
+//! `nordpay:attempt-timeout-seconds`, `nordpay:confirmation-window-seconds`
+//! and `nordpay:why` on a WSDL binding operation) and turned into
+//! `crate::runtime::Operation` constants.
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -16,6 +17,9 @@ pub struct RuntimePolicy {
     pub deadline_seconds: u64,
     /// Seconds one attempt may take (the deadline if not given).
     pub attempt_timeout_seconds: u64,
+    /// Seconds the provider may wait for the user to confirm after it got
+    /// the request (`confirmation-window-seconds`), if it can.
+    pub confirmation_window_seconds: Option<u64>,
     /// Why this class and these times: goes into the generated docs.
     pub why: String,
 }
@@ -59,11 +63,13 @@ impl RuntimePolicy {
         if attempt_timeout_seconds > deadline_seconds {
             return Err("attempt-timeout-seconds is longer than deadline-seconds".into());
         }
+        let confirmation_window_seconds = seconds("confirmation-window-seconds")?;
         let why = get("why").ok_or("no `why`: say why this class and these times")?;
         Ok(Self {
             retry,
             deadline_seconds,
             attempt_timeout_seconds,
+            confirmation_window_seconds,
             why,
         })
     }
@@ -88,8 +94,12 @@ impl RuntimePolicy {
 
     /// One doc line: class, times and reason.
     pub fn doc(&self) -> String {
+        let window = self
+            .confirmation_window_seconds
+            .map(|seconds| format!(", confirmation window {seconds} s"))
+            .unwrap_or_default();
         format!(
-            "Retry: {}. Deadline {} s, attempt timeout {} s. {}",
+            "Retry: {}. Deadline {} s, attempt timeout {} s{window}. {}",
             self.class_doc(),
             self.deadline_seconds,
             self.attempt_timeout_seconds,
@@ -248,6 +258,10 @@ pub fn operation(row: &OperationRow<'_>) -> TokenStream {
         row.policy.deadline_seconds,
         row.policy.attempt_timeout_seconds,
     );
+    let confirmation_window = match row.policy.confirmation_window_seconds {
+        Some(seconds) => quote! { Some(::std::time::Duration::from_secs(#seconds)) },
+        None => quote! { None },
+    };
     let rules = row.body_rules.iter().map(|rule| {
         let pointer = &rule.pointer;
         let count = |value: Option<usize>| match value {
@@ -284,11 +298,79 @@ pub fn operation(row: &OperationRow<'_>) -> TokenStream {
                 retry: #retry,
                 deadline: ::std::time::Duration::from_secs(#deadline),
                 attempt_timeout: ::std::time::Duration::from_secs(#attempt),
+                confirmation_window: #confirmation_window,
             },
             body_rules: &[#(#rules),*],
             body_check: #body_check,
         }
     }
+}
+
+/// `OUTCOME_UNKNOWN_CODES` from the spec's `x-nordpay-error-codes` (on the
+/// error code property of a schema): the provider's error codes whose
+/// refusal leaves the outcome unknown, each with its reason in the docs.
+/// Nothing if the spec has no such table.
+pub fn error_codes(spec: &openapiv3::OpenAPI) -> Result<TokenStream, String> {
+    let schemas = spec.components.iter().flat_map(|c| c.schemas.iter());
+    let mut table = None;
+    for (name, schema) in schemas {
+        let Some(openapiv3::Schema {
+            schema_kind: openapiv3::SchemaKind::Type(openapiv3::Type::Object(object)),
+            ..
+        }) = schema.as_item()
+        else {
+            continue;
+        };
+        for (property, value) in &object.properties {
+            let Some(item) = value.as_item() else {
+                continue;
+            };
+            if let Some(codes) = item.schema_data.extensions.get("x-nordpay-error-codes") {
+                if table.is_some() {
+                    return Err("x-nordpay-error-codes is given twice".into());
+                }
+                table = Some((format!("{name}.{property}"), codes.clone()));
+            }
+        }
+    }
+    let Some((at, codes)) = table else {
+        return Ok(TokenStream::new());
+    };
+    let rows = codes
+        .as_array()
+        .ok_or_else(|| format!("{at}: x-nordpay-error-codes is not a list"))?;
+    let mut unknown = Vec::new();
+    let mut docs = vec![format!(
+        "The error codes (`{at}`) whose refusal leaves the outcome unknown: it is \
+         looked up, never taken as \"nothing done\" (from `x-nordpay-error-codes`)."
+    )];
+    for row in rows {
+        let code = row["code"]
+            .as_i64()
+            .and_then(|code| i32::try_from(code).ok())
+            .ok_or_else(|| format!("{at}: an error code is not a number: {row}"))?;
+        let why = row["why"]
+            .as_str()
+            .ok_or_else(|| format!("{at}: code {code} has no `why`"))?;
+        match row["outcome"].as_str() {
+            Some("unknown") => unknown.push(code),
+            Some("refused") => {}
+            _ => {
+                return Err(format!(
+                    "{at}: code {code}: outcome is `unknown` or `refused`"
+                ));
+            }
+        }
+        docs.push(format!(
+            "- {code} ({}): {why}",
+            row["outcome"].as_str().unwrap_or("")
+        ));
+    }
+    let doc = docs.join("\n");
+    Ok(quote! {
+        #[doc = #doc]
+        pub const OUTCOME_UNKNOWN_CODES: &[i32] = &[#(#unknown),*];
+    })
 }
 
 #[cfg(test)]
@@ -315,6 +397,7 @@ mod tests {
         .unwrap();
         assert_eq!(policy.lookup(), Some("getPaymentStatus"));
         assert_eq!(policy.attempt_timeout_seconds, 75);
+        assert_eq!(policy.confirmation_window_seconds, None);
         for (fields, message) in [
             (
                 vec![("deadline-seconds", "3"), ("why", "x")],

@@ -389,6 +389,7 @@ mod tests {
                     retry: crate::runtime::Retry::Safe,
                     deadline_seconds: 20,
                     attempt_timeout_seconds: 5,
+                    confirmation_window_seconds: None,
                     why: "A read.".into(),
                 },
             }]
