@@ -682,8 +682,13 @@ async fn an_invoice_absent_from_an_empty_answer_is_not_paid() {
 // ---- Direct Payment: error classes, and a reversal of another payment ----
 
 #[tokio::test]
-async fn a_failure_behind_puzzel_after_a_charge_is_looked_up_and_a_users_refusal_is_not() {
+async fn a_failure_behind_puzzel_is_an_unknown_outcome_and_a_users_refusal_is_not() {
     let sandbox = Sandbox::start().await.unwrap();
+    let fault = |code: i32| FaultAction::Respond {
+        status: 424,
+        body: format!(r#"{{"Code":{code},"Description":"scripted"}}"#),
+        content_type: None,
+    };
     // (code, whether its refusal leaves the outcome unknown), from the spec.
     for (code, unknown) in [
         (4, true),
@@ -696,30 +701,81 @@ async fn a_failure_behind_puzzel_after_a_charge_is_looked_up_and_a_users_refusal
         let client = dp_client(&sandbox, Transport::Rest);
         let reference = fresh_client_reference();
         sandbox.script(
-            ScriptedFault::new(
-                "direct_payment",
-                "pay",
-                FaultAction::RespondAfter {
-                    status: 424,
-                    body: format!(r#"{{"Code":{code},"Description":"scripted"}}"#),
-                    content_type: None,
-                },
-            )
-            .key(reference.as_str()),
+            ScriptedFault::new("direct_payment", "pay", fault(code)).key(reference.as_str()),
+        );
+        let error = client.pay(payment(&reference)).await.unwrap_err();
+        assert_eq!(
+            error.is_outcome_unknown(),
+            unknown,
+            "code {code}: {error:?}"
+        );
+        // Answered so without charging: a refusal is NotDone once the
+        // lookup shows nothing; an unknown outcome is sent again, once.
+        let reference = fresh_client_reference();
+        sandbox.script(
+            ScriptedFault::new("direct_payment", "pay", fault(code)).key(reference.as_str()),
         );
         let outcome = client.pay_resolved(payment(&reference)).await;
         if unknown {
-            // The charge went through behind the failure: found.
             assert!(
                 matches!(outcome, Resolved::Done(_)),
                 "code {code}: {outcome:?}"
             );
+            assert_eq!(charges(&sandbox, &reference).await, [1], "code {code}");
         } else {
             assert!(
                 matches!(outcome, Resolved::NotDone(_)),
                 "code {code}: {outcome:?}"
             );
+            assert!(
+                charges(&sandbox, &reference).await.is_empty(),
+                "code {code}"
+            );
         }
+    }
+    // Answered code 9 after the charge went through: found, not resent.
+    let client = dp_client(&sandbox, Transport::Rest);
+    let reference = fresh_client_reference();
+    sandbox.script(
+        ScriptedFault::new(
+            "direct_payment",
+            "pay",
+            FaultAction::RespondAfter {
+                status: 424,
+                body: r#"{"Code":9,"Description":"Third party system error"}"#.into(),
+                content_type: None,
+            },
+        )
+        .key(reference.as_str()),
+    );
+    let record = done(client.pay_resolved(payment(&reference)).await);
+    assert_eq!(record.payment_status, PaymentStatus::Paid);
+    assert_eq!(charges(&sandbox, &reference).await, [1]);
+}
+
+#[tokio::test]
+async fn a_refusal_is_not_done_only_if_nothing_is_recorded_under_the_key() {
+    // A second worker, or an earlier run, charged the reference; this
+    // call is turned away (429, then a refusal a proxy made up): Done.
+    let sandbox = Sandbox::start().await.unwrap();
+    let client = dp_client(&sandbox, Transport::Rest);
+    for action in [
+        FaultAction::FailBefore {
+            status: 429,
+            retry_after: Some(0),
+        },
+        FaultAction::Respond {
+            status: 403,
+            body: r#"{"Code":7,"Description":"barred"}"#.into(),
+            content_type: None,
+        },
+    ] {
+        let reference = fresh_client_reference();
+        let first = done(client.pay_resolved(payment(&reference)).await);
+        sandbox.script(ScriptedFault::new("direct_payment", "pay", action).key(reference.as_str()));
+        let again = done(client.pay_resolved(payment(&reference)).await);
+        assert_eq!(again.transaction_id, first.transaction_id);
+        assert_eq!(charges(&sandbox, &reference).await, [1]);
     }
 }
 

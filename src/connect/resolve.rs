@@ -114,6 +114,11 @@ impl Client {
             .await
         {
             Ok(original) => original.into_inner(),
+            // The original exists (it is being refunded): not finding it
+            // is a lagging or misrouted read.
+            Err(error) if error.status() == Some(reqwest::StatusCode::NOT_FOUND) => {
+                return Lookup::Later(error);
+            }
             Err(error) => return Lookup::failed(error),
         };
         let owner = match (original.charge_token, original.connect_id) {

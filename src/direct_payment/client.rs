@@ -229,7 +229,11 @@ impl Client {
     }
 
     /// The same client (connections, retry budget) with `deadline` for every
-    /// call made through it: `client.with_deadline(d).pay(…)`.
+    /// call made through it: `client.with_deadline(d).pay(…)`. A deadline
+    /// shorter than Pay's confirmation window (60 s, `SecurityLevel` 2)
+    /// gives up on an answer that may still come: the payment's outcome is
+    /// then unknown, and `pay_resolved` waits out the window before it
+    /// trusts a `NotPaid` (see [`runtime::ClientBuilder::deadline`]).
     pub fn with_deadline(&self, deadline: Duration) -> Client {
         let inner = match &self.inner {
             Inner::Rest(client) => Inner::Rest(client.with_deadline(deadline)),

@@ -63,7 +63,14 @@ impl<S> ClientBuilder<S> {
     }
 
     /// The deadline of every operation (credentials, all attempts and
-    /// backoff), instead of each operation's own from the spec.
+    /// backoff), instead of each operation's own from the spec. Any
+    /// duration is taken, `Duration::MAX` as "none".
+    ///
+    /// A deadline shorter than an operation's confirmation window (Direct
+    /// Payment's Pay: 60 s for `SecurityLevel` 2) is allowed, not refused:
+    /// such a Pay gives up on its answer while the user may still confirm,
+    /// so it ends with an unknown outcome, and `pay_resolved` then waits out
+    /// the window before it takes a `NotPaid` as final.
     pub fn deadline(mut self, deadline: Duration) -> Self {
         self.deadline = Some(deadline);
         self

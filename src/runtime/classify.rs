@@ -50,6 +50,21 @@ impl Class<'_> {
         }
     }
 
+    /// Nothing reached the provider: refused before sending, or no
+    /// connection was made.
+    pub(crate) fn never_sent(&self) -> bool {
+        match self {
+            Class::NotSent => true,
+            Class::Transport(error) => matches!(
+                error,
+                TransportError::Connect { .. }
+                    | TransportError::Client { .. }
+                    | TransportError::DeadlineExceeded { sent: false, .. }
+            ),
+            _ => false,
+        }
+    }
+
     /// A status error as the API's error.
     pub(crate) fn of_status(error: &super::StatusError) -> Self {
         Class::Status {
@@ -118,6 +133,10 @@ macro_rules! classified {
 
             fn outcome_unknown(&self) -> bool {
                 self.class().is_outcome_unknown()
+            }
+
+            fn never_sent(&self) -> bool {
+                self.class().never_sent()
             }
         }
     };

@@ -61,7 +61,8 @@ pub enum TransportError {
         status: StatusCode,
     },
     /// An error status whose body is not the API's error (an HTML page of a
-    /// proxy, say).
+    /// proxy, say). Its outcome is unknown (except for 429): it is no
+    /// evidence of what the provider did.
     #[error("HTTP {status} with a {} body that is not the API's error", content_type.as_deref().unwrap_or("typeless"))]
     UnexpectedResponse {
         /// The HTTP status.
@@ -126,7 +127,12 @@ impl TransportError {
             | TransportError::Redirected { .. } => true,
             TransportError::DeadlineExceeded { sent, .. } => *sent,
             TransportError::TooLarge { status, .. } => !status.is_client_error(),
-            TransportError::UnexpectedResponse { status, .. } => status.is_server_error(),
+            // Not the provider's own error (a proxy's page, a gateway's):
+            // no evidence of what the provider did, unless it says "not
+            // now" (429), which refuses before doing anything.
+            TransportError::UnexpectedResponse { status, .. } => {
+                *status != StatusCode::TOO_MANY_REQUESTS
+            }
             TransportError::Connect { .. } | TransportError::Client { .. } => false,
         }
     }
@@ -326,7 +332,7 @@ mod tests {
             (unexpected(502), true, true),
             (unexpected(500), false, true),
             (unexpected(429), true, false),
-            (unexpected(403), false, false),
+            (unexpected(403), false, true),
         ];
         for (error, retryable, unknown) in cases {
             assert_eq!(error.is_retryable(), retryable, "{error}");

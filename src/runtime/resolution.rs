@@ -149,6 +149,8 @@ pub(crate) trait Classified {
     fn retryable(&self) -> bool;
     /// The request may have reached the provider without a definitive answer.
     fn outcome_unknown(&self) -> bool;
+    /// Nothing reached the provider.
+    fn never_sent(&self) -> bool;
 }
 
 /// What a definitive refusal of a resolving operation says of its key.
@@ -159,8 +161,9 @@ pub(crate) enum Refusal {
     /// record overrules.
     KeyExists,
     /// A refusal of the kind a duplicate comes as (a validation error)
-    /// that does not say which: the lookup decides. On a resend it counts
-    /// as [`Refusal::KeyExists`], since an earlier attempt may have landed.
+    /// that does not say which: the lookup decides, like any refusal. On a
+    /// resend it counts as [`Refusal::KeyExists`], since an earlier attempt
+    /// may have landed.
     MaybeKeyExists,
     /// Any other refusal: nothing was done.
     Other,
@@ -186,12 +189,16 @@ pub(crate) struct Plan<'a> {
 /// had passed, and fewer than `max_resends` resends were made.
 ///
 /// - Done (by the answer or the lookup) stands.
-/// - A definitive refusal is `NotDone`, unless it may say the key exists:
-///   then the lookup decides, and a refusal that says so is never
-///   overruled by a lookup that does not see the record (`Unresolved` if
-///   the deadline passes first).
+/// - A refusal that says the key exists is never overruled by a lookup
+///   that does not see the record (`Unresolved` if the deadline passes
+///   first). Any other definitive refusal is `NotDone` only once the lookup
+///   shows nothing recorded under the key (a second worker, or an earlier
+///   run, may have done it).
+/// - "Not now" (429, no connection) is looked up and sent again: the key
+///   may have been used before this call.
 /// - An unknown outcome is looked up until the provider says or the
 ///   deadline passes (`Unresolved`).
+/// - Only a request refused before it was sent is `NotDone` at once.
 pub(crate) async fn resolve<T, E, L, LF, S, SF>(
     plan: Plan<'_>,
     refusal: impl Fn(&E) -> Refusal,
@@ -205,31 +212,36 @@ where
     S: FnMut() -> SF,
     SF: Future<Output = Result<T, E>>,
 {
-    let mut sent_at = Instant::now();
+    // When the last attempt that may still land was sent.
+    let mut in_flight = Some(Instant::now());
     let mut evidence = Evidence::None;
     let mut last = match send().await {
         Ok(done) => return Resolved::Done(done),
-        Err(error) if error.outcome_unknown() => error,
-        Err(error) => match refusal(&error) {
-            Refusal::Other => return Resolved::NotDone(error),
-            Refusal::KeyExists => {
-                evidence = Evidence::KeyExists;
-                error
+        // Nothing reached the provider: this call did nothing (a key used
+        // before is resolved by calling again once it can be sent).
+        Err(error) if error.never_sent() && !error.retryable() => {
+            return Resolved::NotDone(error);
+        }
+        Err(error) => {
+            match attempt(&error, &refusal) {
+                Attempt::Unknown => {}
+                // Nothing is in flight: no settle window to wait out.
+                Attempt::NotNow => in_flight = None,
+                Attempt::KeyExists => evidence = Evidence::KeyExists,
+                Attempt::Refused => evidence = Evidence::Refused,
             }
-            Refusal::MaybeKeyExists => {
-                evidence = Evidence::Refused;
-                error
-            }
-        },
+            error
+        }
     };
     tracing::info!(
         operation = plan.operation,
-        "the outcome is unknown; resolving by the provider's lookup"
+        "the outcome is not known for the key; resolving by the provider's lookup"
     );
     let mut waits = Waits::new(plan.resolution);
     let mut resends = 0;
     while waits.wait().await {
-        let settled = sent_at.elapsed() >= plan.settle || evidence == Evidence::Refused;
+        let settled = in_flight.is_none_or(|sent| sent.elapsed() >= plan.settle)
+            || evidence == Evidence::Refused;
         match lookup().await {
             Lookup::Done(done) => return Resolved::Done(done),
             Lookup::NotDone(error) if settled => return Resolved::NotDone(error),
@@ -242,7 +254,7 @@ where
                 }
             }
             Lookup::Missing(missing) => match evidence {
-                // Our attempt was refused and nothing is recorded: nothing moved.
+                // This attempt was refused and nothing is recorded: nothing moved.
                 Evidence::Refused => return Resolved::NotDone(last),
                 // The provider said the key exists: the lookup lags.
                 Evidence::KeyExists => last = missing,
@@ -251,7 +263,7 @@ where
                 }
                 Evidence::None => {
                     resends += 1;
-                    sent_at = Instant::now();
+                    in_flight = Some(Instant::now());
                     tracing::info!(
                         operation = plan.operation,
                         resends,
@@ -259,20 +271,52 @@ where
                     );
                     match send().await {
                         Ok(done) => return Resolved::Done(done),
-                        Err(error) if error.outcome_unknown() => last = error,
-                        Err(error) => match refusal(&error) {
-                            Refusal::Other => return Resolved::NotDone(error),
-                            Refusal::KeyExists | Refusal::MaybeKeyExists => {
-                                evidence = Evidence::KeyExists;
-                                last = error;
+                        Err(error) => {
+                            match attempt(&error, &refusal) {
+                                Attempt::Unknown => {}
+                                Attempt::NotNow => in_flight = None,
+                                // On a resend any duplicate-kind refusal says
+                                // the key exists: an earlier attempt landed.
+                                Attempt::KeyExists => evidence = Evidence::KeyExists,
+                                Attempt::Refused if refusal(&error) == Refusal::Other => {
+                                    evidence = Evidence::Refused;
+                                }
+                                Attempt::Refused => evidence = Evidence::KeyExists,
                             }
-                        },
+                            last = error;
+                        }
                     }
                 }
             },
         }
     }
     Resolved::Unresolved(last)
+}
+
+/// What a failed attempt says.
+enum Attempt {
+    /// It may have reached the provider: look it up.
+    Unknown,
+    /// It was turned away before anything was done ("not now": 429, a
+    /// refused connection): look, and send again when nothing shows.
+    NotNow,
+    /// The provider says the key exists.
+    KeyExists,
+    /// A definitive refusal of this attempt: the lookup confirms that
+    /// nothing is recorded under the key before it counts.
+    Refused,
+}
+
+fn attempt<E: Classified>(error: &E, refusal: impl Fn(&E) -> Refusal) -> Attempt {
+    if error.outcome_unknown() {
+        Attempt::Unknown
+    } else if error.retryable() || error.never_sent() {
+        Attempt::NotNow
+    } else if refusal(error) == Refusal::KeyExists {
+        Attempt::KeyExists
+    } else {
+        Attempt::Refused
+    }
 }
 
 /// What a resolution knows of its key beyond the lookup's answers.
@@ -282,7 +326,7 @@ enum Evidence {
     None,
     /// The provider said the key exists.
     KeyExists,
-    /// The first attempt was refused in a way that may mean the key exists.
+    /// An attempt was refused: the lookup confirms that nothing is recorded.
     Refused,
 }
 

@@ -6,9 +6,11 @@
 //!   the generator and the snapshots disagree.
 //! - `cargo xtask bench-build [--rounds N]`: cold build time of
 //!   a service using nordpay against a bare reqwest + serde_json service.
-//! - `cargo xtask soak [--ops N] [--seed S]`: money operations under a random
-//!   fault schedule against the sandbox, the ledger held against the reports
-//!   (runs `examples/soak.rs` in release; its last line is the verdict).
+//! - `cargo xtask soak [--ops N] [--seed S] [--restarts K] [--dev]`: a
+//!   merchant's orders through the resolving calls under a random fault
+//!   schedule, the merchant (a child process) killed and started again, the
+//!   sandbox's ledger held against its orders (runs `examples/soak.rs`, in
+//!   release unless `--dev`; its last line is the verdict).
 //! - `cargo xtask review --base <git-ref>`: markdown of what the specs'
 //!   change since `git-ref` does to the generated API, breaking or not.
 //! - `cargo xtask fuzz [--seconds S] [TARGET…]`: every fuzz target of `fuzz/`
@@ -44,7 +46,7 @@ fn main() -> ExitCode {
         _ => {
             eprintln!("usage: cargo xtask codegen [--check] [API...]");
             eprintln!("       cargo xtask bench-build [--rounds N]");
-            eprintln!("       cargo xtask soak [--ops N] [--seed S]");
+            eprintln!("       cargo xtask soak [--ops N] [--seed S] [--restarts K] [--dev]");
             eprintln!("       cargo xtask fuzz [--seconds S] [--runs N] [TARGET...]");
             eprintln!("       cargo xtask drift <api> <file-or-URL>");
             eprintln!("       cargo xtask bench-sandbox [--seconds S] [--records N]");
@@ -178,19 +180,15 @@ fn update_schema_snapshots(root: &Path) -> ExitCode {
 /// itself does not depend on nordpay, so that codegen works on broken specs.
 fn soak(args: &[String]) -> ExitCode {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    // `--dev` builds the soak without optimisations (quicker to build, as CI wants).
+    let dev = args.iter().any(|arg| arg == "--dev");
+    let profile: &[&str] = if dev { &[] } else { &["--release"] };
     let status = Command::new(cargo)
         .current_dir(root())
-        .args([
-            "run",
-            "--quiet",
-            "--release",
-            "--features",
-            "sandbox",
-            "--example",
-            "soak",
-            "--",
-        ])
-        .args(args)
+        .args(["run", "--quiet"])
+        .args(profile)
+        .args(["--features", "sandbox", "--example", "soak", "--"])
+        .args(args.iter().filter(|arg| *arg != "--dev"))
         .status();
     match status {
         Ok(status) if status.success() => ExitCode::SUCCESS,
