@@ -180,3 +180,324 @@ pub fn connect_money(input: &[u8]) {
     show(&serde_json::from_slice::<Money>(input).map_err(|e| e.to_string()));
     show(&serde_json::from_slice::<VatRate>(input).map_err(|e| e.to_string()));
 }
+
+// ---- properties: what must hold, not only "no panic" ----
+
+/// Values drawn from fuzz input: texts end at a 0xFF byte.
+struct Draw<'a>(&'a [u8]);
+
+impl Draw<'_> {
+    fn text(&mut self) -> String {
+        let end = self
+            .0
+            .iter()
+            .position(|b| *b == 0xFF)
+            .unwrap_or(self.0.len());
+        let text = String::from_utf8_lossy(&self.0[..end]).into_owned();
+        self.0 = self.0.get(end + 1..).unwrap_or_default();
+        text
+    }
+
+    fn byte(&mut self) -> u8 {
+        let (first, rest) = self.0.split_first().unwrap_or((&0, &[]));
+        self.0 = rest;
+        *first
+    }
+
+    fn long(&mut self) -> i64 {
+        (0..8).fold(0i64, |n, _| (n << 8) | i64::from(self.byte()))
+    }
+}
+
+/// `value` encoded and decoded again is `value` (compared by `Debug`,
+/// which the generated types all have).
+fn same<T: Debug>(what: &str, value: &T, again: &T) {
+    assert_eq!(
+        format!("{value:?}"),
+        format!("{again:?}"),
+        "{what}: not the same after a round trip"
+    );
+}
+
+/// Direct Payment over SOAP: a Pay request and the Pay and status answers
+/// drawn from the input, written as envelopes and read back, are the same
+/// values (or refused when written, never changed on the way).
+#[cfg(feature = "direct-payment")]
+pub fn soap_round_trip(input: &[u8]) {
+    use crate::direct_payment::soap_api::{dp, dpt, operations};
+    use xsd_parser_types::xml::Nillable;
+    let mut draw = Draw(input);
+    let limits = crate::soap::Limits::default();
+    let optional = |draw: &mut Draw<'_>| match draw.byte() % 3 {
+        0 => None,
+        1 => Some(Nillable::nil()),
+        _ => Some(Nillable::new(draw.text())),
+    };
+    let pay = dp::Pay {
+        request: dpt::PaymentRequestType {
+            payment_details: dpt::PaymentDetailsType {
+                age: None,
+                business_model: optional(&mut draw),
+                client_reference: draw.text(),
+                differentiator: optional(&mut draw),
+                end_user_invoice_text: optional(&mut draw),
+                invoice_node: optional(&mut draw),
+                // Built as the client builds it: from a checked MSISDN.
+                msisdn: dpt::MsisdnType(
+                    draw.text()
+                        .parse::<crate::direct_payment::types::Msisdn>()
+                        .map_or_else(|_| "+4799999999".to_string(), |m| m.to_string()),
+                ),
+                price: draw.long() as i32,
+                service_code: draw.text(),
+                authorization_token: optional(&mut draw),
+                confirmation_channel: None,
+                security_level: None,
+                teletorg_settings: None,
+            },
+            service_credentials: dpt::ServiceCredentialsType {
+                password: crate::soap::Secret::new(draw.text()),
+                service_id: draw.long() as i32,
+                username: draw.text(),
+            },
+        },
+    };
+    if let Ok(xml) = crate::soap::encode(&operations::PAY, "dp", &pay) {
+        let again: dp::Pay = crate::soap::decode_request(&xml, &operations::PAY, &limits)
+            .unwrap_or_else(|e| panic!("a Pay envelope nordpay wrote does not read back: {e}"));
+        same("Pay", &pay, &again);
+    }
+    let paid = dp::PayResponse {
+        pay_result: dpt::PaymentResponseType {
+            client_reference: Nillable::new(draw.text()),
+            transaction_id: draw.long(),
+        },
+    };
+    if let Ok(xml) = crate::soap::encode_response(&operations::PAY, "dp", &paid) {
+        let again: dp::PayResponse = crate::soap::decode(&xml, &operations::PAY, &limits)
+            .unwrap_or_else(|e| panic!("a PayResponse envelope does not read back: {e}"));
+        same("PayResponse", &paid, &again);
+    }
+    let status = dp::GetPaymentStatusResponse {
+        get_payment_status_result: dpt::PaymentStatusResponseType {
+            client_reference: Nillable::new(draw.text()),
+            payment_status: match draw.byte() % 3 {
+                0 => dpt::PaymentStatusType::NotPaid,
+                1 => dpt::PaymentStatusType::Paid,
+                _ => dpt::PaymentStatusType::Reversed,
+            },
+            transaction_id: Some(Nillable::new(draw.long())),
+        },
+    };
+    if let Ok(xml) = crate::soap::encode_response(&operations::GET_PAYMENT_STATUS, "dp", &status) {
+        let again: dp::GetPaymentStatusResponse =
+            crate::soap::decode(&xml, &operations::GET_PAYMENT_STATUS, &limits)
+                .unwrap_or_else(|e| panic!("a status envelope does not read back: {e}"));
+        same("GetPaymentStatusResponse", &status, &again);
+    }
+}
+
+/// A JSON answer that decodes, written again and read back, is the same.
+fn json_round_trip<T>(body: &[u8])
+where
+    T: serde::de::DeserializeOwned + serde::Serialize + Debug,
+{
+    let Ok(value) = serde_json::from_slice::<T>(body) else {
+        return;
+    };
+    let written = serde_json::to_vec(&value).expect("a decoded answer can be written");
+    let again = serde_json::from_slice::<T>(&written).unwrap_or_else(|e| {
+        panic!(
+            "{} written by nordpay does not read back: {e}",
+            std::any::type_name::<T>()
+        )
+    });
+    same(std::any::type_name::<T>(), &value, &again);
+}
+
+/// Every REST API's answer types: decode, write, decode is the same value.
+#[cfg(all(
+    feature = "connect",
+    feature = "direct-payment",
+    feature = "puzzel-pay",
+    feature = "mediaconnect"
+))]
+pub fn rest_round_trip(input: &[u8]) {
+    use crate::{connect, direct_payment, mediaconnect, puzzel_pay};
+    json_round_trip::<connect::types::Transaction>(input);
+    json_round_trip::<connect::types::Agreement>(input);
+    json_round_trip::<direct_payment::types::PaymentResponse>(input);
+    json_round_trip::<direct_payment::types::PaymentStatusResponse>(input);
+    json_round_trip::<direct_payment::types::UserInfoV3>(input);
+    json_round_trip::<puzzel_pay::types::BatchResponse>(input);
+    json_round_trip::<puzzel_pay::types::BatchStatus>(input);
+    json_round_trip::<mediaconnect::types::InvoicesAndReminders>(input);
+    json_round_trip::<mediaconnect::types::PaymentStarted>(input);
+}
+
+/// CONNECT's `Money`: parsed, written and parsed again is the same amount,
+/// as text and as JSON.
+#[cfg(feature = "connect")]
+pub fn money_round_trip(input: &[u8]) {
+    use crate::connect::Money;
+    if let Ok(money) = std::str::from_utf8(input).map(str::parse::<Money>)
+        && let Ok(money) = money
+    {
+        let again: Money = money
+            .to_string()
+            .parse()
+            .unwrap_or_else(|e| panic!("{money} does not parse back: {e}"));
+        assert_eq!(money, again, "{money} is not the same after a round trip");
+    }
+    if let Ok(money) = serde_json::from_slice::<Money>(input) {
+        let again: Money = serde_json::from_slice(&serde_json::to_vec(&money).expect("writes"))
+            .expect("reads back");
+        assert_eq!(money, again);
+    }
+}
+
+/// The classification of every money operation's answer: a 2xx whose body
+/// does not decode as the operation's success (or a 2xx the spec does not
+/// list) is an unknown outcome, in every API and over SOAP; never "not
+/// done".
+#[cfg(all(
+    feature = "connect",
+    feature = "direct-payment",
+    feature = "puzzel-pay",
+    feature = "mediaconnect"
+))]
+pub fn money_answer_is_unknown(input: &[u8]) {
+    use crate::{connect, direct_payment, mediaconnect, puzzel_pay};
+    let (first, body) = input.split_first().unwrap_or((&0, &[]));
+    let status = StatusCode::from_u16(200 + u16::from(*first % 100)).expect("a 2xx");
+
+    fn check<T, E>(operation: &str, status: StatusCode, body: &[u8])
+    where
+        T: serde::de::DeserializeOwned,
+        E: From<progenitor_client::Error<()>> + Debug + crate::runtime::Classified,
+    {
+        let failures = [
+            serde_json::from_slice::<T>(body).err().map(|error| {
+                progenitor_client::Error::InvalidResponsePayload(
+                    bytes::Bytes::copy_from_slice(body),
+                    error,
+                )
+            }),
+            Some(progenitor_client::Error::UnexpectedResponse(
+                reqwest::Response::from(
+                    http::Response::builder()
+                        .status(status)
+                        .body(body.to_vec())
+                        .expect("a response"),
+                ),
+            )),
+        ];
+        for failure in failures.into_iter().flatten() {
+            let error = E::from(failure);
+            assert!(
+                error.outcome_unknown(),
+                "{operation}: HTTP {status} that does not decode is {error:?}, not an unknown outcome"
+            );
+        }
+    }
+    check::<connect::types::Transaction, connect::Error>("createTransaction", status, body);
+    check::<connect::types::Transaction, connect::Error>("refundTransaction", status, body);
+    check::<connect::types::Agreement, connect::Error>("createAgreement", status, body);
+    check::<direct_payment::types::PaymentResponse, direct_payment::Error>("pay", status, body);
+    check::<direct_payment::types::ReversePaymentResponse, direct_payment::Error>(
+        "reversePayment",
+        status,
+        body,
+    );
+    check::<puzzel_pay::types::BatchResponse, puzzel_pay::Error>("createBatch", status, body);
+    check::<mediaconnect::types::PaymentStarted, mediaconnect::Error>("payInvoice", status, body);
+    check::<mediaconnect::types::PaymentChange, mediaconnect::Error>(
+        "changePaymentMethod",
+        status,
+        body,
+    );
+
+    // Over SOAP: any 2xx that is not Pay's answer nor a fault Direct
+    // Payment sent is an unknown outcome.
+    use crate::direct_payment::soap_api::{dp, operations};
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        "content-type",
+        HeaderValue::from_static("text/xml; charset=utf-8"),
+    );
+    let answer = crate::direct_payment::soap_transport::answer::<dp::PayResponse>(
+        &operations::PAY,
+        status,
+        &headers,
+        body,
+        &crate::soap::Limits::default(),
+    );
+    if let Err(error) = answer
+        && !matches!(
+            error,
+            direct_payment::Error::Fault { .. } | direct_payment::Error::SoapFault { .. }
+        )
+    {
+        assert!(
+            error.is_outcome_unknown(),
+            "Pay over SOAP: HTTP {status} that does not decode is {error:?}, not an unknown outcome"
+        );
+    }
+}
+
+#[cfg(all(
+    test,
+    feature = "connect",
+    feature = "direct-payment",
+    feature = "puzzel-pay",
+    feature = "mediaconnect"
+))]
+mod tests {
+    //! The properties on a few inputs, so that `cargo test` holds them too
+    //! (the fuzzer, on nightly, searches for more).
+
+    #[test]
+    fn soap_answers_and_requests_read_back_as_written() {
+        for input in [
+            &b""[..],
+            b"\x02np-1\xff\x00\x00\x00\x00\x00\x00\x09\xc4\xff06005\xff",
+            b"\x01 spaced \xff\x02<&>\"'\xff+4799999999\xff\x00\x00\x00\x00\x00\x00\x00\x01",
+            "\u{e6}\u{f8}\u{e5} \u{2603}\u{ff}x".as_bytes(),
+        ] {
+            super::soap_round_trip(input);
+        }
+    }
+
+    #[test]
+    fn rest_answers_read_back_as_written() {
+        for input in [
+            &br#"{"ClientReference":"a","TransactionId":7}"#[..],
+            br#"{"ClientReference":"a","PaymentStatus":9,"TransactionId":null}"#,
+            br#"{"id":"t","orderId":"o","state":"SOMETHING_NEW","amount":"NOK 10.00","vatRate":0.25,"links":[]}"#,
+            br#"{"batchReference":"b","validationErrors":{"recipients[0].msisdn":["bad"]}}"#,
+            br#"{"success":true,"transactionId":5}"#,
+        ] {
+            super::rest_round_trip(input);
+        }
+    }
+
+    #[test]
+    fn money_reads_back_as_written() {
+        for input in ["NOK 100", "USD 18.14", "\"NOK 0.50\"", "MMK 1500"] {
+            super::money_round_trip(input.as_bytes());
+        }
+    }
+
+    #[test]
+    fn every_undecodable_success_of_a_money_operation_is_an_unknown_outcome() {
+        for input in [
+            &b"\x00"[..],
+            b"\x01{}",
+            b"\x00<html>gateway</html>",
+            b"\x00{\"ClientReference\":5}",
+            b"\x02<s:Envelope xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\"><s:Body/></s:Envelope>",
+        ] {
+            super::money_answer_is_unknown(input);
+        }
+    }
+}

@@ -301,6 +301,40 @@ async fn a_charged_reference_resolved_again_while_lookups_lag_is_never_not_done(
     assert!(outcome.is_unresolved(), "{outcome:?}");
 }
 
+#[tokio::test]
+async fn a_charge_the_lookup_sees_only_later_is_done_and_charged_once() {
+    let sandbox = Sandbox::start().await.unwrap();
+    for transport in TRANSPORTS {
+        let client = dp_client(&sandbox, transport);
+        let reference = fresh_client_reference();
+        sandbox.script(
+            ScriptedFault::new(
+                "direct_payment",
+                pay_operation(transport),
+                FaultAction::DropAfter,
+            )
+            .key(reference.as_str()),
+        );
+        // A lagging replica: for 1.5 s the status does not see the charge.
+        sandbox.script(
+            ScriptedFault::new(
+                "direct_payment",
+                status_operation(transport),
+                FaultAction::LookupLag { ms: 1500 },
+            )
+            .key(reference.as_str()),
+        );
+        let started = std::time::Instant::now();
+        let record = done(client.pay_resolved(payment(&reference)).await);
+        assert_eq!(record.payment_status, PaymentStatus::Paid, "{transport:?}");
+        assert!(
+            started.elapsed() >= Duration::from_millis(1500),
+            "{transport:?}: seen during the lag"
+        );
+        assert_eq!(charges(&sandbox, &reference).await, [1], "{transport:?}");
+    }
+}
+
 // ---- 4. hostile Retry-After, unbounded deadlines, zero waits ----
 
 #[tokio::test]

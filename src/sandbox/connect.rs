@@ -216,6 +216,18 @@ fn internal(error_text: impl std::fmt::Display) -> Response {
     )
 }
 
+/// What a lookup answers for a record it does not see (a scripted
+/// `lookup_lag`): a list without it, or the unknown-ID answer.
+pub(super) fn nothing_found(operation: &str) -> Option<Response> {
+    match operation {
+        "listTransactions" | "listAgreements" => {
+            Some(json_response(StatusCode::OK, &Vec::<Value>::new()))
+        }
+        "getTransaction" | "getAgreement" => Some(not_found()),
+        _ => None,
+    }
+}
+
 /// An ID that is not the caller's, or no one's: CONNECT lists no 404, and
 /// tells neither apart (the spec's Forbidden, documented without a body).
 fn not_found() -> Response {

@@ -417,6 +417,17 @@ impl IntoResponse for RestFault {
 /// What a REST handler returns.
 type RestResult = Result<Response, RestFault>;
 
+/// What a lookup answers for a record it does not see (a scripted
+/// `lookup_lag`): Direct Payment's own "not found", on either transport.
+pub(super) fn nothing_found(operation: &str) -> Option<Response> {
+    let missing = || fault(ErrorCode::NotFound, "Payment not found");
+    match operation {
+        "getPaymentStatus" => Some(RestFault(missing()).into_response()),
+        "GetPaymentStatus" => Some(soap_fault(missing())),
+        _ => None,
+    }
+}
+
 fn fault_json(fault: &Fault) -> types::DirectPaymentFault {
     types::DirectPaymentFault {
         code: fault.code.value(),

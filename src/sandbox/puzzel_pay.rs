@@ -104,6 +104,12 @@ impl Store {
     }
 }
 
+/// What a lookup answers for a batch it does not see (a scripted
+/// `lookup_lag`): Puzzel Pay's own 404, without a body.
+pub(super) fn nothing_found(operation: &str) -> Option<Response> {
+    (operation == "getBatchStatus").then(|| StatusCode::NOT_FOUND.into_response())
+}
+
 /// The handler of each spec operation; routes come from the spec.
 pub(super) fn handler(operation: &str, method: MethodFilter) -> Option<MethodRouter<Shared>> {
     Some(match operation {

@@ -8,6 +8,8 @@
 //! clears them all. What they do to a request is `scripted`'s; what they do
 //! to a callback, `callbacks`'.
 
+use std::time::{Duration, Instant};
+
 use serde::{Deserialize, Serialize};
 
 use super::journal::Api;
@@ -89,6 +91,15 @@ pub enum FaultAction {
         /// Milliseconds after the answer is dropped that the call is done.
         ms: u64,
     },
+    /// For a lookup (a status read, a list): a lagging replica. For `ms`
+    /// milliseconds from the first call it matches, every call it matches
+    /// gets the API's own "nothing here" answer (Direct Payment's not
+    /// found, an empty CONNECT list, Puzzel Pay's 404), whether or not the
+    /// record exists; then it is gone. `times` does not apply.
+    LookupLag {
+        /// How long lookups do not see the record.
+        ms: u64,
+    },
     /// Wait, then do the call as usual.
     Delay {
         /// Milliseconds to wait.
@@ -156,15 +167,16 @@ fn memchr_str(haystack: &[u8], needle: &[u8]) -> bool {
             .any(|window| window == needle)
 }
 
-/// The scripted faults not used up yet, oldest first.
+/// The scripted faults not used up yet, oldest first, each with the time
+/// a lookup lag that has begun ends.
 #[derive(Debug, Default)]
 pub(crate) struct Script {
-    faults: Vec<ScriptedFault>,
+    faults: Vec<(ScriptedFault, Option<Instant>)>,
 }
 
 impl Script {
     pub(crate) fn add(&mut self, fault: ScriptedFault) {
-        self.faults.push(fault);
+        self.faults.push((fault, None));
     }
 
     pub(crate) fn is_empty(&self) -> bool {
@@ -172,16 +184,27 @@ impl Script {
     }
 
     /// The faults not used up yet, oldest first.
-    pub(crate) fn pending(&self) -> &[ScriptedFault] {
-        &self.faults
+    pub(crate) fn pending(&self) -> impl Iterator<Item = &ScriptedFault> {
+        self.faults.iter().map(|(fault, _)| fault)
     }
 
-    /// The action of the first fault `call` matches, using one of its times.
+    /// The action of the first fault `call` matches, using one of its times
+    /// (or, for a lookup lag, starting its time).
     pub(crate) fn take(&mut self, call: &Call<'_>) -> Option<FaultAction> {
-        let at = self.faults.iter().position(|fault| fault.matches(call))?;
-        let fault = &mut self.faults[at];
-        fault.times -= 1;
+        let now = Instant::now();
+        self.faults
+            .retain(|(_, ends)| ends.is_none_or(|ends| ends > now));
+        let at = self
+            .faults
+            .iter()
+            .position(|(fault, _)| fault.matches(call))?;
+        let (fault, ends) = &mut self.faults[at];
         let action = fault.action.clone();
+        if let FaultAction::LookupLag { ms } = action {
+            ends.get_or_insert(now + Duration::from_millis(ms));
+            return Some(action);
+        }
+        fault.times -= 1;
         if fault.times == 0 {
             self.faults.remove(at);
         }

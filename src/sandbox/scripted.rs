@@ -80,7 +80,8 @@ pub(crate) async fn apply(State(shared): State<Shared>, request: Request, next: 
         .map(|p| p.as_str())
         .unwrap_or_default()
         .to_string();
-    let action = match operation_of(parts.method.as_str(), parts.uri.path(), &parts.headers) {
+    let found = operation_of(parts.method.as_str(), parts.uri.path(), &parts.headers);
+    let action = match found {
         Some((api, operation)) => shared.take_fault(&Call {
             api,
             operation,
@@ -126,6 +127,22 @@ pub(crate) async fn apply(State(shared): State<Shared>, request: Request, next: 
                 let _committed = next.run(request).await;
             });
             cut(StatusCode::OK.into_response(), 0).await
+        }
+        FaultAction::LookupLag { .. } => {
+            let nothing = match found {
+                Some((Api::DirectPayment, Some(operation))) => {
+                    super::direct_payment::nothing_found(operation)
+                }
+                Some((Api::Connect, Some(operation))) => super::connect::nothing_found(operation),
+                Some((Api::PuzzelPay, Some(operation))) => {
+                    super::puzzel_pay::nothing_found(operation)
+                }
+                _ => None,
+            };
+            match nothing {
+                Some(answer) => answer,
+                None => next.run(request).await,
+            }
         }
         FaultAction::FailAfter { status } => {
             let _committed = next.run(request).await;

@@ -10,6 +10,7 @@ pub(super) const ACTIONS: &[(&str, &str)] = &[
     ("respond_after", "Do the call, then answer this body"),
     ("drop_after", "Do the call, then drop the connection"),
     ("commit_late", "Drop the connection, do the call later"),
+    ("lookup_lag", "Lookups do not see the record for a while"),
     ("truncate", "Do the call, then cut the answer short"),
     ("delay", "Wait, then do the call"),
     ("respond", "Answer this body instead"),
@@ -90,6 +91,7 @@ impl FaultForm {
             },
             "drop_after" => FaultAction::DropAfter,
             "commit_late" => FaultAction::CommitLate { ms: ms()? },
+            "lookup_lag" => FaultAction::LookupLag { ms: ms()? },
             "truncate" => FaultAction::Truncate,
             "delay" => FaultAction::Delay { ms: ms()? },
             "respond" => FaultAction::Respond {
@@ -139,6 +141,7 @@ pub(super) fn describe(action: &FaultAction) -> String {
         FaultAction::CommitLate { ms } => {
             format!("drop the connection, do the call {ms} ms later")
         }
+        FaultAction::LookupLag { ms } => format!("lookups see nothing for {ms} ms"),
         FaultAction::Delay { ms } => format!("wait {ms} ms, then do the call"),
         FaultAction::Truncate => "do the call, then cut the answer short".into(),
         FaultAction::DeliverTwice => "deliver the callback twice".into(),

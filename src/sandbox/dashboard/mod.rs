@@ -140,7 +140,7 @@ fn operation_names() -> Vec<&'static str> {
 }
 
 fn live_part(shared: &Shared, filter: &Filter) -> Markup {
-    let faults = shared.script().pending().to_vec();
+    let faults: Vec<_> = shared.script().pending().cloned().collect();
     let (callback_url, deliveries) = {
         let callbacks = shared.callbacks();
         let url = callbacks.url.as_ref().map(|url| url.to_string());

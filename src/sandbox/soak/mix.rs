@@ -21,30 +21,6 @@ pub(crate) struct Call {
     pub(crate) lookup: &'static str,
 }
 
-impl Call {
-    /// The lookup's own "nothing here" answer: what a lagging replica says.
-    fn nothing_found(&self) -> Option<FaultAction> {
-        let respond = |status, body: &str, content_type: Option<&str>| FaultAction::Respond {
-            status,
-            body: body.into(),
-            content_type: content_type.map(str::to_string),
-        };
-        Some(match (self.api, self.lookup) {
-            ("direct_payment", "getPaymentStatus") => {
-                respond(404, r#"{"Code":3,"Description":"Payment not found"}"#, None)
-            }
-            ("direct_payment", "GetPaymentStatus") => FaultAction::Respond {
-                status: 500,
-                body: soap_fault("NotFound", 3, "Payment not found"),
-                content_type: Some(SOAP.into()),
-            },
-            ("puzzel_pay", "getBatchStatus") => respond(404, "", None),
-            ("connect", "listTransactions") => respond(200, "[]", None),
-            _ => return None,
-        })
-    }
-}
-
 /// The Content-Type of a SOAP 1.1 answer.
 const SOAP: &str = "text/xml; charset=utf-8";
 
@@ -114,7 +90,7 @@ pub(crate) fn faults(
             content_type: None,
         }),
         13 if call.operation == "Pay" => Some(FaultAction::RespondAfter {
-            status: 500,
+            status: 424,
             body: soap_fault("FailedDependency", 9, "Third party system error"),
             content_type: Some(SOAP.into()),
         }),
@@ -144,8 +120,10 @@ pub(crate) fn faults(
             body: "<html><body><h1>404 Not Found</h1></body></html>".into(),
             content_type: Some("text/html".into()),
         }),
-        // A lagging replica: the provider's own "nothing here".
-        _ => call.nothing_found(),
+        // A lagging replica: the provider's own "nothing here" for a while.
+        _ => Some(FaultAction::LookupLag {
+            ms: rng.u64(0..=3 * ATTEMPT_TIMEOUT.as_millis() as u64),
+        }),
     };
     if let Some(action) = lookup {
         faults.push(

@@ -136,7 +136,7 @@ pub async fn run_with_processes(
 trait Running {
     /// Whether it finished (and how), without waiting.
     fn finished(&mut self) -> Option<std::io::Result<()>>;
-    /// Crash it.
+    /// Crash it: from here on, `finished` tells when nothing of it runs.
     fn crash(&mut self);
 }
 
@@ -153,7 +153,7 @@ impl Running for InProcess {
     }
 
     fn crash(&mut self) {
-        if let Some(handle) = self.0.take() {
+        if let Some(handle) = &self.0 {
             handle.abort();
         }
     }
@@ -228,6 +228,12 @@ async fn soak(
             }
             if Instant::now() >= crash_at {
                 running.crash();
+                // An aborted task stops only at its next await, and may
+                // write to the orders file until then: a restart must not
+                // race it.
+                while running.finished().is_none() {
+                    tokio::time::sleep(Duration::from_millis(1)).await;
+                }
                 restarts += 1;
                 break;
             }
