@@ -605,6 +605,22 @@ async fn a_payment_awaiting_confirmation_is_not_reported_not_done() {
     assert_eq!(record.payment_status, PaymentStatus::Paid);
 }
 
+#[tokio::test]
+async fn a_payment_the_user_confirms_after_the_client_gave_up_is_done_in_the_sandbox() {
+    let sandbox = Sandbox::start().await.unwrap();
+    for transport in TRANSPORTS {
+        // The attempt times out (500 ms) long before the user confirms.
+        let client = dp_client(&sandbox, transport);
+        let reference = fresh_client_reference();
+        let details = payment(&reference)
+            .msisdn(nordpay::sandbox::faults::CONFIRMS_LATE_MSISDN)
+            .security_level(Some(SecurityLevel::Confirmation));
+        let record = done(client.pay_resolved(details).await);
+        assert_eq!(record.payment_status, PaymentStatus::Paid, "{transport:?}");
+        assert_eq!(charges(&sandbox, &reference).await, [1], "{transport:?}");
+    }
+}
+
 // ---- 8. Puzzel Pay: a proxy's 404 is no "no such batch" ----
 
 fn batch(reference: &str) -> nordpay::puzzel_pay::types::BatchRequest {

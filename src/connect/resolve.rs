@@ -34,20 +34,11 @@ const CLOCK_SKEW: chrono::TimeDelta = chrono::TimeDelta::minutes(10);
 fn refusal(error: &Error) -> Refusal {
     match error {
         Error::Api { status, body, .. } if *status == reqwest::StatusCode::BAD_REQUEST => {
-            let text = format!(
+            Refusal::of_duplicate_kind(&format!(
                 "{} {}",
                 body.code.as_deref().unwrap_or_default(),
                 body.message.as_deref().unwrap_or_default()
-            )
-            .to_ascii_lowercase();
-            let says_exists = ["unique", "duplicate", "already", "exist"]
-                .iter()
-                .any(|word| text.contains(word));
-            if says_exists {
-                Refusal::KeyExists
-            } else {
-                Refusal::MaybeKeyExists
-            }
+            ))
         }
         _ => Refusal::Other,
     }

@@ -325,9 +325,7 @@ impl Client {
         R: TryInto<types::ClientReference>,
         R::Error: fmt::Display,
     {
-        let client_reference = client_reference
-            .try_into()
-            .map_err(|e| Error::InvalidRequest(format!("client reference: {e}")))?;
+        let client_reference = client_reference_of(client_reference)?;
         match &self.inner {
             Inner::Rest(client) => {
                 finish(
@@ -493,6 +491,17 @@ where
     value
         .try_into()
         .map_err(|e| Error::InvalidRequest(e.to_string()))
+}
+
+/// A client reference given by the user, checked against the spec.
+pub(crate) fn client_reference_of<R>(reference: R) -> Result<types::ClientReference, Error>
+where
+    R: TryInto<types::ClientReference>,
+    R::Error: fmt::Display,
+{
+    reference
+        .try_into()
+        .map_err(|e| Error::InvalidRequest(format!("client reference: {e}")))
 }
 
 fn parse_msisdn(msisdn: &str) -> Result<types::Msisdn, Error> {

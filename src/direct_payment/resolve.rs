@@ -9,6 +9,7 @@
 
 use std::fmt;
 
+use super::client::client_reference_of;
 use super::generated::rest::operations as rest_operations;
 use super::generated::soap::operations as soap_operations;
 use super::{Client, Error, ErrorCode, PaymentStatus, SecurityLevel, types};
@@ -43,17 +44,7 @@ fn refusal(error: &Error) -> Refusal {
             code: ErrorCode::Validation,
             description,
             ..
-        } => {
-            let text = description.to_ascii_lowercase();
-            let says_exists = ["unique", "duplicate", "already", "exist"]
-                .iter()
-                .any(|word| text.contains(word));
-            if says_exists {
-                Refusal::KeyExists
-            } else {
-                Refusal::MaybeKeyExists
-            }
-        }
+        } => Refusal::of_duplicate_kind(description),
         _ => Refusal::Other,
     }
 }
@@ -167,11 +158,9 @@ impl Client {
         R: TryInto<types::ClientReference>,
         R::Error: fmt::Display,
     {
-        let reference = match client_reference.try_into() {
+        let reference = match client_reference_of(client_reference) {
             Ok(reference) => reference,
-            Err(e) => {
-                return Resolved::NotDone(Error::InvalidRequest(format!("client reference: {e}")));
-            }
+            Err(error) => return Resolved::NotDone(error),
         };
         outcome(self.pay_plan(true), || self.payment_lookup(&reference)).await
     }
@@ -236,11 +225,9 @@ impl Client {
         R: TryInto<types::ClientReference>,
         R::Error: fmt::Display,
     {
-        let reference: types::ClientReference = match client_reference.try_into() {
+        let reference = match client_reference_of(client_reference) {
             Ok(reference) => reference,
-            Err(e) => {
-                return Resolved::NotDone(Error::InvalidRequest(format!("client reference: {e}")));
-            }
+            Err(error) => return Resolved::NotDone(error),
         };
         let reverse = || async {
             self.reverse_payment(transaction_id)
@@ -274,11 +261,9 @@ impl Client {
         R: TryInto<types::ClientReference>,
         R::Error: fmt::Display,
     {
-        let reference: types::ClientReference = match client_reference.try_into() {
+        let reference = match client_reference_of(client_reference) {
             Ok(reference) => reference,
-            Err(e) => {
-                return Resolved::NotDone(Error::InvalidRequest(format!("client reference: {e}")));
-            }
+            Err(error) => return Resolved::NotDone(error),
         };
         outcome(self.reverse_plan(), || {
             self.reversal_lookup(&reference, transaction_id)

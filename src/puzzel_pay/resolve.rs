@@ -35,21 +35,12 @@ fn refusal(error: &Error) -> Refusal {
     let Error::Validation(errors) = error else {
         return Refusal::Other;
     };
-    let says_exists = errors
+    let on_reference: Vec<&str> = errors
         .iter()
         .filter(|(path, _)| path.eq_ignore_ascii_case("batchReference"))
-        .flat_map(|(_, messages)| messages)
-        .map(|message| message.to_ascii_lowercase())
-        .any(|text| {
-            ["unique", "duplicate", "already", "exist"]
-                .iter()
-                .any(|word| text.contains(word))
-        });
-    if says_exists {
-        Refusal::KeyExists
-    } else {
-        Refusal::MaybeKeyExists
-    }
+        .flat_map(|(_, messages)| messages.iter().map(String::as_str))
+        .collect();
+    Refusal::of_duplicate_kind(&on_reference.join(" "))
 }
 
 impl Client {

@@ -169,6 +169,24 @@ pub(crate) enum Refusal {
     Other,
 }
 
+impl Refusal {
+    /// A refusal of the kind duplicates come as, by its text: one that
+    /// speaks of uniqueness, a duplicate or something existing or done
+    /// already says the key exists (the providers document no text for
+    /// it: x-nordpay-inferred); any other may still mean it.
+    pub(crate) fn of_duplicate_kind(text: &str) -> Self {
+        let text = text.to_ascii_lowercase();
+        let says_exists = ["unique", "duplicate", "already", "exist"]
+            .iter()
+            .any(|word| text.contains(word));
+        if says_exists {
+            Refusal::KeyExists
+        } else {
+            Refusal::MaybeKeyExists
+        }
+    }
+}
+
 /// One resolution: the client's settings and what the face knows of the
 /// operation it resolves.
 pub(crate) struct Plan<'a> {
@@ -239,14 +257,24 @@ where
     );
     let mut waits = Waits::new(plan.resolution);
     let mut resends = 0;
+    // Since when the lookup has shown the key recorded and not done.
+    let mut not_done_since: Option<Instant> = None;
     while waits.wait().await {
         let settled = in_flight.is_none_or(|sent| sent.elapsed() >= plan.settle)
             || evidence == Evidence::Refused;
         match lookup().await {
             Lookup::Done(done) => return Resolved::Done(done),
-            Lookup::NotDone(error) if settled => return Resolved::NotDone(error),
-            // The attempt may still land (a confirmation still to come).
-            Lookup::NotDone(_) => {}
+            Lookup::NotDone(error) => {
+                // Another worker's attempt under the key may still land (a
+                // confirmation still to come): "not done" is final only once
+                // it has been seen for the whole settle window, and our own
+                // attempt can no longer land either.
+                let since = *not_done_since.get_or_insert_with(Instant::now);
+                if evidence == Evidence::Refused || (settled && since.elapsed() >= plan.settle) {
+                    return Resolved::NotDone(error);
+                }
+                last = error;
+            }
             Lookup::Never(error) => return Resolved::Unresolved(error),
             Lookup::Later(error) => {
                 if evidence != Evidence::Refused {

@@ -120,13 +120,18 @@ impl Store {
             ));
         }
         let transaction_id = 1_000_000 + i64::try_from(engine.next()).unwrap_or(0);
+        let status = if awaits_confirmation(details) {
+            PaymentStatus::NotPaid
+        } else {
+            PaymentStatus::Paid
+        };
         self.payments.insert(
             reference.clone(),
             Payment {
                 transaction_id,
                 msisdn: details.msisdn.to_string(),
                 price: details.price,
-                status: PaymentStatus::Paid,
+                status,
             },
         );
         self.references.insert(transaction_id, reference.clone());
@@ -150,6 +155,15 @@ impl Store {
             if let Ok(details) = details {
                 let _ = self.pay(engine, cap, &details);
             }
+        }
+    }
+
+    /// The user confirmed the payment under `reference`.
+    fn confirm(&mut self, reference: &str) {
+        if let Some(payment) = self.payments.get_mut(reference)
+            && payment.status == PaymentStatus::NotPaid
+        {
+            payment.status = PaymentStatus::Paid;
         }
     }
 
@@ -250,6 +264,13 @@ fn pay(shared: &Shared, details: &PaymentDetails) -> Result<PaymentResponse, Fau
         ("MSISDN", details.msisdn.to_string()),
     ];
     let (state, what) = match &result {
+        Ok(paid) if awaits_confirmation(details) => {
+            keys.push(("TransactionId", paid.transaction_id.0.to_string()));
+            (
+                "Awaiting confirmation",
+                "sent to the user to confirm".to_string(),
+            )
+        }
         Ok(paid) => {
             keys.push(("TransactionId", paid.transaction_id.0.to_string()));
             ("Paid", "charged by the merchant".to_string())
@@ -470,14 +491,36 @@ async fn rest_pay(
     rest_authorized(&headers, &service_id)?;
     let request: types::PaymentRequest = rest_body(&rest_operations::PAY, &body)?;
     let result = pay(&shared, &request.payment_details);
-    slow_if_needed(request.payment_details.msisdn.as_str()).await;
+    answer_when_due(&shared, &request.payment_details, result.is_ok()).await;
     rest_ok(&result?)
 }
 
-/// The fault-table case of a charge that is committed but answered late.
-async fn slow_if_needed(msisdn: &str) {
-    if msisdn == faults::SLOW_MSISDN {
+/// Whether the payment waits for the user's late confirmation (the fault
+/// table's [`faults::CONFIRMS_LATE_MSISDN`] with `SecurityLevel` 2).
+fn awaits_confirmation(details: &PaymentDetails) -> bool {
+    details.msisdn.as_str() == faults::CONFIRMS_LATE_MSISDN
+        && details.security_level == Some(SecurityLevel::Confirmation)
+}
+
+/// The fault table's late answers: a charge committed but answered late,
+/// and one that waits for the user's confirmation. The confirmation comes
+/// even if the client stops waiting (the caller's future is dropped).
+async fn answer_when_due(shared: &Shared, details: &PaymentDetails, paid: bool) {
+    if details.msisdn.as_str() == faults::SLOW_MSISDN {
         tokio::time::sleep(faults::SLOW_RESPONSE).await;
+    }
+    if paid && awaits_confirmation(details) {
+        let shared = shared.clone();
+        let reference = details.client_reference.to_string();
+        let confirmation = tokio::spawn(async move {
+            tokio::time::sleep(faults::LATE_CONFIRMATION).await;
+            shared.direct_payment().confirm(&reference);
+            let id = RecordId::new(Kind::Payment, reference);
+            shared.journal(|journal, at| {
+                journal.step(at, &id, Some("Paid"), "confirmed by the user")
+            });
+        });
+        let _ = confirmation.await;
     }
 }
 
@@ -838,7 +881,7 @@ async fn soap_pay(
     soap_authorized(&request.request.service_credentials)?;
     let details = payment_details(request.request.payment_details)?;
     let result = pay(shared, &details);
-    slow_if_needed(details.msisdn.as_str()).await;
+    answer_when_due(shared, &details, result.is_ok()).await;
     let paid = result?;
     Ok(soap_ok(
         operation,

@@ -49,11 +49,13 @@ const CONNECT_USERS: usize = 8;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Kind {
     /// A Direct Payment charge; maybe reversed after shipping; maybe sent
-    /// by two workers at once ("double click").
+    /// by two workers at once ("double click"); maybe with `SecurityLevel`
+    /// 2 by a user who confirms late (NotPaid until then).
     Charge {
         transport: Transport,
         reverse: bool,
         double_click: bool,
+        confirms_late: bool,
     },
     /// A Puzzel Pay batch.
     Batch,
@@ -76,6 +78,7 @@ impl Kind {
                 },
                 reverse: rng.u8(0..3) == 0,
                 double_click: rng.u8(0..6) == 0,
+                confirms_late: rng.u8(0..8) == 0,
             },
             6..=7 => Kind::Batch,
             8 => Kind::Refund,
@@ -387,18 +390,28 @@ impl Shop {
     /// What the resolving call (or two at once) reported for `key`.
     async fn resolve(&self, kind: Kind, order: usize, key: &str, twice: bool) -> Vec<Outcome> {
         match kind {
-            Kind::Charge { transport, .. } => {
+            Kind::Charge {
+                transport,
+                confirms_late,
+                ..
+            } => {
                 let client = self.dp(transport);
                 let details = || {
-                    direct_payment::types::PaymentDetails::builder()
-                        .msisdn("+4799999999")
+                    let details = direct_payment::types::PaymentDetails::builder()
                         .price(2500)
                         .service_code(
                             "06005"
                                 .parse::<direct_payment::ServiceCode>()
                                 .expect("a documented code"),
                         )
-                        .client_reference(key)
+                        .client_reference(key);
+                    if confirms_late {
+                        details
+                            .msisdn(crate::sandbox::faults::CONFIRMS_LATE_MSISDN)
+                            .security_level(Some(direct_payment::SecurityLevel::Confirmation))
+                    } else {
+                        details.msisdn("+4799999999")
+                    }
                 };
                 if twice {
                     let (a, b) = tokio::join!(
