@@ -877,3 +877,28 @@ async fn the_outcome_of_a_key_is_told_without_sending() {
     assert!(outcome.is_unresolved(), "{outcome:?}");
     assert!(charges(&sandbox, &never).await.is_empty());
 }
+
+#[tokio::test]
+async fn wrong_credentials_are_not_done_when_the_lookup_cannot_tell() {
+    let server = MockServer::start().await;
+    Mock::given(wiremock::matchers::any())
+        .respond_with(
+            ResponseTemplate::new(401)
+                .set_body_json(json!({"Code": 1, "Description": "Unauthorized"})),
+        )
+        .mount(&server)
+        .await;
+    let client = direct_payment::Client::builder(
+        direct_payment::Environment::Custom(server.uri().parse().unwrap()),
+        Transport::Rest,
+        direct_payment::Credentials::new(1234, "user", "wrong"),
+    )
+    .resolution(resolution(2))
+    .build()
+    .unwrap();
+    let outcome = client.pay_resolved(payment("np-wrong-key")).await;
+    assert!(
+        matches!(&outcome, Resolved::NotDone(e) if e.code() == Some(direct_payment::ErrorCode::Unauthorized)),
+        "{outcome:?}"
+    );
+}

@@ -12,7 +12,7 @@ async fn three_hundred_orders_under_faults_and_crashes_lose_and_double_nothing()
     let report = run(SoakConfig {
         ops: 300,
         seed: 7,
-        concurrency: 16,
+        concurrency: 32,
         restarts: 4,
     })
     .await

@@ -215,7 +215,10 @@ impl Client {
     /// refusal. Without a `connectId` in the request no lookup exists
     /// (CONNECT lists transactions only by connectId or chargeToken): an
     /// unknown outcome is then `Unresolved` — start again with a new orderId;
-    /// the lost one, if recorded, expires unpaid.
+    /// the lost one, if recorded, expires unpaid. With a connectId, an
+    /// `Unresolved` (or a restart) is settled by calling again with the same
+    /// request, or asked with [`Client::transaction_outcome`]; a future of
+    /// this call dropped halfway leaves nothing wrong.
     pub async fn create_transaction_resolved<B>(
         &self,
         transaction: B,

@@ -215,7 +215,8 @@ impl Client {
     /// with the same arguments, or ask [`Client::reversal_outcome`]. An
     /// unknown outcome is looked up; the reversal is sent again only while
     /// the payment still shows as paid, and "already reversed" is looked
-    /// up, never reported.
+    /// up, never reported. A future of this call dropped halfway leaves
+    /// nothing wrong: call again with the same arguments.
     pub async fn reverse_resolved<R>(
         &self,
         client_reference: R,

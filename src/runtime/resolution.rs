@@ -275,6 +275,13 @@ where
                 }
                 last = error;
             }
+            // The lookup cannot tell: a refusal that cannot mean the key
+            // exists (bad credentials, a barred number) stands for this call.
+            Lookup::Never(_)
+                if evidence == Evidence::Refused && refusal(&last) == Refusal::Other =>
+            {
+                return Resolved::NotDone(last);
+            }
             Lookup::Never(error) => return Resolved::Unresolved(error),
             Lookup::Later(error) => {
                 if evidence != Evidence::Refused {
