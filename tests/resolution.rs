@@ -3,6 +3,8 @@
 //! sandbox's ledger shows exactly one charge for each intended payment.
 #![cfg(feature = "sandbox")]
 
+mod support;
+
 use std::time::Duration;
 
 use nordpay::direct_payment::{
@@ -382,28 +384,6 @@ async fn a_connect_refund_whose_answer_is_lost_is_found_once() {
 
 // ---- Puzzel Pay ----
 
-fn batch(reference: &str) -> nordpay::puzzel_pay::types::BatchRequest {
-    use nordpay::puzzel_pay::{self, types};
-    types::BatchRequest::builder()
-        .batch_reference(reference)
-        .action(puzzel_pay::BatchAction::SendSms)
-        .message_templates(vec![types::MessageTemplate {
-            type_: puzzel_pay::RequestType::Payment,
-            text: "Pay here: {{paymentLink}}".into(),
-        }])
-        .recipients(vec![
-            types::Recipient::builder()
-                .reference("r0")
-                .msisdn("+4799999999")
-                .type_(puzzel_pay::RequestType::Payment)
-                .payment(types::Payment::builder().amount(10_000u64).currency("NOK"))
-                .try_into()
-                .unwrap(),
-        ])
-        .try_into()
-        .unwrap()
-}
-
 #[tokio::test]
 async fn a_batch_whose_answer_is_lost_is_found_and_never_sent_twice() {
     use nordpay::puzzel_pay::{self, BatchRecord};
@@ -421,7 +401,7 @@ async fn a_batch_whose_answer_is_lost_is_found_and_never_sent_twice() {
     sandbox.script(
         ScriptedFault::new("puzzel_pay", "createBatch", FaultAction::DropAfter).key("lost-1"),
     );
-    match client.create_batch_resolved(batch("lost-1")).await {
+    match client.create_batch_resolved(support::batch("lost-1")).await {
         Resolved::Done(BatchRecord::Status(status)) => {
             assert_eq!(status.recipient_status.len(), 1)
         }
@@ -439,7 +419,7 @@ async fn a_batch_whose_answer_is_lost_is_found_and_never_sent_twice() {
         )
         .key("busy-1"),
     );
-    match client.create_batch_resolved(batch("busy-1")).await {
+    match client.create_batch_resolved(support::batch("busy-1")).await {
         Resolved::Done(BatchRecord::Answer(answer)) => {
             assert_eq!(answer.batch_reference.as_deref(), Some("busy-1"))
         }
@@ -449,7 +429,7 @@ async fn a_batch_whose_answer_is_lost_is_found_and_never_sent_twice() {
     for reference in ["lost-1", "busy-1"] {
         let again = client
             .create_batch()
-            .body(batch(reference))
+            .body(support::batch(reference))
             .send()
             .await
             .unwrap_err();

@@ -4,6 +4,8 @@
 //! server where the sandbox cannot play the provider's part.
 #![cfg(feature = "sandbox")]
 
+mod support;
+
 use std::time::Duration;
 
 use nordpay::direct_payment::{
@@ -223,7 +225,7 @@ async fn an_unlisted_success_is_an_unknown_outcome_in_every_api() {
     .unwrap();
     let error = puzzel
         .create_batch()
-        .body(batch("batch-unlisted"))
+        .body(support::batch("batch-unlisted"))
         .send()
         .await
         .unwrap_err();
@@ -623,28 +625,6 @@ async fn a_payment_the_user_confirms_after_the_client_gave_up_is_done_in_the_san
 
 // ---- 8. Puzzel Pay: a proxy's 404 is no "no such batch" ----
 
-fn batch(reference: &str) -> nordpay::puzzel_pay::types::BatchRequest {
-    use nordpay::puzzel_pay::{self, types};
-    types::BatchRequest::builder()
-        .batch_reference(reference)
-        .action(puzzel_pay::BatchAction::SendSms)
-        .message_templates(vec![types::MessageTemplate {
-            type_: puzzel_pay::RequestType::Payment,
-            text: "Pay here: {{paymentLink}}".into(),
-        }])
-        .recipients(vec![
-            types::Recipient::builder()
-                .reference("r0")
-                .msisdn("+4799999999")
-                .type_(puzzel_pay::RequestType::Payment)
-                .payment(types::Payment::builder().amount(10_000u64).currency("NOK"))
-                .try_into()
-                .unwrap(),
-        ])
-        .try_into()
-        .unwrap()
-}
-
 #[tokio::test]
 async fn a_proxy_404_is_not_no_such_batch() {
     use nordpay::puzzel_pay;
@@ -684,7 +664,9 @@ async fn a_proxy_404_is_not_no_such_batch() {
             .key("proxied-2")
             .times(10_000),
     );
-    let outcome = client.create_batch_resolved(batch("proxied-2")).await;
+    let outcome = client
+        .create_batch_resolved(support::batch("proxied-2"))
+        .await;
     assert!(
         outcome.is_unresolved(),
         "the batch went out; a proxy's 404 proves nothing: {outcome:?}"

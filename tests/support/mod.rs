@@ -107,3 +107,26 @@ pub async fn monthly_agreement(
 pub async fn json(request: reqwest::RequestBuilder) -> Value {
     request.send().await.unwrap().json().await.unwrap()
 }
+
+/// A Puzzel Pay batch of one payment SMS under `reference`.
+pub fn batch(reference: &str) -> nordpay::puzzel_pay::types::BatchRequest {
+    use nordpay::puzzel_pay::{self, types};
+    types::BatchRequest::builder()
+        .batch_reference(reference)
+        .action(puzzel_pay::BatchAction::SendSms)
+        .message_templates(vec![types::MessageTemplate {
+            type_: puzzel_pay::RequestType::Payment,
+            text: "Pay here: {{paymentLink}}".into(),
+        }])
+        .recipients(vec![
+            types::Recipient::builder()
+                .reference("r0")
+                .msisdn("+4799999999")
+                .type_(puzzel_pay::RequestType::Payment)
+                .payment(types::Payment::builder().amount(10_000u64).currency("NOK"))
+                .try_into()
+                .unwrap(),
+        ])
+        .try_into()
+        .unwrap()
+}
