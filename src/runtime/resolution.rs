@@ -246,7 +246,7 @@ where
                 // Nothing is in flight: no settle window to wait out.
                 Attempt::NotNow => in_flight = None,
                 Attempt::KeyExists => evidence = Evidence::KeyExists,
-                Attempt::Refused => evidence = Evidence::Refused,
+                Attempt::Refused(kind) => evidence = Evidence::Refused(kind),
             }
             error
         }
@@ -260,8 +260,8 @@ where
     // Since when the lookup has shown the key recorded and not done.
     let mut not_done_since: Option<Instant> = None;
     while waits.wait().await {
-        let settled = in_flight.is_none_or(|sent| sent.elapsed() >= plan.settle)
-            || evidence == Evidence::Refused;
+        let settled = in_flight.is_none_or(|sent| sent.elapsed() >= plan.settle);
+        let refused = matches!(evidence, Evidence::Refused(_));
         match lookup().await {
             Lookup::Done(done) => return Resolved::Done(done),
             Lookup::NotDone(error) => {
@@ -270,27 +270,26 @@ where
                 // it has been seen for the whole settle window, and our own
                 // attempt can no longer land either.
                 let since = *not_done_since.get_or_insert_with(Instant::now);
-                if evidence == Evidence::Refused || (settled && since.elapsed() >= plan.settle) {
+                if refused || (settled && since.elapsed() >= plan.settle) {
                     return Resolved::NotDone(error);
                 }
                 last = error;
             }
             // The lookup cannot tell: a refusal that cannot mean the key
             // exists (bad credentials, a barred number) stands for this call.
-            Lookup::Never(_)
-                if evidence == Evidence::Refused && refusal(&last) == Refusal::Other =>
-            {
+            Lookup::Never(_) if evidence == Evidence::Refused(Refusal::Other) => {
                 return Resolved::NotDone(last);
             }
             Lookup::Never(error) => return Resolved::Unresolved(error),
+            // Keep the refusal: it is what a NotDone would report.
             Lookup::Later(error) => {
-                if evidence != Evidence::Refused {
+                if !refused {
                     last = error;
                 }
             }
             Lookup::Missing(missing) => match evidence {
                 // This attempt was refused and nothing is recorded: nothing moved.
-                Evidence::Refused => return Resolved::NotDone(last),
+                Evidence::Refused(_) => return Resolved::NotDone(last),
                 // The provider said the key exists: the lookup lags.
                 Evidence::KeyExists => last = missing,
                 Evidence::None if !settled || resends >= plan.resolution.max_resends => {
@@ -312,11 +311,10 @@ where
                                 Attempt::NotNow => in_flight = None,
                                 // On a resend any duplicate-kind refusal says
                                 // the key exists: an earlier attempt landed.
-                                Attempt::KeyExists => evidence = Evidence::KeyExists,
-                                Attempt::Refused if refusal(&error) == Refusal::Other => {
-                                    evidence = Evidence::Refused;
+                                Attempt::KeyExists | Attempt::Refused(Refusal::MaybeKeyExists) => {
+                                    evidence = Evidence::KeyExists;
                                 }
-                                Attempt::Refused => evidence = Evidence::KeyExists,
+                                Attempt::Refused(kind) => evidence = Evidence::Refused(kind),
                             }
                             last = error;
                         }
@@ -337,9 +335,10 @@ enum Attempt {
     NotNow,
     /// The provider says the key exists.
     KeyExists,
-    /// A definitive refusal of this attempt: the lookup confirms that
-    /// nothing is recorded under the key before it counts.
-    Refused,
+    /// A definitive refusal of this attempt (`Other` or `MaybeKeyExists`):
+    /// the lookup confirms that nothing is recorded under the key before it
+    /// counts.
+    Refused(Refusal),
 }
 
 fn attempt<E: Classified>(error: &E, refusal: impl Fn(&E) -> Refusal) -> Attempt {
@@ -347,10 +346,11 @@ fn attempt<E: Classified>(error: &E, refusal: impl Fn(&E) -> Refusal) -> Attempt
         Attempt::Unknown
     } else if error.retryable() || error.never_sent() {
         Attempt::NotNow
-    } else if refusal(error) == Refusal::KeyExists {
-        Attempt::KeyExists
     } else {
-        Attempt::Refused
+        match refusal(error) {
+            Refusal::KeyExists => Attempt::KeyExists,
+            kind => Attempt::Refused(kind),
+        }
     }
 }
 
@@ -361,8 +361,9 @@ enum Evidence {
     None,
     /// The provider said the key exists.
     KeyExists,
-    /// An attempt was refused: the lookup confirms that nothing is recorded.
-    Refused,
+    /// An attempt was refused (how: `Other` or `MaybeKeyExists`): the
+    /// lookup confirms that nothing is recorded.
+    Refused(Refusal),
 }
 
 /// What became of the operation under a key, by the lookup alone: nothing
