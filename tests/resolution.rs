@@ -17,12 +17,7 @@ const TRANSPORTS: [Transport; 2] = [Transport::Rest, Transport::Soap];
 
 /// Quick resolution for tests: looks every 50 ms, for at most 10 s.
 fn resolution() -> Resolution {
-    Resolution {
-        deadline: Duration::from_secs(10),
-        first_wait: Duration::from_millis(50),
-        max_wait: Duration::from_millis(200),
-        ..Resolution::default()
-    }
+    support::quick_resolution(10)
 }
 
 fn client(sandbox: &Sandbox, transport: Transport) -> direct_payment::Client {

@@ -19,15 +19,7 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const TRANSPORTS: [Transport; 2] = [Transport::Rest, Transport::Soap];
 
-/// Looks every 50 ms (doubling to 200 ms), for at most `seconds`.
-fn resolution(seconds: u64) -> Resolution {
-    Resolution {
-        deadline: Duration::from_secs(seconds),
-        first_wait: Duration::from_millis(50),
-        max_wait: Duration::from_millis(200),
-        ..Resolution::default()
-    }
-}
+use support::quick_resolution as resolution;
 
 fn dp_client(sandbox: &Sandbox, transport: Transport) -> direct_payment::Client {
     direct_payment::Client::builder(

@@ -108,6 +108,17 @@ pub async fn json(request: reqwest::RequestBuilder) -> Value {
     request.send().await.unwrap().json().await.unwrap()
 }
 
+/// A resolution quick enough for tests: looks every 50 ms (doubling to
+/// 200 ms), for at most `seconds`.
+pub fn quick_resolution(seconds: u64) -> direct_payment::Resolution {
+    direct_payment::Resolution {
+        deadline: std::time::Duration::from_secs(seconds),
+        first_wait: std::time::Duration::from_millis(50),
+        max_wait: std::time::Duration::from_millis(200),
+        ..direct_payment::Resolution::default()
+    }
+}
+
 /// A Puzzel Pay batch of one payment SMS under `reference`.
 pub fn batch(reference: &str) -> nordpay::puzzel_pay::types::BatchRequest {
     use nordpay::puzzel_pay::{self, types};
