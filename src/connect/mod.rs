@@ -33,7 +33,7 @@ mod auth;
 mod client;
 mod environment;
 mod error;
-mod generated;
+pub(crate) mod generated;
 mod links;
 mod money;
 mod products;

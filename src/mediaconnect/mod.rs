@@ -41,7 +41,7 @@
 
 mod client;
 mod error;
-mod generated;
+pub(crate) mod generated;
 mod oauth;
 mod redirect;
 

@@ -37,7 +37,7 @@ mod callback;
 mod client;
 mod enums;
 mod error;
-mod generated;
+pub(crate) mod generated;
 mod resolve;
 
 pub use crate::int_enum::InvalidValue;

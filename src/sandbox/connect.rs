@@ -4,20 +4,28 @@
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{MethodFilter, MethodRouter, get, on, post};
+use axum::routing::{get, post};
+use chrono::SubsecRound;
 use serde_json::{Value, json};
 
 use super::engine::{Arrivals, Capped};
-use super::journal::{Kind, RecordId};
-use super::{Shared, credentials, engine, faults, pages};
+use super::journal::{Api, Happened, Kind, RecordId};
+use super::serving::{Answer, Call, Malformed, Part, Stand};
+use super::{Shared, credentials, faults, pages};
+use crate::connect::generated::server::{
+    CreateAgreementInput, CreateAgreementOutput, CreateTransactionInput, CreateTransactionOutput,
+    GetAgreementInput, GetAgreementOutput, GetTransactionInput, GetTransactionOutput,
+    ListAgreementsInput, ListAgreementsOutput, ListTransactionsInput, ListTransactionsOutput,
+    RefundTransactionInput, RefundTransactionOutput, Service, StopAgreementInput,
+    StopAgreementOutput,
+};
 use crate::connect::types::Link;
 use crate::connect::types::{
     Agreement, AgreementState, ErrorModel, NewAgreement, NewTransaction, RefundRequest,
-    Transaction, TransactionState, TransactionType,
+    SortDirection, Transaction, TransactionState, TransactionType,
 };
 use crate::connect::{Money, VatRate, operations};
 use crate::runtime::Operation;
@@ -173,112 +181,458 @@ impl Capped for Store {
     }
 }
 
-/// The handler of each spec operation; routes come from the spec.
-pub(super) fn handler(operation: &str, method: MethodFilter) -> Option<MethodRouter<Shared>> {
-    Some(match operation {
-        "createTransaction" => on(method, create_transaction),
-        "listTransactions" => on(method, list_transactions),
-        "getTransaction" => on(method, get_transaction),
-        "refundTransaction" => on(method, refund),
-        "createAgreement" => on(method, create_agreement),
-        "listAgreements" => on(method, list_agreements),
-        "getAgreement" => on(method, get_agreement),
-        "stopAgreement" => on(method, stop_agreement),
-        _ => return None,
-    })
+impl Store {
+    /// A new transaction, unless its orderId is taken.
+    fn create(&mut self, transaction: Transaction, cap: usize) -> Option<Happened> {
+        if self.has_order(&transaction.order_id) {
+            return None;
+        }
+        let happened = Shown::of(&transaction).open("created by the merchant");
+        self.insert(transaction, cap);
+        Some(happened)
+    }
+
+    /// The transactions `filter` names, oldest first: through the
+    /// narrowest index the filter names, the rest checked on it.
+    fn find(
+        &self,
+        filter: &crate::connect::generated::server::ListTransactionsQuery,
+    ) -> Vec<&Transaction> {
+        let candidates = match (&filter.order_id, &filter.connect_id, &filter.charge_token) {
+            (Some(order), _, _) => self.by_order.get(order),
+            (None, Some(user), _) => self.by_connect_id.get(user),
+            (None, None, Some(token)) => self.by_charge_token.get(token),
+            (None, None, None) => None,
+        };
+        candidates
+            .into_iter()
+            .flatten()
+            .filter_map(|id| self.transactions.get(id).map(|t| &**t))
+            .filter(|t| matches(filter.connect_id.as_deref(), t.connect_id.as_deref()))
+            .filter(|t| matches(filter.charge_token.as_deref(), t.charge_token.as_deref()))
+            .filter(|t| matches(filter.order_id.as_deref(), Some(t.order_id.as_str())))
+            .filter(|t| matches(filter.state.as_ref(), Some(&t.state)))
+            .filter(|t| matches(filter.type_.as_ref(), t.type_.as_ref()))
+            .collect()
+    }
+
+    /// A full refund of a COMPLETED CHARGE, as the transaction `refund_id`.
+    fn refund(
+        &mut self,
+        id: &str,
+        request: RefundRequest,
+        refund_id: String,
+        now: chrono::DateTime<chrono::Utc>,
+        cap: usize,
+    ) -> Result<(Transaction, Happened), RefundTransactionOutput> {
+        let original = self
+            .transactions
+            .get(id)
+            .map(|t| (**t).clone())
+            .ok_or(RefundTransactionOutput::Forbidden)?;
+        if original.state != TransactionState::Completed
+            || original.type_ != Some(TransactionType::Charge)
+        {
+            return Err(RefundTransactionOutput::BadRequest(error(
+                "NOT_REFUNDABLE",
+                "only a COMPLETED CHARGE can be refunded",
+            )));
+        }
+        if self.refunded.contains(id) {
+            return Err(RefundTransactionOutput::BadRequest(error(
+                "ALREADY_REFUNDED",
+                "the transaction is already refunded",
+            )));
+        }
+        let mut refund = original;
+        refund.id = refund_id.clone();
+        refund.type_ = Some(TransactionType::Refund);
+        refund.state = TransactionState::Completed;
+        refund.return_code = Some("OK".into());
+        refund.refund_for_transaction_id = Some(id.to_string());
+        refund.refund_issuer = Some(request.refund_issuer);
+        refund.refund_reason = Some(request.refund_reason);
+        refund.links = None;
+        refund.start_time = Some(now);
+        refund.completed_time = refund.start_time;
+        self.insert(refund.clone(), cap);
+        let mut happened = Happened::nothing();
+        happened.step(
+            RecordId::new(Kind::Transaction, id),
+            None,
+            format!("refunded by {refund_id}"),
+        );
+        let happened = happened.and(Shown::of(&refund).open("issued by the merchant"));
+        Ok((refund, happened))
+    }
+
+    /// A new agreement and the transaction that verifies it.
+    fn create_agreement(
+        &mut self,
+        agreement: Agreement,
+        verification: Transaction,
+        cap: usize,
+    ) -> Happened {
+        let shown = Shown::of(&verification);
+        let mut keys = vec![("verification", verification.id.clone())];
+        if let Some(user) = &agreement.connect_id {
+            keys.push(("connectId", user.clone()));
+        }
+        let amount = Some(shown.amount);
+        let mut happened = shown.open("created to verify a charging agreement");
+        happened.open(
+            RecordId::new(Kind::ChargingAgreement, &agreement.id),
+            wire(&agreement.state),
+            amount,
+            keys,
+            "created by the merchant",
+        );
+        self.insert(verification, cap);
+        index(
+            &mut self.agreements_by_connect_id,
+            agreement.connect_id.as_deref(),
+            &agreement.id,
+        );
+        self.agreements
+            .insert(agreement.id.clone(), Box::new(agreement));
+        happened
+    }
+
+    /// The agreements of a user, oldest first.
+    fn agreements_of(&self, connect_id: &str, state: Option<&AgreementState>) -> Vec<Agreement> {
+        self.agreements_by_connect_id
+            .get(connect_id)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| self.agreements.get(id).map(|a| &**a))
+            .filter(|a| matches(state, Some(&a.state)))
+            .cloned()
+            .collect()
+    }
+
+    /// The merchant stops an agreement.
+    fn stop(&mut self, id: &str) -> Option<(Agreement, Happened)> {
+        let agreement = self.agreements.get_mut(id)?;
+        agreement.state = AgreementState::Stopped;
+        agreement.has_active_right = Some(false);
+        let happened = agreement_step(id, &AgreementState::Stopped, "stopped by the merchant");
+        Some(((**agreement).clone(), happened))
+    }
+
+    /// The agreement a verification transaction belongs to.
+    fn agreement_of(&mut self, transaction: &Transaction) -> Option<&mut Agreement> {
+        let id = transaction.charging_agreement_id.as_ref()?;
+        self.agreements.get_mut(id).map(|a| &mut **a)
+    }
+
+    /// The user opens the PAYMENT link: an agreement it verifies is
+    /// pending verification from now on.
+    fn open_page(&mut self, id: &str) -> Option<(Transaction, Happened)> {
+        let transaction = self.transactions.get(id).map(|t| (**t).clone())?;
+        let mut happened = Happened::nothing();
+        happened.step(
+            RecordId::new(Kind::Transaction, id),
+            None,
+            "payment page opened by the user",
+        );
+        if let Some(agreement) = self.agreement_of(&transaction)
+            && agreement.state == AgreementState::Created
+        {
+            agreement.state = AgreementState::PendingVerification;
+            let id = agreement.id.clone();
+            happened = happened.and(agreement_step(
+                &id,
+                &AgreementState::PendingVerification,
+                "its verification page was opened",
+            ));
+        }
+        Some((transaction, happened))
+    }
+
+    /// See [`settle`].
+    fn settle(
+        &mut self,
+        id: &str,
+        pay: bool,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(Option<String>, Happened), Refused> {
+        let transaction = self
+            .transactions
+            .get_mut(id)
+            .ok_or(Refused::NoSuchTransaction)?;
+        if transaction.state != TransactionState::Started {
+            return Err(Refused::NotOpen);
+        }
+        let fails = transaction
+            .order_id
+            .starts_with(faults::FAILING_ORDER_PREFIX);
+        let paid = pay && !fails;
+        transaction.state = if paid {
+            TransactionState::Completed
+        } else {
+            TransactionState::Failed
+        };
+        if paid {
+            transaction.completed_time = Some(now);
+            transaction.charged_payment_method = Some("CREDIT_CARD".into());
+            transaction.return_code = Some("OK".into());
+            transaction.charge_token = Some(format!("ct-{id}"));
+        }
+        let token = transaction.charge_token.clone();
+        let target = if paid {
+            transaction.success_redirect.clone()
+        } else {
+            transaction.cancel_redirect.clone()
+        };
+        let transaction = transaction.clone();
+        index(&mut self.by_charge_token, token.as_deref(), id);
+        let what = match (pay, paid) {
+            (true, true) => "paid by the user",
+            (true, false) => "failed: the orderId is one that fails",
+            (false, _) => "cancelled by the user",
+        };
+        let mut happened = Happened::nothing();
+        happened.step(
+            RecordId::new(Kind::Transaction, id),
+            Some(wire(&transaction.state)),
+            what,
+        );
+        if paid && let Some(agreement) = self.agreement_of(&transaction) {
+            agreement.state = AgreementState::Active;
+            agreement.has_active_right = Some(true);
+            agreement.verification_transaction = Some(*transaction.clone());
+            let id = agreement.id.clone();
+            happened = happened.and(agreement_step(
+                &id,
+                &AgreementState::Active,
+                "verified: its transaction was paid",
+            ));
+        }
+        Ok((target, happened))
+    }
 }
 
-/// The payment pages the PAYMENT links lead to (not API operations).
-pub(super) fn pages() -> Router<Shared> {
-    Router::new()
+/// Why a payment page's action was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Refused {
+    NoSuchTransaction,
+    NotOpen,
+}
+
+impl IntoResponse for Refused {
+    fn into_response(self) -> Response {
+        match self {
+            Refused::NoSuchTransaction => {
+                (StatusCode::NOT_FOUND, "no such transaction").into_response()
+            }
+            Refused::NotOpen => {
+                (StatusCode::CONFLICT, "the transaction is no longer open").into_response()
+            }
+        }
+    }
+}
+
+/// CONNECT Payment as the sandbox serves it.
+#[derive(Clone)]
+pub(super) struct Connect(pub(super) Shared);
+
+impl Stand for Connect {
+    const API: Api = Api::Connect;
+
+    fn shared(&self) -> &Shared {
+        &self.0
+    }
+
+    /// The merchant API key (Basic) or a CONNECT ID user's token (Bearer);
+    /// otherwise CONNECT's 401 body.
+    fn authenticate(&self, _: &'static Operation, call: &Call) -> Result<(), Answer> {
+        let headers = call.headers();
+        let basic = super::basic_credentials(headers)
+            .is_some_and(|(user, _)| user == credentials::CONNECT_API_KEY);
+        if basic || super::bearer_token(headers) == Some(credentials::CONNECT_BEARER_TOKEN) {
+            return Ok(());
+        }
+        // As CONNECT sends it: the namespace the string "null", the code null.
+        let body = ErrorModel {
+            error_namespace: Some("null".into()),
+            error_code: Some(Value::Null),
+            error_message: Some("Unauthorized access".into()),
+        };
+        Err(GetTransactionOutput::Unauthorized(body).into_answer())
+    }
+
+    /// A body that does not decode or breaks a rule: CONNECT's 400; a list
+    /// without its required filter: the documented plain-text 400.
+    fn malformed(&self, operation: &'static Operation, problem: Malformed) -> Answer {
+        match problem.part {
+            Part::Query if operation.name == operations::LIST_AGREEMENTS.name => {
+                ListAgreementsOutput::BadRequest("connectId cannot be null".into()).into_answer()
+            }
+            Part::Query => ListTransactionsOutput::BadRequest(problem.message).into_answer(),
+            _ => {
+                CreateTransactionOutput::BadRequest(error("INVALID_REQUEST", &problem.to_string()))
+                    .into_answer()
+            }
+        }
+    }
+
+    /// A list without the record, or the unknown-ID answer.
+    fn nothing_found(&self, operation: &'static Operation) -> Option<Answer> {
+        Some(match operation.name {
+            "listTransactions" => ListTransactionsOutput::Ok(Vec::new()).into_answer(),
+            "listAgreements" => ListAgreementsOutput::Ok(Vec::new()).into_answer(),
+            // An ID that is not the caller's, or no one's: CONNECT lists no
+            // 404, and tells neither apart.
+            "getTransaction" => GetTransactionOutput::Forbidden.into_answer(),
+            "getAgreement" => GetAgreementOutput::Forbidden.into_answer(),
+            _ => return None,
+        })
+    }
+}
+
+impl Service for Connect {
+    async fn create_transaction(&self, input: CreateTransactionInput) -> CreateTransactionOutput {
+        let shared = &self.0;
+        // Built outside the store's lock; an ID a duplicate orderId then
+        // leaves unused is only a gap in the numbers.
+        let id = shared.engine.id("tx");
+        let transaction = started(shared, &id, &input.body, None);
+        let answer = CreateTransactionOutput::Created {
+            body: transaction.clone(),
+            location: Some(shared.url(&format!("/connect/transactions/{id}"))),
+        };
+        let created = shared.connect().create(transaction, shared.record_cap);
+        let Some(happened) = created else {
+            return CreateTransactionOutput::BadRequest(error(
+                "DUPLICATE_ORDER_ID",
+                "orderId must be unique",
+            ));
+        };
+        shared.publish(happened);
+        answer
+    }
+
+    async fn list_transactions(&self, input: ListTransactionsInput) -> ListTransactionsOutput {
+        let filter = input.query;
+        if filter.connect_id.is_none() && filter.charge_token.is_none() {
+            return ListTransactionsOutput::BadRequest(
+                "connectId or chargeToken must be given to this method".into(),
+            );
+        }
+        let store = self.0.connect();
+        let mut found = store.find(&filter);
+        if filter.sort == Some(SortDirection::Desc) {
+            found.reverse();
+        }
+        if filter.latest_only == Some(true) {
+            found.truncate(1);
+        }
+        let offset = usize::try_from(filter.offset.unwrap_or(0)).unwrap_or(usize::MAX);
+        let limit = usize::try_from(filter.limit.unwrap_or(50)).unwrap_or(usize::MAX);
+        let page = found
+            .into_iter()
+            .skip(offset)
+            .take(limit)
+            .cloned()
+            .collect();
+        ListTransactionsOutput::Ok(page)
+    }
+
+    async fn get_transaction(&self, input: GetTransactionInput) -> GetTransactionOutput {
+        match self.0.connect().transactions.get(&input.transaction_id) {
+            Some(transaction) => GetTransactionOutput::Ok((**transaction).clone()),
+            None => GetTransactionOutput::Forbidden,
+        }
+    }
+
+    async fn refund_transaction(&self, input: RefundTransactionInput) -> RefundTransactionOutput {
+        let shared = &self.0;
+        let refund_id = shared.engine.id("tx");
+        let refunded = shared.connect().refund(
+            &input.transaction_id,
+            input.body,
+            refund_id,
+            shared.engine.now(),
+            shared.record_cap,
+        );
+        match refunded {
+            Ok((refund, happened)) => {
+                shared.publish(happened);
+                RefundTransactionOutput::Ok(refund)
+            }
+            Err(refused) => refused,
+        }
+    }
+
+    async fn create_agreement(&self, input: CreateAgreementInput) -> CreateAgreementOutput {
+        let shared = &self.0;
+        let new: NewAgreement = input.body;
+        let agreement_id = shared.engine.id("ag");
+        let transaction_id = shared.engine.id("tx");
+        let mut verification = started(
+            shared,
+            &transaction_id,
+            &new.verification_transaction,
+            Some(&agreement_id),
+        );
+        verification.connect_id = new.connect_id.clone().or(verification.connect_id);
+        let agreement = agreement(shared, &agreement_id, &new, verification.clone());
+        let answer = CreateAgreementOutput::Created {
+            body: agreement.clone(),
+            location: Some(shared.url(&format!("/connect/agreements/{agreement_id}"))),
+        };
+        let happened =
+            shared
+                .connect()
+                .create_agreement(agreement, verification, shared.record_cap);
+        shared.publish(happened);
+        answer
+    }
+
+    async fn list_agreements(&self, input: ListAgreementsInput) -> ListAgreementsOutput {
+        let query = input.query;
+        ListAgreementsOutput::Ok(
+            self.0
+                .connect()
+                .agreements_of(&query.connect_id, query.state.as_ref()),
+        )
+    }
+
+    async fn get_agreement(&self, input: GetAgreementInput) -> GetAgreementOutput {
+        match self.0.connect().agreements.get(&input.agreement_id) {
+            Some(agreement) => GetAgreementOutput::Ok((**agreement).clone()),
+            None => GetAgreementOutput::Forbidden,
+        }
+    }
+
+    async fn stop_agreement(&self, input: StopAgreementInput) -> StopAgreementOutput {
+        let stopped = self.0.connect().stop(&input.agreement_id);
+        match stopped {
+            Some((agreement, happened)) => {
+                self.0.publish(happened);
+                StopAgreementOutput::Ok(agreement)
+            }
+            None => StopAgreementOutput::Forbidden,
+        }
+    }
+}
+
+/// The API's operations (routed from the spec) and the payment pages the
+/// PAYMENT links lead to.
+pub(super) fn routes(shared: &Shared) -> Router<Shared> {
+    crate::connect::generated::server::router(Connect(shared.clone()))
         .route("/pay/{id}", get(payment_page))
         .route("/pay/{id}/complete", post(complete))
         .route("/pay/{id}/cancel", post(cancel))
 }
 
-/// What a CONNECT handler returns: the answer, or the API's own error.
-type Handled = Result<Response, Response>;
-
-fn error(status: StatusCode, code: &str, message: &str) -> Response {
-    let body = ErrorModel {
+/// CONNECT's error body.
+fn error(code: &str, message: &str) -> ErrorModel {
+    ErrorModel {
         error_namespace: Some("telenordigital.payment".into()),
         error_code: Some(Value::String(code.into())),
         error_message: Some(message.into()),
-    };
-    (status, axum::Json(body)).into_response()
-}
-
-fn internal(error_text: impl std::fmt::Display) -> Response {
-    error(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "INTERNAL",
-        &error_text.to_string(),
-    )
-}
-
-/// What a lookup answers for a record it does not see (a scripted
-/// `lookup_lag`): a list without it, or the unknown-ID answer.
-pub(super) fn nothing_found(operation: &str) -> Option<Response> {
-    match operation {
-        "listTransactions" | "listAgreements" => {
-            Some(json_response(StatusCode::OK, &Vec::<Value>::new()))
-        }
-        "getTransaction" | "getAgreement" => Some(not_found()),
-        _ => None,
     }
-}
-
-/// An ID that is not the caller's, or no one's: CONNECT lists no 404, and
-/// tells neither apart (the spec's Forbidden, documented without a body).
-fn not_found() -> Response {
-    StatusCode::FORBIDDEN.into_response()
-}
-
-/// The merchant API key (Basic) or a CONNECT ID user's token (Bearer);
-/// otherwise CONNECT's 401 body.
-fn authorize(headers: &HeaderMap) -> Result<(), Response> {
-    let basic = super::basic_credentials(headers)
-        .is_some_and(|(user, _)| user == credentials::CONNECT_API_KEY);
-    if basic || super::bearer_token(headers) == Some(credentials::CONNECT_BEARER_TOKEN) {
-        return Ok(());
-    }
-    // As CONNECT sends it: the namespace the string "null", the code null.
-    let body = ErrorModel {
-        error_namespace: Some("null".into()),
-        error_code: Some(Value::Null),
-        error_message: Some("Unauthorized access".into()),
-    };
-    Err((StatusCode::UNAUTHORIZED, axum::Json(body)).into_response())
-}
-
-fn json_response(status: StatusCode, body: &impl serde::Serialize) -> Response {
-    (status, axum::Json(body)).into_response()
-}
-
-/// A 201 with the created resource and its `Location`.
-fn created(shared: &Shared, path: &str, body: &impl serde::Serialize) -> Response {
-    let mut response = json_response(StatusCode::CREATED, body);
-    if let Ok(value) = shared.url(path).parse() {
-        response.headers_mut().insert(header::LOCATION, value);
-    }
-    response
-}
-
-/// A request body of `operation`, after the spec's body rules (the ones
-/// the client checks before sending), or the API's own 400.
-fn decode_checked<T: serde::de::DeserializeOwned>(
-    operation: &Operation,
-    body: &[u8],
-) -> Result<T, Response> {
-    engine::json_body(operation, body)
-        .map_err(|message| error(StatusCode::BAD_REQUEST, "INVALID_REQUEST", &message))
-}
-
-fn now(shared: &Shared) -> String {
-    shared
-        .engine
-        .now()
-        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
 fn vat_amount(amount: &Money, rate: &VatRate) -> Money {
@@ -309,10 +663,7 @@ fn started(
         connect_id: new.connect_id.clone(),
         has_active_right: None,
         id: id.to_string(),
-        links: Some(vec![Link {
-            rel: "PAYMENT".into(),
-            href: shared.url(&format!("/connect/pay/{id}")),
-        }]),
+        links: Some(vec![payment_link(shared, id)]),
         locale: new.locale.clone(),
         marked_as_fraud: None,
         marked_as_fraud_time: None,
@@ -337,6 +688,42 @@ fn started(
         vat_amount: Some(vat_amount(&new.amount, &new.vat_rate)),
         vat_model: None,
         vat_rate: Some(new.vat_rate),
+    }
+}
+
+/// The PAYMENT link of a transaction.
+fn payment_link(shared: &Shared, transaction_id: &str) -> Link {
+    Link {
+        rel: "PAYMENT".into(),
+        href: shared.url(&format!("/connect/pay/{transaction_id}")),
+    }
+}
+
+/// A new agreement as the server returns it, verified by `verification`.
+fn agreement(
+    shared: &Shared,
+    id: &str,
+    new: &NewAgreement,
+    verification: Transaction,
+) -> Agreement {
+    Agreement {
+        connect_id: new.connect_id.clone(),
+        // Milliseconds, as CONNECT shows them.
+        creation_time: Some(shared.engine.now().trunc_subsecs(3)),
+        generation: Some(format!("gen-{id}")),
+        has_active_right: Some(false),
+        id: id.to_string(),
+        links: Some(vec![payment_link(shared, &verification.id)]),
+        merchant_name: new.merchant_name.clone(),
+        payment_instrument: None,
+        payment_method: None,
+        payment_method_id: None,
+        recurrence_time_spec: Some(new.recurrence_time_spec.clone()),
+        state: AgreementState::Created,
+        subscription_id: None,
+        trial: new.trial.clone(),
+        verification_transaction_id: Some(verification.id.clone()),
+        verification_transaction: Some(verification),
     }
 }
 
@@ -373,70 +760,25 @@ impl Shown {
         }
     }
 
-    fn open(self, shared: &Shared, what: &str) {
-        shared.journal(|journal, at| {
-            journal.open(at, self.id, &self.state, Some(self.amount), self.keys, what);
-        });
+    fn open(self, what: &str) -> Happened {
+        let mut happened = Happened::nothing();
+        happened.open(self.id, self.state, Some(self.amount), self.keys, what);
+        happened
     }
 }
 
-fn transaction_step(shared: &Shared, id: &str, state: Option<&str>, what: &str) {
-    let id = RecordId::new(Kind::Transaction, id);
-    shared.journal(|journal, at| journal.step(at, &id, state, what));
-}
-
-fn agreement_step(shared: &Shared, id: &str, state: &AgreementState, what: &str) {
-    let id = RecordId::new(Kind::ChargingAgreement, id);
-    shared.journal(|journal, at| journal.step(at, &id, Some(&wire(state)), what));
-}
-
-async fn create_transaction(
-    State(shared): State<Shared>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Handled {
-    authorize(&headers)?;
-    let new: NewTransaction = decode_checked(&operations::CREATE_TRANSACTION, &body)?;
-    // Built and answered outside the store's lock; an ID a duplicate
-    // orderId then leaves unused is only a gap in the numbers.
-    let id = shared.engine.id("tx");
-    let transaction = started(&shared, &id, &new, None);
-    let answer = created(
-        &shared,
-        &format!("/connect/transactions/{id}"),
-        &transaction,
+fn agreement_step(id: &str, state: &AgreementState, what: &str) -> Happened {
+    let mut happened = Happened::nothing();
+    happened.step(
+        RecordId::new(Kind::ChargingAgreement, id),
+        Some(wire(state)),
+        what,
     );
-    let shown = Shown::of(&transaction);
-    let mut state = shared.connect();
-    if state.has_order(&new.order_id) {
-        return Err(error(
-            StatusCode::BAD_REQUEST,
-            "DUPLICATE_ORDER_ID",
-            "orderId must be unique",
-        ));
-    }
-    state.insert(transaction, shared.record_cap);
-    drop(state);
-    shown.open(&shared, "created by the merchant");
-    Ok(answer)
+    happened
 }
 
-#[derive(serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct TransactionFilter {
-    connect_id: Option<String>,
-    state: Option<String>,
-    order_id: Option<String>,
-    #[serde(rename = "type")]
-    type_: Option<String>,
-    charge_token: Option<String>,
-    latest_only: Option<bool>,
-    sort: Option<String>,
-    limit: Option<usize>,
-    offset: Option<usize>,
-}
-
-fn wire<T: serde::Serialize>(value: &T) -> String {
+/// A value as its JSON string (`STARTED`), as the dashboard shows states.
+pub(super) fn wire<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_value(value)
         .ok()
         .and_then(|v| v.as_str().map(str::to_string))
@@ -448,281 +790,13 @@ fn matches<T: PartialEq + ?Sized>(wanted: Option<&T>, value: Option<&T>) -> bool
     wanted.is_none_or(|wanted| value == Some(wanted))
 }
 
-async fn list_transactions(
-    State(shared): State<Shared>,
-    headers: HeaderMap,
-    Query(filter): Query<TransactionFilter>,
-) -> Handled {
-    authorize(&headers)?;
-    if filter.connect_id.is_none() && filter.charge_token.is_none() {
-        return Err((
-            StatusCode::BAD_REQUEST,
-            "connectId or chargeToken must be given to this method",
-        )
-            .into_response());
-    }
-    let state = shared.connect();
-    let store = &*state;
-    // The narrowest index the filter names; the rest is checked on it.
-    let candidates = match (&filter.order_id, &filter.connect_id, &filter.charge_token) {
-        (Some(order), _, _) => store.by_order.get(order),
-        (None, Some(user), _) => store.by_connect_id.get(user),
-        (None, None, Some(token)) => store.by_charge_token.get(token),
-        (None, None, None) => None,
-    };
-    let mut found: Vec<&Transaction> = candidates
-        .into_iter()
-        .flatten()
-        .filter_map(|id| store.transactions.get(id).map(|t| &**t))
-        .filter(|t| matches(filter.connect_id.as_deref(), t.connect_id.as_deref()))
-        .filter(|t| matches(filter.charge_token.as_deref(), t.charge_token.as_deref()))
-        .filter(|t| matches(filter.order_id.as_deref(), Some(t.order_id.as_str())))
-        .filter(|t| matches(filter.state.as_deref(), Some(wire(&t.state).as_str())))
-        .filter(|t| {
-            matches(
-                filter.type_.as_deref(),
-                t.type_.as_ref().map(wire).as_deref(),
-            )
-        })
-        .collect();
-    if filter.sort.as_deref() == Some("desc") {
-        found.reverse();
-    }
-    if filter.latest_only == Some(true) {
-        found.truncate(1);
-    }
-    let page: Vec<&Transaction> = found
-        .into_iter()
-        .skip(filter.offset.unwrap_or(0))
-        .take(filter.limit.unwrap_or(50))
-        .collect();
-    Ok(json_response(StatusCode::OK, &page))
-}
-
-async fn get_transaction(
-    State(shared): State<Shared>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> Handled {
-    authorize(&headers)?;
-    let state = shared.connect();
-    let transaction = state.transactions.get(&id).ok_or_else(not_found)?;
-    Ok(json_response(StatusCode::OK, transaction))
-}
-
-async fn refund(
-    State(shared): State<Shared>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> Handled {
-    authorize(&headers)?;
-    let request: RefundRequest = decode_checked(&operations::REFUND_TRANSACTION, &body)?;
-    let mut state = shared.connect();
-    let store = &mut *state;
-    let original = store
-        .transactions
-        .get(&id)
-        .map(|t| (**t).clone())
-        .ok_or_else(not_found)?;
-    if original.state != TransactionState::Completed
-        || original.type_ != Some(TransactionType::Charge)
-    {
-        return Err(error(
-            StatusCode::BAD_REQUEST,
-            "NOT_REFUNDABLE",
-            "only a COMPLETED CHARGE can be refunded",
-        ));
-    }
-    if store.refunded.contains(&id) {
-        return Err(error(
-            StatusCode::BAD_REQUEST,
-            "ALREADY_REFUNDED",
-            "the transaction is already refunded",
-        ));
-    }
-    let refund_id = shared.engine.id("tx");
-    let mut refund = original;
-    refund.id = refund_id.clone();
-    refund.type_ = Some(TransactionType::Refund);
-    refund.state = TransactionState::Completed;
-    refund.return_code = Some("OK".into());
-    refund.refund_for_transaction_id = Some(id);
-    refund.refund_issuer = Some(request.refund_issuer);
-    refund.refund_reason = Some(request.refund_reason);
-    refund.links = None;
-    refund.start_time = Some(shared.engine.now());
-    refund.completed_time = refund.start_time;
-    store.insert(refund.clone(), shared.record_cap);
-    drop(state);
-    let original = refund
-        .refund_for_transaction_id
-        .as_deref()
-        .unwrap_or_default();
-    transaction_step(&shared, original, None, &format!("refunded by {refund_id}"));
-    Shown::of(&refund).open(&shared, "issued by the merchant");
-    Ok(json_response(StatusCode::OK, &refund))
-}
-
-async fn create_agreement(
-    State(shared): State<Shared>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Handled {
-    authorize(&headers)?;
-    let new: NewAgreement = decode_checked(&operations::CREATE_AGREEMENT, &body)?;
-    let mut state = shared.connect();
-    let store = &mut *state;
-    let agreement_id = shared.engine.id("ag");
-    let transaction_id = shared.engine.id("tx");
-    let mut verification = started(
-        &shared,
-        &transaction_id,
-        &new.verification_transaction,
-        Some(&agreement_id),
-    );
-    verification.connect_id = new.connect_id.clone().or(verification.connect_id);
-    let value = json!({
-        "id": agreement_id,
-        "verificationTransaction": verification,
-        "verificationTransactionId": transaction_id,
-        "generation": format!("gen-{agreement_id}"),
-        "state": "CREATED",
-        "links": [{"rel": "PAYMENT", "href": shared.url(&format!("/connect/pay/{transaction_id}"))}],
-        "creationTime": now(&shared),
-        "merchantName": new.merchant_name,
-        "connectId": new.connect_id,
-        "recurrenceTimeSpec": new.recurrence_time_spec,
-        "trial": new.trial,
-        "hasActiveRight": false,
-    });
-    let agreement: Agreement = serde_json::from_value(value).map_err(internal)?;
-    let shown = Shown::of(&verification);
-    store.insert(verification, shared.record_cap);
-    index(
-        &mut store.agreements_by_connect_id,
-        agreement.connect_id.as_deref(),
-        &agreement_id,
-    );
-    store
-        .agreements
-        .insert(agreement_id.clone(), Box::new(agreement.clone()));
-    drop(state);
-    let mut keys = vec![("verification", transaction_id)];
-    if let Some(user) = &agreement.connect_id {
-        keys.push(("connectId", user.clone()));
-    }
-    let amount = Some(shown.amount);
-    shown.open(&shared, "created to verify a charging agreement");
-    shared.journal(|journal, at| {
-        let id = RecordId::new(Kind::ChargingAgreement, &agreement_id);
-        journal.open(
-            at,
-            id,
-            &wire(&agreement.state),
-            amount,
-            keys,
-            "created by the merchant",
-        );
-    });
-    Ok(created(
-        &shared,
-        &format!("/connect/agreements/{agreement_id}"),
-        &agreement,
-    ))
-}
-
-#[derive(serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct AgreementFilter {
-    connect_id: Option<String>,
-    state: Option<String>,
-}
-
-async fn list_agreements(
-    State(shared): State<Shared>,
-    headers: HeaderMap,
-    Query(filter): Query<AgreementFilter>,
-) -> Handled {
-    authorize(&headers)?;
-    let Some(connect_id) = filter.connect_id else {
-        return Err((StatusCode::BAD_REQUEST, "connectId cannot be null").into_response());
-    };
-    let state = shared.connect();
-    let found: Vec<&Agreement> = state
-        .agreements_by_connect_id
-        .get(&connect_id)
-        .into_iter()
-        .flatten()
-        .filter_map(|id| state.agreements.get(id).map(|a| &**a))
-        .filter(|a| matches(filter.state.as_deref(), Some(wire(&a.state).as_str())))
-        .collect();
-    Ok(json_response(StatusCode::OK, &found))
-}
-
-async fn get_agreement(
-    State(shared): State<Shared>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> Handled {
-    authorize(&headers)?;
-    let state = shared.connect();
-    let agreement = state.agreements.get(&id).ok_or_else(not_found)?;
-    Ok(json_response(StatusCode::OK, agreement))
-}
-
-async fn stop_agreement(
-    State(shared): State<Shared>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> Handled {
-    authorize(&headers)?;
-    let mut state = shared.connect();
-    let agreement = state.agreements.get_mut(&id).ok_or_else(not_found)?;
-    agreement.state = AgreementState::Stopped;
-    agreement.has_active_right = Some(false);
-    let answer = json_response(StatusCode::OK, agreement);
-    drop(state);
-    agreement_step(
-        &shared,
-        &id,
-        &AgreementState::Stopped,
-        "stopped by the merchant",
-    );
-    Ok(answer)
-}
-
-/// The agreement a verification transaction belongs to.
-fn agreement_of<'a>(store: &'a mut Store, transaction: &Transaction) -> Option<&'a mut Agreement> {
-    let id = transaction.charging_agreement_id.as_ref()?;
-    store.agreements.get_mut(id).map(|a| &mut **a)
-}
-
 /// The PAYMENT link: what the user sees.
 async fn payment_page(State(shared): State<Shared>, Path(id): Path<String>) -> Response {
-    let mut state = shared.connect();
-    let store = &mut *state;
-    let Some(transaction) = store.transactions.get(&id).map(|t| (**t).clone()) else {
-        return (StatusCode::NOT_FOUND, "no such transaction").into_response();
+    let opened = shared.connect().open_page(&id);
+    let Some((transaction, happened)) = opened else {
+        return Refused::NoSuchTransaction.into_response();
     };
-    let mut verifying = None;
-    if let Some(agreement) = agreement_of(store, &transaction)
-        && agreement.state == AgreementState::Created
-    {
-        agreement.state = AgreementState::PendingVerification;
-        verifying = Some(agreement.id.clone());
-    }
-    drop(state);
-    transaction_step(&shared, &id, None, "payment page opened by the user");
-    if let Some(agreement) = verifying {
-        let state = AgreementState::PendingVerification;
-        agreement_step(
-            &shared,
-            &agreement,
-            &state,
-            "its verification page was opened",
-        );
-    }
+    shared.publish(happened);
     let lines = [
         transaction.purchase_description.clone().unwrap_or_default(),
         format!("Amount: {}", transaction.amount),
@@ -742,67 +816,17 @@ async fn payment_page(State(shared): State<Shared>, Path(id): Path<String>) -> R
 /// The user pays (`pay`) or cancels on the payment page: the transaction
 /// COMPLETED or FAILED (a failing orderId fails either way), and the
 /// agreement it verifies ACTIVE. Where the page redirects to.
-pub(super) fn settle(shared: &Shared, id: &str, pay: bool) -> Result<Option<String>, Response> {
-    let mut state = shared.connect();
-    let store = &mut *state;
-    let Some(transaction) = store.transactions.get_mut(id) else {
-        return Err((StatusCode::NOT_FOUND, "no such transaction").into_response());
-    };
-    if transaction.state != TransactionState::Started {
-        return Err((StatusCode::CONFLICT, "the transaction is no longer open").into_response());
-    }
-    let fails = transaction
-        .order_id
-        .starts_with(faults::FAILING_ORDER_PREFIX);
-    let paid = pay && !fails;
-    transaction.state = if paid {
-        TransactionState::Completed
-    } else {
-        TransactionState::Failed
-    };
-    if paid {
-        transaction.completed_time = Some(shared.engine.now());
-        transaction.charged_payment_method = Some("CREDIT_CARD".into());
-        transaction.return_code = Some("OK".into());
-        transaction.charge_token = Some(format!("ct-{id}"));
-    }
-    let token = transaction.charge_token.clone();
-    let target = if paid {
-        transaction.success_redirect.clone()
-    } else {
-        transaction.cancel_redirect.clone()
-    };
-    let transaction = transaction.clone();
-    index(&mut store.by_charge_token, token.as_deref(), id);
-    let mut verified = None;
-    if paid && let Some(agreement) = agreement_of(store, &transaction) {
-        agreement.state = AgreementState::Active;
-        agreement.has_active_right = Some(true);
-        verified = Some(agreement.id.clone());
-        agreement.verification_transaction = Some(*transaction.clone());
-    }
-    drop(state);
-    let what = match (pay, paid) {
-        (true, true) => "paid by the user",
-        (true, false) => "failed: the orderId is one that fails",
-        (false, _) => "cancelled by the user",
-    };
-    transaction_step(shared, id, Some(&wire(&transaction.state)), what);
-    if let Some(agreement) = verified {
-        agreement_step(
-            shared,
-            &agreement,
-            &AgreementState::Active,
-            "verified: its transaction was paid",
-        );
-    }
+pub(super) fn settle(shared: &Shared, id: &str, pay: bool) -> Result<Option<String>, Refused> {
+    let settled = shared.connect().settle(id, pay, shared.engine.now());
+    let (target, happened) = settled?;
+    shared.publish(happened);
     Ok(target)
 }
 
 fn finish(shared: &Shared, id: &str, pay: bool) -> Response {
     match settle(shared, id, pay) {
         Ok(target) => Redirect::to(&target.unwrap_or_default()).into_response(),
-        Err(refused) => refused,
+        Err(refused) => refused.into_response(),
     }
 }
 

@@ -8,24 +8,32 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{MethodFilter, MethodRouter, get, on, post};
+use axum::routing::{get, post};
 use chrono::{DateTime, Utc};
 use serde_json::json;
 use xsd_parser_types::xml::Nillable;
 
-use super::engine::{self, Arrivals, Capped, Engine};
-use super::journal::{Api, Kind, RecordId, Sms};
+use super::engine::{Arrivals, Capped, Engine};
+use super::journal::{Api, Happened, Kind, RecordId};
+use super::serving::{Answer, Call, Malformed, Part, Stand};
 use super::{Shared, credentials, faults};
 use crate::direct_payment::rest_api::operations as rest_operations;
+use crate::direct_payment::rest_api::server::{
+    GetPaymentStatusInput, GetPaymentStatusOutput, GetUserInfoInput, GetUserInfoOutput,
+    GetUserInfoSummaryInput, GetUserInfoSummaryOutput, GetUserInfoV2Input, GetUserInfoV2Output,
+    GetUserInfoV3Input, GetUserInfoV3Output, PayInput, PayOutput, PreAuthorizeInput,
+    PreAuthorizeOutput, ReversePaymentInput, ReversePaymentOutput, SendVerificationCodeInput,
+    SendVerificationCodeOutput, Service, VerifyVerificationCodeInput, VerifyVerificationCodeOutput,
+};
 use crate::direct_payment::soap_api::{dp, dpf, dpt, operations};
 use crate::direct_payment::types::{
-    self, PaymentDetails, PaymentResponse, PaymentStatusResponse, PreAuthorizeRequest,
-    ReversePaymentResponse, SendVerificationCodeRequest, TransactionId,
-    VerifyVerificationCodeRequest,
+    self, PaymentDetails, PaymentResponse, PaymentStatusResponse, ReversePaymentResponse,
+    SendVerificationCodeRequest, TransactionId, VerifyVerificationCodeRequest,
 };
 use crate::direct_payment::{
     ConfirmationChannel, ErrorCode, PaymentStatus, SecurityLevel, ServiceCode, Validity,
 };
+use crate::runtime::Operation;
 use crate::soap::{self, Limits, SoapOperation};
 
 /// A payment in the ledger.
@@ -159,12 +167,19 @@ impl Store {
     }
 
     /// The user confirmed the payment under `reference`.
-    fn confirm(&mut self, reference: &str) {
+    fn confirm(&mut self, reference: &str) -> Happened {
+        let mut happened = Happened::nothing();
         if let Some(payment) = self.payments.get_mut(reference)
             && payment.status == PaymentStatus::NotPaid
         {
             payment.status = PaymentStatus::Paid;
         }
+        happened.step(
+            RecordId::new(Kind::Payment, reference),
+            Some("Paid".into()),
+            "confirmed by the user",
+        );
+        happened
     }
 
     fn reverse(&mut self, transaction_id: i64) -> Result<ReversePaymentResponse, Fault> {
@@ -252,133 +267,179 @@ impl Store {
 
 // ---- what REST and SOAP share: the store's change, and the journal's ----
 
-/// Charge, and show it (a refused charge too: a developer wants to see why).
+impl Store {
+    /// Charge, and what the dashboard shows of it (a refused charge too: a
+    /// developer wants to see why).
+    fn charge(
+        &mut self,
+        engine: &Engine,
+        cap: usize,
+        details: &PaymentDetails,
+    ) -> (Result<PaymentResponse, Fault>, Happened) {
+        let reference = details.client_reference.to_string();
+        // A refused duplicate names an existing payment: its record is not replaced.
+        let existed = self.payments.contains_key(&reference);
+        let result = self.pay(engine, cap, details);
+        let amount =
+            crate::connect::Money::new("NOK", u64::try_from(details.price).unwrap_or(0)).ok();
+        let mut keys = vec![
+            ("ClientReference", reference.clone()),
+            ("MSISDN", details.msisdn.to_string()),
+        ];
+        let (state, what) = match &result {
+            Ok(paid) if awaits_confirmation(details) => {
+                keys.push(("TransactionId", paid.transaction_id.0.to_string()));
+                (
+                    "Awaiting confirmation",
+                    "sent to the user to confirm".to_string(),
+                )
+            }
+            Ok(paid) => {
+                keys.push(("TransactionId", paid.transaction_id.0.to_string()));
+                ("Paid", "charged by the merchant".to_string())
+            }
+            Err(refused) => (
+                "Refused",
+                format!("refused: {:?} ({})", refused.code, refused.description),
+            ),
+        };
+        let id = RecordId::new(Kind::Payment, reference);
+        let mut happened = Happened::nothing();
+        if existed && result.is_err() {
+            happened.step(id, None, what);
+        } else {
+            happened.open(id, state, amount, keys, what);
+        }
+        (result, happened)
+    }
+
+    /// Reverse, and what the dashboard shows of it.
+    fn reversal(
+        &mut self,
+        transaction_id: i64,
+    ) -> (Result<ReversePaymentResponse, Fault>, Happened) {
+        let result = self.reverse(transaction_id);
+        let mut happened = Happened::nothing();
+        if result.is_ok()
+            && let Some(reference) = self.references.get(&transaction_id)
+        {
+            happened.step(
+                RecordId::new(Kind::Payment, reference.clone()),
+                Some("Reversed".into()),
+                "reversed by the merchant",
+            );
+        }
+        (result, happened)
+    }
+
+    /// Send a code: kept for `verify`, and put in the inbox.
+    fn code_sent(
+        &mut self,
+        engine: &Engine,
+        request: &SendVerificationCodeRequest,
+    ) -> Result<Happened, Fault> {
+        let code = self.send_code(engine, request)?;
+        let msisdn = request.msisdn.to_string();
+        let text = match &request.template {
+            Some(template) => template.replace("{0}", &code),
+            None => format!("Your verification code is {code}"),
+        };
+        let expiry = request.expiry_time.map(|e| e.instant().to_rfc3339());
+        let mut keys = vec![("MSISDN", msisdn.clone())];
+        keys.extend(expiry.map(|expiry| ("expires", expiry)));
+        let mut happened = Happened::nothing();
+        let id = RecordId::new(Kind::VerificationCode, msisdn.clone());
+        happened.open(id, "Sent", None, keys, "sent by SMS");
+        happened.sms(msisdn, Api::DirectPayment, text, None);
+        Ok(happened)
+    }
+
+    /// Check a code, and what the dashboard shows of it.
+    fn verified(
+        &mut self,
+        engine: &Engine,
+        request: &VerifyVerificationCodeRequest,
+    ) -> (Result<(), Fault>, Happened) {
+        let result = self.verify(engine, request);
+        let (state, what) = match &result {
+            Ok(()) => (Some("Verified"), "verified".to_string()),
+            Err(refused) if refused.code == ErrorCode::Expired => {
+                (Some("Expired"), "refused: expired".to_string())
+            }
+            Err(refused) => (None, format!("refused: {}", refused.description)),
+        };
+        let mut happened = Happened::nothing();
+        happened.step(
+            RecordId::new(Kind::VerificationCode, request.msisdn.as_str()),
+            state.map(str::to_string),
+            what,
+        );
+        (result, happened)
+    }
+
+    /// As if the code's ExpiryTime passed.
+    fn expire(&mut self, msisdn: &str, now: DateTime<Utc>) -> Result<Happened, String> {
+        let (_, expiry) = self
+            .codes
+            .get_mut(msisdn)
+            .ok_or("no code was sent to this MSISDN")?;
+        *expiry = Some(now - chrono::Duration::seconds(1));
+        let mut happened = Happened::nothing();
+        happened.step(
+            RecordId::new(Kind::VerificationCode, msisdn),
+            Some("Expired".into()),
+            "expired from the dashboard",
+        );
+        Ok(happened)
+    }
+}
+
 fn pay(shared: &Shared, details: &PaymentDetails) -> Result<PaymentResponse, Fault> {
-    let result = shared
-        .direct_payment()
-        .pay(&shared.engine, shared.record_cap, details);
-    let reference = details.client_reference.to_string();
-    let amount = crate::connect::Money::new("NOK", u64::try_from(details.price).unwrap_or(0)).ok();
-    let mut keys = vec![
-        ("ClientReference", reference.clone()),
-        ("MSISDN", details.msisdn.to_string()),
-    ];
-    let (state, what) = match &result {
-        Ok(paid) if awaits_confirmation(details) => {
-            keys.push(("TransactionId", paid.transaction_id.0.to_string()));
-            (
-                "Awaiting confirmation",
-                "sent to the user to confirm".to_string(),
-            )
-        }
-        Ok(paid) => {
-            keys.push(("TransactionId", paid.transaction_id.0.to_string()));
-            ("Paid", "charged by the merchant".to_string())
-        }
-        Err(refused) => (
-            "Refused",
-            format!("refused: {:?} ({})", refused.code, refused.description),
-        ),
-    };
-    // A refused duplicate names an existing payment: its record is not replaced.
-    let id = RecordId::new(Kind::Payment, reference);
-    shared.journal(|journal, at| match &result {
-        Err(_) if journal.record(&id).is_some() => journal.step(at, &id, None, what),
-        _ => journal.open(at, id, state, amount, keys, what),
-    });
+    let (result, happened) =
+        shared
+            .direct_payment()
+            .charge(&shared.engine, shared.record_cap, details);
+    shared.publish(happened);
     result
 }
 
 fn reverse(shared: &Shared, transaction_id: i64) -> Result<ReversePaymentResponse, Fault> {
-    let mut store = shared.direct_payment();
-    let reversed = store.reverse(transaction_id)?;
-    let reference = store.references.get(&transaction_id).cloned();
-    drop(store);
-    if let Some(reference) = reference {
-        let id = RecordId::new(Kind::Payment, reference);
-        shared.journal(|journal, at| {
-            journal.step(at, &id, Some("Reversed"), "reversed by the merchant")
-        });
-    }
-    Ok(reversed)
+    let (result, happened) = shared.direct_payment().reversal(transaction_id);
+    shared.publish(happened);
+    result
 }
 
-/// Send a code: kept for `verify`, and put in the inbox.
 fn send_code(shared: &Shared, request: &SendVerificationCodeRequest) -> Result<(), Fault> {
-    let code = shared.direct_payment().send_code(&shared.engine, request)?;
-    let msisdn = request.msisdn.to_string();
-    let text = match &request.template {
-        Some(template) => template.replace("{0}", &code),
-        None => format!("Your verification code is {code}"),
-    };
-    shared.journal(|journal, at| {
-        let expiry = request.expiry_time.map(|e| e.instant().to_rfc3339());
-        let mut keys = vec![("MSISDN", msisdn.clone())];
-        keys.extend(expiry.map(|expiry| ("expires", expiry)));
-        let id = RecordId::new(Kind::VerificationCode, msisdn.clone());
-        journal.open(at, id, "Sent", None, keys, "sent by SMS");
-        journal.sms(Sms {
-            at,
-            to: msisdn,
-            api: Api::DirectPayment,
-            text,
-            link: None,
-        });
-    });
+    let happened = shared.direct_payment().code_sent(&shared.engine, request)?;
+    shared.publish(happened);
     Ok(())
 }
 
 fn verify(shared: &Shared, request: &VerifyVerificationCodeRequest) -> Result<(), Fault> {
-    let result = shared.direct_payment().verify(&shared.engine, request);
-    let id = RecordId::new(Kind::VerificationCode, request.msisdn.as_str());
-    let (state, what) = match &result {
-        Ok(()) => (Some("Verified"), "verified".to_string()),
-        Err(refused) if refused.code == ErrorCode::Expired => {
-            (Some("Expired"), "refused: expired".to_string())
-        }
-        Err(refused) => (None, format!("refused: {}", refused.description)),
-    };
-    shared.journal(|journal, at| journal.step(at, &id, state, what));
+    let (result, happened) = shared.direct_payment().verified(&shared.engine, request);
+    shared.publish(happened);
     result
 }
 
 /// The dashboard's "expire" on a verification code: as if its ExpiryTime passed.
 pub(super) fn expire_code(shared: &Shared, msisdn: &str) -> Result<(), String> {
-    let mut store = shared.direct_payment();
-    let (_, expiry) = store
-        .codes
-        .get_mut(msisdn)
-        .ok_or("no code was sent to this MSISDN")?;
-    *expiry = Some(shared.engine.now() - chrono::Duration::seconds(1));
-    drop(store);
-    let id = RecordId::new(Kind::VerificationCode, msisdn);
-    shared.journal(|journal, at| {
-        journal.step(at, &id, Some("Expired"), "expired from the dashboard")
-    });
+    let happened = shared
+        .direct_payment()
+        .expire(msisdn, shared.engine.now())?;
+    shared.publish(happened);
     Ok(())
 }
 
-/// The handler of each REST spec operation; routes come from the spec.
-pub(super) fn handler(operation: &str, method: MethodFilter) -> Option<MethodRouter<Shared>> {
-    Some(match operation {
-        "pay" => on(method, rest_pay),
-        "reversePayment" => on(method, rest_reverse),
-        "getPaymentStatus" => on(method, rest_status),
-        "sendVerificationCode" => on(method, rest_send_code),
-        "verifyVerificationCode" => on(method, rest_verify),
-        "preAuthorize" => on(method, rest_pre_authorize),
-        "getUserInfo" => on(method, rest_user_info),
-        "getUserInfoV2" => on(method, rest_user_info_v2),
-        "getUserInfoV3" => on(method, rest_user_info_v3),
-        "getUserInfoSummary" => on(method, rest_user_info_summary),
-        _ => return None,
-    })
-}
-
-/// The SOAP endpoint: one route, the operation by SOAPAction (every WSDL
-/// operation has a handler: see `soap_operation`).
-pub(super) fn pages() -> Router<Shared> {
-    Router::new().route("/soapV1.svc", post(soap_endpoint))
+/// The REST operations (routed from the spec) and the SOAP endpoint: one
+/// route, the operation by SOAPAction (every WSDL operation has a handler:
+/// see `soap_operation`).
+pub(super) fn routes(shared: &Shared) -> Router<Shared> {
+    Router::new()
+        .nest(
+            "/restV1.svc",
+            crate::direct_payment::rest_api::server::router(DirectPayment(shared.clone())),
+        )
+        .route("/soapV1.svc", post(soap_endpoint))
 }
 
 /// `/sandbox/direct-payment/...`: what a phone would have received.
@@ -415,38 +476,192 @@ async fn inspect_payments(State(shared): State<Shared>) -> Response {
 
 // ---- REST ----
 
-/// A fault answered the REST way: the code's HTTP status and a JSON body.
-struct RestFault(Fault);
+/// Direct Payment as the sandbox serves it, over REST (and, mapped, over SOAP).
+#[derive(Clone)]
+pub(super) struct DirectPayment(pub(super) Shared);
 
-impl From<Fault> for RestFault {
-    fn from(fault: Fault) -> Self {
-        Self(fault)
-    }
+/// Every REST output answers a fault the same way: the status its code
+/// implies, and the fault body.
+macro_rules! faults_answered {
+    ($($output:ident),* $(,)?) => {$(
+        impl From<Fault> for $output {
+            fn from(fault: Fault) -> Self {
+                let status = fault.status();
+                let body = fault_json(&fault);
+                if status >= 500 {
+                    Self::ServerError { status, body }
+                } else {
+                    Self::ClientError { status, body }
+                }
+            }
+        }
+    )*};
 }
 
-impl IntoResponse for RestFault {
-    fn into_response(self) -> Response {
-        let status = self
-            .0
-            .code
+faults_answered!(
+    PayOutput,
+    ReversePaymentOutput,
+    GetPaymentStatusOutput,
+    SendVerificationCodeOutput,
+    VerifyVerificationCodeOutput,
+    PreAuthorizeOutput,
+    GetUserInfoOutput,
+    GetUserInfoV2Output,
+    GetUserInfoV3Output,
+    GetUserInfoSummaryOutput,
+);
+
+impl Fault {
+    /// The HTTP status its code implies.
+    fn status(&self) -> u16 {
+        self.code
             .http_status()
-            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        (status, axum::Json(fault_json(&self.0))).into_response()
+            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+            .as_u16()
     }
 }
 
-/// What a REST handler returns.
-type RestResult = Result<Response, RestFault>;
+impl Stand for DirectPayment {
+    const API: Api = Api::DirectPayment;
 
-/// What a lookup answers for a record it does not see (a scripted
-/// `lookup_lag`): Direct Payment's own "not found", on either transport.
-pub(super) fn nothing_found(operation: &str) -> Option<Response> {
-    let missing = || fault(ErrorCode::NotFound, "Payment not found");
-    match operation {
-        "getPaymentStatus" => Some(RestFault(missing()).into_response()),
-        "GetPaymentStatus" => Some(soap_fault(missing())),
-        _ => None,
+    fn shared(&self) -> &Shared {
+        &self.0
     }
+
+    /// Basic credentials, and the serviceId of the path must match.
+    fn authenticate(&self, _: &'static Operation, call: &Call) -> Result<(), Answer> {
+        let credentials_ok =
+            super::basic_credentials(call.headers()).is_some_and(|(user, password)| {
+                user == credentials::DIRECT_PAYMENT_USERNAME
+                    && password == credentials::DIRECT_PAYMENT_PASSWORD
+            });
+        let service_ok =
+            call.path::<i32>("serviceId").ok() == Some(credentials::DIRECT_PAYMENT_SERVICE_ID);
+        if credentials_ok && service_ok {
+            Ok(())
+        } else {
+            Err(PayOutput::from(fault(ErrorCode::Unauthorized, "Unauthorized")).into_answer())
+        }
+    }
+
+    /// The API's validation fault; a malformed MSISDN in the path is code
+    /// 13 (invalid msisdn) as the docs give it.
+    fn malformed(&self, _: &'static Operation, problem: Malformed) -> Answer {
+        let refused = match (problem.part, problem.name.as_deref()) {
+            (Part::Path, Some("msisdn")) => fault(ErrorCode::InvalidMsisdn, "Invalid msisdn"),
+            (Part::Path, Some("payment")) => {
+                fault(ErrorCode::Validation, "TransactionId must be a number")
+            }
+            (Part::Path, Some("platform")) => fault(ErrorCode::Validation, "Unknown platform"),
+            (Part::Query, _) => fault(
+                ErrorCode::Validation,
+                "amount and serviceCode are required, and serviceCode must be a listed code",
+            ),
+            _ => fault(ErrorCode::Validation, problem.to_string()),
+        };
+        PayOutput::from(refused).into_answer()
+    }
+
+    /// Direct Payment's own "not found".
+    fn nothing_found(&self, operation: &'static Operation) -> Option<Answer> {
+        (operation.name == rest_operations::GET_PAYMENT_STATUS.name).then(|| {
+            GetPaymentStatusOutput::from(fault(ErrorCode::NotFound, "Payment not found"))
+                .into_answer()
+        })
+    }
+}
+
+impl Service for DirectPayment {
+    async fn pay(&self, input: PayInput) -> PayOutput {
+        let details = &input.body.payment_details;
+        let result = pay(&self.0, details);
+        answer_when_due(&self.0, details, result.is_ok()).await;
+        result.map_or_else(PayOutput::from, PayOutput::Ok)
+    }
+
+    async fn get_payment_status(&self, input: GetPaymentStatusInput) -> GetPaymentStatusOutput {
+        let status = self.0.direct_payment().status(&input.payment);
+        status.map_or_else(GetPaymentStatusOutput::from, GetPaymentStatusOutput::Ok)
+    }
+
+    async fn reverse_payment(&self, input: ReversePaymentInput) -> ReversePaymentOutput {
+        let reversed = reverse(&self.0, input.payment.0);
+        reversed.map_or_else(ReversePaymentOutput::from, ReversePaymentOutput::Ok)
+    }
+
+    async fn send_verification_code(
+        &self,
+        input: SendVerificationCodeInput,
+    ) -> SendVerificationCodeOutput {
+        match send_code(&self.0, &input.body) {
+            Ok(()) => SendVerificationCodeOutput::Ok,
+            Err(refused) => refused.into(),
+        }
+    }
+
+    async fn verify_verification_code(
+        &self,
+        input: VerifyVerificationCodeInput,
+    ) -> VerifyVerificationCodeOutput {
+        match verify(&self.0, &input.body) {
+            Ok(()) => VerifyVerificationCodeOutput::Ok,
+            Err(refused) => refused.into(),
+        }
+    }
+
+    async fn pre_authorize(&self, input: PreAuthorizeInput) -> PreAuthorizeOutput {
+        let request = input.body;
+        if request.msisdn.as_str() == faults::BARRED_MSISDN {
+            return barred().into();
+        }
+        let n = self.0.engine.next();
+        PreAuthorizeOutput::Ok(types::PreAuthorizeResponse {
+            external_transaction_reference: Some(format!("strex-{n}")),
+            token: Some(format!("preauth-{n}")),
+            transaction_id: Some(request.transaction_id.to_string()),
+        })
+    }
+
+    async fn get_user_info(&self, input: GetUserInfoInput) -> GetUserInfoOutput {
+        GetUserInfoOutput::Ok(user_info(&input.msisdn))
+    }
+
+    async fn get_user_info_v2(&self, input: GetUserInfoV2Input) -> GetUserInfoV2Output {
+        let query = input.query;
+        match check_charge(&input.msisdn, query.amount, &query.service_code) {
+            Ok(()) => GetUserInfoV2Output::Ok,
+            Err(refused) => refused.into(),
+        }
+    }
+
+    async fn get_user_info_v3(&self, _: GetUserInfoV3Input) -> GetUserInfoV3Output {
+        GetUserInfoV3Output::Ok(user_info_v3())
+    }
+
+    async fn get_user_info_summary(
+        &self,
+        input: GetUserInfoSummaryInput,
+    ) -> GetUserInfoSummaryOutput {
+        let query = input.query;
+        let v2 = check_charge(&input.msisdn, query.amount, &query.service_code);
+        // An absent fault is left out, not null (the spec's fault objects
+        // are not nullable).
+        GetUserInfoSummaryOutput::Ok(types::UserInfoSummary {
+            response_v1: Some(user_info(&input.msisdn)),
+            response_v1_fault: None,
+            response_v2: v2.is_ok().then(serde_json::Map::new),
+            response_v2_fault: v2.err().as_ref().map(fault_json),
+            response_v3: Some(user_info_v3()),
+            response_v3_fault: None,
+        })
+    }
+}
+
+/// What a lookup over SOAP answers for a record it does not see (a
+/// scripted `lookup_lag`): Direct Payment's own "not found".
+pub(super) fn soap_nothing_found(operation: &str) -> Option<Response> {
+    (operation == "GetPaymentStatus")
+        .then(|| soap_fault(fault(ErrorCode::NotFound, "Payment not found")))
 }
 
 fn fault_json(fault: &Fault) -> types::DirectPaymentFault {
@@ -454,45 +669,6 @@ fn fault_json(fault: &Fault) -> types::DirectPaymentFault {
         code: fault.code.value(),
         description: fault.description.clone(),
     }
-}
-
-fn rest_ok(body: &impl serde::Serialize) -> RestResult {
-    Ok(axum::Json(body).into_response())
-}
-
-/// Basic credentials and the serviceId of the path must match.
-fn rest_authorized(headers: &HeaderMap, service_id: &str) -> Result<(), Fault> {
-    let credentials_ok = super::basic_credentials(headers).is_some_and(|(user, password)| {
-        user == credentials::DIRECT_PAYMENT_USERNAME
-            && password == credentials::DIRECT_PAYMENT_PASSWORD
-    });
-    if credentials_ok && service_id == credentials::DIRECT_PAYMENT_SERVICE_ID.to_string() {
-        Ok(())
-    } else {
-        Err(fault(ErrorCode::Unauthorized, "Unauthorized"))
-    }
-}
-
-/// A request body of the REST `operation`, after the spec's body rules, or
-/// the API's own validation fault.
-fn rest_body<T: serde::de::DeserializeOwned>(
-    operation: &crate::runtime::Operation,
-    body: &[u8],
-) -> Result<T, Fault> {
-    engine::json_body(operation, body).map_err(|message| fault(ErrorCode::Validation, message))
-}
-
-async fn rest_pay(
-    State(shared): State<Shared>,
-    Path(service_id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> RestResult {
-    rest_authorized(&headers, &service_id)?;
-    let request: types::PaymentRequest = rest_body(&rest_operations::PAY, &body)?;
-    let result = pay(&shared, &request.payment_details);
-    answer_when_due(&shared, &request.payment_details, result.is_ok()).await;
-    rest_ok(&result?)
 }
 
 /// Whether the payment waits for the user's late confirmation (the fault
@@ -514,85 +690,11 @@ async fn answer_when_due(shared: &Shared, details: &PaymentDetails, paid: bool) 
         let reference = details.client_reference.to_string();
         let confirmation = tokio::spawn(async move {
             tokio::time::sleep(faults::LATE_CONFIRMATION).await;
-            shared.direct_payment().confirm(&reference);
-            let id = RecordId::new(Kind::Payment, reference);
-            shared.journal(|journal, at| {
-                journal.step(at, &id, Some("Paid"), "confirmed by the user")
-            });
+            let happened = shared.direct_payment().confirm(&reference);
+            shared.publish(happened);
         });
         let _ = confirmation.await;
     }
-}
-
-async fn rest_reverse(
-    State(shared): State<Shared>,
-    Path((service_id, id)): Path<(String, String)>,
-    headers: HeaderMap,
-) -> RestResult {
-    rest_authorized(&headers, &service_id)?;
-    let transaction_id: i64 = id
-        .parse()
-        .map_err(|_| fault(ErrorCode::Validation, "TransactionId must be a number"))?;
-    let reversed = reverse(&shared, transaction_id)?;
-    rest_ok(&reversed)
-}
-
-async fn rest_status(
-    State(shared): State<Shared>,
-    Path((service_id, reference)): Path<(String, String)>,
-    headers: HeaderMap,
-) -> RestResult {
-    rest_authorized(&headers, &service_id)?;
-    let status = shared.direct_payment().status(&reference)?;
-    rest_ok(&status)
-}
-
-async fn rest_send_code(
-    State(shared): State<Shared>,
-    Path(service_id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> RestResult {
-    rest_authorized(&headers, &service_id)?;
-    let request: SendVerificationCodeRequest =
-        rest_body(&rest_operations::SEND_VERIFICATION_CODE, &body)?;
-    send_code(&shared, &request)?;
-    Ok(StatusCode::OK.into_response())
-}
-
-async fn rest_verify(
-    State(shared): State<Shared>,
-    Path(service_id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> RestResult {
-    rest_authorized(&headers, &service_id)?;
-    let request: VerifyVerificationCodeRequest =
-        rest_body(&rest_operations::VERIFY_VERIFICATION_CODE, &body)?;
-    verify(&shared, &request)?;
-    Ok(StatusCode::OK.into_response())
-}
-
-async fn rest_pre_authorize(
-    State(shared): State<Shared>,
-    Path((service_id, platform)): Path<(String, String)>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> RestResult {
-    rest_authorized(&headers, &service_id)?;
-    if !matches!(platform.as_str(), "directpay" | "sms" | "0" | "1") {
-        return Err(fault(ErrorCode::Validation, "Unknown platform").into());
-    }
-    let request: PreAuthorizeRequest = rest_body(&rest_operations::PRE_AUTHORIZE, &body)?;
-    if request.msisdn.as_str() == faults::BARRED_MSISDN {
-        return Err(barred().into());
-    }
-    let n = shared.engine.next();
-    rest_ok(&types::PreAuthorizeResponse {
-        external_transaction_reference: Some(format!("strex-{n}")),
-        token: Some(format!("preauth-{n}")),
-        transaction_id: Some(request.transaction_id.to_string()),
-    })
 }
 
 fn user_info(msisdn: &str) -> types::UserInfo {
@@ -620,40 +722,12 @@ fn user_info_v3() -> types::UserInfoV3 {
     }
 }
 
-#[derive(serde::Deserialize)]
-struct ChargeCheck {
-    amount: Option<i64>,
-    #[serde(rename = "serviceCode")]
-    service_code: Option<String>,
-}
-
-/// The query of a request, or the API's own validation fault.
-fn rest_query<T: serde::de::DeserializeOwned>(uri: &axum::http::Uri) -> Result<T, Fault> {
-    engine::query(uri).map_err(|message| fault(ErrorCode::Validation, message))
-}
-
-/// The path's MSISDN, or code 13 (invalid msisdn) as the docs give it.
-fn valid_msisdn(msisdn: &str) -> Result<(), Fault> {
-    msisdn
-        .parse::<types::Msisdn>()
-        .map(drop)
-        .map_err(|_| fault(ErrorCode::InvalidMsisdn, "Invalid msisdn"))
-}
-
-fn check_charge(msisdn: &str, query: &ChargeCheck) -> Result<(), Fault> {
+/// Whether `amount` may be charged with `code` to `msisdn`.
+fn check_charge(msisdn: &str, amount: i32, code: &ServiceCode) -> Result<(), Fault> {
     if msisdn == faults::BARRED_MSISDN {
         return Err(barred());
     }
-    let code: ServiceCode = query
-        .service_code
-        .as_deref()
-        .unwrap_or_default()
-        .parse()
-        .map_err(|_| fault(ErrorCode::Validation, "Invalid service code"))?;
-    let amount = query
-        .amount
-        .and_then(|a| u32::try_from(a).ok())
-        .unwrap_or(0);
+    let amount = u32::try_from(amount).unwrap_or(0);
     if !code.price_range().contains(&amount) {
         return Err(fault(
             ErrorCode::Validation,
@@ -661,57 +735,6 @@ fn check_charge(msisdn: &str, query: &ChargeCheck) -> Result<(), Fault> {
         ));
     }
     Ok(())
-}
-
-async fn rest_user_info(
-    Path((service_id, msisdn)): Path<(String, String)>,
-    headers: HeaderMap,
-) -> RestResult {
-    rest_authorized(&headers, &service_id)?;
-    valid_msisdn(&msisdn)?;
-    rest_ok(&user_info(&msisdn))
-}
-
-async fn rest_user_info_v2(
-    Path((service_id, msisdn)): Path<(String, String)>,
-    headers: HeaderMap,
-    uri: axum::http::Uri,
-) -> RestResult {
-    rest_authorized(&headers, &service_id)?;
-    valid_msisdn(&msisdn)?;
-    let query: ChargeCheck = rest_query(&uri)?;
-    check_charge(&msisdn, &query)?;
-    Ok(StatusCode::OK.into_response())
-}
-
-async fn rest_user_info_v3(
-    Path((service_id, msisdn)): Path<(String, String)>,
-    headers: HeaderMap,
-) -> RestResult {
-    rest_authorized(&headers, &service_id)?;
-    valid_msisdn(&msisdn)?;
-    rest_ok(&user_info_v3())
-}
-
-async fn rest_user_info_summary(
-    Path((service_id, msisdn)): Path<(String, String)>,
-    headers: HeaderMap,
-    uri: axum::http::Uri,
-) -> RestResult {
-    rest_authorized(&headers, &service_id)?;
-    valid_msisdn(&msisdn)?;
-    let query: ChargeCheck = rest_query(&uri)?;
-    let v2 = check_charge(&msisdn, &query);
-    // Through the generated type: an absent fault is left out, not null
-    // (the spec's fault objects are not nullable).
-    rest_ok(&types::UserInfoSummary {
-        response_v1: Some(user_info(&msisdn)),
-        response_v1_fault: None,
-        response_v2: v2.is_ok().then(serde_json::Map::new),
-        response_v2_fault: v2.err().as_ref().map(fault_json),
-        response_v3: Some(user_info_v3()),
-        response_v3_fault: None,
-    })
 }
 
 // ---- SOAP ----
@@ -858,12 +881,13 @@ async fn soap_endpoint(State(shared): State<Shared>, headers: HeaderMap, body: B
             format!("Unknown SOAPAction {action:?}"),
         ));
     };
+    let service = DirectPayment(shared);
     let result = match operation.name {
-        "Pay" => soap_pay(&shared, operation, &body).await,
-        "ReversePayment" => soap_reverse(&shared, operation, &body),
-        "GetPaymentStatus" => soap_status(&shared, operation, &body),
-        "SendVerificationCode" => soap_send_code(&shared, operation, &body),
-        "VerifyVerificationCode" => soap_verify(&shared, operation, &body),
+        "Pay" => soap_pay(&service, operation, &body).await,
+        "ReversePayment" => soap_reverse(&service, operation, &body).await,
+        "GetPaymentStatus" => soap_status(&service, operation, &body).await,
+        "SendVerificationCode" => soap_send_code(&service, operation, &body).await,
+        "VerifyVerificationCode" => soap_verify(&service, operation, &body).await,
         other => Err(fault(
             ErrorCode::Validation,
             format!("Unknown operation {other}"),
@@ -872,17 +896,36 @@ async fn soap_endpoint(State(shared): State<Shared>, headers: HeaderMap, body: B
     result.unwrap_or_else(soap_fault)
 }
 
+/// The fault a REST answer carries, for its SOAP twin.
+fn soap_refusal(body: types::DirectPaymentFault) -> Fault {
+    Fault {
+        code: ErrorCode::from_wire(body.code),
+        description: body.description,
+    }
+}
+
+/// Every SOAP call is one of the REST service's operations: the service
+/// ID of its credentials, as the REST path carries it.
+const SERVICE_ID: i32 = credentials::DIRECT_PAYMENT_SERVICE_ID;
+
 async fn soap_pay(
-    shared: &Shared,
+    service: &DirectPayment,
     operation: &SoapOperation,
     body: &[u8],
 ) -> Result<Response, Fault> {
     let request: dp::Pay = decode_request(body, operation)?;
     soap_authorized(&request.request.service_credentials)?;
-    let details = payment_details(request.request.payment_details)?;
-    let result = pay(shared, &details);
-    answer_when_due(shared, &details, result.is_ok()).await;
-    let paid = result?;
+    let payment_details = payment_details(request.request.payment_details)?;
+    let input = PayInput {
+        service_id: SERVICE_ID,
+        body: types::PaymentRequest { payment_details },
+    };
+    let paid = match service.pay(input).await {
+        PayOutput::Ok(paid) => paid,
+        PayOutput::ClientError { body, .. } | PayOutput::ServerError { body, .. } => {
+            return Err(soap_refusal(body));
+        }
+    };
     Ok(soap_ok(
         operation,
         &dp::PayResponse {
@@ -894,15 +937,22 @@ async fn soap_pay(
     ))
 }
 
-fn soap_reverse(
-    shared: &Shared,
+async fn soap_reverse(
+    service: &DirectPayment,
     operation: &SoapOperation,
     body: &[u8],
 ) -> Result<Response, Fault> {
     let request: dp::ReversePayment = decode_request(body, operation)?;
     soap_authorized(&request.request.service_credentials)?;
-    let id = request.request.reverse_payment_details.transaction_id;
-    let reversed = reverse(shared, id)?;
+    let input = ReversePaymentInput {
+        service_id: SERVICE_ID,
+        payment: TransactionId(request.request.reverse_payment_details.transaction_id),
+    };
+    let reversed = match service.reverse_payment(input).await {
+        ReversePaymentOutput::Ok(reversed) => reversed,
+        ReversePaymentOutput::ClientError { body, .. }
+        | ReversePaymentOutput::ServerError { body, .. } => return Err(soap_refusal(body)),
+    };
     Ok(soap_ok(
         operation,
         &dp::ReversePaymentResponse {
@@ -913,12 +963,27 @@ fn soap_reverse(
     ))
 }
 
-fn soap_status(shared: &Shared, operation: &SoapOperation, body: &[u8]) -> Result<Response, Fault> {
+async fn soap_status(
+    service: &DirectPayment,
+    operation: &SoapOperation,
+    body: &[u8],
+) -> Result<Response, Fault> {
     let request: dp::GetPaymentStatus = decode_request(body, operation)?;
     soap_authorized(&request.request.service_credentials)?;
-    let status = shared
-        .direct_payment()
-        .status(&request.request.client_reference)?;
+    let payment = request
+        .request
+        .client_reference
+        .parse()
+        .map_err(|e: types::error::ConversionError| fault(ErrorCode::Validation, e.to_string()))?;
+    let input = GetPaymentStatusInput {
+        service_id: SERVICE_ID,
+        payment,
+    };
+    let status = match service.get_payment_status(input).await {
+        GetPaymentStatusOutput::Ok(status) => status,
+        GetPaymentStatusOutput::ClientError { body, .. }
+        | GetPaymentStatusOutput::ServerError { body, .. } => return Err(soap_refusal(body)),
+    };
     let payment_status = match status.payment_status {
         PaymentStatus::Paid => dpt::PaymentStatusType::Paid,
         PaymentStatus::Reversed => dpt::PaymentStatusType::Reversed,
@@ -936,8 +1001,8 @@ fn soap_status(shared: &Shared, operation: &SoapOperation, body: &[u8]) -> Resul
     ))
 }
 
-fn soap_send_code(
-    shared: &Shared,
+async fn soap_send_code(
+    service: &DirectPayment,
     operation: &SoapOperation,
     body: &[u8],
 ) -> Result<Response, Fault> {
@@ -955,14 +1020,25 @@ fn soap_send_code(
         .template(request.request.template.and_then(Nillable::into_inner))
         .try_into()
         .map_err(|e: types::error::ConversionError| fault(ErrorCode::Validation, e.to_string()))?;
-    send_code(shared, &domain)?;
-    Ok(soap_ok(
-        operation,
-        &dp::SendVerificationCodeResponseElementType,
-    ))
+    let input = SendVerificationCodeInput {
+        service_id: SERVICE_ID,
+        body: domain,
+    };
+    match service.send_verification_code(input).await {
+        SendVerificationCodeOutput::Ok => Ok(soap_ok(
+            operation,
+            &dp::SendVerificationCodeResponseElementType,
+        )),
+        SendVerificationCodeOutput::ClientError { body, .. }
+        | SendVerificationCodeOutput::ServerError { body, .. } => Err(soap_refusal(body)),
+    }
 }
 
-fn soap_verify(shared: &Shared, operation: &SoapOperation, body: &[u8]) -> Result<Response, Fault> {
+async fn soap_verify(
+    service: &DirectPayment,
+    operation: &SoapOperation,
+    body: &[u8],
+) -> Result<Response, Fault> {
     let request: dp::VerifyVerificationCode = decode_request(body, operation)?;
     soap_authorized(&request.request.service_credentials)?;
     let domain = VerifyVerificationCodeRequest::builder()
@@ -970,9 +1046,16 @@ fn soap_verify(shared: &Shared, operation: &SoapOperation, body: &[u8]) -> Resul
         .verification_code(request.request.verification_code)
         .try_into()
         .map_err(|e: types::error::ConversionError| fault(ErrorCode::Validation, e.to_string()))?;
-    verify(shared, &domain)?;
-    Ok(soap_ok(
-        operation,
-        &dp::VerifyVerificationCodeResponseElementType,
-    ))
+    let input = VerifyVerificationCodeInput {
+        service_id: SERVICE_ID,
+        body: domain,
+    };
+    match service.verify_verification_code(input).await {
+        VerifyVerificationCodeOutput::Ok => Ok(soap_ok(
+            operation,
+            &dp::VerifyVerificationCodeResponseElementType,
+        )),
+        VerifyVerificationCodeOutput::ClientError { body, .. }
+        | VerifyVerificationCodeOutput::ServerError { body, .. } => Err(soap_refusal(body)),
+    }
 }

@@ -1,19 +1,14 @@
-//! What the four API stand-ins share, written once: the sandbox's clock
+//! What the four API stores share, written once: the sandbox's clock
 //! (which a test can move forward instead of sleeping), the numbers its IDs
-//! are made of, and reading a request's query and JSON body by the spec's
-//! rules. Each API's file keeps only its store and handlers; routes come
-//! from `routes`, fault scripts from `script` (applied by `scripted`).
+//! are made of, and the record cap. Requests are read and answered by
+//! `serving` (under every generated router); routes are listed in
+//! `routes`, fault scripts in `script`.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::Duration;
 
-use axum::extract::Query;
-use axum::http::Uri;
 use chrono::{DateTime, Utc};
-use serde::de::DeserializeOwned;
-
-use crate::runtime::{Operation, check_json};
 
 /// The clock and ID counter of one sandbox.
 #[derive(Debug, Default)]
@@ -132,30 +127,6 @@ impl<K> Arrivals<K> {
             store.forget(&key);
         }
     }
-}
-
-/// The query of a request as `T`; on failure, a message for the API's own
-/// error shape (never axum's plain-text 400).
-pub(crate) fn query<T: DeserializeOwned>(uri: &Uri) -> Result<T, String> {
-    Query::<T>::try_from_uri(uri)
-        .map(|Query(query)| query)
-        .map_err(|_| "the query parameters do not match the operation's".to_string())
-}
-
-/// The JSON body of `operation` as `T`, after the spec's body rules (the
-/// ones the client checks before sending); on failure, a message for the
-/// API's own error shape.
-pub(crate) fn json_body<T: DeserializeOwned>(
-    operation: &Operation,
-    body: &[u8],
-) -> Result<T, String> {
-    if operation.body_rules.is_empty() && operation.body_check.is_none() {
-        return serde_json::from_slice(body).map_err(|e| e.to_string());
-    }
-    // Parsed once, for the rules and for the type.
-    let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| e.to_string())?;
-    check_json(operation, &value).map_err(|broken| broken.to_string())?;
-    serde_json::from_value(value).map_err(|e| e.to_string())
 }
 
 #[cfg(test)]

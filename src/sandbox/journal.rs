@@ -196,6 +196,125 @@ impl Record {
     }
 }
 
+/// What one change of a store did, as the journal and the callbacks hear
+/// of it. A store returns it; the sandbox writes it once the store's lock
+/// is released ([`super::Shared::publish`]), so a change is never
+/// interleaved with its report.
+#[derive(Debug, Default)]
+#[must_use = "what happened reaches the dashboard only when published"]
+pub(crate) struct Happened {
+    pub(crate) entries: Vec<Entry>,
+    /// Puzzel Pay callbacks to deliver.
+    pub(crate) callbacks: Vec<crate::puzzel_pay::types::Callback>,
+}
+
+/// One line of the journal.
+#[derive(Debug)]
+pub(crate) enum Entry {
+    /// A record came.
+    Open {
+        id: RecordId,
+        state: String,
+        amount: Option<Money>,
+        keys: Vec<(&'static str, String)>,
+        what: String,
+    },
+    /// Something happened to a record (its state moved if `state`).
+    Step {
+        id: RecordId,
+        state: Option<String>,
+        what: String,
+    },
+    /// An SMS went out.
+    Sms {
+        to: String,
+        api: Api,
+        text: String,
+        link: Option<String>,
+    },
+}
+
+impl Happened {
+    /// Nothing happened.
+    pub(crate) fn nothing() -> Self {
+        Self::default()
+    }
+
+    /// A record came.
+    pub(crate) fn open(
+        &mut self,
+        id: RecordId,
+        state: impl Into<String>,
+        amount: Option<Money>,
+        keys: Vec<(&'static str, String)>,
+        what: impl Into<String>,
+    ) {
+        self.entries.push(Entry::Open {
+            id,
+            state: state.into(),
+            amount,
+            keys,
+            what: what.into(),
+        });
+    }
+
+    /// Something happened to a record.
+    pub(crate) fn step(&mut self, id: RecordId, state: Option<String>, what: impl Into<String>) {
+        self.entries.push(Entry::Step {
+            id,
+            state,
+            what: what.into(),
+        });
+    }
+
+    /// An SMS went out.
+    pub(crate) fn sms(&mut self, to: String, api: Api, text: String, link: Option<String>) {
+        self.entries.push(Entry::Sms {
+            to,
+            api,
+            text,
+            link,
+        });
+    }
+
+    /// And then `more`.
+    pub(crate) fn and(mut self, more: Happened) -> Self {
+        self.entries.extend(more.entries);
+        self.callbacks.extend(more.callbacks);
+        self
+    }
+}
+
+impl Journal {
+    /// Write what happened, at `at`.
+    pub(crate) fn write(&mut self, at: DateTime<Utc>, entries: Vec<Entry>) {
+        for entry in entries {
+            match entry {
+                Entry::Open {
+                    id,
+                    state,
+                    amount,
+                    keys,
+                    what,
+                } => self.open(at, id, &state, amount, keys, what),
+                Entry::Step { id, state, what } => self.step(at, &id, state.as_deref(), what),
+                Entry::Sms {
+                    to,
+                    api,
+                    text,
+                    link,
+                } => self.sms(Sms {
+                    at,
+                    to,
+                    api,
+                    text,
+                    link,
+                }),
+            }
+        }
+    }
+}
+
 /// An SMS the sandbox "sent".
 #[derive(Debug, Clone)]
 pub(crate) struct Sms {
@@ -286,6 +405,7 @@ impl Journal {
     }
 
     /// A record, if kept.
+    #[cfg(test)]
     pub(crate) fn record(&self, id: &RecordId) -> Option<&Record> {
         self.records.get(id)
     }

@@ -5,22 +5,26 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{MethodFilter, MethodRouter, get, on, post};
-use serde_json::json;
+use axum::routing::{get, post};
 use url::Url;
 
 use super::engine::{Arrivals, Capped};
-use super::journal::{Kind, RecordId};
-use super::{Shared, credentials, engine, faults, pages};
+use super::journal::{Api, Happened, Kind, RecordId};
+use super::serving::{Answer, Call, Malformed, Part, Stand};
+use super::{Shared, credentials, faults, pages};
 use crate::mediaconnect::Outcome;
-use crate::mediaconnect::operations;
+use crate::mediaconnect::generated::server::{
+    AddVippsAgreementInput, AddVippsAgreementOutput, ChangePaymentMethodInput,
+    ChangePaymentMethodOutput, ListInvoicesInput, ListInvoicesOutput, ListPaymentMethodsInput,
+    ListPaymentMethodsOutput, ListVippsAgreementsInput, ListVippsAgreementsOutput, PayInvoiceInput,
+    PayInvoiceOutput, RemoveVippsAgreementInput, RemoveVippsAgreementOutput, Service,
+};
 use crate::mediaconnect::types::{
-    ApiError, InvoicePaymentRequest, OAuthError, PaymentChange, PaymentChangeRequest,
-    PaymentMethodItem, PaymentMethods, PaymentStarted, Removed, VippsAgreement,
-    VippsAgreementRemoval, VippsAgreementRequest, VippsAgreements,
+    ApiError, OAuthError, PaymentChange, PaymentMethodItem, PaymentMethods, PaymentStarted,
+    Removed, VippsAgreement, VippsAgreements,
 };
 use crate::runtime::Operation;
 
@@ -95,23 +99,183 @@ impl Capped for Store {
     }
 }
 
-/// The handler of each spec operation; routes come from the spec.
-pub(super) fn handler(operation: &str, method: MethodFilter) -> Option<MethodRouter<Shared>> {
-    Some(match operation {
-        "listPaymentMethods" => on(method, payment_methods),
-        "changePaymentMethod" => on(method, change_method),
-        "payInvoice" => on(method, pay_invoice),
-        "listVippsAgreements" => on(method, vipps_agreements),
-        "addVippsAgreement" => on(method, vipps_agreement),
-        "removeVippsAgreement" => on(method, remove_vipps_agreement),
-        "listInvoices" => on(method, invoices),
-        _ => return None,
-    })
+/// Mediaconnect as the sandbox serves it.
+#[derive(Clone)]
+pub(super) struct Mediaconnect(pub(super) Shared);
+
+impl Stand for Mediaconnect {
+    const API: Api = Api::Mediaconnect;
+
+    fn shared(&self) -> &Shared {
+        &self.0
+    }
+
+    /// An access token the login server issued; otherwise its OAuth 401.
+    fn authenticate(&self, _: &'static Operation, call: &Call) -> Result<(), Answer> {
+        let headers = call.headers();
+        let token = super::bearer_token(headers).unwrap_or_default();
+        if self.0.mediaconnect().access_tokens.contains(token) {
+            return Ok(());
+        }
+        let body = OAuthError {
+            error: Some("invalid_token".into()),
+            error_description: Some("the access token is not valid".into()),
+        };
+        Err(PayInvoiceOutput::Unauthorized(body).into_answer())
+    }
+
+    /// Mediaconnect's own 400.
+    fn malformed(&self, _: &'static Operation, problem: Malformed) -> Answer {
+        let message = match problem.part {
+            Part::Path => "productCode must be 1 to 12 characters".to_string(),
+            Part::Query => "unpaid is true or false; from and to are YYYY-MM-DD".to_string(),
+            _ => problem.to_string(),
+        };
+        PayInvoiceOutput::BadRequest(api_error(&message)).into_answer()
+    }
 }
 
-/// The login server: OAuth and the pages users are redirected to.
-pub(super) fn pages() -> Router<Shared> {
+impl Service for Mediaconnect {
+    async fn list_payment_methods(
+        &self,
+        input: ListPaymentMethodsInput,
+    ) -> ListPaymentMethodsOutput {
+        let product = input.product_code.to_string();
+        let store = self.0.mediaconnect();
+        let active = store
+            .methods
+            .get(&product)
+            .map_or("invoice", String::as_str);
+        let payment_method_response_items = METHODS
+            .iter()
+            .map(|m| PaymentMethodItem {
+                payment_method: Some(m.to_string()),
+                is_active: Some(if *m == active { "Y" } else { "N" }.to_string()),
+            })
+            .collect();
+        ListPaymentMethodsOutput::Ok(PaymentMethods {
+            payment_method_response_items,
+        })
+    }
+
+    async fn change_payment_method(
+        &self,
+        input: ChangePaymentMethodInput,
+    ) -> ChangePaymentMethodOutput {
+        let product = input.product_code.to_string();
+        let method = input.body.payment_method.to_string();
+        let id = start(&self.0, Pending::Change { product, method });
+        ChangePaymentMethodOutput::Ok(PaymentChange {
+            payment_change_id: Some(id),
+        })
+    }
+
+    async fn pay_invoice(&self, input: PayInvoiceInput) -> PayInvoiceOutput {
+        let invoice_number = input.body.invoice_number.to_string();
+        PayInvoiceOutput::Ok(started(&self.0, Pending::Invoice { invoice_number }))
+    }
+
+    async fn list_vipps_agreements(
+        &self,
+        _: ListVippsAgreementsInput,
+    ) -> ListVippsAgreementsOutput {
+        let store = self.0.mediaconnect();
+        let recurring_agreements = store
+            .vipps_agreements
+            .iter()
+            .map(|(reference, product)| VippsAgreement {
+                agreement_ref: Some(reference.clone()),
+                payment_provider_id: Some(VIPPS_PROVIDER_ID),
+                product_code: Some(product.clone()),
+                extra: serde_json::Map::new(),
+            })
+            .collect();
+        ListVippsAgreementsOutput::Ok(VippsAgreements {
+            recurring_agreements,
+        })
+    }
+
+    async fn add_vipps_agreement(&self, input: AddVippsAgreementInput) -> AddVippsAgreementOutput {
+        let product = input.body.product_code.to_string();
+        AddVippsAgreementOutput::Ok(started(&self.0, Pending::Vipps { product }))
+    }
+
+    /// `success: false` for an agreement that is not (or no longer) there,
+    /// so a repeated removal answers as the first did not.
+    async fn remove_vipps_agreement(
+        &self,
+        input: RemoveVippsAgreementInput,
+    ) -> RemoveVippsAgreementOutput {
+        let request = input.body;
+        let success = i64::from(request.payment_provider_id.get()) == i64::from(VIPPS_PROVIDER_ID)
+            && self
+                .0
+                .mediaconnect()
+                .vipps_agreements
+                .remove(request.agreement_ref.as_str())
+                .is_some();
+        RemoveVippsAgreementOutput::Ok(Removed {
+            success: Some(success),
+        })
+    }
+
+    async fn list_invoices(&self, input: ListInvoicesInput) -> ListInvoicesOutput {
+        let filter = input.query;
+        if let (Some(from), Some(to)) = (filter.from, filter.to)
+            && from > to
+        {
+            return ListInvoicesOutput::BadRequest(api_error("from is after to"));
+        }
+        let product = input.product_code.to_string();
+        let store = self.0.mediaconnect();
+        let invoices = ["1001", "1002", faults::FAILING_INVOICE]
+            .iter()
+            .map(|number| (number, store.paid_invoices.contains(*number)))
+            .filter(|(_, paid)| !(filter.unpaid == Some(true) && *paid))
+            .map(|(number, paid)| invoice(number, &product, paid))
+            .collect();
+        ListInvoicesOutput::Ok(crate::mediaconnect::types::InvoicesAndReminders {
+            invoices,
+            reminders: Vec::new(),
+        })
+    }
+}
+
+/// A sandbox invoice of `product`.
+fn invoice(number: &str, product: &str, paid: bool) -> crate::mediaconnect::types::Invoice {
+    crate::mediaconnect::types::Invoice {
+        invoice_number: Some(number.to_string()),
+        company_code: Some("SANDBOX".to_string()),
+        product: Some(product.to_string()),
+        amount: Some(INVOICE_AMOUNT as f64 / 100.0),
+        invoice_amount: Some(format!(
+            "{}.{:02}",
+            INVOICE_AMOUNT / 100,
+            INVOICE_AMOUNT % 100
+        )),
+        payment_status: Some(if paid { "1" } else { "0" }.to_string()),
+        invoice_status: Some(if paid { "Paid" } else { "Invoiced" }.to_string()),
+        customer_number: None,
+        due_date: None,
+        invoice_date: None,
+        invoice_hotel_url: None,
+        invoice_offer_count: None,
+        paid_amount: None,
+        payment_date: None,
+        payment_method: None,
+        product_name: None,
+        extra: serde_json::Map::new(),
+    }
+}
+
+/// The API's operations (routed from the spec), and the login server:
+/// OAuth and the pages users are redirected to.
+pub(super) fn routes(shared: &Shared) -> Router<Shared> {
     Router::new()
+        .nest(
+            "/capi",
+            crate::mediaconnect::generated::server::router(Mediaconnect(shared.clone())),
+        )
         .route("/login/oauth/authorize", get(authorize))
         .route("/login/oauth/token", post(token))
         .route("/login/payment/invoice/pay", get(page))
@@ -131,12 +295,11 @@ fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
         .into_response()
 }
 
-fn api_error(message: &str) -> Response {
-    let body = ApiError {
+fn api_error(message: &str) -> ApiError {
+    ApiError {
         exception_type: Some("ValidationException".into()),
         error_message: Some(message.to_string()),
-    };
-    (StatusCode::BAD_REQUEST, axum::Json(body)).into_response()
+    }
 }
 
 #[derive(serde::Deserialize)]
@@ -161,6 +324,15 @@ async fn authorize(State(shared): State<Shared>, Query(query): Query<AuthorizeQu
         target.query_pairs_mut().append_pair("state", csrf);
     }
     Redirect::to(target.as_str()).into_response()
+}
+
+/// The login server's token answer (RFC 6749 §5.1).
+#[derive(serde::Serialize)]
+struct Tokens {
+    access_token: String,
+    token_type: &'static str,
+    expires_in: u64,
+    refresh_token: String,
 }
 
 async fn token(State(shared): State<Shared>, body: Bytes) -> Response {
@@ -201,65 +373,13 @@ async fn token(State(shared): State<Shared>, body: Bytes) -> Response {
     let (access, refresh) = (format!("mc-at-{n}"), format!("mc-rt-{n}"));
     store.access_tokens.insert(access.clone());
     store.refresh_tokens.insert(refresh.clone());
-    axum::Json(json!({"access_token": access, "token_type": "bearer", "expires_in": 43200, "refresh_token": refresh}))
-        .into_response()
-}
-
-fn authorized(shared: &Shared, headers: &HeaderMap) -> Result<(), Response> {
-    let token = super::bearer_token(headers).unwrap_or_default();
-    if shared.mediaconnect().access_tokens.contains(token) {
-        Ok(())
-    } else {
-        Err(oauth_error(
-            StatusCode::UNAUTHORIZED,
-            "invalid_token",
-            "the access token is not valid",
-        ))
-    }
-}
-
-fn product_code(code: &str) -> Result<(), Response> {
-    if code.is_empty() || code.chars().count() > 12 {
-        return Err(api_error("productCode must be 1 to 12 characters"));
-    }
-    Ok(())
-}
-
-/// A request body of `operation`, after the spec's body rules, or
-/// Mediaconnect's own 400.
-fn decode<T: serde::de::DeserializeOwned>(
-    operation: &Operation,
-    body: &[u8],
-) -> Result<T, Response> {
-    engine::json_body(operation, body).map_err(|message| api_error(&message))
-}
-
-/// What an API handler returns: the answer, or Mediaconnect's own error.
-type Handled = Result<Response, Response>;
-
-async fn payment_methods(
-    State(shared): State<Shared>,
-    headers: HeaderMap,
-    Path(product): Path<String>,
-) -> Handled {
-    authorized(&shared, &headers)?;
-    product_code(&product)?;
-    let state = shared.mediaconnect();
-    let active = state
-        .methods
-        .get(&product)
-        .map_or("invoice", String::as_str);
-    let payment_method_response_items = METHODS
-        .iter()
-        .map(|m| PaymentMethodItem {
-            payment_method: Some(m.to_string()),
-            is_active: Some(if *m == active { "Y" } else { "N" }.to_string()),
-        })
-        .collect();
-    Ok(axum::Json(PaymentMethods {
-        payment_method_response_items,
+    axum::Json(Tokens {
+        access_token: access,
+        token_type: "bearer",
+        expires_in: 43200,
+        refresh_token: refresh,
     })
-    .into_response())
+    .into_response()
 }
 
 impl Pending {
@@ -272,14 +392,8 @@ impl Pending {
         }
     }
 
-    /// Its record on the dashboard: kind, amount and keys.
-    fn shown(
-        &self,
-    ) -> (
-        Kind,
-        Option<crate::connect::Money>,
-        Vec<(&'static str, String)>,
-    ) {
+    /// Its record on the dashboard, opened.
+    fn opened(&self, id: i64) -> Happened {
         let (amount, keys) = match self {
             Pending::Invoice { invoice_number } => (
                 crate::connect::Money::new("NOK", INVOICE_AMOUNT).ok(),
@@ -291,160 +405,94 @@ impl Pending {
             ),
             Pending::Vipps { product } => (None, vec![("product", product.clone())]),
         };
-        (self.kind(), amount, keys)
+        let mut happened = Happened::nothing();
+        let record = RecordId::new(self.kind(), id.to_string());
+        let what = "started by the service; the user is sent to the login server";
+        happened.open(record, Outcome::Initiated.as_str(), amount, keys, what);
+        happened
+    }
+}
+
+impl Store {
+    /// Remember what a login-server page is to finish, as `id`.
+    fn start(&mut self, id: i64, pending: Pending, cap: usize) -> Happened {
+        let happened = pending.opened(id);
+        self.pending.insert(id, pending);
+        self.admit(id, cap);
+        happened
+    }
+
+    /// See [`settle`].
+    fn settle(
+        &mut self,
+        id: i64,
+        chosen: Outcome,
+        by: &str,
+        vipps_reference: impl FnOnce() -> String,
+    ) -> Option<(Outcome, Happened)> {
+        // A pending or lost payment stays open: the page can be visited again.
+        let open = matches!(chosen, Outcome::Initiated | Outcome::Unknown);
+        let pending = if open {
+            self.pending.get(&id).cloned()
+        } else {
+            self.pending.remove(&id)
+        }?;
+        let kind = pending.kind();
+        let result = match (&pending, chosen) {
+            (Pending::Invoice { invoice_number }, _)
+                if invoice_number == faults::FAILING_INVOICE =>
+            {
+                Outcome::Failed
+            }
+            (_, chosen) => chosen,
+        };
+        if result == Outcome::Finished {
+            match pending {
+                Pending::Invoice { invoice_number } => {
+                    self.paid_invoices.insert(invoice_number);
+                }
+                Pending::Change { product, method } => {
+                    self.methods.insert(product, method);
+                }
+                Pending::Vipps { product } => {
+                    self.vipps_agreements
+                        .insert(vipps_reference(), product.clone());
+                    self.methods.insert(product, "recurringVippsPayment".into());
+                }
+            }
+        }
+        let what = if result == chosen {
+            format!("{by} chose {}", result.as_str())
+        } else {
+            format!(
+                "{by} chose {}; the invoice is one that fails",
+                chosen.as_str()
+            )
+        };
+        let mut happened = Happened::nothing();
+        happened.step(
+            RecordId::new(kind, id.to_string()),
+            Some(result.as_str().to_string()),
+            what,
+        );
+        Some((result, happened))
     }
 }
 
 /// Remember what a login-server page is to finish; its ID.
 fn start(shared: &Shared, pending: Pending) -> i64 {
-    let (kind, amount, keys) = pending.shown();
-    let mut state = shared.mediaconnect();
     let id = 12_000_000 + i64::try_from(shared.engine.next()).unwrap_or(0);
-    state.pending.insert(id, pending);
-    state.admit(id, shared.record_cap);
-    drop(state);
-    shared.journal(|journal, at| {
-        let record = RecordId::new(kind, id.to_string());
-        let what = "started by the service; the user is sent to the login server";
-        journal.open(at, record, Outcome::Initiated.as_str(), amount, keys, what);
-    });
+    let happened = shared.mediaconnect().start(id, pending, shared.record_cap);
+    shared.publish(happened);
     id
 }
 
 /// The answer to a started payment: `{success, transactionId}`.
-fn started(shared: &Shared, pending: Pending) -> Response {
-    let id = start(shared, pending);
-    axum::Json(PaymentStarted {
+fn started(shared: &Shared, pending: Pending) -> PaymentStarted {
+    PaymentStarted {
         success: Some(true),
-        transaction_id: Some(id),
-    })
-    .into_response()
-}
-
-async fn change_method(
-    State(shared): State<Shared>,
-    headers: HeaderMap,
-    Path(product): Path<String>,
-    body: Bytes,
-) -> Handled {
-    authorized(&shared, &headers)?;
-    product_code(&product)?;
-    let request: PaymentChangeRequest = decode(&operations::CHANGE_PAYMENT_METHOD, &body)?;
-    let method = request.payment_method.to_string();
-    let id = start(&shared, Pending::Change { product, method });
-    Ok(axum::Json(PaymentChange {
-        payment_change_id: Some(id),
-    })
-    .into_response())
-}
-
-async fn pay_invoice(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) -> Handled {
-    authorized(&shared, &headers)?;
-    let request: InvoicePaymentRequest = decode(&operations::PAY_INVOICE, &body)?;
-    let invoice_number = request.invoice_number.to_string();
-    Ok(started(&shared, Pending::Invoice { invoice_number }))
-}
-
-async fn vipps_agreement(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) -> Handled {
-    authorized(&shared, &headers)?;
-    let request: VippsAgreementRequest = decode(&operations::ADD_VIPPS_AGREEMENT, &body)?;
-    let product = request.product_code.to_string();
-    Ok(started(&shared, Pending::Vipps { product }))
-}
-
-async fn vipps_agreements(State(shared): State<Shared>, headers: HeaderMap) -> Handled {
-    authorized(&shared, &headers)?;
-    let state = shared.mediaconnect();
-    let recurring_agreements = state
-        .vipps_agreements
-        .iter()
-        .map(|(reference, product)| VippsAgreement {
-            agreement_ref: Some(reference.clone()),
-            payment_provider_id: Some(VIPPS_PROVIDER_ID),
-            product_code: Some(product.clone()),
-            extra: serde_json::Map::new(),
-        })
-        .collect();
-    Ok(axum::Json(VippsAgreements {
-        recurring_agreements,
-    })
-    .into_response())
-}
-
-/// `success: false` for an agreement that is not (or no longer) there, so a
-/// repeated removal answers as the first did not.
-async fn remove_vipps_agreement(
-    State(shared): State<Shared>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Handled {
-    authorized(&shared, &headers)?;
-    let request: VippsAgreementRemoval = decode(&operations::REMOVE_VIPPS_AGREEMENT, &body)?;
-    let mut state = shared.mediaconnect();
-    let success = i64::from(request.payment_provider_id.get()) == i64::from(VIPPS_PROVIDER_ID)
-        && state
-            .vipps_agreements
-            .remove(request.agreement_ref.as_str())
-            .is_some();
-    Ok(axum::Json(Removed {
-        success: Some(success),
-    })
-    .into_response())
-}
-
-#[derive(serde::Deserialize)]
-struct InvoiceFilter {
-    unpaid: Option<bool>,
-    from: Option<chrono::NaiveDate>,
-    to: Option<chrono::NaiveDate>,
-}
-
-async fn invoices(
-    State(shared): State<Shared>,
-    headers: HeaderMap,
-    Path(product): Path<String>,
-    uri: axum::http::Uri,
-) -> Handled {
-    authorized(&shared, &headers)?;
-    product_code(&product)?;
-    // The spec's query types (a boolean, two YYYY-MM-DD dates), refused in
-    // Mediaconnect's own error shape rather than axum's plain text.
-    let filter: InvoiceFilter = engine::query(&uri)
-        .map_err(|_| api_error("unpaid is true or false; from and to are YYYY-MM-DD"))?;
-    if let (Some(from), Some(to)) = (filter.from, filter.to)
-        && from > to
-    {
-        return Err(api_error("from is after to"));
+        transaction_id: Some(start(shared, pending)),
     }
-    let state = shared.mediaconnect();
-    let invoices = ["1001", "1002", faults::FAILING_INVOICE]
-        .iter()
-        .map(|number| (number, state.paid_invoices.contains(*number)))
-        .filter(|(_, paid)| !(filter.unpaid == Some(true) && *paid))
-        .map(|(number, paid)| {
-            crate::mediaconnect::types::Invoice::builder()
-                .invoice_number(Some(number.to_string()))
-                .company_code(Some("SANDBOX".to_string()))
-                .product(Some(product.clone()))
-                .amount(Some(INVOICE_AMOUNT as f64 / 100.0))
-                .invoice_amount(Some(format!(
-                    "{}.{:02}",
-                    INVOICE_AMOUNT / 100,
-                    INVOICE_AMOUNT % 100
-                )))
-                .payment_status(Some(if paid { "1" } else { "0" }.to_string()))
-                .invoice_status(Some(if paid { "Paid" } else { "Invoiced" }.to_string()))
-                // typify's builder wants the map of other fields set, even empty.
-                .extra(serde_json::Map::new())
-                .try_into()
-        })
-        .collect::<Result<Vec<crate::mediaconnect::types::Invoice>, _>>()
-        .map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response())?;
-    let answer = crate::mediaconnect::types::InvoicesAndReminders {
-        invoices,
-        reminders: Vec::new(),
-    };
-    Ok(axum::Json(answer).into_response())
 }
 
 #[derive(serde::Deserialize)]
@@ -512,50 +560,10 @@ async fn outcome(State(shared): State<Shared>, Query(query): Query<OutcomeQuery>
 /// started payment; what it came to (a failing invoice fails), or `None`
 /// for no such payment.
 pub(super) fn settle(shared: &Shared, id: i64, chosen: Outcome, by: &str) -> Option<Outcome> {
-    let mut state = shared.mediaconnect();
-    let store = &mut *state;
-    // A pending or lost payment stays open: the page can be visited again.
-    let open = matches!(chosen, Outcome::Initiated | Outcome::Unknown);
-    let taken = if open {
-        store.pending.get(&id).cloned()
-    } else {
-        store.pending.remove(&id)
-    };
-    let pending = taken?;
-    let kind = pending.kind();
-    let result = match (&pending, chosen) {
-        (Pending::Invoice { invoice_number }, _) if invoice_number == faults::FAILING_INVOICE => {
-            Outcome::Failed
-        }
-        (_, chosen) => chosen,
-    };
-    if result == Outcome::Finished {
-        match pending {
-            Pending::Invoice { invoice_number } => {
-                store.paid_invoices.insert(invoice_number);
-            }
-            Pending::Change { product, method } => {
-                store.methods.insert(product, method);
-            }
-            Pending::Vipps { product } => {
-                let reference = format!("sandbox-vipps-{}", shared.engine.next());
-                store.vipps_agreements.insert(reference, product.clone());
-                store
-                    .methods
-                    .insert(product, "recurringVippsPayment".into());
-            }
-        }
-    }
-    drop(state);
-    let what = if result == chosen {
-        format!("{by} chose {}", result.as_str())
-    } else {
-        format!(
-            "{by} chose {}; the invoice is one that fails",
-            chosen.as_str()
-        )
-    };
-    let record = RecordId::new(kind, id.to_string());
-    shared.journal(|journal, at| journal.step(at, &record, Some(result.as_str()), what));
+    let vipps_reference = || format!("sandbox-vipps-{}", shared.engine.next());
+    let (result, happened) = shared
+        .mediaconnect()
+        .settle(id, chosen, by, vipps_reference)?;
+    shared.publish(happened);
     Some(result)
 }

@@ -38,6 +38,7 @@ mod request_log;
 mod routes;
 mod script;
 mod scripted;
+pub(crate) mod serving;
 pub mod soak;
 
 use std::net::SocketAddr;
@@ -166,6 +167,18 @@ impl Shared {
         let now = self.engine.now();
         write(&mut locked(&self.state.journal), now);
         self.changed();
+    }
+
+    /// Report what a store change did: the journal first, then the
+    /// callbacks. Called after the store's lock is released.
+    fn publish(&self, happened: journal::Happened) {
+        let journal::Happened { entries, callbacks } = happened;
+        if !entries.is_empty() {
+            self.journal(|journal, at| journal.write(at, entries));
+        }
+        for callback in callbacks {
+            callbacks::deliver(self, callback);
+        }
     }
 
     /// Tell the dashboard's watchers that something it shows changed.
@@ -462,15 +475,10 @@ impl Drop for Sandbox {
 }
 
 fn router(shared: Shared) -> Router {
-    let apis = routes::api_routes()
-        .nest("/connect", connect::pages())
-        .nest("/direct-payment", direct_payment::pages())
-        .nest("/puzzel-pay", puzzel_pay::pages())
-        .nest("/mediaconnect", mediaconnect::pages())
-        .layer(axum::middleware::from_fn_with_state(
-            shared.clone(),
-            scripted::apply,
-        ));
+    let apis = routes::api_routes(&shared).layer(axum::middleware::from_fn_with_state(
+        shared.clone(),
+        scripted::apply,
+    ));
     apis.nest("/sandbox", control_routes())
         .merge(dashboard::routes())
         .with_state(shared)

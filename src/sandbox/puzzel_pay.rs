@@ -4,28 +4,26 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use axum::Router;
-use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{MethodFilter, MethodRouter, get, on, post};
-use serde_json::json;
+use axum::routing::{get, post};
 
 use super::engine::{Arrivals, Capped};
-use super::journal::{Api, Kind, RecordId, Sms};
+use super::journal::{Api, Happened, Kind, RecordId};
+use super::serving::{Answer, Call, Malformed, Part, Stand};
 use super::{Shared, credentials, faults, pages};
 use crate::connect::Money;
+use crate::puzzel_pay::generated::server::{
+    CreateBatchInput, CreateBatchOutput, GetBatchStatusInput, GetBatchStatusOutput,
+    RefundRecipientInput, RefundRecipientOutput, Service,
+};
 use crate::puzzel_pay::types::{
-    BatchRequest, BatchResponse, BatchStatus, Callback, PaymentLink, RecipientSmsStatus,
+    BatchRequest, BatchResponse, BatchStatus, Callback, PaymentLink, PaymentProviderStatus,
+    ProviderStatus, RecipientSmsStatus, RecipientStep, SmsStatus,
 };
 use crate::puzzel_pay::{BatchAction, PaymentProvider, Step, operations};
-use serde::Deserialize;
-
-use crate::runtime::check_json;
-
-const BATCH_REQUEST: &str = "application/vnd.instapay.batchrequest.v1+json";
-const BATCH_RESPONSE: &str = "application/vnd.instapay.batchresponse.v1+json";
-const BATCH_STATUS: &str = "application/vnd.instapay.batchstatus.v1+json";
+use crate::runtime::Operation;
 
 struct Recipient {
     reference: String,
@@ -102,27 +100,284 @@ impl Store {
     pub(super) fn batch_references(&self) -> impl Iterator<Item = &str> {
         self.batches.keys().map(String::as_str)
     }
+
+    /// Keep a new batch, unless its reference is taken; its Open/Finished
+    /// state.
+    fn insert(
+        &mut self,
+        reference: &str,
+        recipients: Vec<Recipient>,
+        cap: usize,
+    ) -> Option<&'static str> {
+        if self.batches.contains_key(reference) {
+            return None;
+        }
+        self.batches.insert(reference.to_string(), recipients);
+        self.admit(reference.to_string(), cap);
+        Some(self.batch_state(reference))
+    }
+
+    fn recipient(&mut self, batch: &str, reference: &str) -> Option<&mut Recipient> {
+        self.batches
+            .get_mut(batch)?
+            .iter_mut()
+            .find(|r| r.reference == reference)
+    }
+
+    /// The batch status as the API answers it.
+    fn status(&self, reference: &str) -> Option<BatchStatus> {
+        let recipients = self.batches.get(reference)?;
+        let count = |n: usize| Some(i32::try_from(n).unwrap_or(i32::MAX));
+        let at_least = |step: Step| {
+            count(
+                recipients
+                    .iter()
+                    .filter(|r| r.step.value() >= step.value())
+                    .count(),
+            )
+        };
+        let mut providers: BTreeMap<i32, (usize, usize)> = BTreeMap::new();
+        for recipient in recipients {
+            if let Some(provider) = recipient.provider {
+                let entry = providers.entry(provider.value()).or_default();
+                entry.0 += 1;
+                if recipient.step == Step::Paid {
+                    entry.1 += 1;
+                }
+            }
+        }
+        Some(BatchStatus {
+            reference: Some(reference.to_string()),
+            sms_status: Some(SmsStatus {
+                sent: at_least(Step::SmsEnqueued),
+                delivered: at_least(Step::SmsReceived),
+                clicked: at_least(Step::SmsClicked),
+            }),
+            payment_provider_status: Some(PaymentProviderStatus {
+                average_conversion_time_in_minutes: Some(0),
+                payment_providers: providers
+                    .into_iter()
+                    .map(|(provider, (selected, paid))| ProviderStatus {
+                        payment_provider: PaymentProvider::from_value(provider),
+                        selected: count(selected),
+                        paid: count(paid),
+                    })
+                    .collect(),
+            }),
+            recipient_status: recipients
+                .iter()
+                .map(|r| RecipientStep {
+                    reference: Some(r.reference.clone()),
+                    step: Some(r.step),
+                })
+                .collect(),
+        })
+    }
+
+    /// The merchant refunds a recipient in full.
+    fn refund(&mut self, batch: &str, reference: &str) -> (RefundRecipientOutput, Happened) {
+        let Some(recipient) = self.recipient(batch, reference) else {
+            return (RefundRecipientOutput::NotFound, Happened::nothing());
+        };
+        if recipient.step != Step::Paid || recipient.refunded {
+            return (RefundRecipientOutput::BadRequest, Happened::nothing());
+        }
+        if recipient.msisdn == faults::MNO_ERROR_MSISDN
+            && recipient.provider == Some(PaymentProvider::PaymentCard)
+        {
+            return (RefundRecipientOutput::FailedDependency, Happened::nothing());
+        }
+        recipient.refunded = true;
+        let mut happened = Happened::nothing();
+        happened.step(
+            RecordId::recipient(batch, reference),
+            Some("Refunded".into()),
+            "refunded by the merchant",
+        );
+        (RefundRecipientOutput::Ok, happened)
+    }
+
+    /// The recipient moves on to `step` if it is further along; what the
+    /// dashboard hears of it.
+    fn advance(
+        &mut self,
+        batch: &str,
+        reference: &str,
+        step: Step,
+        what: &str,
+    ) -> Option<(Step, Happened)> {
+        let recipient = self.recipient(batch, reference)?;
+        let moves = recipient.step.value() < step.value();
+        if moves {
+            recipient.step = step;
+        }
+        let mut happened = Happened::nothing();
+        let state = moves.then(|| format!("{step:?}"));
+        if moves || step == Step::SmsClicked {
+            happened.step(RecordId::recipient(batch, reference), state, what);
+        }
+        Some((recipient.step, happened))
+    }
+
+    /// A recipient pays with `provider`: Paid, or PaymentFailed when `fail`
+    /// or for the no-funds MSISDN; the callback, and the receipt SMS if the
+    /// batch has one. The step, and whether it moved (a paid one stays paid).
+    fn settle(
+        &mut self,
+        batch: &str,
+        reference: &str,
+        provider: PaymentProvider,
+        fail: bool,
+        external_reference: String,
+    ) -> Option<(Step, bool, Happened)> {
+        let r = self.recipient(batch, reference)?;
+        if r.step == Step::Paid {
+            return Some((r.step, false, Happened::nothing()));
+        }
+        r.provider = Some(provider);
+        r.step = if fail || r.msisdn == faults::NO_FUNDS_MSISDN {
+            Step::PaymentFailed
+        } else {
+            Step::Paid
+        };
+        let step = r.step;
+        let paid = step == Step::Paid;
+        let receipt = r
+            .receipt
+            .clone()
+            .filter(|_| paid)
+            .map(|text| (r.msisdn.clone(), text));
+        let mut happened = Happened::nothing();
+        let what = if paid {
+            "paid by the recipient"
+        } else {
+            "the payment failed"
+        };
+        happened.step(
+            RecordId::recipient(batch, reference),
+            Some(format!("{step:?}")),
+            what,
+        );
+        happened.step(
+            RecordId::new(Kind::Batch, batch),
+            Some(self.batch_state(batch).into()),
+            format!("recipient {reference}: {step:?}"),
+        );
+        if let Some((to, text)) = receipt {
+            // Filled as the template's other placeholders were.
+            let text = fill(&text, |name| {
+                (name == "paymentReference").then(|| external_reference.clone())
+            });
+            happened.sms(to, Api::PuzzelPay, text, None);
+        }
+        happened.callbacks.push(Callback {
+            batch_reference: batch.to_string(),
+            client_reference: reference.to_string(),
+            success: paid,
+            external_reference: Some(external_reference),
+            // Strex's codes: 0 done, 1 refused (no funds).
+            external_status_code: Some(if paid { "0" } else { "1" }.into()),
+        });
+        Some((step, true, happened))
+    }
 }
 
-/// What a lookup answers for a batch it does not see (a scripted
-/// `lookup_lag`): Puzzel Pay's own 404, without a body.
-pub(super) fn nothing_found(operation: &str) -> Option<Response> {
-    (operation == "getBatchStatus").then(|| StatusCode::NOT_FOUND.into_response())
+/// Puzzel Pay as the sandbox serves it.
+#[derive(Clone)]
+pub(super) struct PuzzelPay(pub(super) Shared);
+
+impl Stand for PuzzelPay {
+    const API: Api = Api::PuzzelPay;
+
+    fn shared(&self) -> &Shared {
+        &self.0
+    }
+
+    /// The JWT; every operation documents a bodiless 401 without it.
+    fn authenticate(&self, _: &'static Operation, call: &Call) -> Result<(), Answer> {
+        let headers = call.headers();
+        if super::bearer_token(headers) == Some(credentials::PUZZEL_PAY_JWT) {
+            Ok(())
+        } else {
+            Err(Answer::empty(StatusCode::UNAUTHORIZED.as_u16()))
+        }
+    }
+
+    /// A batch is refused with its validation errors, keyed by the path of
+    /// the invalid input; the spec lists no 415, so a wrong Content-Type
+    /// is one of them.
+    fn malformed(&self, operation: &'static Operation, problem: Malformed) -> Answer {
+        if operation.name != operations::CREATE_BATCH.name {
+            return Answer::empty(StatusCode::BAD_REQUEST.as_u16());
+        }
+        let key = match problem.part {
+            Part::Body => "request".to_string(),
+            _ => problem.name.unwrap_or_else(|| "request".into()),
+        };
+        invalid("", BTreeMap::from([(key, vec![problem.message])])).into_answer()
+    }
+
+    /// Puzzel Pay's own 404, without a body.
+    fn nothing_found(&self, operation: &'static Operation) -> Option<Answer> {
+        (operation.name == operations::GET_BATCH_STATUS.name)
+            .then(|| GetBatchStatusOutput::NotFound.into_answer())
+    }
 }
 
-/// The handler of each spec operation; routes come from the spec.
-pub(super) fn handler(operation: &str, method: MethodFilter) -> Option<MethodRouter<Shared>> {
-    Some(match operation {
-        "createBatch" => on(method, create_batch),
-        "getBatchStatus" => on(method, batch_status),
-        "refundRecipient" => on(method, refund),
-        _ => return None,
-    })
+impl Service for PuzzelPay {
+    async fn create_batch(&self, input: CreateBatchInput) -> CreateBatchOutput {
+        let shared = &self.0;
+        let batch = input.body;
+        let reference = batch.batch_reference.to_string();
+        let mut errors = missing_variables(&batch);
+        // The rest is built outside the store's lock, which only sees the
+        // duplicate check and the insert.
+        let links = batch.action == BatchAction::CreateLinks;
+        let link = |r: &str| shared.url(&format!("/puzzel-pay/pay/{reference}/{r}"));
+        let recipients = records(&batch, links, link);
+        let answer = accepted(&reference, &recipients, links, link);
+        let steps: Vec<Step> = recipients.iter().map(|r| r.step).collect();
+        let state = if errors.is_empty() {
+            shared
+                .puzzel_pay()
+                .insert(&reference, recipients, shared.record_cap)
+        } else {
+            None
+        };
+        let Some(state) = state else {
+            if errors.is_empty() {
+                errors
+                    .entry("batchReference".into())
+                    .or_default()
+                    .push("A batch with this reference already exists".into());
+            }
+            return invalid(&reference, errors);
+        };
+        shared.publish(created(&batch, &steps, state, links, link));
+        CreateBatchOutput::Ok(answer)
+    }
+
+    async fn get_batch_status(&self, input: GetBatchStatusInput) -> GetBatchStatusOutput {
+        match self.0.puzzel_pay().status(&input.reference) {
+            Some(status) => GetBatchStatusOutput::Ok(status),
+            None => GetBatchStatusOutput::NotFound,
+        }
+    }
+
+    async fn refund_recipient(&self, input: RefundRecipientInput) -> RefundRecipientOutput {
+        let (answer, happened) = self
+            .0
+            .puzzel_pay()
+            .refund(&input.batch_reference, &input.recipient_reference);
+        self.0.publish(happened);
+        answer
+    }
 }
 
-/// The payment pages the SMS links lead to (not API operations).
-pub(super) fn pages() -> Router<Shared> {
-    Router::new()
+/// The API's operations (routed from the spec) and the payment pages the
+/// SMS links lead to.
+pub(super) fn routes(shared: &Shared) -> Router<Shared> {
+    crate::puzzel_pay::generated::server::router(PuzzelPay(shared.clone()))
         .route("/pay/{batch}/{recipient}", get(payment_page))
         .route("/pay/{batch}/{recipient}/{provider}", post(pay))
 }
@@ -135,39 +390,143 @@ pub(super) fn control_routes() -> Router<Shared> {
     )
 }
 
-/// What a Puzzel Pay handler returns: the answer, or the API's own error.
-type Handled = Result<Response, Response>;
+/// A refused batch: its validation errors, keyed by the path of the
+/// invalid input.
+fn invalid(batch_reference: &str, errors: BTreeMap<String, Vec<String>>) -> CreateBatchOutput {
+    CreateBatchOutput::BadRequest(BatchResponse {
+        batch_reference: Some(batch_reference.to_string()),
+        sms_statuses: None,
+        payment_links: None,
+        validation_errors: Some(errors),
+    })
+}
 
-/// The JWT, or a bodiless 401 as the docs describe it.
-fn authorize(headers: &HeaderMap) -> Result<(), Response> {
-    if super::bearer_token(headers) == Some(credentials::PUZZEL_PAY_JWT) {
-        Ok(())
-    } else {
-        Err(StatusCode::UNAUTHORIZED.into_response())
+/// Every template variable a recipient lacks, by the recipient's path.
+fn missing_variables(batch: &BatchRequest) -> BTreeMap<String, Vec<String>> {
+    let needed: BTreeSet<String> = batch
+        .message_templates
+        .iter()
+        .flat_map(|t| placeholders(&t.text))
+        .collect();
+    let mut errors: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (i, recipient) in batch.recipients.iter().enumerate() {
+        for name in &needed {
+            if !recipient.variables.contains_key(name) {
+                errors
+                    .entry(format!("recipients[{i}].variables"))
+                    .or_default()
+                    .push(format!("The variable '{name}' is missing"));
+            }
+        }
+    }
+    errors
+}
+
+/// The store's records of a batch's recipients.
+fn records(batch: &BatchRequest, links: bool, link: impl Fn(&str) -> String) -> Vec<Recipient> {
+    batch
+        .recipients
+        .iter()
+        .map(|r| Recipient {
+            reference: r.reference.to_string(),
+            msisdn: r.msisdn.to_string(),
+            // An SMS to a barred number fails; a link-only batch sends none.
+            step: if !links && r.msisdn.as_str() == faults::BARRED_MSISDN {
+                Step::SmsFailed
+            } else {
+                Step::SmsEnqueued
+            },
+            provider: None,
+            refunded: false,
+            receipt: batch.receipt_templates.first().map(|t| {
+                let link = link(&r.reference);
+                fill(&t.text, |name| match name {
+                    "paymentLink" => Some(link.clone()),
+                    "paymentReference" => None,
+                    _ => r.variables.get(name).cloned(),
+                })
+            }),
+        })
+        .collect()
+}
+
+/// The answer to an accepted batch: each SMS's status, or each link.
+fn accepted(
+    reference: &str,
+    recipients: &[Recipient],
+    links: bool,
+    link: impl Fn(&str) -> String,
+) -> BatchResponse {
+    BatchResponse {
+        batch_reference: Some(reference.to_string()),
+        sms_statuses: (!links).then(|| {
+            recipients
+                .iter()
+                .map(|r| {
+                    let (code, message) = if r.step == Step::SmsFailed {
+                        (1, "Message could not be sent")
+                    } else {
+                        (0, "Message enqueued for sending")
+                    };
+                    RecipientSmsStatus {
+                        reference: Some(r.reference.clone()),
+                        status_code: Some(code),
+                        status_message: Some(message.into()),
+                    }
+                })
+                .collect()
+        }),
+        payment_links: links.then(|| {
+            recipients
+                .iter()
+                .map(|r| PaymentLink {
+                    reference: Some(r.reference.clone()),
+                    link: Some(link(&r.reference)),
+                })
+                .collect()
+        }),
+        validation_errors: None,
     }
 }
 
-/// `value` read as the generated type `T` (as the real API answers) and sent
-/// with the vendor media type.
-fn answer_as<T>(value: serde_json::Value, media_type: &'static str) -> Handled
-where
-    T: serde::de::DeserializeOwned + serde::Serialize,
-{
-    let answer: T = serde_json::from_value(value)
-        .map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response())?;
-    Ok(vendor(StatusCode::OK, media_type, &answer))
-}
-
-fn vendor(status: StatusCode, media_type: &'static str, body: &impl serde::Serialize) -> Response {
-    match serde_json::to_vec(body) {
-        Ok(bytes) => (status, [(header::CONTENT_TYPE, media_type)], bytes).into_response(),
-        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
+/// What a new batch shows: the batch, each recipient, each SMS sent.
+fn created(
+    batch: &BatchRequest,
+    steps: &[Step],
+    state: &str,
+    links: bool,
+    link: impl Fn(&str) -> String,
+) -> Happened {
+    let reference = batch.batch_reference.to_string();
+    let money = |r: &crate::puzzel_pay::types::Recipient| {
+        Money::new(&r.payment.currency, r.payment.amount.get()).ok()
+    };
+    let mut happened = Happened::nothing();
+    let action = if links { "create links" } else { "send SMS" };
+    let keys = vec![
+        ("action", action.to_string()),
+        ("recipients", steps.len().to_string()),
+    ];
+    let total = total(batch.recipients.iter().map(money));
+    let id = RecordId::new(Kind::Batch, &reference);
+    happened.open(id, state, total, keys, "created by the merchant");
+    for (request, &step) in batch.recipients.iter().zip(steps) {
+        let msisdn = request.msisdn.to_string();
+        let keys = vec![("batch", reference.clone()), ("MSISDN", msisdn.clone())];
+        let what = match step {
+            Step::SmsFailed => "the SMS could not be sent",
+            _ if links => "payment link created",
+            _ => "payment link sent by SMS",
+        };
+        let link = link(&request.reference);
+        let id = RecordId::recipient(&reference, &request.reference);
+        happened.open(id, format!("{step:?}"), money(request), keys, what);
+        if !links && step != Step::SmsFailed {
+            let text = payment_sms(batch, request, &link);
+            happened.sms(msisdn, Api::PuzzelPay, text, Some(link));
+        }
     }
-}
-
-fn invalid(batch_reference: &str, errors: BTreeMap<String, Vec<String>>) -> Response {
-    let body = json!({"batchReference": batch_reference, "smsStatuses": null, "paymentLinks": null, "validationErrors": errors});
-    vendor(StatusCode::BAD_REQUEST, BATCH_RESPONSE, &body)
+    happened
 }
 
 /// `template` with each `{{name}}` replaced by `value(name)` (left as it is
@@ -243,279 +602,15 @@ fn total(amounts: impl IntoIterator<Item = Option<Money>>) -> Option<Money> {
     })
 }
 
-async fn create_batch(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) -> Handled {
-    authorize(&headers)?;
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok());
-    if content_type != Some(BATCH_REQUEST) {
-        // The spec lists no 415: a refused request is a 400 of validation errors.
-        return Err(invalid(
-            "",
-            BTreeMap::from([(
-                "Content-Type".to_string(),
-                vec![format!("must be {BATCH_REQUEST}")],
-            )]),
-        ));
-    }
-    // Parsed once: for the type, and for the spec's array rules below.
-    let unreadable = |e: serde_json::Error| {
-        invalid(
-            "",
-            BTreeMap::from([("request".to_string(), vec![e.to_string()])]),
-        )
-    };
-    let value: serde_json::Value = serde_json::from_slice(&body).map_err(unreadable)?;
-    let batch = BatchRequest::deserialize(&value).map_err(unreadable)?;
-    let reference = batch.batch_reference.to_string();
-    let mut errors: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    let needed: BTreeSet<String> = batch
-        .message_templates
-        .iter()
-        .flat_map(|t| placeholders(&t.text))
-        .collect();
-    for (i, recipient) in batch.recipients.iter().enumerate() {
-        for name in &needed {
-            if !recipient.variables.contains_key(name) {
-                errors
-                    .entry(format!("recipients[{i}].variables"))
-                    .or_default()
-                    .push(format!("The variable '{name}' is missing"));
-            }
-        }
-    }
-    // The spec's array rules, as the client checks them before sending.
-    if let Err(broken) = check_json(&operations::CREATE_BATCH, &value) {
-        errors.entry(broken.path).or_default().push(broken.message);
-    }
-    // The rest is built outside the store's lock, which only sees the
-    // duplicate check and the insert.
-    let links = batch.action == BatchAction::CreateLinks;
-    let link = |r: &str| shared.url(&format!("/puzzel-pay/pay/{reference}/{r}"));
-    let recipients: Vec<Recipient> = batch
-        .recipients
-        .iter()
-        .map(|r| Recipient {
-            reference: r.reference.to_string(),
-            msisdn: r.msisdn.to_string(),
-            // An SMS to a barred number fails; a link-only batch sends none.
-            step: if !links && r.msisdn.as_str() == faults::BARRED_MSISDN {
-                Step::SmsFailed
-            } else {
-                Step::SmsEnqueued
-            },
-            provider: None,
-            refunded: false,
-            receipt: batch.receipt_templates.first().map(|t| {
-                let link = link(&r.reference);
-                fill(&t.text, |name| match name {
-                    "paymentLink" => Some(link.clone()),
-                    "paymentReference" => None,
-                    _ => r.variables.get(name).cloned(),
-                })
-            }),
-        })
-        .collect();
-    let answer = BatchResponse {
-        batch_reference: Some(reference.clone()),
-        sms_statuses: (!links).then(|| {
-            recipients
-                .iter()
-                .map(|r| {
-                    let (code, message) = if r.step == Step::SmsFailed {
-                        (1, "Message could not be sent")
-                    } else {
-                        (0, "Message enqueued for sending")
-                    };
-                    RecipientSmsStatus {
-                        reference: Some(r.reference.clone()),
-                        status_code: Some(code),
-                        status_message: Some(message.into()),
-                    }
-                })
-                .collect()
-        }),
-        payment_links: links.then(|| {
-            recipients
-                .iter()
-                .map(|r| PaymentLink {
-                    reference: Some(r.reference.clone()),
-                    link: Some(link(&r.reference)),
-                })
-                .collect()
-        }),
-        validation_errors: None,
-    };
-    let mut state = shared.puzzel_pay();
-    if state.batches.contains_key(&reference) {
-        errors
-            .entry("batchReference".into())
-            .or_default()
-            .push("A batch with this reference already exists".into());
-    }
-    if !errors.is_empty() {
-        return Err(invalid(&reference, errors));
-    }
-    // The rest of each recipient's record is in the request.
-    let steps: Vec<Step> = recipients.iter().map(|r| r.step).collect();
-    state.batches.insert(reference.clone(), recipients);
-    state.admit(reference.clone(), shared.record_cap);
-    let batch_state = state.batch_state(&reference);
-    drop(state);
-    let money = |r: &crate::puzzel_pay::types::Recipient| {
-        Money::new(&r.payment.currency, r.payment.amount.get()).ok()
-    };
-    shared.journal(|journal, at| {
-        let action = if links { "create links" } else { "send SMS" };
-        let keys = vec![
-            ("action", action.to_string()),
-            ("recipients", steps.len().to_string()),
-        ];
-        let total = total(batch.recipients.iter().map(money));
-        let id = RecordId::new(Kind::Batch, &reference);
-        journal.open(at, id, batch_state, total, keys, "created by the merchant");
-        for (request, step) in batch.recipients.iter().zip(steps) {
-            let msisdn = request.msisdn.to_string();
-            let keys = vec![("batch", reference.clone()), ("MSISDN", msisdn.clone())];
-            let what = match step {
-                Step::SmsFailed => "the SMS could not be sent",
-                _ if links => "payment link created",
-                _ => "payment link sent by SMS",
-            };
-            let link = link(&request.reference);
-            let id = RecordId::recipient(&reference, &request.reference);
-            journal.open(at, id, &format!("{step:?}"), money(request), keys, what);
-            if !links && step != Step::SmsFailed {
-                let text = payment_sms(&batch, request, &link);
-                journal.sms(Sms {
-                    at,
-                    to: msisdn,
-                    api: Api::PuzzelPay,
-                    text,
-                    link: Some(link),
-                });
-            }
-        }
-    });
-    Ok(vendor(StatusCode::OK, BATCH_RESPONSE, &answer))
-}
-
-async fn batch_status(
-    State(shared): State<Shared>,
-    headers: HeaderMap,
-    Path(reference): Path<String>,
-) -> Handled {
-    authorize(&headers)?;
-    let state = shared.puzzel_pay();
-    let recipients = state
-        .batches
-        .get(&reference)
-        .ok_or_else(|| StatusCode::NOT_FOUND.into_response())?;
-    let at_least = |step: i32| recipients.iter().filter(|r| r.step.value() >= step).count();
-    let mut providers: BTreeMap<i32, (usize, usize)> = BTreeMap::new();
-    for recipient in recipients {
-        if let Some(provider) = recipient.provider {
-            let entry = providers.entry(provider.value()).or_default();
-            entry.0 += 1;
-            if recipient.step == Step::Paid {
-                entry.1 += 1;
-            }
-        }
-    }
-    let status = json!({
-        "reference": reference,
-        "smsStatus": {"sent": at_least(1), "delivered": at_least(2), "clicked": at_least(3)},
-        "paymentProviderStatus": {
-            "averageConversionTimeInMinutes": 0,
-            "paymentProviders": providers.iter().map(|(provider, (selected, paid))| json!({
-                "paymentProvider": provider, "selected": selected, "paid": paid
-            })).collect::<Vec<_>>(),
-        },
-        "recipientStatus": recipients.iter().map(|r| json!({"reference": r.reference, "step": r.step.value()})).collect::<Vec<_>>(),
-    });
-    answer_as::<BatchStatus>(status, BATCH_STATUS)
-}
-
-async fn refund(
-    State(shared): State<Shared>,
-    headers: HeaderMap,
-    Path((batch, reference)): Path<(String, String)>,
-) -> Handled {
-    authorize(&headers)?;
-    let status = with_recipient(&shared, &batch, &reference, |recipient| {
-        if recipient.step != Step::Paid || recipient.refunded {
-            StatusCode::BAD_REQUEST
-        } else if recipient.msisdn == faults::MNO_ERROR_MSISDN
-            && recipient.provider == Some(PaymentProvider::PaymentCard)
-        {
-            StatusCode::FAILED_DEPENDENCY
-        } else {
-            recipient.refunded = true;
-            StatusCode::OK
-        }
-    });
-    if status == Some(StatusCode::OK) {
-        recipient_step(
-            &shared,
-            &batch,
-            &reference,
-            Some("Refunded"),
-            "refunded by the merchant",
-        );
-    }
-    Ok(status.unwrap_or(StatusCode::NOT_FOUND).into_response())
-}
-
-fn with_recipient<T>(
-    shared: &Shared,
-    batch: &str,
-    reference: &str,
-    f: impl FnOnce(&mut Recipient) -> T,
-) -> Option<T> {
-    let mut state = shared.puzzel_pay();
-    let recipient = state
-        .batches
-        .get_mut(batch)?
-        .iter_mut()
-        .find(|r| r.reference == reference)?;
-    Some(f(recipient))
-}
-
-fn advance(recipient: &mut Recipient, step: Step) -> bool {
-    let moves = recipient.step.value() < step.value();
-    if moves {
-        recipient.step = step;
-    }
-    moves
-}
-
-/// Something happened to a recipient, on the dashboard.
-fn recipient_step(shared: &Shared, batch: &str, reference: &str, state: Option<&str>, what: &str) {
-    let id = RecordId::recipient(batch, reference);
-    shared.journal(|journal, at| journal.step(at, &id, state, what));
-}
-
-/// A recipient moved: so may its batch, on the dashboard.
-fn batch_progress(shared: &Shared, batch: &str, reference: &str, step: Step) {
-    let state = shared.puzzel_pay().batch_state(batch);
-    let id = RecordId::new(Kind::Batch, batch);
-    let what = format!("recipient {reference}: {step:?}");
-    shared.journal(|journal, at| journal.step(at, &id, Some(state), what));
-}
-
 /// The SMS network reports the link's SMS received.
 pub(super) fn mark_delivered(shared: &Shared, batch: &str, reference: &str) -> Option<()> {
-    let moved = with_recipient(shared, batch, reference, |r| advance(r, Step::SmsReceived))?;
-    if moved {
-        let state = format!("{:?}", Step::SmsReceived);
-        recipient_step(
-            shared,
-            batch,
-            reference,
-            Some(&state),
-            "SMS received by the phone",
-        );
-    }
+    let (_, happened) = shared.puzzel_pay().advance(
+        batch,
+        reference,
+        Step::SmsReceived,
+        "SMS received by the phone",
+    )?;
+    shared.publish(happened);
     Some(())
 }
 
@@ -534,20 +629,14 @@ async fn payment_page(
     State(shared): State<Shared>,
     Path((batch, reference)): Path<(String, String)>,
 ) -> Response {
-    let opened = with_recipient(&shared, &batch, &reference, |r| {
-        (advance(r, Step::SmsClicked), r.step)
-    });
-    let Some((moved, step)) = opened else {
+    let opened =
+        shared
+            .puzzel_pay()
+            .advance(&batch, &reference, Step::SmsClicked, "payment link opened");
+    let Some((step, happened)) = opened else {
         return (StatusCode::NOT_FOUND, "no such payment link").into_response();
     };
-    let state = moved.then(|| format!("{step:?}"));
-    recipient_step(
-        &shared,
-        &batch,
-        &reference,
-        state.as_deref(),
-        "payment link opened",
-    );
+    shared.publish(happened);
     let pay = |provider: PaymentProvider| {
         shared.url(&format!(
             "/puzzel-pay/pay/{batch}/{reference}/{}",
@@ -571,10 +660,8 @@ async fn payment_page(
     .into_response()
 }
 
-/// A recipient pays with `provider` on the payment page: Paid, or
-/// PaymentFailed when `fail` or for the no-funds MSISDN; the callback goes
-/// out, and the receipt SMS if the batch has one. `None` for no such
-/// recipient; the step, and whether it moved (a paid one stays paid).
+/// A recipient pays with `provider` on the payment page (or the
+/// dashboard): see [`Store::settle`]. `None` for no such recipient.
 pub(super) fn settle(
     shared: &Shared,
     batch: &str,
@@ -582,61 +669,12 @@ pub(super) fn settle(
     provider: PaymentProvider,
     fail: bool,
 ) -> Option<(Step, bool)> {
-    let outcome = with_recipient(shared, batch, reference, |r| {
-        if r.step == Step::Paid {
-            return (r.step, false, None);
-        }
-        r.provider = Some(provider);
-        r.step = if fail || r.msisdn == faults::NO_FUNDS_MSISDN {
-            Step::PaymentFailed
-        } else {
-            Step::Paid
-        };
-        let receipt = r
-            .receipt
-            .clone()
-            .filter(|_| r.step == Step::Paid)
-            .map(|text| (r.msisdn.clone(), text));
-        (r.step, true, receipt)
-    });
-    let (step, moved, receipt) = outcome?;
-    if moved {
-        let paid = step == Step::Paid;
-        let external_reference = format!("sandbox-{}", shared.engine.id("ext"));
-        let what = if paid {
-            "paid by the recipient"
-        } else {
-            "the payment failed"
-        };
-        recipient_step(shared, batch, reference, Some(&format!("{step:?}")), what);
-        batch_progress(shared, batch, reference, step);
-        if let Some((to, text)) = receipt {
-            // Filled as the template's other placeholders were.
-            let text = fill(&text, |name| {
-                (name == "paymentReference").then(|| external_reference.clone())
-            });
-            shared.journal(|journal, at| {
-                journal.sms(Sms {
-                    at,
-                    to,
-                    api: Api::PuzzelPay,
-                    text,
-                    link: None,
-                });
-            });
-        }
-        super::callbacks::deliver(
-            shared,
-            Callback {
-                batch_reference: batch.to_string(),
-                client_reference: reference.to_string(),
-                success: paid,
-                external_reference: Some(external_reference),
-                // Strex's codes: 0 done, 1 refused (no funds).
-                external_status_code: Some(if paid { "0" } else { "1" }.into()),
-            },
-        );
-    }
+    let external_reference = format!("sandbox-{}", shared.engine.id("ext"));
+    let (step, moved, happened) =
+        shared
+            .puzzel_pay()
+            .settle(batch, reference, provider, fail, external_reference)?;
+    shared.publish(happened);
     Some((step, moved))
 }
 

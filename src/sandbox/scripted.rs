@@ -14,54 +14,23 @@ use super::Shared;
 use super::journal::Api;
 use super::script::{Call, FaultAction};
 
-/// The API and operation of a request: by method and path template, or
-/// (Direct Payment over SOAP) by SOAPAction.
-fn operation_of(
-    method: &str,
-    path: &str,
-    headers: &HeaderMap,
-) -> Option<(Api, Option<&'static str>)> {
+/// The API and operation of a request the generated routers do not
+/// serve (those fault through `serving`): Direct Payment over SOAP, by
+/// SOAPAction, and the Mediaconnect login server.
+fn operation_of(path: &str, headers: &HeaderMap) -> Option<(Api, Option<&'static str>)> {
     if path.starts_with("/direct-payment/soapV1.svc") {
         let operation =
             super::direct_payment::soap_operation(super::direct_payment::soap_action(headers))
                 .map(|op| op.name);
         return Some((Api::DirectPayment, operation));
     }
-    for mount in super::routes::MOUNTS {
-        let Some(rest) = path.strip_prefix(mount.base) else {
-            continue;
-        };
-        let operation = mount
-            .operations
-            .iter()
-            .find(|op| op.method == method && template_matches(op.path, rest))
-            .map(|op| op.name);
-        return Some((mount.api, operation));
-    }
-    if path.starts_with("/mediaconnect/") {
+    if path.starts_with("/mediaconnect/login/") {
         return Some((Api::Mediaconnect, None));
     }
     None
 }
 
-fn template_matches(template: &str, path: &str) -> bool {
-    let mut segments = path.split('/');
-    for expected in template.split('/') {
-        match segments.next() {
-            Some(segment) if expected.starts_with('{') => {
-                if segment.is_empty() {
-                    return false;
-                }
-            }
-            Some(segment) if segment == expected => {}
-            _ => return false,
-        }
-    }
-    segments.next().is_none()
-}
-
-/// Most bytes of a request body the sandbox reads.
-const MAX_BODY: usize = 4 * 1024 * 1024;
+use super::serving::MAX_BODY;
 
 /// The middleware in front of every API route: applies the first scripted
 /// fault the call matches, if any.
@@ -80,7 +49,7 @@ pub(crate) async fn apply(State(shared): State<Shared>, request: Request, next: 
         .map(|p| p.as_str())
         .unwrap_or_default()
         .to_string();
-    let found = operation_of(parts.method.as_str(), parts.uri.path(), &parts.headers);
+    let found = operation_of(parts.uri.path(), &parts.headers);
     let action = match found {
         Some((api, operation)) => shared.take_fault(&Call {
             api,
@@ -91,8 +60,25 @@ pub(crate) async fn apply(State(shared): State<Shared>, request: Request, next: 
         None => None,
     };
     let request = Request::from_parts(parts, Body::from(body));
+    let nothing_found = move || match found {
+        Some((Api::DirectPayment, Some(operation))) => {
+            super::direct_payment::soap_nothing_found(operation)
+        }
+        _ => None,
+    };
+    around(action, nothing_found, next.run(request)).await
+}
+
+/// `run` (the call as the stand-in does it) under the scripted fault
+/// `action`, if any: before it, instead of it, or after it.
+/// `nothing_found` is the API's own "nothing here" for a lagging lookup.
+pub(crate) async fn around(
+    action: Option<FaultAction>,
+    nothing_found: impl FnOnce() -> Option<Response>,
+    run: impl Future<Output = Response> + Send + 'static,
+) -> Response {
     let Some(action) = action else {
-        return next.run(request).await;
+        return run.await;
     };
     match action {
         FaultAction::FailBefore {
@@ -118,54 +104,42 @@ pub(crate) async fn apply(State(shared): State<Shared>, request: Request, next: 
             body,
             content_type,
         } => {
-            let _committed = next.run(request).await;
+            let _committed = run.await;
             respond(status, body, content_type)
         }
         FaultAction::CommitLate { ms } => {
             tokio::spawn(async move {
                 tokio::time::sleep(Duration::from_millis(ms)).await;
-                let _committed = next.run(request).await;
+                let _committed = run.await;
             });
             cut(StatusCode::OK.into_response(), 0).await
         }
-        FaultAction::LookupLag { .. } => {
-            let nothing = match found {
-                Some((Api::DirectPayment, Some(operation))) => {
-                    super::direct_payment::nothing_found(operation)
-                }
-                Some((Api::Connect, Some(operation))) => super::connect::nothing_found(operation),
-                Some((Api::PuzzelPay, Some(operation))) => {
-                    super::puzzel_pay::nothing_found(operation)
-                }
-                _ => None,
-            };
-            match nothing {
-                Some(answer) => answer,
-                None => next.run(request).await,
-            }
-        }
+        FaultAction::LookupLag { .. } => match nothing_found() {
+            Some(answer) => answer,
+            None => run.await,
+        },
         FaultAction::FailAfter { status } => {
-            let _committed = next.run(request).await;
+            let _committed = run.await;
             StatusCode::from_u16(status)
                 .unwrap_or(StatusCode::BAD_GATEWAY)
                 .into_response()
         }
         FaultAction::Delay { ms } => {
             tokio::time::sleep(Duration::from_millis(ms)).await;
-            next.run(request).await
+            run.await
         }
         FaultAction::DropAfter => {
-            let committed = next.run(request).await;
+            let committed = run.await;
             cut(committed, 0).await
         }
         FaultAction::Truncate => {
-            let committed = next.run(request).await;
+            let committed = run.await;
             cut(committed, 2).await
         }
         // Only for callbacks, which are no request to the sandbox.
         FaultAction::DeliverTwice
         | FaultAction::DeliverLate { .. }
-        | FaultAction::DeliverOutOfOrder => next.run(request).await,
+        | FaultAction::DeliverOutOfOrder => run.await,
     }
 }
 
@@ -211,28 +185,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn paths_match_their_templates() {
-        assert!(template_matches(
-            "/service/{serviceId}/pay",
-            "/service/1234/pay"
-        ));
-        assert!(!template_matches(
-            "/service/{serviceId}/pay",
-            "/service/1234/pay/9"
-        ));
-        assert!(!template_matches(
-            "/service/{serviceId}/pay",
-            "/service//pay"
-        ));
-        let headers = HeaderMap::new();
-        assert_eq!(
-            operation_of("POST", "/direct-payment/restV1.svc/service/1/pay", &headers),
-            Some((Api::DirectPayment, Some("pay")))
+    fn only_what_no_generated_router_serves_is_matched_here() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "soapaction",
+            HeaderValue::from_static("\"http://directpay.intele.com/v1/IDirectPayment/Pay\""),
         );
         assert_eq!(
-            operation_of("POST", "/connect/transactions", &headers),
-            Some((Api::Connect, Some("createTransaction")))
+            operation_of("/direct-payment/soapV1.svc", &headers).map(|(api, _)| api),
+            Some(Api::DirectPayment)
         );
-        assert_eq!(operation_of("GET", "/sandbox/reset", &headers), None);
+        assert_eq!(
+            operation_of("/mediaconnect/login/oauth/token", &headers),
+            Some((Api::Mediaconnect, None))
+        );
+        assert_eq!(operation_of("/connect/transactions", &headers), None);
+        assert_eq!(
+            operation_of("/mediaconnect/capi/v1/api/payment/invoice", &headers),
+            None
+        );
+        assert_eq!(operation_of("/sandbox/reset", &headers), None);
     }
 }

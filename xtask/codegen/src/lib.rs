@@ -15,6 +15,7 @@ mod postprocess;
 #[cfg(feature = "drift")]
 pub mod review;
 pub mod runtime;
+mod server;
 #[cfg(feature = "wsdl")]
 mod wsdl;
 #[cfg(feature = "wsdl")]
@@ -139,6 +140,8 @@ pub fn generate(api: &Api, root: &Path) -> Result<Generated, CodegenError> {
                     known.insert(name.to_string(), paragraph.join(" "));
                 }
             }
+            // The server serves the spec as written (real media types).
+            let served = spec.clone();
             let (mut rewrites, mut media_types) = normalize::vendor_media_types(&mut spec);
             normalize::accept_json_faults(&spec, &mut media_types);
             // Raw error bodies are one type already; unifying them first would
@@ -151,6 +154,20 @@ pub fn generate(api: &Api, root: &Path) -> Result<Generated, CodegenError> {
             let mut tokens = openapi::run_progenitor(api, &spec)?;
             tokens.extend(openapi::servers(&spec));
             tokens.extend(openapi::operations(api, &spec, &media_types)?);
+            let open: Vec<String> = open_enum::find(&served)
+                .map_err(|message| CodegenError::Extension {
+                    spec: api.spec.to_string(),
+                    message: message.clone(),
+                })?
+                .into_iter()
+                .map(|open| open.name)
+                .collect();
+            tokens.extend(server::render(api, &served, &open).map_err(|message| {
+                CodegenError::Extension {
+                    spec: api.spec.to_string(),
+                    message: format!("server: {message}"),
+                }
+            })?);
             (tokens, rewrites, vec![spec_path])
         }
         #[cfg(feature = "wsdl")]
