@@ -11,7 +11,7 @@ use axum::routing::{get, post};
 use chrono::SubsecRound;
 use serde_json::{Value, json};
 
-use super::engine::{Arrivals, Capped};
+use super::engine::{Capped, Kept};
 use super::journal::{Api, Happened, Kind, RecordId};
 use super::serving::{Answer, Call, Malformed, Part, Stand};
 use super::{Shared, credentials, faults, pages};
@@ -48,7 +48,6 @@ pub(super) struct Store {
     refunded: BTreeSet<String>,
     /// Agreement IDs by connectId, oldest first.
     agreements_by_connect_id: BTreeMap<String, VecDeque<String>>,
-    arrivals: Arrivals<String>,
 }
 
 fn index(map: &mut BTreeMap<String, VecDeque<String>>, key: Option<&str>, id: &str) {
@@ -77,7 +76,7 @@ fn unindex(map: &mut BTreeMap<String, VecDeque<String>>, key: Option<&str>, id: 
     }
 }
 
-impl Store {
+impl Kept<Store> {
     /// Keep a new transaction, indexed; forget the oldest finished ones past `cap`.
     fn insert(&mut self, transaction: Transaction, cap: usize) {
         let id = transaction.id.clone();
@@ -147,10 +146,6 @@ impl Store {
 impl Capped for Store {
     type Key = String;
 
-    fn arrivals(&mut self) -> &mut Arrivals<Self::Key> {
-        &mut self.arrivals
-    }
-
     fn records(&self) -> usize {
         self.transactions.len()
     }
@@ -181,7 +176,7 @@ impl Capped for Store {
     }
 }
 
-impl Store {
+impl Kept<Store> {
     /// A new transaction, unless its orderId is taken.
     fn create(&mut self, transaction: Transaction, cap: usize) -> Option<Happened> {
         if self.has_order(&transaction.order_id) {
@@ -432,17 +427,12 @@ impl IntoResponse for Refused {
     }
 }
 
-/// CONNECT Payment as the sandbox serves it.
-#[derive(Clone)]
-pub(super) struct Connect(pub(super) Shared);
+super::serving::stand_in!(
+    /// CONNECT Payment as the sandbox serves it.
+    Connect serves Api::Connect
+);
 
 impl Stand for Connect {
-    const API: Api = Api::Connect;
-
-    fn shared(&self) -> &Shared {
-        &self.0
-    }
-
     /// The merchant API key (Basic) or a CONNECT ID user's token (Bearer);
     /// otherwise CONNECT's 401 body.
     fn authenticate(&self, _: &'static Operation, call: &Call) -> Result<(), Answer> {
@@ -617,10 +607,9 @@ impl Service for Connect {
     }
 }
 
-/// The API's operations (routed from the spec) and the payment pages the
-/// PAYMENT links lead to.
-pub(super) fn routes(shared: &Shared) -> Router<Shared> {
-    crate::connect::generated::server::router(Connect(shared.clone()))
+/// The payment pages the PAYMENT links lead to.
+pub(super) fn pages() -> Router<Shared> {
+    Router::new()
         .route("/pay/{id}", get(payment_page))
         .route("/pay/{id}/complete", post(complete))
         .route("/pay/{id}/cancel", post(cancel))

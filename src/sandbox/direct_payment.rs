@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 use xsd_parser_types::xml::Nillable;
 
-use super::engine::{Arrivals, Capped, Engine};
+use super::engine::{Capped, Engine, Kept};
 use super::journal::{Api, Happened, Kind, RecordId};
 use super::serving::{Answer, Call, Malformed, Part, Stand};
 use super::{Shared, credentials, faults};
@@ -53,16 +53,10 @@ pub(super) struct Store {
     references: BTreeMap<i64, String>,
     /// Verification codes by MSISDN: (code, expiry).
     codes: BTreeMap<String, (String, Option<DateTime<Utc>>)>,
-    /// Payments by arrival, to forget the oldest past the record cap.
-    arrivals: Arrivals<i64>,
 }
 
 impl Capped for Store {
     type Key = i64;
-
-    fn arrivals(&mut self) -> &mut Arrivals<Self::Key> {
-        &mut self.arrivals
-    }
 
     fn records(&self) -> usize {
         self.payments.len()
@@ -101,7 +95,7 @@ fn barred() -> Fault {
     )
 }
 
-impl Store {
+impl Kept<Store> {
     fn pay(
         &mut self,
         engine: &Engine,
@@ -183,10 +177,11 @@ impl Store {
     }
 
     fn reverse(&mut self, transaction_id: i64) -> Result<ReversePaymentResponse, Fault> {
-        let payment = self
+        let store: &mut Store = self;
+        let payment = store
             .references
             .get(&transaction_id)
-            .and_then(|reference| self.payments.get_mut(reference))
+            .and_then(|reference| store.payments.get_mut(reference))
             .ok_or_else(|| fault(ErrorCode::NotFound, "Payment not found"))?;
         if payment.status == PaymentStatus::Reversed {
             return Err(fault(
@@ -267,7 +262,7 @@ impl Store {
 
 // ---- what REST and SOAP share: the store's change, and the journal's ----
 
-impl Store {
+impl Kept<Store> {
     /// Charge, and what the dashboard shows of it (a refused charge too: a
     /// developer wants to see why).
     fn charge(
@@ -430,16 +425,10 @@ pub(super) fn expire_code(shared: &Shared, msisdn: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// The REST operations (routed from the spec) and the SOAP endpoint: one
-/// route, the operation by SOAPAction (every WSDL operation has a handler:
-/// see `soap_operation`).
-pub(super) fn routes(shared: &Shared) -> Router<Shared> {
-    Router::new()
-        .nest(
-            "/restV1.svc",
-            crate::direct_payment::rest_api::server::router(DirectPayment(shared.clone())),
-        )
-        .route("/soapV1.svc", post(soap_endpoint))
+/// The SOAP endpoint: one route, the operation by SOAPAction (every WSDL
+/// operation has a handler: see `soap_operation`).
+pub(super) fn pages() -> Router<Shared> {
+    Router::new().route("/soapV1.svc", post(soap_endpoint))
 }
 
 /// `/sandbox/direct-payment/...`: what a phone would have received.
@@ -476,12 +465,14 @@ async fn inspect_payments(State(shared): State<Shared>) -> Response {
 
 // ---- REST ----
 
-/// Direct Payment as the sandbox serves it, over REST (and, mapped, over SOAP).
-#[derive(Clone)]
-pub(super) struct DirectPayment(pub(super) Shared);
+super::serving::stand_in!(
+    /// Direct Payment as the sandbox serves it, over REST (and, mapped, over SOAP).
+    DirectPayment serves Api::DirectPayment
+);
 
 /// Every REST output answers a fault the same way: the status its code
-/// implies, and the fault body.
+/// implies, and the fault body. Those SOAP serves too read back as a result
+/// (their success, or the fault for a SOAP fault).
 macro_rules! faults_answered {
     ($($output:ident),* $(,)?) => {$(
         impl From<Fault> for $output {
@@ -497,6 +488,47 @@ macro_rules! faults_answered {
         }
     )*};
 }
+
+macro_rules! soap_results {
+    ($($output:ident => $ty:ty),* $(,)?) => {$(
+        impl $output {
+            /// The success, or the fault the SOAP endpoint answers.
+            fn into_result(self) -> Result<$ty, Fault> {
+                match self {
+                    Self::Ok(answer) => Ok(answer),
+                    Self::ClientError { body, .. } | Self::ServerError { body, .. } => {
+                        Err(soap_refusal(body))
+                    }
+                }
+            }
+        }
+    )*};
+}
+
+soap_results!(
+    PayOutput => PaymentResponse,
+    ReversePaymentOutput => ReversePaymentResponse,
+    GetPaymentStatusOutput => PaymentStatusResponse,
+);
+
+/// Whether a bodiless success, or the fault the SOAP endpoint answers.
+macro_rules! soap_done {
+    ($($output:ident),*) => {$(
+        impl $output {
+            /// Done, or the fault the SOAP endpoint answers.
+            fn into_result(self) -> Result<(), Fault> {
+                match self {
+                    Self::Ok => Ok(()),
+                    Self::ClientError { body, .. } | Self::ServerError { body, .. } => {
+                        Err(soap_refusal(body))
+                    }
+                }
+            }
+        }
+    )*};
+}
+
+soap_done!(SendVerificationCodeOutput, VerifyVerificationCodeOutput);
 
 faults_answered!(
     PayOutput,
@@ -522,12 +554,6 @@ impl Fault {
 }
 
 impl Stand for DirectPayment {
-    const API: Api = Api::DirectPayment;
-
-    fn shared(&self) -> &Shared {
-        &self.0
-    }
-
     /// Basic credentials, and the serviceId of the path must match.
     fn authenticate(&self, _: &'static Operation, call: &Call) -> Result<(), Answer> {
         let credentials_ok =
@@ -920,12 +946,7 @@ async fn soap_pay(
         service_id: SERVICE_ID,
         body: types::PaymentRequest { payment_details },
     };
-    let paid = match service.pay(input).await {
-        PayOutput::Ok(paid) => paid,
-        PayOutput::ClientError { body, .. } | PayOutput::ServerError { body, .. } => {
-            return Err(soap_refusal(body));
-        }
-    };
+    let paid = service.pay(input).await.into_result()?;
     Ok(soap_ok(
         operation,
         &dp::PayResponse {
@@ -948,11 +969,7 @@ async fn soap_reverse(
         service_id: SERVICE_ID,
         payment: TransactionId(request.request.reverse_payment_details.transaction_id),
     };
-    let reversed = match service.reverse_payment(input).await {
-        ReversePaymentOutput::Ok(reversed) => reversed,
-        ReversePaymentOutput::ClientError { body, .. }
-        | ReversePaymentOutput::ServerError { body, .. } => return Err(soap_refusal(body)),
-    };
+    let reversed = service.reverse_payment(input).await.into_result()?;
     Ok(soap_ok(
         operation,
         &dp::ReversePaymentResponse {
@@ -979,11 +996,7 @@ async fn soap_status(
         service_id: SERVICE_ID,
         payment,
     };
-    let status = match service.get_payment_status(input).await {
-        GetPaymentStatusOutput::Ok(status) => status,
-        GetPaymentStatusOutput::ClientError { body, .. }
-        | GetPaymentStatusOutput::ServerError { body, .. } => return Err(soap_refusal(body)),
-    };
+    let status = service.get_payment_status(input).await.into_result()?;
     let payment_status = match status.payment_status {
         PaymentStatus::Paid => dpt::PaymentStatusType::Paid,
         PaymentStatus::Reversed => dpt::PaymentStatusType::Reversed,
@@ -1024,14 +1037,11 @@ async fn soap_send_code(
         service_id: SERVICE_ID,
         body: domain,
     };
-    match service.send_verification_code(input).await {
-        SendVerificationCodeOutput::Ok => Ok(soap_ok(
-            operation,
-            &dp::SendVerificationCodeResponseElementType,
-        )),
-        SendVerificationCodeOutput::ClientError { body, .. }
-        | SendVerificationCodeOutput::ServerError { body, .. } => Err(soap_refusal(body)),
-    }
+    service.send_verification_code(input).await.into_result()?;
+    Ok(soap_ok(
+        operation,
+        &dp::SendVerificationCodeResponseElementType,
+    ))
 }
 
 async fn soap_verify(
@@ -1050,12 +1060,12 @@ async fn soap_verify(
         service_id: SERVICE_ID,
         body: domain,
     };
-    match service.verify_verification_code(input).await {
-        VerifyVerificationCodeOutput::Ok => Ok(soap_ok(
-            operation,
-            &dp::VerifyVerificationCodeResponseElementType,
-        )),
-        VerifyVerificationCodeOutput::ClientError { body, .. }
-        | VerifyVerificationCodeOutput::ServerError { body, .. } => Err(soap_refusal(body)),
-    }
+    service
+        .verify_verification_code(input)
+        .await
+        .into_result()?;
+    Ok(soap_ok(
+        operation,
+        &dp::VerifyVerificationCodeResponseElementType,
+    ))
 }

@@ -63,18 +63,44 @@ pub(crate) trait Capped {
     fn finished(&self, key: &Self::Key) -> Option<bool>;
     /// Forget the record, and every index entry of it.
     fn forget(&mut self, key: &Self::Key);
-    /// The store's records by arrival.
-    fn arrivals(&mut self) -> &mut Arrivals<Self::Key>;
+}
 
+/// A store and the order its records came in: past the record cap, the
+/// oldest finished ones are forgotten first. A store's methods that add a
+/// record are written on `Kept<Store>`, where [`Kept::admit`] is.
+pub(crate) struct Kept<S: Capped> {
+    store: S,
+    arrivals: Arrivals<S::Key>,
+}
+
+impl<S: Capped + Default> Default for Kept<S> {
+    fn default() -> Self {
+        Self {
+            store: S::default(),
+            arrivals: Arrivals::default(),
+        }
+    }
+}
+
+impl<S: Capped> std::ops::Deref for Kept<S> {
+    type Target = S;
+
+    fn deref(&self) -> &S {
+        &self.store
+    }
+}
+
+impl<S: Capped> std::ops::DerefMut for Kept<S> {
+    fn deref_mut(&mut self) -> &mut S {
+        &mut self.store
+    }
+}
+
+impl<S: Capped> Kept<S> {
     /// A record came: queue it, and forget the oldest past `cap`.
-    fn admit(&mut self, key: Self::Key, cap: usize)
-    where
-        Self: Sized,
-    {
-        self.arrivals().push(key);
-        let mut arrivals = std::mem::take(self.arrivals());
-        arrivals.trim(self, cap);
-        *self.arrivals() = arrivals;
+    pub(crate) fn admit(&mut self, key: S::Key, cap: usize) {
+        self.arrivals.push(key);
+        self.arrivals.trim(&mut self.store, cap);
     }
 }
 
@@ -134,7 +160,7 @@ mod tests {
     use super::*;
 
     /// Records 0..n; the even ones finished.
-    struct Numbers(std::collections::BTreeSet<u32>, Arrivals<u32>);
+    struct Numbers(std::collections::BTreeSet<u32>);
 
     impl Capped for Numbers {
         type Key = u32;
@@ -147,14 +173,11 @@ mod tests {
         fn forget(&mut self, key: &u32) {
             self.0.remove(key);
         }
-        fn arrivals(&mut self) -> &mut Arrivals<u32> {
-            &mut self.1
-        }
     }
 
     #[test]
     fn the_oldest_finished_records_go_first_and_unfinished_ones_stay() {
-        let mut store = Numbers((0..10).collect(), Arrivals::default());
+        let mut store = Numbers((0..10).collect());
         let mut arrivals = Arrivals::default();
         (0..10).for_each(|n| arrivals.push(n));
         arrivals.trim(&mut store, 7);
@@ -172,7 +195,7 @@ mod tests {
         );
 
         // Keys of records the store dropped itself are swept out.
-        let mut store = Numbers(std::collections::BTreeSet::new(), Arrivals::default());
+        let mut store = Numbers(std::collections::BTreeSet::new());
         let mut arrivals = Arrivals::default();
         for n in 0..1000 {
             store.0.insert(n);

@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use url::Url;
 
-use super::engine::{Arrivals, Capped};
+use super::engine::{Capped, Kept};
 use super::journal::{Api, Happened, Kind, RecordId};
 use super::serving::{Answer, Call, Malformed, Part, Stand};
 use super::{Shared, credentials, faults, pages};
@@ -51,8 +51,6 @@ pub(super) struct Store {
     methods: BTreeMap<String, String>,
     pending: BTreeMap<i64, Pending>,
     paid_invoices: BTreeSet<String>,
-    /// Started payments by arrival, to forget the oldest past the record cap.
-    arrivals: Arrivals<i64>,
     /// Valid Vipps agreements: their product, by agreement reference.
     vipps_agreements: BTreeMap<String, String>,
 }
@@ -63,26 +61,8 @@ const METHODS: [&str; 3] = [
     "recurringVippsPayment",
 ];
 
-impl Store {
-    /// `records` invoice payments started and never finished (load benches).
-    pub(super) fn preload(&mut self, engine: &super::engine::Engine, cap: usize, records: usize) {
-        for _ in 0..records {
-            let id = 12_000_000 + i64::try_from(engine.next()).unwrap_or(0);
-            let pending = Pending::Invoice {
-                invoice_number: "1001".into(),
-            };
-            self.pending.insert(id, pending);
-            self.admit(id, cap);
-        }
-    }
-}
-
 impl Capped for Store {
     type Key = i64;
-
-    fn arrivals(&mut self) -> &mut Arrivals<Self::Key> {
-        &mut self.arrivals
-    }
 
     fn records(&self) -> usize {
         self.pending.len()
@@ -99,17 +79,12 @@ impl Capped for Store {
     }
 }
 
-/// Mediaconnect as the sandbox serves it.
-#[derive(Clone)]
-pub(super) struct Mediaconnect(pub(super) Shared);
+super::serving::stand_in!(
+    /// Mediaconnect as the sandbox serves it.
+    Mediaconnect serves Api::Mediaconnect
+);
 
 impl Stand for Mediaconnect {
-    const API: Api = Api::Mediaconnect;
-
-    fn shared(&self) -> &Shared {
-        &self.0
-    }
-
     /// An access token the login server issued; otherwise its OAuth 401.
     fn authenticate(&self, _: &'static Operation, call: &Call) -> Result<(), Answer> {
         let headers = call.headers();
@@ -268,14 +243,9 @@ fn invoice(number: &str, product: &str, paid: bool) -> crate::mediaconnect::type
     }
 }
 
-/// The API's operations (routed from the spec), and the login server:
-/// OAuth and the pages users are redirected to.
-pub(super) fn routes(shared: &Shared) -> Router<Shared> {
+/// The login server: OAuth and the pages users are redirected to.
+pub(super) fn pages() -> Router<Shared> {
     Router::new()
-        .nest(
-            "/capi",
-            crate::mediaconnect::generated::server::router(Mediaconnect(shared.clone())),
-        )
         .route("/login/oauth/authorize", get(authorize))
         .route("/login/oauth/token", post(token))
         .route("/login/payment/invoice/pay", get(page))
@@ -413,7 +383,18 @@ impl Pending {
     }
 }
 
-impl Store {
+impl Kept<Store> {
+    /// `records` invoice payments started and never finished (load benches).
+    pub(super) fn preload(&mut self, engine: &super::engine::Engine, cap: usize, records: usize) {
+        for _ in 0..records {
+            let id = 12_000_000 + i64::try_from(engine.next()).unwrap_or(0);
+            let pending = Pending::Invoice {
+                invoice_number: "1001".into(),
+            };
+            self.pending.insert(id, pending);
+            self.admit(id, cap);
+        }
+    }
     /// Remember what a login-server page is to finish, as `id`.
     fn start(&mut self, id: i64, pending: Pending, cap: usize) -> Happened {
         let happened = pending.opened(id);

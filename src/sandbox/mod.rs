@@ -76,10 +76,10 @@ pub mod credentials {
 /// never waits for another's. [`Sandbox::reset`] empties it.
 #[derive(Default)]
 pub(crate) struct State {
-    connect: Mutex<connect::Store>,
-    direct_payment: Mutex<direct_payment::Store>,
-    puzzel_pay: Mutex<puzzel_pay::Store>,
-    mediaconnect: Mutex<mediaconnect::Store>,
+    connect: Mutex<engine::Kept<connect::Store>>,
+    direct_payment: Mutex<engine::Kept<direct_payment::Store>>,
+    puzzel_pay: Mutex<engine::Kept<puzzel_pay::Store>>,
+    mediaconnect: Mutex<engine::Kept<mediaconnect::Store>>,
     script: Mutex<script::Script>,
     callbacks: Mutex<callbacks::Callbacks>,
     journal: Mutex<journal::Journal>,
@@ -126,19 +126,19 @@ fn locked<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Shared {
-    fn connect(&self) -> MutexGuard<'_, connect::Store> {
+    fn connect(&self) -> MutexGuard<'_, engine::Kept<connect::Store>> {
         locked(&self.state.connect)
     }
 
-    fn direct_payment(&self) -> MutexGuard<'_, direct_payment::Store> {
+    fn direct_payment(&self) -> MutexGuard<'_, engine::Kept<direct_payment::Store>> {
         locked(&self.state.direct_payment)
     }
 
-    fn puzzel_pay(&self) -> MutexGuard<'_, puzzel_pay::Store> {
+    fn puzzel_pay(&self) -> MutexGuard<'_, engine::Kept<puzzel_pay::Store>> {
         locked(&self.state.puzzel_pay)
     }
 
-    fn mediaconnect(&self) -> MutexGuard<'_, mediaconnect::Store> {
+    fn mediaconnect(&self) -> MutexGuard<'_, engine::Kept<mediaconnect::Store>> {
         locked(&self.state.mediaconnect)
     }
 

@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
-use super::engine::{Arrivals, Capped};
+use super::engine::{Capped, Kept};
 use super::journal::{Api, Happened, Kind, RecordId};
 use super::serving::{Answer, Call, Malformed, Part, Stand};
 use super::{Shared, credentials, faults, pages};
@@ -38,35 +38,10 @@ struct Recipient {
 #[derive(Default)]
 pub(super) struct Store {
     batches: BTreeMap<String, Vec<Recipient>>,
-    /// Batches by arrival, to forget the oldest past the record cap.
-    arrivals: Arrivals<String>,
-}
-
-impl Store {
-    /// `records` batches of one paid recipient (load benches).
-    pub(super) fn preload(&mut self, engine: &super::engine::Engine, cap: usize, records: usize) {
-        for _ in 0..records {
-            let reference = format!("preload-{}", engine.next());
-            let recipient = Recipient {
-                reference: "r1".into(),
-                msisdn: "+4799999999".into(),
-                step: Step::Paid,
-                provider: None,
-                refunded: false,
-                receipt: None,
-            };
-            self.batches.insert(reference.clone(), vec![recipient]);
-            self.admit(reference, cap);
-        }
-    }
 }
 
 impl Capped for Store {
     type Key = String;
-
-    fn arrivals(&mut self) -> &mut Arrivals<Self::Key> {
-        &mut self.arrivals
-    }
 
     fn records(&self) -> usize {
         self.batches.len()
@@ -86,7 +61,23 @@ impl Capped for Store {
     }
 }
 
-impl Store {
+impl Kept<Store> {
+    /// `records` batches of one paid recipient (load benches).
+    pub(super) fn preload(&mut self, engine: &super::engine::Engine, cap: usize, records: usize) {
+        for _ in 0..records {
+            let reference = format!("preload-{}", engine.next());
+            let recipient = Recipient {
+                reference: "r1".into(),
+                msisdn: "+4799999999".into(),
+                step: Step::Paid,
+                provider: None,
+                refunded: false,
+                receipt: None,
+            };
+            self.batches.insert(reference.clone(), vec![recipient]);
+            self.admit(reference, cap);
+        }
+    }
     /// A batch is Open until every recipient has paid, failed or could not
     /// be reached; then Finished (as the dashboard shows it).
     fn batch_state(&self, batch: &str) -> &'static str {
@@ -282,17 +273,12 @@ impl Store {
     }
 }
 
-/// Puzzel Pay as the sandbox serves it.
-#[derive(Clone)]
-pub(super) struct PuzzelPay(pub(super) Shared);
+super::serving::stand_in!(
+    /// Puzzel Pay as the sandbox serves it.
+    PuzzelPay serves Api::PuzzelPay
+);
 
 impl Stand for PuzzelPay {
-    const API: Api = Api::PuzzelPay;
-
-    fn shared(&self) -> &Shared {
-        &self.0
-    }
-
     /// The JWT; every operation documents a bodiless 401 without it.
     fn authenticate(&self, _: &'static Operation, call: &Call) -> Result<(), Answer> {
         let headers = call.headers();
@@ -374,10 +360,9 @@ impl Service for PuzzelPay {
     }
 }
 
-/// The API's operations (routed from the spec) and the payment pages the
-/// SMS links lead to.
-pub(super) fn routes(shared: &Shared) -> Router<Shared> {
-    crate::puzzel_pay::generated::server::router(PuzzelPay(shared.clone()))
+/// The payment pages the SMS links lead to.
+pub(super) fn pages() -> Router<Shared> {
+    Router::new()
         .route("/pay/{batch}/{recipient}", get(payment_page))
         .route("/pay/{batch}/{recipient}/{provider}", post(pay))
 }

@@ -24,14 +24,37 @@ use crate::runtime::{Operation, check_json};
 /// Most bytes of a request body the sandbox reads.
 pub(crate) const MAX_BODY: usize = 4 * 1024 * 1024;
 
-/// What every API's stand-in gives the adapter, beside its handlers.
-pub(crate) trait Stand: Clone + Send + Sync + 'static {
+/// A stand-in's handle: the sandbox it is part of, and the API it serves.
+/// Written by [`stand_in!`].
+pub(crate) trait Served: Clone + Send + Sync + 'static {
     /// Which API it stands in for (fault scripts name it).
     const API: Api;
 
     /// The sandbox it is part of.
     fn shared(&self) -> &Shared;
+}
 
+/// `stand_in!(/// doc, Connect serves Api::Connect)`: the handle an API's
+/// stand-in implements its `Service` on.
+macro_rules! stand_in {
+    ($(#[$doc:meta])* $name:ident serves $api:expr) => {
+        $(#[$doc])*
+        #[derive(Clone)]
+        pub(super) struct $name(pub(super) super::Shared);
+
+        impl super::serving::Served for $name {
+            const API: super::journal::Api = $api;
+
+            fn shared(&self) -> &super::Shared {
+                &self.0
+            }
+        }
+    };
+}
+pub(crate) use stand_in;
+
+/// What every API's stand-in gives the adapter, beside its handlers.
+pub(crate) trait Stand: Served {
     /// Whether the call may be made (by its headers, or a path parameter
     /// such as Direct Payment's service ID); `Err` is the API's own refusal.
     fn authenticate(&self, operation: &'static Operation, call: &Call) -> Result<(), Answer>;
