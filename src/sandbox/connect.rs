@@ -11,8 +11,9 @@ use axum::routing::{get, post};
 use chrono::SubsecRound;
 use serde_json::{Value, json};
 
+use super::dashboard::actions::{Action, Actions, FAIL, PAY, refused};
 use super::engine::{Capped, Kept};
-use super::journal::{Api, Happened, Kind, RecordId};
+use super::journal::{Api, Happened, Kind, Record, RecordId};
 use super::serving::{Answer, Call, Malformed, Part, Stand};
 use super::{Shared, credentials, faults, pages};
 use crate::connect::generated::server::{
@@ -603,6 +604,24 @@ impl Service for Connect {
                 StopAgreementOutput::Ok(agreement)
             }
             None => StopAgreementOutput::Forbidden,
+        }
+    }
+}
+
+impl Actions for Connect {
+    /// A transaction still open can be paid or failed, as on its page.
+    fn offered(record: &Record) -> Vec<Action> {
+        let open =
+            record.id.kind == Kind::Transaction && record.state == wire(&TransactionState::Started);
+        if open { vec![PAY, FAIL] } else { Vec::new() }
+    }
+
+    fn perform(shared: &Shared, id: &RecordId, action: &str) -> Result<(), String> {
+        match (id.kind, action) {
+            (Kind::Transaction, "pay" | "fail") => settle(shared, &id.id, action == "pay")
+                .map(drop)
+                .or_else(|_| refused(id, action, "the transaction is not open")),
+            _ => refused(id, action, "no such action"),
         }
     }
 }

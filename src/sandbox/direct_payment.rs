@@ -13,8 +13,9 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 use xsd_parser_types::xml::Nillable;
 
+use super::dashboard::actions::{Action, Actions, action, refused};
 use super::engine::{Capped, Engine, Kept};
-use super::journal::{Api, Happened, Kind, RecordId};
+use super::journal::{Api, Happened, Kind, Record, RecordId};
 use super::serving::{Answer, Call, Malformed, Part, Stand};
 use super::{Shared, credentials, faults};
 use crate::direct_payment::rest_api::operations as rest_operations;
@@ -344,7 +345,7 @@ impl Kept<Store> {
         keys.extend(expiry.map(|expiry| ("expires", expiry)));
         let mut happened = Happened::nothing();
         let id = RecordId::new(Kind::VerificationCode, msisdn.clone());
-        happened.open(id, "Sent", None, keys, "sent by SMS");
+        happened.open(id, CODE_SENT, None, keys, "sent by SMS");
         happened.sms(msisdn, Api::DirectPayment, text, None);
         Ok(happened)
     }
@@ -423,6 +424,27 @@ pub(super) fn expire_code(shared: &Shared, msisdn: &str) -> Result<(), String> {
         .expire(msisdn, shared.engine.now())?;
     shared.publish(happened);
     Ok(())
+}
+
+/// A verification code's state on the dashboard until it is used or expires.
+const CODE_SENT: &str = "Sent";
+
+impl Actions for DirectPayment {
+    /// A code sent and not yet used can be expired.
+    fn offered(record: &Record) -> Vec<Action> {
+        if record.id.kind == Kind::VerificationCode && record.state == CODE_SENT {
+            vec![action("expire", "Expire code")]
+        } else {
+            Vec::new()
+        }
+    }
+
+    fn perform(shared: &Shared, id: &RecordId, action: &str) -> Result<(), String> {
+        match (id.kind, action) {
+            (Kind::VerificationCode, "expire") => expire_code(shared, &id.id),
+            _ => refused(id, action, "no such action"),
+        }
+    }
 }
 
 /// The SOAP endpoint: one route, the operation by SOAPAction (every WSDL

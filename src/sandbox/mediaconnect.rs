@@ -11,8 +11,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use url::Url;
 
+use super::dashboard::actions::{Action, Actions, action, refused};
 use super::engine::{Capped, Kept};
-use super::journal::{Api, Happened, Kind, RecordId};
+use super::journal::{Api, Happened, Kind, Record, RecordId};
 use super::serving::{Answer, Call, Malformed, Part, Stand};
 use super::{Shared, credentials, faults, pages};
 use crate::mediaconnect::Outcome;
@@ -240,6 +241,36 @@ fn invoice(number: &str, product: &str, paid: bool) -> crate::mediaconnect::type
         payment_method: None,
         product_name: None,
         extra: serde_json::Map::new(),
+    }
+}
+
+impl Actions for Mediaconnect {
+    /// A payment still open at the login server can be finished, failed or
+    /// cancelled, as the user would.
+    fn offered(record: &Record) -> Vec<Action> {
+        let open = [Outcome::Initiated, Outcome::Unknown]
+            .iter()
+            .any(|outcome| record.state == outcome.as_str());
+        let finish = match record.id.kind {
+            _ if !open => return Vec::new(),
+            Kind::InvoicePayment => action("finished", "Mark invoice paid"),
+            Kind::PaymentChange | Kind::VippsAgreement => action("finished", "Confirm"),
+            _ => return Vec::new(),
+        };
+        let fail = match record.id.kind {
+            Kind::InvoicePayment => action("failed", "Fail payment"),
+            _ => action("failed", "Fail"),
+        };
+        vec![finish, fail, action("cancelled", "Cancel")]
+    }
+
+    fn perform(shared: &Shared, id: &RecordId, action: &str) -> Result<(), String> {
+        let (Ok(number), Ok(outcome)) = (id.id.parse::<i64>(), action.parse::<Outcome>()) else {
+            return refused(id, action, "no such action");
+        };
+        settle(shared, number, outcome, "the dashboard")
+            .map(drop)
+            .map_or_else(|| refused(id, action, "the payment is no longer open"), Ok)
     }
 }
 

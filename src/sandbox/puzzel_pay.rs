@@ -9,8 +9,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
+use super::dashboard::actions::{Action, Actions, FAIL, PAY, action, refused};
 use super::engine::{Capped, Kept};
-use super::journal::{Api, Happened, Kind, RecordId};
+use super::journal::{Api, Happened, Kind, Record, RecordId};
 use super::serving::{Answer, Call, Malformed, Part, Stand};
 use super::{Shared, credentials, faults, pages};
 use crate::connect::Money;
@@ -357,6 +358,45 @@ impl Service for PuzzelPay {
             .refund(&input.batch_reference, &input.recipient_reference);
         self.0.publish(happened);
         answer
+    }
+}
+
+impl Actions for PuzzelPay {
+    /// What the SMS network or the recipient could still do.
+    fn offered(record: &Record) -> Vec<Action> {
+        if record.id.kind != Kind::Recipient {
+            return Vec::new();
+        }
+        let at = |step: Step| format!("{step:?}") == record.state;
+        if at(Step::SmsEnqueued) {
+            vec![action("delivered", "Mark SMS received"), PAY, FAIL]
+        } else if [
+            Step::SmsReceived,
+            Step::SmsClicked,
+            Step::PickedPaymentProvider,
+        ]
+        .into_iter()
+        .any(at)
+        {
+            vec![PAY, FAIL]
+        } else if at(Step::PaymentFailed) {
+            vec![PAY]
+        } else {
+            Vec::new()
+        }
+    }
+
+    fn perform(shared: &Shared, id: &RecordId, action: &str) -> Result<(), String> {
+        let batch = id.batch.as_deref().unwrap_or_default();
+        let done = match (id.kind, action) {
+            (Kind::Recipient, "delivered") => mark_delivered(shared, batch, &id.id),
+            (Kind::Recipient, "pay" | "fail") => {
+                let provider = PaymentProvider::PaymentCard;
+                settle(shared, batch, &id.id, provider, action == "fail").map(drop)
+            }
+            _ => return refused(id, action, "no such action"),
+        };
+        done.map_or_else(|| refused(id, action, "no such recipient"), Ok)
     }
 }
 

@@ -6,7 +6,7 @@
 //! without a reload: the page listens to `/sandbox/events` (server-sent
 //! events) and fetches its live part again when something changed.
 
-mod actions;
+pub(super) mod actions;
 mod fault_form;
 mod view;
 
