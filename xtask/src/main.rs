@@ -161,7 +161,15 @@ fn update_schema_snapshots(root: &Path) -> ExitCode {
         .current_dir(root)
         .env("INSTA_UPDATE", "always")
         .env("INSTA_FORCE_PASS", "1")
-        .args(["test", "--quiet", "--all-features", "--test", "json_schema"])
+        .args([
+            "test",
+            "--quiet",
+            "--all-features",
+            "--test",
+            "it",
+            "--",
+            "json_schema::",
+        ])
         .status();
     match status {
         Ok(status) if status.success() => ExitCode::SUCCESS,

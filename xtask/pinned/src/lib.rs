@@ -13,9 +13,9 @@ pub fn snapshot_path(api: &str) -> String {
     format!("{SNAPSHOT_DIR}/codegen__{api}.snap")
 }
 
-/// The insta snapshot file for `source`, as `tests/codegen.rs` names it.
+/// The insta snapshot file for `source`, as `tests/it/codegen.rs` names it.
 pub fn render_snapshot(source: &str) -> String {
-    format!("---\nsource: tests/codegen.rs\nexpression: source\n---\n{source}")
+    format!("---\nsource: tests/it/codegen.rs\nexpression: source\n---\n{source}")
 }
 
 /// The generated source inside a snapshot file, or `None` if the file is not

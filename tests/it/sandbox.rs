@@ -2,7 +2,7 @@
 //! table, each API's own auth and error shapes.
 #![cfg(feature = "sandbox")]
 
-mod support;
+use crate::support;
 
 use support::{connect_client, direct_payment_client, payment_links};
 

@@ -6,7 +6,7 @@
 //! schema listed for that status (none where it lists none).
 #![cfg(feature = "sandbox")]
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -575,7 +575,7 @@ fn the_validator_holds_bodies_to_the_spec() {
     let transaction = json!({"$ref": "#/components/schemas/Transaction"});
     assert!(validators.check(&transaction, &json!({})).is_err());
     let mut created: Value =
-        serde_json::from_str(include_str!("fixtures/connect/transaction_created.json")).unwrap();
+        serde_json::from_str(include_str!("../fixtures/connect/transaction_created.json")).unwrap();
     assert_eq!(validators.check(&transaction, &created), Ok(()));
     created["products"] = Value::Null; // nullable in the spec
     assert_eq!(validators.check(&transaction, &created), Ok(()));

@@ -4,7 +4,7 @@
 //! log line per request, and a clean stop on SIGTERM.
 #![cfg(all(unix, feature = "sandbox"))]
 
-mod support;
+use crate::support;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};

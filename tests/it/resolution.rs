@@ -3,7 +3,7 @@
 //! sandbox's ledger shows exactly one charge for each intended payment.
 #![cfg(feature = "sandbox")]
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

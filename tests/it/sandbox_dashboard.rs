@@ -4,7 +4,7 @@
 //! (`tests/browser` drives the same pages in headless Chromium.)
 #![cfg(feature = "sandbox")]
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

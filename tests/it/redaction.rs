@@ -155,7 +155,7 @@ async fn retried_read(shown: &mut Shown) {
         .await;
     Mock::given(any())
         .respond_with(ResponseTemplate::new(200).set_body_raw(
-            include_str!("fixtures/connect/transaction_created.json"),
+            include_str!("../fixtures/connect/transaction_created.json"),
             "application/json",
         ))
         .mount(&server)

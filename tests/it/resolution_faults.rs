@@ -4,7 +4,7 @@
 //! server where the sandbox cannot play the provider's part.
 #![cfg(feature = "sandbox")]
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

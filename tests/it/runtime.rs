@@ -161,7 +161,7 @@ async fn scripted_server(script: Vec<Answer>) -> (String, Arc<Mutex<Vec<tokio::t
 
 #[tokio::test(start_paused = true)]
 async fn a_safe_read_is_retried_through_503s_with_backoff_and_retry_after() {
-    let transaction = include_str!("fixtures/connect/transaction_created.json").to_string();
+    let transaction = include_str!("../fixtures/connect/transaction_created.json").to_string();
     let (base, arrivals) = scripted_server(vec![
         (503, Some(("retry-after", "3")), String::new()),
         (503, None, String::new()),
