@@ -1,0 +1,329 @@
+//! The Direct Payment stand-in, over REST and SOAP.
+
+use super::*;
+
+pub(super) fn payment(
+    msisdn: &str,
+    reference: &str,
+) -> direct_payment::types::builder::PaymentDetails {
+    direct_payment::types::PaymentDetails::builder()
+        .msisdn(msisdn)
+        .price(2500)
+        .service_code("06005".parse::<direct_payment::ServiceCode>().unwrap())
+        .client_reference(reference)
+}
+
+pub(super) const TRANSPORTS: [direct_payment::Transport; 2] = [
+    direct_payment::Transport::Rest,
+    direct_payment::Transport::Soap,
+];
+
+#[tokio::test]
+async fn direct_payment_ledger_rules_hold_on_both_transports() {
+    let sandbox = Sandbox::start().await.unwrap();
+    for transport in TRANSPORTS {
+        let client = direct_payment_client(&sandbox, transport);
+        let reference = format!("ledger-{transport}");
+        let paid = client
+            .pay(payment("+4799999999", &reference))
+            .await
+            .unwrap();
+
+        // A reference is used once.
+        let again = client
+            .pay(payment("+4799999999", &reference))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            again.code(),
+            Some(direct_payment::ErrorCode::Validation),
+            "{transport}: {again:?}"
+        );
+
+        // A payment is reversed once.
+        client.reverse_payment(paid.transaction_id.0).await.unwrap();
+        let twice = client
+            .reverse_payment(paid.transaction_id.0)
+            .await
+            .unwrap_err();
+        assert_eq!(
+            twice.code(),
+            Some(direct_payment::ErrorCode::Validation),
+            "{transport}"
+        );
+        let status = client.payment_status(reference.as_str()).await.unwrap();
+        assert_eq!(
+            status.payment_status,
+            direct_payment::PaymentStatus::Reversed
+        );
+        assert_eq!(status.transaction_id, Some(paid.transaction_id.0));
+
+        // Version 2 fields travel on both transports.
+        let v2 = payment("+4799999999", &format!("v2-{transport}"))
+            .security_level(Some(direct_payment::SecurityLevel::None))
+            .authorization_token(Some("tok-1".to_string()));
+        client.pay(v2).await.unwrap();
+
+        let unknown = client.payment_status("never-paid").await.unwrap_err();
+        assert_eq!(unknown.code(), Some(direct_payment::ErrorCode::NotFound));
+        let unknown = client.reverse_payment(1).await.unwrap_err();
+        assert_eq!(unknown.code(), Some(direct_payment::ErrorCode::NotFound));
+    }
+}
+
+#[tokio::test]
+async fn direct_payment_fault_table() {
+    let sandbox = Sandbox::start().await.unwrap();
+    for transport in TRANSPORTS {
+        let client = direct_payment_client(&sandbox, transport);
+        for (msisdn, code, status) in [
+            (
+                faults::BARRED_MSISDN,
+                direct_payment::ErrorCode::MsisdnBarred,
+                403,
+            ),
+            (
+                faults::MNO_ERROR_MSISDN,
+                direct_payment::ErrorCode::MnoError,
+                424,
+            ),
+            (
+                faults::NO_FUNDS_MSISDN,
+                direct_payment::ErrorCode::FinancialFailure,
+                424,
+            ),
+        ] {
+            let error = client
+                .pay(payment(msisdn, &format!("{transport}-{msisdn}")))
+                .await
+                .unwrap_err();
+            match error {
+                direct_payment::Error::Fault {
+                    code: got,
+                    status: Some(s),
+                    ..
+                } => {
+                    assert_eq!((got, s.as_u16()), (code, status), "{transport} {msisdn}")
+                }
+                other => panic!("{transport} {msisdn}: {other:?}"),
+            }
+        }
+        // Wrong credentials: that API's own 401 fault.
+        let wrong = direct_payment::Client::builder(
+            sandbox.direct_payment_environment(),
+            transport,
+            direct_payment::Credentials::new(
+                credentials::DIRECT_PAYMENT_SERVICE_ID,
+                "sandbox",
+                "wrong",
+            ),
+        )
+        .build()
+        .unwrap();
+        let error = wrong.pay(payment("+4799999999", "x")).await.unwrap_err();
+        assert_eq!(
+            error.code(),
+            Some(direct_payment::ErrorCode::Unauthorized),
+            "{transport}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_timeout_after_the_charge_was_committed_shows_as_paid() {
+    let sandbox = Sandbox::start().await.unwrap();
+    for transport in TRANSPORTS {
+        let impatient = direct_payment::Client::builder(
+            sandbox.direct_payment_environment(),
+            transport,
+            sandbox.direct_payment_credentials(),
+        )
+        .deadline(Duration::from_millis(300))
+        .build()
+        .unwrap();
+        let reference = format!("slow-{transport}");
+        let error = impatient
+            .pay(payment(faults::SLOW_MSISDN, &reference))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                &error,
+                direct_payment::Error::Transport(
+                    direct_payment::TransportError::DeadlineExceeded { sent: true, .. }
+                )
+            ) && error.is_outcome_unknown(),
+            "{transport}: {error:?}"
+        );
+        // The charge went through: ask, do not pay again.
+        let status = direct_payment_client(&sandbox, transport)
+            .payment_status(reference.as_str())
+            .await
+            .unwrap();
+        assert_eq!(
+            status.payment_status,
+            direct_payment::PaymentStatus::Paid,
+            "{transport}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn verification_codes_are_delivered_to_the_inbox_and_expire() {
+    let sandbox = Sandbox::start().await.unwrap();
+    // What the phone received: the inbox of the sandbox's control routes.
+    let code_sent_to = |msisdn: &str| {
+        let url = sandbox
+            .control_url()
+            .join(&format!(
+                "sandbox/direct-payment/verification-codes/{msisdn}"
+            ))
+            .unwrap();
+        async move {
+            let sent: serde_json::Value = reqwest::get(url).await.unwrap().json().await.unwrap();
+            sent["Code"].as_str().unwrap().to_string()
+        }
+    };
+    for (transport, msisdn) in [
+        (direct_payment::Transport::Rest, "+4791111111"),
+        (direct_payment::Transport::Soap, "+4792222222"),
+    ] {
+        let client = direct_payment_client(&sandbox, transport);
+        let verify = |code: &str| {
+            direct_payment::types::VerifyVerificationCodeRequest::builder()
+                .msisdn(msisdn)
+                .verification_code(code)
+        };
+        let none = client
+            .verify_verification_code(verify("000000"))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            none.code(),
+            Some(direct_payment::ErrorCode::NotFound),
+            "{transport}"
+        );
+
+        client
+            .send_verification_code(
+                direct_payment::types::SendVerificationCodeRequest::builder().msisdn(msisdn),
+            )
+            .await
+            .unwrap();
+        let code = code_sent_to(msisdn).await;
+        let wrong = client
+            .verify_verification_code(verify("999999x"))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            wrong.code(),
+            Some(direct_payment::ErrorCode::Validation),
+            "{transport}"
+        );
+        client
+            .verify_verification_code(verify(&code))
+            .await
+            .unwrap();
+
+        let past = chrono::Utc::now() - chrono::Duration::minutes(1);
+        client
+            .send_verification_code(
+                direct_payment::types::SendVerificationCodeRequest::builder()
+                    .msisdn(msisdn)
+                    .expiry_time(Some(past.into())),
+            )
+            .await
+            .unwrap();
+        let code = code_sent_to(msisdn).await;
+        let expired = client
+            .verify_verification_code(verify(&code))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            expired.code(),
+            Some(direct_payment::ErrorCode::Expired),
+            "{transport}"
+        );
+    }
+
+    // A code valid for an hour expires when the sandbox's clock moves on:
+    // no test has to wait for it.
+    let client = direct_payment_client(&sandbox, direct_payment::Transport::Rest);
+    let msisdn = "+4793333333";
+    let in_an_hour = chrono::Utc::now() + chrono::Duration::hours(1);
+    client
+        .send_verification_code(
+            direct_payment::types::SendVerificationCodeRequest::builder()
+                .msisdn(msisdn)
+                .expiry_time(Some(in_an_hour.into())),
+        )
+        .await
+        .unwrap();
+    let code = code_sent_to(msisdn).await;
+    sandbox.advance(std::time::Duration::from_secs(2 * 3600));
+    let expired = client
+        .verify_verification_code(
+            direct_payment::types::VerifyVerificationCodeRequest::builder()
+                .msisdn(msisdn)
+                .verification_code(code.as_str()),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(expired.code(), Some(direct_payment::ErrorCode::Expired));
+    // Reset brings the clock back.
+    sandbox.reset();
+    let response = reqwest::Client::new()
+        .post(sandbox.control_url().join("sandbox/advance").unwrap())
+        .json(&serde_json::json!({"seconds": 60}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 204);
+}
+
+#[tokio::test]
+async fn rest_only_calls_work_against_the_sandbox() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let client = direct_payment_client(&sandbox, direct_payment::Transport::Rest);
+    let token = client
+        .pre_authorize(
+            direct_payment::types::PlatformName::Directpay,
+            direct_payment::types::PreAuthorizeRequest::builder()
+                .msisdn("+4799999999")
+                .transaction_id("mine")
+                .platform(direct_payment::Platform::DirectPay)
+                .security_level(direct_payment::SecurityLevel::Confirmation),
+        )
+        .await
+        .unwrap();
+    assert!(token.token.unwrap().starts_with("preauth-"));
+    assert_eq!(token.transaction_id.as_deref(), Some("mine"));
+    let code: direct_payment::ServiceCode = "06005".parse().unwrap();
+    let barred = client.user_info(faults::BARRED_MSISDN).await.unwrap();
+    assert_eq!(
+        barred.validity,
+        Some(direct_payment::Validity::MnoBillingBarred)
+    );
+    client
+        .user_info_v2("+4799999999", 2500, code, None)
+        .await
+        .unwrap();
+    let error = client
+        .user_info_v2(faults::BARRED_MSISDN, 2500, code, None)
+        .await
+        .unwrap_err();
+    assert_eq!(error.code(), Some(direct_payment::ErrorCode::MsisdnBarred));
+    assert_eq!(
+        client
+            .user_info_v3("+4799999999")
+            .await
+            .unwrap()
+            .remaining_yearly_amount,
+        Some(-1)
+    );
+    let summary = client
+        .user_info_summary(faults::BARRED_MSISDN, 2500, code, None)
+        .await
+        .unwrap();
+    assert_eq!(summary.response_v2_fault.map(|f| f.code), Some(7));
+}
