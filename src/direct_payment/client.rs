@@ -284,7 +284,7 @@ impl Client {
         D::Error: fmt::Display,
     {
         let details: types::PaymentDetails = checked(details)?;
-        check_payment(&details)?;
+        super::payment_rules::check_payment(&details).map_err(Error::InvalidRequest)?;
         match &self.inner {
             Inner::Rest(client) => {
                 let body = types::PaymentRequest {
@@ -509,38 +509,4 @@ fn parse_msisdn(msisdn: &str) -> Result<types::Msisdn, Error> {
         .parse()
         // The number itself stays out of the error: it is personal data.
         .map_err(|e| Error::InvalidRequest(format!("MSISDN: {e}")))
-}
-
-/// The rules the docs give for a payment that a schema cannot express.
-pub(crate) fn check_payment(details: &types::PaymentDetails) -> Result<(), Error> {
-    let price = u32::try_from(details.price)
-        .map_err(|_| Error::InvalidRequest(format!("price {} is negative", details.price)))?;
-    let code = &details.service_code;
-    if !code.price_range().contains(&price) {
-        return Err(Error::InvalidRequest(format!(
-            "price {price} øre is outside {}..={} for service code {}",
-            code.price_range().start(),
-            code.price_range().end(),
-            code.code()
-        )));
-    }
-    if let Some(model) = &details.business_model
-        && !model.price_range().contains(&price)
-    {
-        return Err(Error::InvalidRequest(format!(
-            "price {price} øre is outside {}..={} for business model {model}",
-            model.price_range().start(),
-            model.price_range().end(),
-        )));
-    }
-    let version_2 = details.authorization_token.is_some()
-        || details.confirmation_channel.is_some()
-        || details.teletorg_settings.is_some();
-    if version_2 && details.security_level.is_none() {
-        return Err(Error::InvalidRequest(
-            "AuthorizationToken, ConfirmationChannel and TeletorgSettings need a SecurityLevel"
-                .into(),
-        ));
-    }
-    Ok(())
 }

@@ -34,10 +34,12 @@ pub(crate) mod client;
 mod enums;
 mod error;
 mod generated;
+pub(crate) mod payment_rules;
 mod pricing;
 mod resolve;
 mod rest;
 mod soap_enums;
+pub(crate) mod soap_map;
 pub(crate) mod soap_transport;
 mod wcf_date;
 

@@ -1,14 +1,12 @@
 //! The SOAP transport: domain requests to the WSDL's types and back.
 
-use reqwest::header::CONTENT_TYPE;
-use xsd_parser_types::xml::Nillable;
-
 use super::generated::rest::types;
 use super::generated::soap::{dp, dpf, dpt, operations};
-use super::{Credentials, Error, ErrorCode, PaymentStatus, TransportError};
+use super::{Credentials, Error, ErrorCode, TransportError, soap_map};
 use crate::runtime::{Runtime, retry_after};
 use crate::soap::codec::{XmlRoot, XmlValue};
 use crate::soap::{self, Limits, Secret, SoapError, SoapOperation};
+use reqwest::header::CONTENT_TYPE;
 
 /// The XML prefix the generated types give the contract namespace.
 const BODY_PREFIX: &str = "dp";
@@ -19,10 +17,6 @@ pub(super) struct SoapTransport {
     endpoint: String,
     credentials: Credentials,
     limits: Limits,
-}
-
-fn nillable<T>(value: Option<T>) -> Option<Nillable<T>> {
-    value.map(Nillable::new)
 }
 
 impl SoapTransport {
@@ -97,37 +91,12 @@ impl SoapTransport {
     ) -> Result<types::PaymentResponse, Error> {
         let body = dp::Pay {
             request: dpt::PaymentRequestType {
-                payment_details: dpt::PaymentDetailsType {
-                    age: nillable(details.age.map(Into::into)),
-                    business_model: nillable(details.business_model.map(|m| m.to_string())),
-                    client_reference: details.client_reference.to_string(),
-                    differentiator: nillable(details.differentiator),
-                    end_user_invoice_text: nillable(details.end_user_invoice_text),
-                    invoice_node: nillable(details.invoice_node),
-                    msisdn: dpt::MsisdnType(details.msisdn.to_string()),
-                    price: details.price,
-                    service_code: details.service_code.to_string(),
-                    authorization_token: nillable(details.authorization_token),
-                    confirmation_channel: nillable(details.confirmation_channel.map(Into::into)),
-                    security_level: nillable(details.security_level.map(Into::into)),
-                    teletorg_settings: nillable(details.teletorg_settings.map(|teletorg| {
-                        dpt::TeletorgSettingsType {
-                            bnumber: nillable(teletorg.bnumber),
-                            duration: teletorg.duration,
-                            start_price: teletorg.start_price,
-                            start_time: nillable(teletorg.start_time.map(String::from)),
-                        }
-                    })),
-                },
+                payment_details: details.into(),
                 service_credentials: self.service_credentials(),
             },
         };
         let response: dp::PayResponse = self.call(&operations::PAY, &body).await?;
-        let result = response.pay_result;
-        Ok(types::PaymentResponse {
-            client_reference: result.client_reference.into_inner().unwrap_or_default(),
-            transaction_id: types::TransactionId(result.transaction_id),
-        })
+        Ok(response.pay_result.into())
     }
 
     pub(super) async fn reverse_payment(
@@ -142,9 +111,7 @@ impl SoapTransport {
         };
         let response: dp::ReversePaymentResponse =
             self.call(&operations::REVERSE_PAYMENT, &body).await?;
-        Ok(types::ReversePaymentResponse {
-            transaction_id: types::TransactionId(response.reverse_payment_result.transaction_id),
-        })
+        Ok(response.reverse_payment_result.into())
     }
 
     pub(super) async fn payment_status(
@@ -159,16 +126,7 @@ impl SoapTransport {
         };
         let response: dp::GetPaymentStatusResponse =
             self.call(&operations::GET_PAYMENT_STATUS, &body).await?;
-        let result = response.get_payment_status_result;
-        Ok(types::PaymentStatusResponse {
-            client_reference: result.client_reference.into_inner().unwrap_or_default(),
-            payment_status: match result.payment_status {
-                dpt::PaymentStatusType::NotPaid => PaymentStatus::NotPaid,
-                dpt::PaymentStatusType::Paid => PaymentStatus::Paid,
-                dpt::PaymentStatusType::Reversed => PaymentStatus::Reversed,
-            },
-            transaction_id: result.transaction_id.and_then(Nillable::into_inner),
-        })
+        Ok(response.get_payment_status_result.into())
     }
 
     pub(super) async fn send_verification_code(
@@ -176,16 +134,7 @@ impl SoapTransport {
         request: types::SendVerificationCodeRequest,
     ) -> Result<(), Error> {
         let body = dp::SendVerificationCode {
-            request: dpt::SendVerificationCodeRequestType {
-                expiry_time: nillable(
-                    request
-                        .expiry_time
-                        .map(|expiry| soap::XsDateTime::from(expiry.instant())),
-                ),
-                msisdn: dpt::MsisdnType(request.msisdn.to_string()),
-                service_credentials: self.service_credentials(),
-                template: nillable(request.template),
-            },
+            request: soap_map::send_code_request(request, self.service_credentials()),
         };
         let _: dp::SendVerificationCodeResponse = self
             .call(&operations::SEND_VERIFICATION_CODE, &body)
@@ -198,11 +147,7 @@ impl SoapTransport {
         request: types::VerifyVerificationCodeRequest,
     ) -> Result<(), Error> {
         let body = dp::VerifyVerificationCode {
-            request: dpt::VerifyVerificationCodeRequestType {
-                msisdn: dpt::MsisdnType(request.msisdn.to_string()),
-                service_credentials: self.service_credentials(),
-                verification_code: request.verification_code,
-            },
+            request: soap_map::verify_code_request(request, self.service_credentials()),
         };
         let _: dp::VerifyVerificationCodeResponse = self
             .call(&operations::VERIFY_VERIFICATION_CODE, &body)

@@ -31,9 +31,7 @@ use crate::direct_payment::types::{
     self, PaymentDetails, PaymentResponse, PaymentStatusResponse, ReversePaymentResponse,
     SendVerificationCodeRequest, TransactionId, VerifyVerificationCodeRequest,
 };
-use crate::direct_payment::{
-    ConfirmationChannel, ErrorCode, PaymentStatus, SecurityLevel, ServiceCode, Validity,
-};
+use crate::direct_payment::{ErrorCode, PaymentStatus, SecurityLevel, ServiceCode, Validity};
 use crate::runtime::Operation;
 use crate::soap::{self, Limits, SoapOperation};
 
@@ -103,8 +101,8 @@ impl Kept<Store> {
         cap: usize,
         details: &PaymentDetails,
     ) -> Result<PaymentResponse, Fault> {
-        crate::direct_payment::client::check_payment(details)
-            .map_err(|e| fault(ErrorCode::Validation, e.to_string()))?;
+        crate::direct_payment::payment_rules::check_payment(details)
+            .map_err(|why| fault(ErrorCode::Validation, why))?;
         match details.msisdn.as_str() {
             faults::BARRED_MSISDN => {
                 return Err(barred());
@@ -848,63 +846,9 @@ fn decode_request<T: soap::codec::XmlValue>(
         .map_err(|e| fault(ErrorCode::Validation, e.to_string()))
 }
 
-/// The SOAP PaymentDetails as the REST domain type (the same validation runs).
-fn payment_details(details: dpt::PaymentDetailsType) -> Result<PaymentDetails, Fault> {
-    let age: Option<crate::direct_payment::Age> =
-        details.age.and_then(Nillable::into_inner).map(Into::into);
-    let invalid = |e: &dyn std::fmt::Display| fault(ErrorCode::Validation, e.to_string());
-    let business_model = match details.business_model.and_then(Nillable::into_inner) {
-        Some(model) => Some(model.parse().map_err(|e| invalid(&e))?),
-        None => None,
-    };
-    let security_level: Option<SecurityLevel> = details
-        .security_level
-        .and_then(Nillable::into_inner)
-        .map(Into::into);
-    let confirmation_channel: Option<ConfirmationChannel> = details
-        .confirmation_channel
-        .and_then(Nillable::into_inner)
-        .map(Into::into);
-    let teletorg_settings = match details.teletorg_settings.and_then(Nillable::into_inner) {
-        Some(teletorg) => Some(
-            types::TeletorgSettings::builder()
-                .start_time(
-                    teletorg
-                        .start_time
-                        .and_then(Nillable::into_inner)
-                        .map(|time| time.parse())
-                        .transpose()
-                        .map_err(|e: types::error::ConversionError| invalid(&e))?,
-                )
-                .bnumber(teletorg.bnumber.and_then(Nillable::into_inner))
-                .duration(teletorg.duration)
-                .start_price(teletorg.start_price)
-                .try_into()
-                .map_err(|e: types::error::ConversionError| invalid(&e))?,
-        ),
-        None => None,
-    };
-    PaymentDetails::builder()
-        .msisdn(details.msisdn.0)
-        .price(details.price)
-        .service_code(
-            details
-                .service_code
-                .parse::<ServiceCode>()
-                .map_err(|e| invalid(&e))?,
-        )
-        .client_reference(details.client_reference)
-        .age(age)
-        .business_model(business_model)
-        .end_user_invoice_text(details.end_user_invoice_text.and_then(Nillable::into_inner))
-        .differentiator(details.differentiator.and_then(Nillable::into_inner))
-        .invoice_node(details.invoice_node.and_then(Nillable::into_inner))
-        .authorization_token(details.authorization_token.and_then(Nillable::into_inner))
-        .security_level(security_level)
-        .confirmation_channel(confirmation_channel)
-        .teletorg_settings(teletorg_settings)
-        .try_into()
-        .map_err(|e: types::error::ConversionError| invalid(&e))
+/// A SOAP request that does not map onto the REST input: the validation fault.
+fn unmapped(e: types::error::ConversionError) -> Fault {
+    fault(ErrorCode::Validation, e.to_string())
 }
 
 /// The SOAPAction of a request, without its quotes.
@@ -963,7 +907,11 @@ async fn soap_pay(
 ) -> Result<Response, Fault> {
     let request: dp::Pay = decode_request(body, operation)?;
     soap_authorized(&request.request.service_credentials)?;
-    let payment_details = payment_details(request.request.payment_details)?;
+    let payment_details = request
+        .request
+        .payment_details
+        .try_into()
+        .map_err(unmapped)?;
     let input = PayInput {
         service_id: SERVICE_ID,
         body: types::PaymentRequest { payment_details },
@@ -972,10 +920,7 @@ async fn soap_pay(
     Ok(soap_ok(
         operation,
         &dp::PayResponse {
-            pay_result: dpt::PaymentResponseType {
-                client_reference: Nillable::new(paid.client_reference),
-                transaction_id: paid.transaction_id.0,
-            },
+            pay_result: paid.into(),
         },
     ))
 }
@@ -995,9 +940,7 @@ async fn soap_reverse(
     Ok(soap_ok(
         operation,
         &dp::ReversePaymentResponse {
-            reverse_payment_result: dpt::ReversePaymentResponseType {
-                transaction_id: reversed.transaction_id.0,
-            },
+            reverse_payment_result: reversed.into(),
         },
     ))
 }
@@ -1009,29 +952,16 @@ async fn soap_status(
 ) -> Result<Response, Fault> {
     let request: dp::GetPaymentStatus = decode_request(body, operation)?;
     soap_authorized(&request.request.service_credentials)?;
-    let payment = request
-        .request
-        .client_reference
-        .parse()
-        .map_err(|e: types::error::ConversionError| fault(ErrorCode::Validation, e.to_string()))?;
+    let payment = request.request.client_reference.parse().map_err(unmapped)?;
     let input = GetPaymentStatusInput {
         service_id: SERVICE_ID,
         payment,
     };
     let status = service.get_payment_status(input).await.into_result()?;
-    let payment_status = match status.payment_status {
-        PaymentStatus::Paid => dpt::PaymentStatusType::Paid,
-        PaymentStatus::Reversed => dpt::PaymentStatusType::Reversed,
-        _ => dpt::PaymentStatusType::NotPaid,
-    };
     Ok(soap_ok(
         operation,
         &dp::GetPaymentStatusResponse {
-            get_payment_status_result: dpt::PaymentStatusResponseType {
-                client_reference: Nillable::new(status.client_reference),
-                payment_status,
-                transaction_id: status.transaction_id.map(Nillable::new),
-            },
+            get_payment_status_result: status.into(),
         },
     ))
 }
@@ -1043,21 +973,9 @@ async fn soap_send_code(
 ) -> Result<Response, Fault> {
     let request: dp::SendVerificationCode = decode_request(body, operation)?;
     soap_authorized(&request.request.service_credentials)?;
-    let domain = SendVerificationCodeRequest::builder()
-        .msisdn(request.request.msisdn.0)
-        .expiry_time(
-            request
-                .request
-                .expiry_time
-                .and_then(Nillable::into_inner)
-                .map(|t| t.0.with_timezone(&Utc).into()),
-        )
-        .template(request.request.template.and_then(Nillable::into_inner))
-        .try_into()
-        .map_err(|e: types::error::ConversionError| fault(ErrorCode::Validation, e.to_string()))?;
     let input = SendVerificationCodeInput {
         service_id: SERVICE_ID,
-        body: domain,
+        body: request.request.try_into().map_err(unmapped)?,
     };
     service.send_verification_code(input).await.into_result()?;
     Ok(soap_ok(
@@ -1073,14 +991,9 @@ async fn soap_verify(
 ) -> Result<Response, Fault> {
     let request: dp::VerifyVerificationCode = decode_request(body, operation)?;
     soap_authorized(&request.request.service_credentials)?;
-    let domain = VerifyVerificationCodeRequest::builder()
-        .msisdn(request.request.msisdn.0)
-        .verification_code(request.request.verification_code)
-        .try_into()
-        .map_err(|e: types::error::ConversionError| fault(ErrorCode::Validation, e.to_string()))?;
     let input = VerifyVerificationCodeInput {
         service_id: SERVICE_ID,
-        body: domain,
+        body: request.request.try_into().map_err(unmapped)?,
     };
     service
         .verify_verification_code(input)

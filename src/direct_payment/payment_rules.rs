@@ -1,0 +1,41 @@
+//! The rules the docs give for a payment that no schema keyword says: the
+//! price within its service code's and business model's ranges, and
+//! version 2's fields only with a SecurityLevel. The client checks them
+//! before sending; the sandbox refuses a request that breaks them, on
+//! either transport.
+
+use super::generated::rest::types;
+
+/// The rules the docs give for a payment that a schema cannot express.
+pub(crate) fn check_payment(details: &types::PaymentDetails) -> Result<(), String> {
+    let price =
+        u32::try_from(details.price).map_err(|_| format!("price {} is negative", details.price))?;
+    let code = &details.service_code;
+    if !code.price_range().contains(&price) {
+        return Err(format!(
+            "price {price} øre is outside {}..={} for service code {}",
+            code.price_range().start(),
+            code.price_range().end(),
+            code.code()
+        ));
+    }
+    if let Some(model) = &details.business_model
+        && !model.price_range().contains(&price)
+    {
+        return Err(format!(
+            "price {price} øre is outside {}..={} for business model {model}",
+            model.price_range().start(),
+            model.price_range().end(),
+        ));
+    }
+    let version_2 = details.authorization_token.is_some()
+        || details.confirmation_channel.is_some()
+        || details.teletorg_settings.is_some();
+    if version_2 && details.security_level.is_none() {
+        return Err(
+            "AuthorizationToken, ConfirmationChannel and TeletorgSettings need a SecurityLevel"
+                .into(),
+        );
+    }
+    Ok(())
+}
