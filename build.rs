@@ -1,4 +1,6 @@
-//! Writes the generated client of every enabled API to `OUT_DIR/<api>.rs`.
+//! Writes the generated client of every enabled API to `OUT_DIR/<api>.rs`,
+//! and the crate's `Api` enum (`OUT_DIR/apis.rs`) from the one list of APIs
+//! (`nordpay_pinned::APIS`).
 //!
 //! With the `codegen` feature (on by default) the clients are generated from
 //! `schemas/`. Without it, the pinned snapshot in `tests/snapshots/` is used
@@ -7,15 +9,6 @@
 
 use std::path::PathBuf;
 
-/// (module name, cargo feature) of every API; the generator keeps the same list.
-const APIS: &[(&str, &str)] = &[
-    ("connect", "connect"),
-    ("direct_payment_rest", "direct-payment"),
-    ("direct_payment_soap", "direct-payment"),
-    ("puzzel_pay", "puzzel-pay"),
-    ("mediaconnect", "mediaconnect"),
-];
-
 fn main() {
     // Any rerun line turns off cargo's scan of the whole package, so every
     // input is listed: this script, and per API its spec or its pin.
@@ -23,17 +16,26 @@ fn main() {
     let root = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("set by cargo"));
     let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").expect("set by cargo"));
 
-    for &(name, feature) in APIS {
-        let env = format!("CARGO_FEATURE_{}", feature.to_uppercase().replace('-', "_"));
+    write_if_changed(&out_dir.join("apis.rs"), &nordpay_pinned::api_enum());
+    for api in nordpay_pinned::APIS {
+        let env = format!(
+            "CARGO_FEATURE_{}",
+            api.feature.to_uppercase().replace('-', "_")
+        );
         if std::env::var_os(env).is_none() {
             continue;
         }
-        let source = source_of(name, &root);
-        let out = out_dir.join(format!("{name}.rs"));
-        // Leave an unchanged file untouched so that rustc's fingerprints stay valid.
-        if std::fs::read_to_string(&out).ok().as_deref() != Some(source.as_str()) {
-            std::fs::write(&out, source).expect("OUT_DIR is writable");
+        for name in api.generated {
+            let source = source_of(name, &root);
+            write_if_changed(&out_dir.join(format!("{name}.rs")), &source);
         }
+    }
+}
+
+/// Leave an unchanged file untouched so that rustc's fingerprints stay valid.
+fn write_if_changed(out: &std::path::Path, source: &str) {
+    if std::fs::read_to_string(out).ok().as_deref() != Some(source) {
+        std::fs::write(out, source).expect("OUT_DIR is writable");
     }
 }
 

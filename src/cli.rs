@@ -19,6 +19,7 @@ use std::process::ExitCode;
 use reqwest::Method;
 use serde_json::Value;
 
+use crate::apis::Api;
 use crate::runtime::{ClientBuilder, Operation, TransportError, check_json};
 
 /// Exit code: bad usage or input; nothing was sent.
@@ -30,36 +31,21 @@ pub const EXIT_FAILED: u8 = 4;
 /// Exit code: the request may have been received; the outcome is unknown.
 pub const EXIT_UNKNOWN: u8 = 5;
 
-/// One API as the command line names it.
-struct Api {
-    name: &'static str,
-    /// Prefix of its environment variables.
-    env: &'static str,
-    operations: &'static [Operation],
+/// The operations of `api` the command offers: every REST operation of
+/// its spec.
+fn operations(api: Api) -> &'static [Operation] {
+    match api {
+        Api::Connect => crate::connect::operations::ALL,
+        Api::DirectPayment => crate::direct_payment::rest_api::operations::ALL,
+        Api::PuzzelPay => crate::puzzel_pay::operations::ALL,
+        Api::Mediaconnect => crate::mediaconnect::operations::ALL,
+    }
 }
 
-const APIS: &[Api] = &[
-    Api {
-        name: "connect",
-        env: "NORDPAY_CONNECT",
-        operations: crate::connect::operations::ALL,
-    },
-    Api {
-        name: "direct-payment",
-        env: "NORDPAY_DIRECT_PAYMENT",
-        operations: crate::direct_payment::rest_api::operations::ALL,
-    },
-    Api {
-        name: "puzzel-pay",
-        env: "NORDPAY_PUZZEL_PAY",
-        operations: crate::puzzel_pay::operations::ALL,
-    },
-    Api {
-        name: "mediaconnect",
-        env: "NORDPAY_MEDIACONNECT",
-        operations: crate::mediaconnect::operations::ALL,
-    },
-];
+/// The prefix of `api`'s environment variables (`NORDPAY_DIRECT_PAYMENT`).
+fn env_prefix(api: Api) -> String {
+    format!("NORDPAY_{}", api.name().to_uppercase())
+}
 
 /// `getPaymentStatus` → `get-payment-status`.
 fn kebab(name: &str) -> String {
@@ -88,14 +74,14 @@ fn usage() -> String {
     let mut text = String::from(
         "usage: nordpay <api> <operation> [PATH-VALUE...] [--query NAME=VALUE...] [--body JSON|@FILE]\n",
     );
-    for api in APIS {
+    for &api in Api::ALL {
         text.push_str(&format!(
             "\n{} ({}_URL, credentials: {}):\n",
-            api.name,
-            api.env,
+            api.feature(),
+            env_prefix(api),
             credentials_help(api)
         ));
-        for operation in api.operations {
+        for operation in operations(api) {
             text.push_str(&format!(
                 "  {:<28} {} {}\n",
                 kebab(operation.name),
@@ -107,12 +93,13 @@ fn usage() -> String {
     text
 }
 
-fn credentials_help(api: &Api) -> String {
-    match api.name {
-        "connect" => format!("{}_API_KEY", api.env),
-        "direct-payment" => format!("{0}_SERVICE_ID, {0}_USERNAME, {0}_PASSWORD", api.env),
-        "puzzel-pay" => format!("{}_JWT", api.env),
-        _ => format!("{}_ACCESS_TOKEN (a user's OAuth token)", api.env),
+fn credentials_help(api: Api) -> String {
+    let env = env_prefix(api);
+    match api {
+        Api::Connect => format!("{env}_API_KEY"),
+        Api::DirectPayment => format!("{env}_SERVICE_ID, {env}_USERNAME, {env}_PASSWORD"),
+        Api::PuzzelPay => format!("{env}_JWT"),
+        Api::Mediaconnect => format!("{env}_ACCESS_TOKEN (a user's OAuth token)"),
     }
 }
 
@@ -141,29 +128,29 @@ fn parse(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Call, 
     let [api_name, operation_name, rest @ ..] = args else {
         return Err(usage_error(usage()));
     };
-    let api = APIS
+    let api = Api::ALL
         .iter()
-        .find(|api| api.name == api_name)
+        .copied()
+        .find(|api| api.feature() == api_name)
         .ok_or_else(|| usage_error(format!("unknown API {api_name:?}\n{}", usage())))?;
     // A read may drop its `get-`: `payment-status` is `get-payment-status`.
-    let operation = api
-        .operations
+    let operation = operations(api)
         .iter()
         .find(|op| kebab(op.name) == *operation_name)
         .or_else(|| {
-            api.operations
+            operations(api)
                 .iter()
                 .find(|op| kebab(op.name).strip_prefix("get-") == Some(operation_name.as_str()))
         })
         .ok_or_else(|| {
             usage_error(format!(
                 "{} has no operation {operation_name:?}\n{}",
-                api.name,
+                api.feature(),
                 usage()
             ))
         })?;
     let required = |suffix: &str| {
-        let name = format!("{}_{suffix}", api.env);
+        let name = format!("{}_{suffix}", env_prefix(api));
         env(&name)
             .filter(|value| !value.is_empty())
             .ok_or_else(|| usage_error(format!("set {name}")))
@@ -208,13 +195,13 @@ fn parse(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Call, 
     let mut values = positional.into_iter();
     let mut segments = Vec::new();
     for parameter in path_parameters(operation.path) {
-        let value = if api.name == "direct-payment" && parameter == "serviceId" {
+        let value = if api == Api::DirectPayment && parameter == "serviceId" {
             required("SERVICE_ID")?
         } else {
             values.next().ok_or_else(|| {
                 usage_error(format!(
                     "{} {}: missing {{{parameter}}} ({} {})",
-                    api.name,
+                    api.feature(),
                     kebab(operation.name),
                     operation.method,
                     operation.path
@@ -233,15 +220,15 @@ fn parse(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Call, 
     }
     let mut url: url::Url = required("URL")?
         .parse()
-        .map_err(|e| usage_error(format!("{}_URL: {e}", api.env)))?;
-    let what = format!("{}_URL", api.env);
+        .map_err(|e| usage_error(format!("{}_URL: {e}", env_prefix(api))))?;
+    let what = format!("{}_URL", env_prefix(api));
     crate::runtime::checks::base_url(&what, &url)
         .and_then(|()| crate::runtime::checks::tls(&what, url.as_str()))
         .map_err(usage_error)?;
     {
         let mut parts = url
             .path_segments_mut()
-            .map_err(|()| usage_error(format!("{}_URL cannot take a path", api.env)))?;
+            .map_err(|()| usage_error(format!("{}_URL cannot take a path", env_prefix(api))))?;
         parts.pop_if_empty();
         for segment in operation.path.split('/').filter(|s| !s.is_empty()) {
             match segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
@@ -262,13 +249,13 @@ fn parse(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Call, 
         }
     }
 
-    let authorization = match api.name {
-        "connect" => crate::runtime::auth::basic(&required("API_KEY")?, ""),
-        "direct-payment" => {
+    let authorization = match api {
+        Api::Connect => crate::runtime::auth::basic(&required("API_KEY")?, ""),
+        Api::DirectPayment => {
             crate::runtime::auth::basic(&required("USERNAME")?, &required("PASSWORD")?)
         }
-        "puzzel-pay" => format!("Bearer {}", required("JWT")?),
-        _ => format!("Bearer {}", required("ACCESS_TOKEN")?),
+        Api::PuzzelPay => format!("Bearer {}", required("JWT")?),
+        Api::Mediaconnect => format!("Bearer {}", required("ACCESS_TOKEN")?),
     };
     let sends_body = matches!(operation.method, "POST" | "PUT" | "PATCH");
     match (&body, sends_body) {
@@ -393,9 +380,9 @@ mod tests {
     #[test]
     fn every_operation_of_every_api_is_a_subcommand() {
         let help = usage();
-        for api in APIS {
-            assert!(!api.operations.is_empty());
-            for operation in api.operations {
+        for &api in Api::ALL {
+            assert!(!operations(api).is_empty());
+            for operation in operations(api) {
                 assert!(help.contains(&kebab(operation.name)), "{}", operation.name);
             }
         }

@@ -10,13 +10,11 @@ mod int_enum;
 #[cfg(feature = "connect")]
 pub mod connect;
 
-#[cfg(any(
-    feature = "connect",
-    feature = "direct-payment",
-    feature = "puzzel-pay",
-    feature = "mediaconnect"
-))]
+#[cfg(feature = "_runtime")]
 pub mod runtime;
+
+#[cfg(any(feature = "sandbox", feature = "cli"))]
+mod apis;
 
 #[cfg(feature = "direct-payment")]
 pub mod direct_payment;

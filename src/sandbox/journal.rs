@@ -22,47 +22,7 @@ pub(crate) const SMS_KEPT: usize = 10_000;
 /// payment page reloaded all day must not grow it without end).
 pub(crate) const STEPS_KEPT: usize = 100;
 
-/// The four APIs, named as fault scripts name them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub(crate) enum Api {
-    Connect,
-    DirectPayment,
-    PuzzelPay,
-    Mediaconnect,
-}
-
-impl Api {
-    pub(crate) const ALL: [Api; 4] = [
-        Api::Connect,
-        Api::DirectPayment,
-        Api::PuzzelPay,
-        Api::Mediaconnect,
-    ];
-
-    /// The name fault scripts and filters use (`direct_payment`).
-    pub(crate) fn name(self) -> &'static str {
-        match self {
-            Api::Connect => "connect",
-            Api::DirectPayment => "direct_payment",
-            Api::PuzzelPay => "puzzel_pay",
-            Api::Mediaconnect => "mediaconnect",
-        }
-    }
-
-    /// The provider's own name for it.
-    pub(crate) fn title(self) -> &'static str {
-        match self {
-            Api::Connect => "CONNECT Payment",
-            Api::DirectPayment => "Direct Payment",
-            Api::PuzzelPay => "Puzzel Pay",
-            Api::Mediaconnect => "Mediaconnect",
-        }
-    }
-
-    pub(crate) fn from_name(name: &str) -> Option<Api> {
-        Api::ALL.into_iter().find(|api| api.name() == name)
-    }
-}
+pub(crate) use crate::apis::Api;
 
 /// What a record is, in its API's words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

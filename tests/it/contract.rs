@@ -334,7 +334,7 @@ fn operations(spec: &Value) -> Vec<Operation> {
     found
 }
 
-struct Api {
+struct ServedSpec {
     name: &'static str,
     spec: Value,
     base: String,
@@ -348,7 +348,7 @@ struct Case {
     body: Option<Vec<u8>>,
 }
 
-fn case(api: &Api, operation: &Operation, runner: &mut TestRunner, break_it: bool) -> Case {
+fn case(api: &ServedSpec, operation: &Operation, runner: &mut TestRunner, break_it: bool) -> Case {
     let mut sample = |strategy: BoxedStrategy<Value>| strategy.new_tree(runner).unwrap().current();
     let which = if break_it {
         sample((0..3u8).prop_map(|n| json!(n)).boxed())
@@ -412,7 +412,7 @@ fn listed(responses: &Map<String, Value>, status: u16) -> Option<&Value> {
 }
 
 async fn check(
-    api: &Api,
+    api: &ServedSpec,
     operation: &Operation,
     case: &Case,
     validators: &mut Validators,
@@ -496,14 +496,14 @@ async fn every_sandbox_answer_to_generated_requests_is_one_its_spec_allows() {
     let http = reqwest::Client::new();
     let token = support::mediaconnect_access_token(&sandbox).await;
     let apis = [
-        Api {
+        ServedSpec {
             name: "connect",
             spec: spec("schemas/connect-payment/openapi.yaml"),
             base: sandbox.connect_url().to_string(),
             auth: vec![("authorization", basic(credentials::CONNECT_API_KEY, ""))],
             fixed: &[],
         },
-        Api {
+        ServedSpec {
             name: "direct_payment",
             spec: spec("schemas/direct-payment/rest.yaml"),
             base: format!("{}/restV1.svc", sandbox.direct_payment_url()),
@@ -516,7 +516,7 @@ async fn every_sandbox_answer_to_generated_requests_is_one_its_spec_allows() {
             )],
             fixed: &[("serviceId", "1234")],
         },
-        Api {
+        ServedSpec {
             name: "puzzel_pay",
             spec: spec("schemas/puzzel-pay/openapi.yaml"),
             base: sandbox.puzzel_pay_url().to_string(),
@@ -526,7 +526,7 @@ async fn every_sandbox_answer_to_generated_requests_is_one_its_spec_allows() {
             )],
             fixed: &[],
         },
-        Api {
+        ServedSpec {
             name: "mediaconnect",
             spec: spec("schemas/mediaconnect/openapi.yaml"),
             base: sandbox.mediaconnect_api_url().to_string(),

@@ -10,7 +10,11 @@ use nordpay_codegen::drift::{compare, facts, facts_of_file};
 pub fn run(root: &Path, args: &[String]) -> ExitCode {
     let [api, source] = args else {
         eprintln!("usage: cargo xtask drift <api> <file-or-URL>");
-        eprintln!("APIs: connect, direct-payment, puzzel-pay, mediaconnect");
+        let names: Vec<&str> = nordpay_codegen::snapshot::APIS
+            .iter()
+            .map(|api| api.feature)
+            .collect();
+        eprintln!("APIs: {}", names.join(", "));
         return ExitCode::from(2);
     };
     let text = match read(source) {

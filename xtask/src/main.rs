@@ -31,7 +31,7 @@ mod review;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
-use nordpay_codegen::{APIS, Api, generate, snapshot};
+use nordpay_codegen::{APIS, ClientSpec, generate, snapshot};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -43,6 +43,13 @@ fn main() -> ExitCode {
         Some((task, rest)) if task == "drift" => drift::run(&root(), rest),
         Some((task, rest)) if task == "bench-sandbox" => bench_sandbox::run(&root(), rest),
         Some((task, rest)) if task == "review" => review::run(&root(), rest),
+        Some((task, [])) if task == "features" => {
+            // One cargo feature a line: the one list of APIs, for CI's loops.
+            for api in snapshot::APIS {
+                println!("{}", api.feature);
+            }
+            ExitCode::SUCCESS
+        }
         _ => {
             eprintln!("usage: cargo xtask codegen [--check] [API...]");
             eprintln!("       cargo xtask bench-build [--rounds N]");
@@ -51,6 +58,7 @@ fn main() -> ExitCode {
             eprintln!("       cargo xtask drift <api> <file-or-URL>");
             eprintln!("       cargo xtask bench-sandbox [--seconds S] [--records N]");
             eprintln!("       cargo xtask review --base <git-ref>");
+            eprintln!("       cargo xtask features   (the APIs' cargo features, one a line)");
             eprintln!("APIs: {}", names().join(", "));
             ExitCode::from(2)
         }
@@ -75,7 +83,7 @@ fn codegen(args: &[String]) -> ExitCode {
         .filter(|a| *a != "--check")
         .map(String::as_str)
         .collect();
-    let apis: Vec<&Api> = if selected.is_empty() {
+    let apis: Vec<&ClientSpec> = if selected.is_empty() {
         APIS.iter().collect()
     } else {
         let mut apis = Vec::new();

@@ -90,7 +90,7 @@ pub(super) fn dashboard(filter: &Filter, live: Markup) -> Markup {
                     label for="filter-api" { "API" }
                     select #filter-api name="api" {
                         option value="" { "All APIs" }
-                        @for api in Api::ALL {
+                        @for &api in Api::ALL {
                             option value=(api.name()) selected[filter.api == Some(api)] { (api.title()) }
                         }
                     }
@@ -310,7 +310,7 @@ fn fault_form_section() -> Markup {
                     label for="fault-api" { "API" }
                     select #fault-api name="api" {
                         option value="" { "Any API" }
-                        @for api in Api::ALL {
+                        @for &api in Api::ALL {
                             option value=(api.name()) { (api.title()) }
                         }
                     }

@@ -4,11 +4,9 @@ use progenitor::TypeImpl;
 
 /// One generated file: its source spec, its cargo feature and how it is generated.
 #[derive(Debug)]
-pub struct Api {
+pub struct ClientSpec {
     /// File and snapshot name (`connect` → `OUT_DIR/connect.rs`, `codegen__connect.snap`).
     pub name: &'static str,
-    /// The cargo feature that enables it.
-    pub feature: &'static str,
     /// The spec, relative to the workspace root: an OpenAPI file or a WSDL.
     pub spec: &'static str,
     /// How the spec becomes Rust.
@@ -72,10 +70,9 @@ const fn int_enum(schema: &'static str, rust_type: &'static str) -> Replacement 
 }
 
 /// Every generated client.
-pub const APIS: &[Api] = &[
-    Api {
+pub const APIS: &[ClientSpec] = &[
+    ClientSpec {
         name: "connect",
-        feature: "connect",
         spec: "schemas/connect-payment/openapi.yaml",
         kind: Kind::OpenApi {
             context_type: "crate::runtime::Context",
@@ -99,9 +96,8 @@ pub const APIS: &[Api] = &[
             raw_error_bodies: false,
         },
     },
-    Api {
+    ClientSpec {
         name: "direct_payment_rest",
-        feature: "direct-payment",
         spec: "schemas/direct-payment/rest.yaml",
         kind: Kind::OpenApi {
             context_type: "crate::runtime::Context",
@@ -149,9 +145,8 @@ pub const APIS: &[Api] = &[
             raw_error_bodies: true,
         },
     },
-    Api {
+    ClientSpec {
         name: "puzzel_pay",
-        feature: "puzzel-pay",
         spec: "schemas/puzzel-pay/openapi.yaml",
         kind: Kind::OpenApi {
             context_type: "crate::runtime::Context",
@@ -168,9 +163,8 @@ pub const APIS: &[Api] = &[
             raw_error_bodies: true,
         },
     },
-    Api {
+    ClientSpec {
         name: "mediaconnect",
-        feature: "mediaconnect",
         spec: "schemas/mediaconnect/openapi.yaml",
         kind: Kind::OpenApi {
             context_type: "crate::runtime::Context",
@@ -182,9 +176,8 @@ pub const APIS: &[Api] = &[
             raw_error_bodies: true,
         },
     },
-    Api {
+    ClientSpec {
         name: "direct_payment_soap",
-        feature: "direct-payment",
         spec: "schemas/direct-payment/DirectPayment.wsdl",
         kind: Kind::Wsdl {
             // Keeps the password out of the generated types' Debug output.
@@ -197,7 +190,35 @@ pub const APIS: &[Api] = &[
     },
 ];
 
+impl ClientSpec {
+    /// The API it belongs to, in the one list of APIs.
+    ///
+    /// # Panics
+    /// When the list does not name it (a test holds the two together).
+    pub fn listed(&self) -> &'static nordpay_pinned::Listed {
+        nordpay_pinned::api_of(self.name)
+            .unwrap_or_else(|| panic!("{} is not in nordpay_pinned::APIS", self.name))
+    }
+}
+
 /// The generated client named `name`, if there is one.
-pub fn api(name: &str) -> Option<&'static Api> {
+pub fn api(name: &str) -> Option<&'static ClientSpec> {
     APIS.iter().find(|api| api.name == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_generated_client_is_one_listed_apis_and_every_listed_file_is_generated() {
+        for client in APIS {
+            assert!(client.listed().generated.contains(&client.name));
+        }
+        for listed in nordpay_pinned::APIS {
+            for file in listed.generated {
+                assert!(api(file).is_some(), "{file} is listed but not generated");
+            }
+        }
+    }
 }

@@ -9,9 +9,9 @@ use quote::quote;
 
 use crate::open_enum::{self, OpenEnum};
 use crate::runtime::{OperationRow, RuntimePolicy};
-use crate::{Api, CodegenError, Kind};
+use crate::{ClientSpec, CodegenError, Kind};
 
-fn settings(api: &Api, open: &[OpenEnum]) -> GenerationSettings {
+fn settings(api: &ClientSpec, open: &[OpenEnum]) -> GenerationSettings {
     let mut settings = GenerationSettings::new();
     let Kind::OpenApi {
         context_type,
@@ -93,7 +93,7 @@ pub fn servers(spec: &OpenAPI) -> TokenStream {
 /// `media` (vendor types normalize renamed); and the request hook that sends
 /// every call through the runtime with its row.
 pub fn operations(
-    api: &Api,
+    api: &ClientSpec,
     spec: &OpenAPI,
     media: &[crate::normalize::MediaTypes],
 ) -> Result<TokenStream, CodegenError> {
@@ -101,7 +101,7 @@ pub fn operations(
         spec: api.spec.to_string(),
         message,
     };
-    let api_name = api.feature.replace('-', "_");
+    let api_name = api.listed().name.to_string();
     let Kind::OpenApi { body_checks, .. } = &api.kind else {
         unreachable!("operation tables of OpenAPI specs only");
     };
@@ -236,7 +236,7 @@ pub fn operations(
 
 /// Run progenitor on `spec`. A panic inside progenitor becomes
 /// [`CodegenError::Panic`] naming the operations that cause it.
-pub fn run_progenitor(api: &Api, spec: &OpenAPI) -> Result<TokenStream, CodegenError> {
+pub fn run_progenitor(api: &ClientSpec, spec: &OpenAPI) -> Result<TokenStream, CodegenError> {
     let open = open_enum::find(spec).map_err(|message| CodegenError::Extension {
         spec: api.spec.to_string(),
         message,
@@ -257,7 +257,7 @@ pub fn run_progenitor(api: &Api, spec: &OpenAPI) -> Result<TokenStream, CodegenE
 }
 
 fn generate_caught(
-    api: &Api,
+    api: &ClientSpec,
     spec: &OpenAPI,
     open: &[OpenEnum],
 ) -> Result<Result<TokenStream, progenitor::Error>, String> {
@@ -274,7 +274,7 @@ fn generate_caught(
 }
 
 /// Generate each operation alone to find which ones make progenitor panic.
-fn panicking_operations(api: &Api, spec: &OpenAPI, open: &[OpenEnum]) -> Vec<String> {
+fn panicking_operations(api: &ClientSpec, spec: &OpenAPI, open: &[OpenEnum]) -> Vec<String> {
     let mut found = Vec::new();
     for (path, item) in &spec.paths.paths {
         let ReferenceOr::Item(item) = item else {
@@ -339,9 +339,8 @@ paths:
 "##,
         )
         .unwrap();
-        let api = Api {
-            name: "test",
-            feature: "test",
+        let api = ClientSpec {
+            name: "connect",
             spec: "schemas/test/openapi.yaml",
             kind: Kind::OpenApi {
                 context_type: "()",

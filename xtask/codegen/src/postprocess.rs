@@ -4,14 +4,14 @@ use proc_macro2::TokenStream;
 use syn::visit_mut::VisitMut;
 use syn::{Attribute, Path, Token, punctuated::Punctuated};
 
-use crate::{Api, CodegenError};
+use crate::{ClientSpec, CodegenError};
 
 /// Parse the tokens, make the `JsonSchema` derive conditional on the
 /// `schemars` feature (services that do not need schemas do not compile
 /// schemars), and drop the `api-version` header progenitor adds to every
 /// request (no provider has one; adding it only to remove it costs each call).
 pub fn postprocess(
-    api: &Api,
+    api: &ClientSpec,
     tokens: TokenStream,
     known: &std::collections::BTreeMap<String, String>,
 ) -> Result<syn::File, CodegenError> {

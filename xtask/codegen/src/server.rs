@@ -17,10 +17,10 @@ use openapiv3::{
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use crate::{Api, Kind};
+use crate::{ClientSpec, Kind};
 
 /// `pub mod server` of `spec`; `open` names its open enums.
-pub fn render(api: &Api, spec: &OpenAPI, open: &[String]) -> Result<TokenStream, String> {
+pub fn render(api: &ClientSpec, spec: &OpenAPI, open: &[String]) -> Result<TokenStream, String> {
     let Kind::OpenApi { replacements, .. } = &api.kind else {
         unreachable!("servers are rendered for OpenAPI specs only");
     };

@@ -12,7 +12,7 @@ use xsd_parser::{Config, generate as xsd_generate};
 use xsd_parser_types::misc::Namespace;
 
 use crate::runtime::{OperationRow, RuntimePolicy};
-use crate::{Api, CodegenError};
+use crate::{ClientSpec, CodegenError};
 
 const WSDL_NS: &str = "http://schemas.xmlsoap.org/wsdl/";
 const SOAP_BINDING_NS: &str = "http://schemas.xmlsoap.org/wsdl/soap/";
@@ -58,7 +58,7 @@ pub struct Wsdl {
     pub address: Option<String>,
 }
 
-fn error(api: &Api, message: impl Into<String>) -> CodegenError {
+fn error(api: &ClientSpec, message: impl Into<String>) -> CodegenError {
     CodegenError::Wsdl {
         spec: api.spec.to_string(),
         message: message.into(),
@@ -217,7 +217,10 @@ pub fn parse(text: &str) -> Result<Wsdl, String> {
 }
 
 /// Generate the types of the XSD files `api.spec` imports, and its operation table.
-pub fn generate(api: &Api, root: &Path) -> Result<(TokenStream, Vec<PathBuf>), CodegenError> {
+pub fn generate(
+    api: &ClientSpec,
+    root: &Path,
+) -> Result<(TokenStream, Vec<PathBuf>), CodegenError> {
     let wsdl_path = root.join(api.spec);
     let text = crate::read(&wsdl_path)?;
     let wsdl = parse(&text).map_err(|message| error(api, message))?;
@@ -274,7 +277,7 @@ pub fn generate(api: &Api, root: &Path) -> Result<(TokenStream, Vec<PathBuf>), C
         );
     }
     let types = xsd_generate(config).map_err(|e| error(api, format!("xsd-parser: {e}")))?;
-    let operations = operation_table(&api.feature.replace('-', "_"), &wsdl);
+    let operations = operation_table(api.listed().name, &wsdl);
 
     let mut inputs = vec![wsdl_path];
     inputs.extend(xsd_paths);
