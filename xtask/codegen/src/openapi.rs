@@ -101,10 +101,6 @@ pub fn operations(
         spec: api.spec.to_string(),
         message,
     };
-    let api_name = api.listed().name.to_string();
-    let Kind::OpenApi { body_checks, .. } = &api.kind else {
-        unreachable!("operation tables of OpenAPI specs only");
-    };
     let mut ids = Vec::new();
     for (_, item) in &spec.paths.paths {
         if let ReferenceOr::Item(item) = item {
@@ -119,70 +115,16 @@ pub fn operations(
             continue;
         };
         for (method, operation) in item.iter() {
-            let name = operation.operation_id.clone().ok_or_else(|| {
-                fail(format!(
-                    "{} {path} has no operationId",
-                    method.to_uppercase()
-                ))
-            })?;
-            let value = operation
-                .extensions
-                .get("x-nordpay-runtime")
-                .ok_or_else(|| {
-                    fail(format!(
-                        "{name}: no x-nordpay-runtime (retry class and deadline)"
-                    ))
-                })?;
-            let policy = RuntimePolicy::read(|key| {
-                value.get(key).map(|v| match v {
-                    serde_json::Value::String(text) => text.clone(),
-                    other => other.to_string(),
-                })
-            })
-            .map_err(|message| fail(format!("{name}: x-nordpay-runtime: {message}")))?;
-            if let Some(lookup) = policy.lookup()
-                && !ids.iter().any(|id| id == lookup)
-            {
-                return Err(fail(format!(
-                    "{name}: lookup {lookup} is not an operation of the spec"
-                )));
-            }
-            let body_rules = crate::runtime::body_rules(spec, operation)
-                .map_err(|message| fail(format!("{name}: request body: {message}")))?;
-            let body_check = match operation.extensions.get("x-nordpay-body-check") {
-                None => None,
-                Some(check) => {
-                    let check = check.as_str().ok_or_else(|| {
-                        fail(format!("{name}: x-nordpay-body-check is not a name"))
-                    })?;
-                    let found = body_checks.iter().find(|(known, _)| *known == check);
-                    Some(*found.ok_or_else(|| {
-                        fail(format!(
-                            "{name}: x-nordpay-body-check `{check}` is not one this API implements"
-                        ))
-                    })?)
-                }
-            };
-            let types = media.iter().find(|row| row.operation == name);
-            let method = method.to_uppercase();
-            let row = crate::runtime::operation(&OperationRow {
-                api: &api_name,
-                name: &name,
-                method: &method,
+            let row = Row {
+                api,
+                spec,
+                ids: &ids,
+                media,
                 path,
-                content_type: types.and_then(|t| t.content_type.as_deref()),
-                accept: types.and_then(|t| t.accept.as_deref()),
-                policy: &policy,
-                body_rules: &body_rules,
-                body_check,
-            });
-            let snake = crate::snake_case(&name);
-            let ident = quote::format_ident!("{}", snake.to_uppercase());
-            let doc = format!("`{name}`: `{method} {path}`. {}", policy.doc());
-            constants.push(quote! {
-                #[doc = #doc]
-                pub const #ident: crate::runtime::Operation = #row;
-            });
+                method,
+            };
+            let (constant, snake, ident) = row.constant(operation)?;
+            constants.push(constant);
             arms.push(quote! { #snake => Some(&#ident) });
             all.push(ident);
         }
@@ -232,6 +174,107 @@ pub fn operations(
             }
         }
     })
+}
+
+/// One operation of a spec, on its way to its `operations` row.
+struct Row<'a> {
+    api: &'a ClientSpec,
+    spec: &'a OpenAPI,
+    /// Every operationId of the spec (a lookup must name one).
+    ids: &'a [String],
+    media: &'a [crate::normalize::MediaTypes],
+    path: &'a str,
+    method: &'a str,
+}
+
+impl Row<'_> {
+    /// The operation's constant, its snake-case name and the constant's ident.
+    fn constant(
+        &self,
+        operation: &openapiv3::Operation,
+    ) -> Result<(TokenStream, String, proc_macro2::Ident), CodegenError> {
+        let Row {
+            api,
+            spec,
+            ids,
+            media,
+            path,
+            method,
+        } = *self;
+        let fail = |message: String| CodegenError::Extension {
+            spec: api.spec.to_string(),
+            message,
+        };
+        let api_name = api.listed().name;
+        let Kind::OpenApi { body_checks, .. } = &api.kind else {
+            unreachable!("operation tables of OpenAPI specs only");
+        };
+        let name = operation.operation_id.clone().ok_or_else(|| {
+            fail(format!(
+                "{} {path} has no operationId",
+                method.to_uppercase()
+            ))
+        })?;
+        let value = operation
+            .extensions
+            .get("x-nordpay-runtime")
+            .ok_or_else(|| {
+                fail(format!(
+                    "{name}: no x-nordpay-runtime (retry class and deadline)"
+                ))
+            })?;
+        let policy = RuntimePolicy::read(|key| {
+            value.get(key).map(|v| match v {
+                serde_json::Value::String(text) => text.clone(),
+                other => other.to_string(),
+            })
+        })
+        .map_err(|message| fail(format!("{name}: x-nordpay-runtime: {message}")))?;
+        if let Some(lookup) = policy.lookup()
+            && !ids.iter().any(|id| id == lookup)
+        {
+            return Err(fail(format!(
+                "{name}: lookup {lookup} is not an operation of the spec"
+            )));
+        }
+        let body_rules = crate::runtime::body_rules(spec, operation)
+            .map_err(|message| fail(format!("{name}: request body: {message}")))?;
+        let body_check = match operation.extensions.get("x-nordpay-body-check") {
+            None => None,
+            Some(check) => {
+                let check = check
+                    .as_str()
+                    .ok_or_else(|| fail(format!("{name}: x-nordpay-body-check is not a name")))?;
+                let found = body_checks.iter().find(|(known, _)| *known == check);
+                Some(*found.ok_or_else(|| {
+                    fail(format!(
+                        "{name}: x-nordpay-body-check `{check}` is not one this API implements"
+                    ))
+                })?)
+            }
+        };
+        let types = media.iter().find(|row| row.operation == name);
+        let method = method.to_uppercase();
+        let row = crate::runtime::operation(&OperationRow {
+            api: api_name,
+            name: &name,
+            method: &method,
+            path,
+            content_type: types.and_then(|t| t.content_type.as_deref()),
+            accept: types.and_then(|t| t.accept.as_deref()),
+            policy: &policy,
+            body_rules: &body_rules,
+            body_check,
+        });
+        let snake = crate::snake_case(&name);
+        let ident = quote::format_ident!("{}", snake.to_uppercase());
+        let doc = format!("`{name}`: `{method} {path}`. {}", policy.doc());
+        let constant = quote! {
+            #[doc = #doc]
+            pub const #ident: crate::runtime::Operation = #row;
+        };
+        Ok((constant, snake, ident))
+    }
 }
 
 /// Run progenitor on `spec`. A panic inside progenitor becomes

@@ -115,14 +115,87 @@ fn render_operation(
     let snake = crate::snake_case(name);
     let fn_name = format_ident!("{snake}");
     let pascal = pascal(name);
-    let input = format_ident!("{pascal}Input");
-    let output = format_ident!("{pascal}Output");
+    let input_type = format_ident!("{pascal}Input");
+    let output_type = format_ident!("{pascal}Output");
     let query_type = format_ident!("{pascal}Query");
     let constant = format_ident!("{}", snake.to_uppercase());
     let summary = operation.summary.as_deref().unwrap_or("");
     let signature = format!("`{name}`: `{} {path}`.", method.to_uppercase());
 
-    // Inputs: path and header parameters one by one, the query as one struct.
+    let Input {
+        fields,
+        reads,
+        query_item,
+    } = input(names, name, &query_type, operation, parameters)?;
+    let (variants, arms) = outputs(names, operation)?;
+    let input_doc = format!("What a call of `{name}` carries.");
+    let output_doc = format!("What `{name}` answers: one variant per documented status.");
+    let method_doc = format!("{signature} {summary}");
+    let handler_doc = format!("Serves `{name}`.");
+    let route_method = format_ident!("{}", method.to_lowercase());
+    let call = format_ident!("{}", if reads.is_empty() { "_call" } else { "call" });
+    Ok(Rendered {
+        items: quote! {
+            #query_item
+            #[doc = #input_doc]
+            // A stand-in may ignore a parameter (the service ID it serves).
+            #[allow(dead_code)]
+            pub(crate) struct #input_type { #(#fields)* }
+
+            #[doc = #output_doc]
+            // A stand-in need not answer every documented status.
+            #[allow(dead_code)]
+            pub(crate) enum #output_type { #(#variants)* }
+
+            impl #output_type {
+                /// The answer on the wire.
+                pub(crate) fn into_answer(self) -> Answer {
+                    match self { #(#arms)* }
+                }
+            }
+        },
+        method: quote! {
+            #[doc = #method_doc]
+            fn #fn_name(&self, input: #input_type) -> impl ::std::future::Future<Output = #output_type> + Send;
+        },
+        handler: quote! {
+            #[doc = #handler_doc]
+            async fn #fn_name<S: Service>(
+                axum::extract::State(service): axum::extract::State<S>,
+                request: axum::extract::Request,
+            ) -> axum::response::Response {
+                crate::sandbox::serving::serve(
+                    service,
+                    &super::operations::#constant,
+                    request,
+                    |service: S, #call: Call| async move {
+                        let input = #input_type { #(#reads)* };
+                        Ok::<Answer, Malformed>(service.#fn_name(input).await.into_answer())
+                    },
+                )
+                .await
+            }
+        },
+        route: quote! { #route_method(#fn_name::<S>) },
+    })
+}
+
+/// An operation's input: its struct's fields, how each is read from the
+/// call, and the query struct if it has query parameters.
+struct Input {
+    fields: Vec<TokenStream>,
+    reads: Vec<TokenStream>,
+    query_item: TokenStream,
+}
+
+/// Path parameters one by one, the query as one struct, the JSON body.
+fn input(
+    names: &Names<'_>,
+    name: &str,
+    query_type: &proc_macro2::Ident,
+    operation: &Operation,
+    parameters: &[ReferenceOr<Parameter>],
+) -> Result<Input, String> {
     let mut fields = Vec::new();
     let mut reads = Vec::new();
     let mut query_fields = Vec::new();
@@ -202,7 +275,18 @@ fn render_operation(
         reads.push(quote! { body: #read, });
     }
 
-    // Outputs: a variant per documented status.
+    Ok(Input {
+        fields,
+        reads,
+        query_item,
+    })
+}
+
+/// A variant per documented status, and the arm that writes it.
+fn outputs(
+    names: &Names<'_>,
+    operation: &Operation,
+) -> Result<(Vec<TokenStream>, Vec<TokenStream>), String> {
     let mut variants = Vec::new();
     let mut arms = Vec::new();
     for (status, response) in &operation.responses.responses {
@@ -214,57 +298,7 @@ fn render_operation(
     if operation.responses.default.is_some() {
         return Err("a `default` response is not served".into());
     }
-
-    let input_doc = format!("What a call of `{name}` carries.");
-    let output_doc = format!("What `{name}` answers: one variant per documented status.");
-    let method_doc = format!("{signature} {summary}");
-    let handler_doc = format!("Serves `{name}`.");
-    let route_method = format_ident!("{}", method.to_lowercase());
-    let call = format_ident!("{}", if reads.is_empty() { "_call" } else { "call" });
-    Ok(Rendered {
-        items: quote! {
-            #query_item
-            #[doc = #input_doc]
-            // A stand-in may ignore a parameter (the service ID it serves).
-            #[allow(dead_code)]
-            pub(crate) struct #input { #(#fields)* }
-
-            #[doc = #output_doc]
-            // A stand-in need not answer every documented status.
-            #[allow(dead_code)]
-            pub(crate) enum #output { #(#variants)* }
-
-            impl #output {
-                /// The answer on the wire.
-                pub(crate) fn into_answer(self) -> Answer {
-                    match self { #(#arms)* }
-                }
-            }
-        },
-        method: quote! {
-            #[doc = #method_doc]
-            fn #fn_name(&self, input: #input) -> impl ::std::future::Future<Output = #output> + Send;
-        },
-        handler: quote! {
-            #[doc = #handler_doc]
-            async fn #fn_name<S: Service>(
-                axum::extract::State(service): axum::extract::State<S>,
-                request: axum::extract::Request,
-            ) -> axum::response::Response {
-                crate::sandbox::serving::serve(
-                    service,
-                    &super::operations::#constant,
-                    request,
-                    |service: S, #call: Call| async move {
-                        let input = #input { #(#reads)* };
-                        Ok::<Answer, Malformed>(service.#fn_name(input).await.into_answer())
-                    },
-                )
-                .await
-            }
-        },
-        route: quote! { #route_method(#fn_name::<S>) },
-    })
+    Ok((variants, arms))
 }
 
 /// One documented status of an operation.
