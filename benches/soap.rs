@@ -10,8 +10,8 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use nordpay::direct_payment::soap::{self, Limits, Secret};
 use nordpay::direct_payment::soap_api::{dp, dpt, operations};
-use nordpay::soap::{self, Limits, Secret};
 use xsd_parser_types::xml::Nillable;
 
 #[path = "common/hand_soap.rs"]

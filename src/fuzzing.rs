@@ -91,17 +91,22 @@ pub fn direct_payment_rest_response(input: &[u8]) {
 #[cfg(feature = "direct-payment")]
 pub fn direct_payment_soap_response(input: &[u8]) {
     use crate::direct_payment::soap_api::{dp, operations};
-    use crate::soap::SoapOperation;
-    use crate::soap::codec::XmlValue;
+    use crate::runtime::soap::SoapOperation;
+    use crate::runtime::soap::codec::XmlValue;
     let (status, mut headers, body) = split(input);
     headers.insert(
         "content-type",
         HeaderValue::from_static("text/xml; charset=utf-8"),
     );
-    let limits = crate::soap::Limits::default();
+    let limits = crate::runtime::soap::Limits::default();
     fn one<T: XmlValue + Debug>(
         operation: &SoapOperation,
-        (status, headers, body, limits): (StatusCode, &HeaderMap, &[u8], &crate::soap::Limits),
+        (status, headers, body, limits): (
+            StatusCode,
+            &HeaderMap,
+            &[u8],
+            &crate::runtime::soap::Limits,
+        ),
     ) {
         use crate::direct_payment::soap_transport::answer;
         match answer::<T>(operation, status, headers, body, limits) {
@@ -227,7 +232,7 @@ pub fn soap_round_trip(input: &[u8]) {
     use crate::direct_payment::soap_api::{dp, dpt, operations};
     use xsd_parser_types::xml::Nillable;
     let mut draw = Draw(input);
-    let limits = crate::soap::Limits::default();
+    let limits = crate::runtime::soap::Limits::default();
     let optional = |draw: &mut Draw<'_>| match draw.byte() % 3 {
         0 => None,
         1 => Some(Nillable::nil()),
@@ -256,14 +261,14 @@ pub fn soap_round_trip(input: &[u8]) {
                 teletorg_settings: None,
             },
             service_credentials: dpt::ServiceCredentialsType {
-                password: crate::soap::Secret::new(draw.text()),
+                password: crate::runtime::soap::Secret::new(draw.text()),
                 service_id: draw.long() as i32,
                 username: draw.text(),
             },
         },
     };
-    if let Ok(xml) = crate::soap::encode(&operations::PAY, "dp", &pay) {
-        let again: dp::Pay = crate::soap::decode_request(&xml, &operations::PAY, &limits)
+    if let Ok(xml) = crate::runtime::soap::encode(&operations::PAY, "dp", &pay) {
+        let again: dp::Pay = crate::runtime::soap::decode_request(&xml, &operations::PAY, &limits)
             .unwrap_or_else(|e| panic!("a Pay envelope nordpay wrote does not read back: {e}"));
         same("Pay", &pay, &again);
     }
@@ -273,8 +278,8 @@ pub fn soap_round_trip(input: &[u8]) {
             transaction_id: draw.long(),
         },
     };
-    if let Ok(xml) = crate::soap::encode_response(&operations::PAY, "dp", &paid) {
-        let again: dp::PayResponse = crate::soap::decode(&xml, &operations::PAY, &limits)
+    if let Ok(xml) = crate::runtime::soap::encode_response(&operations::PAY, "dp", &paid) {
+        let again: dp::PayResponse = crate::runtime::soap::decode(&xml, &operations::PAY, &limits)
             .unwrap_or_else(|e| panic!("a PayResponse envelope does not read back: {e}"));
         same("PayResponse", &paid, &again);
     }
@@ -289,9 +294,11 @@ pub fn soap_round_trip(input: &[u8]) {
             transaction_id: Some(Nillable::new(draw.long())),
         },
     };
-    if let Ok(xml) = crate::soap::encode_response(&operations::GET_PAYMENT_STATUS, "dp", &status) {
+    if let Ok(xml) =
+        crate::runtime::soap::encode_response(&operations::GET_PAYMENT_STATUS, "dp", &status)
+    {
         let again: dp::GetPaymentStatusResponse =
-            crate::soap::decode(&xml, &operations::GET_PAYMENT_STATUS, &limits)
+            crate::runtime::soap::decode(&xml, &operations::GET_PAYMENT_STATUS, &limits)
                 .unwrap_or_else(|e| panic!("a status envelope does not read back: {e}"));
         same("GetPaymentStatusResponse", &status, &again);
     }
@@ -430,7 +437,7 @@ pub fn money_answer_is_unknown(input: &[u8]) {
         status,
         &headers,
         body,
-        &crate::soap::Limits::default(),
+        &crate::runtime::soap::Limits::default(),
     );
     if let Err(error) = answer
         && !matches!(

@@ -19,9 +19,6 @@ mod apis;
 #[cfg(feature = "direct-payment")]
 pub mod direct_payment;
 
-#[cfg(feature = "direct-payment")]
-pub mod soap;
-
 #[cfg(feature = "puzzel-pay")]
 pub mod puzzel_pay;
 

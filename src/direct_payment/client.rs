@@ -11,8 +11,8 @@ use super::generated::rest::{self as rest_api, types};
 use super::generated::soap as soap_api;
 use super::soap_transport::SoapTransport;
 use super::{Age, Error, ServiceCode};
+use crate::runtime::soap::Limits;
 use crate::runtime::{self, Context, Resolution, finish};
-use crate::soap::Limits;
 
 /// Which interface of Direct Payment to use. Both offer the same payment
 /// and verification operations; PreAuthorize and user info are REST only.
@@ -259,7 +259,7 @@ impl Client {
     pub(crate) fn runtime_of(
         &self,
         rest: &'static runtime::Operation,
-        soap: &'static crate::soap::SoapOperation,
+        soap: &'static crate::runtime::soap::SoapOperation,
     ) -> (&runtime::Runtime, &'static runtime::Operation) {
         match &self.inner {
             Inner::Rest(client) => (&client.inner.runtime, rest),

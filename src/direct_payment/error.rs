@@ -3,8 +3,8 @@
 use reqwest::StatusCode;
 
 use super::generated::rest::operations::OUTCOME_UNKNOWN_CODES;
+use crate::runtime::soap::SoapError;
 use crate::runtime::{Class, DecodeError, TransportError, classified};
-use crate::soap::SoapError;
 
 int_enum! {
     /// A Direct Payment error code (`DirectPaymentFault.Code`).

@@ -44,6 +44,7 @@ pub(crate) mod soap_transport;
 mod wcf_date;
 
 pub use crate::runtime::TransportError;
+pub use crate::runtime::soap;
 pub use crate::runtime::{Resolution, Resolved};
 pub use client::{Client, ClientBuilder, Credentials, Environment, Setup, Transport};
 pub use enums::{

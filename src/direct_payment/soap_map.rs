@@ -10,7 +10,7 @@ use xsd_parser_types::xml::Nillable;
 use super::generated::rest::types::{self, error::ConversionError};
 use super::generated::soap::dpt;
 use super::{PaymentStatus, ServiceCode};
-use crate::soap;
+use crate::runtime::soap;
 
 fn nillable<T>(value: Option<T>) -> Option<Nillable<T>> {
     value.map(Nillable::new)

@@ -3,9 +3,9 @@
 use super::generated::rest::types;
 use super::generated::soap::{dp, dpf, dpt, operations};
 use super::{Credentials, Error, ErrorCode, TransportError, soap_map};
+use crate::runtime::soap::codec::{XmlRoot, XmlValue};
+use crate::runtime::soap::{self, Limits, Secret, SoapError, SoapOperation};
 use crate::runtime::{Runtime, retry_after};
-use crate::soap::codec::{XmlRoot, XmlValue};
-use crate::soap::{self, Limits, Secret, SoapError, SoapOperation};
 use reqwest::header::CONTENT_TYPE;
 
 /// The XML prefix the generated types give the contract namespace.

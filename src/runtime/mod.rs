@@ -43,6 +43,8 @@ mod resolution;
 mod retry;
 mod rules;
 mod send;
+#[cfg(feature = "direct-payment")]
+pub mod soap;
 mod tunnel;
 
 pub use auth::{BoxError, TokenFuture, TokenSource};

@@ -33,7 +33,7 @@ use crate::direct_payment::types::{
 };
 use crate::direct_payment::{ErrorCode, PaymentStatus, SecurityLevel, ServiceCode, Validity};
 use crate::runtime::Operation;
-use crate::soap::{self, Limits, SoapOperation};
+use crate::runtime::soap::{self, Limits, SoapOperation};
 
 /// A payment in the ledger.
 #[derive(Debug, Clone)]

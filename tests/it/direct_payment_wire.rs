@@ -4,11 +4,11 @@
 //! same decoded result, and for each transport the exact request it sends.
 #![cfg(feature = "direct-payment")]
 
+use nordpay::direct_payment::soap::SoapError;
 use nordpay::direct_payment::{
     Age, BusinessModel, Client, Credentials, Environment, Error, ErrorCode, PaymentStatus,
     ServiceCode, Transport, TransportError, types,
 };
-use nordpay::soap::SoapError;
 use serde_json::{Value, json};
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};

@@ -597,7 +597,7 @@ async fn a_chunked_body_over_the_limit_fails_as_too_large() {
         "{error:?}"
     );
     let soap = direct_payment_client(&base, direct_payment::Transport::Soap)
-        .limits(nordpay::soap::Limits {
+        .limits(nordpay::direct_payment::soap::Limits {
             max_bytes: 4096,
             ..Default::default()
         })

@@ -2,8 +2,8 @@
 //! (How fast is measured in `benches/soap.rs`, not here.)
 #![cfg(feature = "direct-payment")]
 
+use nordpay::direct_payment::soap::{Limits, SoapError};
 use nordpay::direct_payment::{Client, Credentials, Environment, Error, Transport, TransportError};
-use nordpay::soap::{Limits, SoapError};
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 

@@ -184,7 +184,7 @@ pub const APIS: &[ClientSpec] = &[
             custom_types: &[(
                 "http://directpay.intele.com/v1/types",
                 "Password",
-                "crate::soap::Secret",
+                "crate::runtime::soap::Secret",
             )],
         },
     },

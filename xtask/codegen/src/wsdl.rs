@@ -254,7 +254,7 @@ pub fn generate(
         .with_type(
             (IdentType::Type, Namespace::XS, "dateTime"),
             CustomMeta::new("XsDateTime")
-                .include_from("crate::soap::XsDateTime")
+                .include_from("crate::runtime::soap::XsDateTime")
                 .with_namespace(Namespace::XS),
         );
     for (namespace, _, prefix) in &wsdl.imports {
@@ -284,11 +284,11 @@ pub fn generate(
     Ok((quote! { #types #operations }, inputs))
 }
 
-/// `pub mod operations`: one `crate::soap::SoapOperation` per WSDL operation.
+/// `pub mod operations`: one `crate::runtime::soap::SoapOperation` per WSDL operation.
 fn operation_table(api_name: &str, wsdl: &Wsdl) -> TokenStream {
     let qname = |name: &QName| {
         let (namespace, local) = (&name.namespace, &name.local);
-        quote! { crate::soap::QName::new(#namespace, #local) }
+        quote! { crate::runtime::soap::QName::new(#namespace, #local) }
     };
     // Logged instead of the URL: the endpoint's path.
     let path = wsdl
@@ -316,7 +316,7 @@ fn operation_table(api_name: &str, wsdl: &Wsdl) -> TokenStream {
         });
         quote! {
             #[doc = #doc]
-            pub const #ident: crate::soap::SoapOperation = crate::soap::SoapOperation {
+            pub const #ident: crate::runtime::soap::SoapOperation = crate::runtime::soap::SoapOperation {
                 name: #name,
                 soap_action: #action,
                 request: #request,
@@ -341,7 +341,7 @@ fn operation_table(api_name: &str, wsdl: &Wsdl) -> TokenStream {
         pub mod operations {
             #(#constants)*
             /// Every operation, in WSDL order.
-            pub const ALL: &[crate::soap::SoapOperation] = &[#(#all),*];
+            pub const ALL: &[crate::runtime::soap::SoapOperation] = &[#(#all),*];
             #address
         }
     }

@@ -1,5 +1,5 @@
 //! A render step of our own in xsd-parser's pipeline: `XmlValue` and
-//! `XmlRoot` (`crate::soap::codec`) for every complex type and `XmlText` for
+//! `XmlRoot` (`crate::runtime::soap::codec`) for every complex type and `XmlText` for
 //! every simple one, read from the same model xsd-parser renders the types
 //! from.
 //!
@@ -70,7 +70,7 @@ impl RenderStep for XmlCodecRenderStep {
 /// An enumeration: each variant is its value's text.
 fn render_enumeration(data: &EnumerationData<'_>) -> TokenStream {
     let type_ident = &data.type_ident;
-    let codec = quote!(crate::soap::codec);
+    let codec = quote!(crate::runtime::soap::codec);
     if let Some(variant) = data
         .variants
         .iter()
@@ -99,7 +99,7 @@ fn render_enumeration(data: &EnumerationData<'_>) -> TokenStream {
                 })
             }
 
-            fn from_xml_text(text: &str) -> Result<Self, crate::soap::SoapError> {
+            fn from_xml_text(text: &str) -> Result<Self, crate::runtime::soap::SoapError> {
                 match text {
                     #(#reads)*
                     _ => Err(#codec::invalid(#name, "not one of its values")),
@@ -126,7 +126,7 @@ fn render_simple(data: &SimpleData<'_>) -> TokenStream {
 }
 
 fn render_newtype(type_ident: &proc_macro2::Ident, validate_str: bool) -> TokenStream {
-    let codec = quote!(crate::soap::codec);
+    let codec = quote!(crate::runtime::soap::codec);
     let name = type_ident.to_string();
     let validate = validate_str.then(|| {
         quote! { Self::validate_str(text).map_err(|e| #codec::invalid(#name, e))?; }
@@ -142,7 +142,7 @@ fn render_newtype(type_ident: &proc_macro2::Ident, validate_str: bool) -> TokenS
                 #codec::XmlText::to_xml_text(&self.0)
             }
 
-            fn from_xml_text(text: &str) -> Result<Self, crate::soap::SoapError> {
+            fn from_xml_text(text: &str) -> Result<Self, crate::runtime::soap::SoapError> {
                 #validate
                 let inner = #codec::XmlText::from_xml_text(text)?;
                 #build
@@ -188,7 +188,7 @@ fn render_struct(ctx: &Context<'_, '_>, ty: &ComplexDataStruct<'_>) -> TokenStre
     let type_ident = &ty.base.type_ident;
     let xmlns = Literal::string(&xmlns_of(ctx, ty, elements));
 
-    let codec = quote!(crate::soap::codec);
+    let codec = quote!(crate::runtime::soap::codec);
     let (write, read) = if elements.is_empty() {
         (
             quote! { w.empty(tag, xmlns); },
@@ -289,7 +289,7 @@ fn render_struct(ctx: &Context<'_, '_>, ty: &ComplexDataStruct<'_>) -> TokenStre
                 w: &mut #codec::XmlWriter<'_>,
                 tag: &str,
                 xmlns: &str,
-            ) -> Result<(), crate::soap::SoapError> {
+            ) -> Result<(), crate::runtime::soap::SoapError> {
                 #write
                 Ok(())
             }
@@ -297,7 +297,7 @@ fn render_struct(ctx: &Context<'_, '_>, ty: &ComplexDataStruct<'_>) -> TokenStre
             fn read_xml(
                 r: &mut #codec::XmlReader<'_>,
                 element: &#codec::Child<'_>,
-            ) -> Result<Self, crate::soap::SoapError> {
+            ) -> Result<Self, crate::runtime::soap::SoapError> {
                 #read
             }
         }

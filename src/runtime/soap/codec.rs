@@ -472,7 +472,7 @@ pub fn read_root<T: XmlValue>(xml: &[u8], limits: &Limits) -> Result<T, SoapErro
 mod tests {
     use super::*;
     use crate::direct_payment::soap_api::{dp, dpt, operations};
-    use crate::soap::{Secret, decode, decode_request, encode};
+    use crate::runtime::soap::{Secret, decode, decode_request, encode};
 
     const TYPES: &str = "http://directpay.intele.com/v1/types";
 
