@@ -1,36 +1,10 @@
-//! Where the CONNECT Payment API lives.
-
-use url::Url;
-
-use super::generated::servers;
-
-/// A CONNECT Payment deployment.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Environment {
-    /// `https://staging.payment.telenordigital.com`: test merchants and instruments.
-    Staging,
-    /// `https://payment.telenordigital.com`: real money.
-    Production,
-    /// Any other base URL, such as nordpay's sandbox or a mock server.
-    Custom(Url),
-}
-
-impl Environment {
-    /// The base URL that operation paths are appended to, without a trailing slash.
-    pub fn base_url(&self) -> String {
-        let url = match self {
-            Environment::Staging => servers::STAGING,
-            Environment::Production => servers::PRODUCTION,
-            Environment::Custom(url) => url.as_str(),
-        };
-        url.trim_end_matches('/').to_string()
-    }
-}
+//! Where the CONNECT Payment API lives: `Environment` is generated from the
+//! spec's servers (`x-nordpay-environment`).
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use super::super::Environment;
+    use url::Url;
 
     #[test]
     fn base_urls_come_from_the_spec_and_lose_trailing_slashes() {

@@ -3,48 +3,9 @@
 
 use std::sync::Arc;
 
-use url::Url;
-
 use super::Error;
-use super::generated::{Client, servers};
+use super::generated::{Client, Environment};
 use crate::runtime::{self, Context, Runtime, TokenSource, checks};
-
-/// Where Mediaconnect lives: its API and its login server.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Environment {
-    /// `https://api.mediaconnect.no/capi`, login at `https://connectid.no/user`.
-    Production,
-    /// `https://api-test.mediaconnect.no/capi`, login at `…/login`.
-    Test,
-    /// Other servers, such as nordpay's sandbox.
-    Custom {
-        /// The API base URL.
-        api: Url,
-        /// The login server.
-        login: Url,
-    },
-}
-
-impl Environment {
-    pub(crate) fn api_url(&self) -> String {
-        match self {
-            Environment::Production => servers::PRODUCTION.to_string(),
-            Environment::Test => servers::TEST.to_string(),
-            Environment::Custom { api, .. } => api.as_str().trim_end_matches('/').to_string(),
-        }
-    }
-
-    /// The login server: OAuth endpoints and the pages users are redirected to.
-    pub fn login_server(&self) -> Url {
-        let parse = |url: &str| Url::parse(url).expect("the spec's login servers are URLs");
-        match self {
-            Environment::Production => parse(servers::PRODUCTION_LOGIN_SERVER),
-            Environment::Test => parse(servers::TEST_LOGIN_SERVER),
-            Environment::Custom { login, .. } => login.clone(),
-        }
-    }
-}
 
 /// What a Mediaconnect client is made for: its environment and the user's
 /// tokens.
@@ -65,12 +26,12 @@ impl ClientBuilder {
             checks::base_url("login server", login).map_err(Error::InvalidRequest)?;
         }
         // The login server is the browser's; the API is ours to call.
-        checks::tls("Mediaconnect API", &self.setup.environment.api_url())
+        checks::tls("Mediaconnect API", &self.setup.environment.base_url())
             .map_err(Error::InvalidRequest)?;
         let runtime = self.runtime()?;
         Ok(Client::on(
             &runtime,
-            &self.setup.environment.api_url(),
+            &self.setup.environment.base_url(),
             self.setup.tokens,
         ))
     }

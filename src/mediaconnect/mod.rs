@@ -47,8 +47,8 @@ mod redirect;
 
 pub use crate::runtime::TransportError;
 pub use crate::runtime::{BoxError, TokenFuture, TokenSource};
-pub use client::{ClientBuilder, Environment, Setup};
+pub use client::{ClientBuilder, Setup};
 pub use error::Error;
-pub use generated::{Client, ResponseValue, builder, operations, servers, types};
+pub use generated::{Client, Environment, ResponseValue, builder, operations, servers, types};
 pub use oauth::{OAuthClient, TokenError, TokenSet, UserTokens};
 pub use redirect::{LoginServer, Outcome, OutcomeError, PayExTicket};

@@ -3,30 +3,10 @@
 
 use crate::runtime::checks;
 use secrecy::{ExposeSecret, SecretString};
-use url::Url;
 
 use super::Error;
-use super::generated::{Client, servers};
+use super::generated::{Client, Environment};
 use crate::runtime::{self, Context};
-
-/// Where Puzzel Pay lives.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Environment {
-    /// `https://instapay.intele.com/api` (from the spec).
-    Production,
-    /// Another base URL, such as nordpay's sandbox.
-    Custom(Url),
-}
-
-impl Environment {
-    fn base_url(&self) -> String {
-        match self {
-            Environment::Production => servers::PRODUCTION.to_string(),
-            Environment::Custom(url) => url.as_str().trim_end_matches('/').to_string(),
-        }
-    }
-}
 
 /// What a Puzzel Pay client is made for: its environment and JWT (which
 /// `Debug` does not show).

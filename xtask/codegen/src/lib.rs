@@ -152,7 +152,7 @@ pub fn generate(api: &ClientSpec, root: &Path) -> Result<Generated, CodegenError
                 normalize::normalize(&mut spec)
             });
             let mut tokens = openapi::run_progenitor(api, &spec)?;
-            tokens.extend(openapi::servers(&spec));
+            tokens.extend(openapi::servers(api, &spec));
             tokens.extend(openapi::operations(api, &spec, &media_types)?);
             let open: Vec<String> = open_enum::find(&served)
                 .map_err(|message| CodegenError::Extension {

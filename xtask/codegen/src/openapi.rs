@@ -51,39 +51,175 @@ fn settings(api: &ClientSpec, open: &[OpenEnum]) -> GenerationSettings {
 }
 
 /// `pub mod servers` with one constant per server that names its environment
-/// (`x-nordpay-environment`), so the hand-written face never re-types a host.
-pub fn servers(spec: &OpenAPI) -> TokenStream {
-    let constants = spec.servers.iter().filter_map(|server| {
-        let environment = server.extensions.get("x-nordpay-environment")?.as_str()?;
-        let name = quote::format_ident!("{}", environment.to_uppercase());
-        let url = &server.url;
-        let doc = format!(
-            "{}: `{url}`.",
-            server.description.as_deref().unwrap_or(environment)
-        );
-        let login = server
-            .extensions
-            .get("x-nordpay-login-server")
-            .and_then(|value| value.as_str())
-            .map(|login| {
-                let name = quote::format_ident!("{}_LOGIN_SERVER", environment.to_uppercase());
-                let doc =
-                    format!("The login server (OAuth and redirects) of {environment}: `{login}`.");
-                quote! {
-                    #[doc = #doc]
-                    pub const #name: &str = #login;
-                }
-            });
-        Some(quote! {
-            #[doc = #doc]
-            pub const #name: &str = #url;
-            #login
-        })
-    });
+/// (`x-nordpay-environment`), and the `Environment` a client is built for:
+/// one variant per such server and `Custom`, so the hand-written face never
+/// re-types a host.
+///
+/// An API of two specs (Direct Payment's REST and SOAP) gets no generated
+/// `Environment`: its face says how the two share one.
+pub fn servers(api: &ClientSpec, spec: &OpenAPI) -> TokenStream {
+    let named: Vec<Server> = spec.servers.iter().filter_map(Server::of).collect();
+    let constants = named.iter().map(Server::constants);
+    let environment = match api.listed().generated {
+        [_] => environment(spec, &named),
+        _ => TokenStream::new(),
+    };
     quote! {
         /// The servers of the spec, by environment.
         pub mod servers {
             #(#constants)*
+        }
+        #environment
+    }
+}
+
+/// A server of the spec that names its environment.
+struct Server {
+    /// `staging`.
+    environment: String,
+    url: String,
+    description: String,
+    login: Option<String>,
+}
+
+impl Server {
+    fn of(server: &openapiv3::Server) -> Option<Self> {
+        let environment = server.extensions.get("x-nordpay-environment")?.as_str()?;
+        Some(Self {
+            environment: environment.to_string(),
+            url: server.url.clone(),
+            description: server
+                .description
+                .clone()
+                .unwrap_or_else(|| environment.to_string()),
+            login: server
+                .extensions
+                .get("x-nordpay-login-server")
+                .and_then(|value| value.as_str())
+                .map(str::to_string),
+        })
+    }
+
+    fn constant(&self) -> proc_macro2::Ident {
+        quote::format_ident!("{}", self.environment.to_uppercase())
+    }
+
+    fn login_constant(&self) -> proc_macro2::Ident {
+        quote::format_ident!("{}_LOGIN_SERVER", self.environment.to_uppercase())
+    }
+
+    fn constants(&self) -> TokenStream {
+        let (name, url) = (self.constant(), &self.url);
+        let doc = format!("{}: `{url}`.", self.description);
+        let login = self.login.as_ref().map(|login| {
+            let name = self.login_constant();
+            let doc = format!(
+                "The login server (OAuth and redirects) of {}: `{login}`.",
+                self.environment
+            );
+            quote! {
+                #[doc = #doc]
+                pub const #name: &str = #login;
+            }
+        });
+        quote! {
+            #[doc = #doc]
+            pub const #name: &str = #url;
+            #login
+        }
+    }
+
+    fn variant(&self) -> proc_macro2::Ident {
+        let mut name = self.environment.clone();
+        if let Some(first) = name.get_mut(..1) {
+            first.make_ascii_uppercase();
+        }
+        quote::format_ident!("{name}")
+    }
+}
+
+/// `Environment`: a variant per named server, and `Custom`; with login
+/// servers, `Custom` names both and `login_server` is generated.
+fn environment(spec: &OpenAPI, named: &[Server]) -> TokenStream {
+    if named.is_empty() {
+        return TokenStream::new();
+    }
+    let logins = named.iter().all(|server| server.login.is_some());
+    let variants = named.iter().map(|server| {
+        let variant = server.variant();
+        let doc = match &server.login {
+            Some(login) => format!(
+                "{}: `{}`, login at `{login}`.",
+                server.description, server.url
+            ),
+            None => format!("{}: `{}`.", server.description, server.url),
+        };
+        quote! { #[doc = #doc] #variant, }
+    });
+    let base_arms = named.iter().map(|server| {
+        let (variant, constant) = (server.variant(), server.constant());
+        quote! { Environment::#variant => servers::#constant, }
+    });
+    let doc = format!("Where {} lives.", spec.info.title);
+    let (custom, custom_base, login) = if logins {
+        let login_arms = named.iter().map(|server| {
+            let (variant, constant) = (server.variant(), server.login_constant());
+            quote! { Environment::#variant => parse(servers::#constant), }
+        });
+        (
+            quote! {
+                /// Other servers, such as nordpay's sandbox.
+                Custom {
+                    /// The API base URL.
+                    api: ::url::Url,
+                    /// The login server.
+                    login: ::url::Url,
+                },
+            },
+            quote! { Environment::Custom { api, .. } => api.as_str(), },
+            quote! {
+                /// The login server: OAuth endpoints and the pages users are redirected to.
+                pub fn login_server(&self) -> ::url::Url {
+                    let parse = |url: &str| {
+                        ::url::Url::parse(url).expect("the spec's login servers are URLs")
+                    };
+                    match self {
+                        #(#login_arms)*
+                        Environment::Custom { login, .. } => login.clone(),
+                    }
+                }
+            },
+        )
+    } else {
+        (
+            quote! {
+                /// Any other base URL, such as nordpay's sandbox or a mock server.
+                Custom(::url::Url),
+            },
+            quote! { Environment::Custom(url) => url.as_str(), },
+            TokenStream::new(),
+        )
+    };
+    quote! {
+        #[doc = #doc]
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[non_exhaustive]
+        pub enum Environment {
+            #(#variants)*
+            #custom
+        }
+
+        impl Environment {
+            /// The base URL that operation paths are appended to, without a trailing slash.
+            pub fn base_url(&self) -> String {
+                let url = match self {
+                    #(#base_arms)*
+                    #custom_base
+                };
+                url.trim_end_matches('/').to_string()
+            }
+
+            #login
         }
     }
 }
