@@ -40,7 +40,7 @@ mod products;
 mod resolve;
 mod vat_rate;
 
-pub use crate::runtime::DEFAULT_MAX_RESPONSE_BYTES;
+pub use crate::runtime::TransportError;
 pub use crate::runtime::{Resolution, Resolved};
 pub use auth::{Auth, AuthError, BoxError, TokenFuture, TokenSource};
 pub use client::{ClientBuilder, Setup};

@@ -18,6 +18,11 @@
 //! - **Tracing**: one span per operation (`nordpay.api`, `nordpay.operation`,
 //!   `http.request.method`, `url.template`, `http.response.status_code`,
 //!   `nordpay.attempts`, `otel.kind = "client"`), an event per retry.
+//!
+//! Each API's module re-exports the runtime types its own signatures name,
+//! and no others: `TransportError` (inside its `Error`), `Resolution` and
+//! `Resolved` where it has resolving calls, and what its builder takes
+//! (Mediaconnect's token source). Everything else is used from here.
 
 // One API alone uses only part of the runtime; with all of them on (as CI
 // builds) unused code is still reported.
