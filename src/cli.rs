@@ -124,23 +124,62 @@ fn usage_error(message: impl Into<String>) -> (u8, String) {
     (EXIT_USAGE, message.into())
 }
 
-fn parse(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Call, (u8, String)> {
+/// A refusal of the command line: its exit code and what to say.
+type Refused = (u8, String);
+
+fn parse(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Call, Refused> {
     let [api_name, operation_name, rest @ ..] = args else {
         return Err(usage_error(usage()));
     };
+    let (api, operation) = find_operation(api_name, operation_name)?;
+    let required = |suffix: &str| {
+        let name = format!("{}_{suffix}", env_prefix(api));
+        env(&name)
+            .filter(|value| !value.is_empty())
+            .ok_or_else(|| usage_error(format!("set {name}")))
+    };
+    let Arguments {
+        positional,
+        query,
+        body,
+    } = arguments(rest)?;
+    let segments = path_values(api, operation, positional, &required)?;
+    let url = url_of(api, operation, &required("URL")?, &segments, &query)?;
+    let authorization = match api {
+        Api::Connect => crate::runtime::auth::basic(&required("API_KEY")?, ""),
+        Api::DirectPayment => {
+            crate::runtime::auth::basic(&required("USERNAME")?, &required("PASSWORD")?)
+        }
+        Api::PuzzelPay => format!("Bearer {}", required("JWT")?),
+        Api::Mediaconnect => format!("Bearer {}", required("ACCESS_TOKEN")?),
+    };
+    check_body(operation, body.as_ref())?;
+    Ok(Call {
+        operation,
+        url,
+        authorization,
+        body,
+    })
+}
+
+/// The API and operation the first two arguments name. A read may drop
+/// its `get-`: `payment-status` is `get-payment-status`.
+fn find_operation(
+    api_name: &str,
+    operation_name: &str,
+) -> Result<(Api, &'static Operation), Refused> {
     let api = Api::ALL
         .iter()
         .copied()
         .find(|api| api.feature() == api_name)
         .ok_or_else(|| usage_error(format!("unknown API {api_name:?}\n{}", usage())))?;
-    // A read may drop its `get-`: `payment-status` is `get-payment-status`.
     let operation = operations(api)
         .iter()
-        .find(|op| kebab(op.name) == *operation_name)
+        .find(|op| kebab(op.name) == operation_name)
         .or_else(|| {
             operations(api)
                 .iter()
-                .find(|op| kebab(op.name).strip_prefix("get-") == Some(operation_name.as_str()))
+                .find(|op| kebab(op.name).strip_prefix("get-") == Some(operation_name))
         })
         .ok_or_else(|| {
             usage_error(format!(
@@ -149,13 +188,17 @@ fn parse(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Call, 
                 usage()
             ))
         })?;
-    let required = |suffix: &str| {
-        let name = format!("{}_{suffix}", env_prefix(api));
-        env(&name)
-            .filter(|value| !value.is_empty())
-            .ok_or_else(|| usage_error(format!("set {name}")))
-    };
+    Ok((api, operation))
+}
 
+/// The arguments after the operation: path values, `--query` pairs, the body.
+struct Arguments {
+    positional: Vec<String>,
+    query: Vec<(String, String)>,
+    body: Option<Value>,
+}
+
+fn arguments(rest: &[String]) -> Result<Arguments, Refused> {
     let mut positional = Vec::new();
     let mut query = Vec::new();
     let mut body = None;
@@ -190,8 +233,21 @@ fn parse(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Call, 
             value => positional.push(value.to_string()),
         }
     }
+    Ok(Arguments {
+        positional,
+        query,
+        body,
+    })
+}
 
-    // Direct Payment's service ID is configuration, not an argument.
+/// A value for each of the path's parameters, in order. Direct Payment's
+/// service ID is configuration, not an argument.
+fn path_values(
+    api: Api,
+    operation: &'static Operation,
+    positional: Vec<String>,
+    required: &dyn Fn(&str) -> Result<String, Refused>,
+) -> Result<Vec<(&'static str, String)>, Refused> {
     let mut values = positional.into_iter();
     let mut segments = Vec::new();
     for parameter in path_parameters(operation.path) {
@@ -218,22 +274,37 @@ fn parse(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Call, 
     if let Some(extra) = values.next() {
         return Err(usage_error(format!("unexpected argument {extra:?}")));
     }
-    let mut url: url::Url = required("URL")?
-        .parse()
-        .map_err(|e| usage_error(format!("{}_URL: {e}", env_prefix(api))))?;
+    Ok(segments)
+}
+
+/// The call's URL: the API's base, the operation's path with its values
+/// (each one segment, escaped), the query.
+fn url_of(
+    api: Api,
+    operation: &Operation,
+    base: &str,
+    segments: &[(&str, String)],
+    query: &[(String, String)],
+) -> Result<url::Url, Refused> {
     let what = format!("{}_URL", env_prefix(api));
+    let mut url: url::Url = base
+        .parse()
+        .map_err(|e| usage_error(format!("{what}: {e}")))?;
     crate::runtime::checks::base_url(&what, &url)
         .and_then(|()| crate::runtime::checks::tls(&what, url.as_str()))
         .map_err(usage_error)?;
     {
         let mut parts = url
             .path_segments_mut()
-            .map_err(|()| usage_error(format!("{}_URL cannot take a path", env_prefix(api))))?;
+            .map_err(|()| usage_error(format!("{what} cannot take a path")))?;
         parts.pop_if_empty();
         for segment in operation.path.split('/').filter(|s| !s.is_empty()) {
             match segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
                 Some(name) => {
-                    let value = &segments.iter().find(|(p, _)| *p == name).expect("listed").1;
+                    let value = segments
+                        .iter()
+                        .find(|(p, _)| *p == name)
+                        .map_or("", |(_, value)| value.as_str());
                     parts.push(value);
                 }
                 None => {
@@ -244,39 +315,28 @@ fn parse(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Call, 
     }
     if !query.is_empty() {
         let mut pairs = url.query_pairs_mut();
-        for (name, value) in &query {
+        for (name, value) in query {
             pairs.append_pair(name, value);
         }
     }
+    Ok(url)
+}
 
-    let authorization = match api {
-        Api::Connect => crate::runtime::auth::basic(&required("API_KEY")?, ""),
-        Api::DirectPayment => {
-            crate::runtime::auth::basic(&required("USERNAME")?, &required("PASSWORD")?)
-        }
-        Api::PuzzelPay => format!("Bearer {}", required("JWT")?),
-        Api::Mediaconnect => format!("Bearer {}", required("ACCESS_TOKEN")?),
-    };
+/// A body only where the method sends one, and by the spec's body rules,
+/// as the clients check them before sending.
+fn check_body(operation: &Operation, body: Option<&Value>) -> Result<(), Refused> {
     let sends_body = matches!(operation.method, "POST" | "PUT" | "PATCH");
-    match (&body, sends_body) {
-        (Some(_), false) => {
-            return Err(usage_error(format!("{} takes no body", operation.method)));
-        }
+    match (body, sends_body) {
+        (Some(_), false) => Err(usage_error(format!("{} takes no body", operation.method))),
         (Some(value), true) => {
-            // The spec's body rules, as the clients check them before sending.
             check_json(operation, value).map_err(|broken| usage_error(broken.to_string()))?;
             if let Some(rule) = operation.body_check {
                 (rule.check)(value).map_err(|broken| usage_error(broken.to_string()))?;
             }
+            Ok(())
         }
-        (None, _) => {}
+        (None, _) => Ok(()),
     }
-    Ok(Call {
-        operation,
-        url,
-        authorization,
-        body,
-    })
 }
 
 fn transport_exit(error: &TransportError) -> u8 {
