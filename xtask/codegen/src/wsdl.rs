@@ -72,31 +72,56 @@ pub fn parse(text: &str) -> Result<Wsdl, String> {
     if !root.has_tag_name((WSDL_NS, "definitions")) {
         return Err("the root element is not wsdl:definitions".into());
     }
-    fn children<'a, 'input>(
-        node: roxmltree::Node<'a, 'input>,
-        ns: &'static str,
-        name: &'static str,
-    ) -> Vec<roxmltree::Node<'a, 'input>> {
-        node.children()
-            .filter(|child| child.has_tag_name((ns, name)))
-            .collect()
-    }
-    let qname = |node: roxmltree::Node<'_, '_>, attribute: &str| -> Result<QName, String> {
-        let value = node
-            .attribute(attribute)
-            .ok_or_else(|| format!("<{}> has no {attribute}", node.tag_name().name()))?;
-        let (prefix, local) = value
-            .split_once(':')
-            .map_or((None, value), |(p, l)| (Some(p), l));
-        let namespace = node
-            .lookup_namespace_uri(prefix)
-            .ok_or_else(|| format!("prefix of {value:?} is not declared"))?;
-        Ok(QName {
-            namespace: namespace.to_string(),
-            local: local.to_string(),
-        })
-    };
+    let messages = messages(root)?;
+    let (binding, port_type) = soap_binding(root)?;
+    let operations = children(binding, WSDL_NS, "operation")
+        .into_iter()
+        .map(|bound| operation(bound, binding, port_type, &messages))
+        .collect::<Result<Vec<_>, _>>()?;
+    let address = children(root, WSDL_NS, "service")
+        .into_iter()
+        .flat_map(|service| children(service, WSDL_NS, "port"))
+        .flat_map(|port| children(port, SOAP_BINDING_NS, "address"))
+        .find_map(|address| address.attribute("location"))
+        .map(str::to_string);
+    Ok(Wsdl {
+        imports: imports(root)?,
+        operations,
+        address,
+    })
+}
 
+type Node<'a, 'input> = roxmltree::Node<'a, 'input>;
+
+fn children<'a, 'input>(
+    node: Node<'a, 'input>,
+    ns: &'static str,
+    name: &'static str,
+) -> Vec<Node<'a, 'input>> {
+    node.children()
+        .filter(|child| child.has_tag_name((ns, name)))
+        .collect()
+}
+
+/// The QName an attribute of `node` holds, its prefix resolved.
+fn qname(node: Node<'_, '_>, attribute: &str) -> Result<QName, String> {
+    let value = node
+        .attribute(attribute)
+        .ok_or_else(|| format!("<{}> has no {attribute}", node.tag_name().name()))?;
+    let (prefix, local) = value
+        .split_once(':')
+        .map_or((None, value), |(p, l)| (Some(p), l));
+    let namespace = node
+        .lookup_namespace_uri(prefix)
+        .ok_or_else(|| format!("prefix of {value:?} is not declared"))?;
+    Ok(QName {
+        namespace: namespace.to_string(),
+        local: local.to_string(),
+    })
+}
+
+/// The XSD files the WSDL imports: (namespace, location, nordpay:prefix).
+fn imports(root: Node<'_, '_>) -> Result<Vec<(String, String, String)>, String> {
     let mut imports = Vec::new();
     for types in children(root, WSDL_NS, "types") {
         for schema in children(types, XSD_NS, "schema") {
@@ -118,8 +143,11 @@ pub fn parse(text: &str) -> Result<Wsdl, String> {
             }
         }
     }
+    Ok(imports)
+}
 
-    // message name -> element of its (single) part
+/// Message name -> the element of its (single) part.
+fn messages(root: Node<'_, '_>) -> Result<std::collections::BTreeMap<String, QName>, String> {
     let mut messages = std::collections::BTreeMap::new();
     for message in children(root, WSDL_NS, "message") {
         let name = message
@@ -131,15 +159,13 @@ pub fn parse(text: &str) -> Result<Wsdl, String> {
             .ok_or_else(|| format!("message {name} has no part"))?;
         messages.insert(name.to_string(), qname(part, "element")?);
     }
-    let message_of = |node: roxmltree::Node<'_, '_>| -> Result<QName, String> {
-        let reference = qname(node, "message")?;
-        messages
-            .get(&reference.local)
-            .cloned()
-            .ok_or_else(|| format!("unknown message {}", reference.local))
-    };
+    Ok(messages)
+}
 
-    let port_types = children(root, WSDL_NS, "portType");
+/// The WSDL's one SOAP 1.1 binding and the portType it binds.
+fn soap_binding<'a, 'input>(
+    root: Node<'a, 'input>,
+) -> Result<(Node<'a, 'input>, Node<'a, 'input>), String> {
     let bindings = children(root, WSDL_NS, "binding");
     let [binding] = bindings.as_slice() else {
         return Err(format!(
@@ -151,68 +177,70 @@ pub fn parse(text: &str) -> Result<Wsdl, String> {
         return Err("the binding is not a SOAP 1.1 binding".into());
     }
     let port_type_name = qname(*binding, "type")?.local;
-    let port_type = port_types
-        .iter()
+    let port_type = children(root, WSDL_NS, "portType")
+        .into_iter()
         .find(|p| p.attribute("name") == Some(port_type_name.as_str()))
         .ok_or_else(|| format!("unknown portType {port_type_name}"))?;
+    Ok((*binding, port_type))
+}
 
-    let mut operations = Vec::new();
-    for bound in children(*binding, WSDL_NS, "operation") {
-        let name = bound
-            .attribute("name")
-            .ok_or("binding operation without name")?;
-        let soap_action = children(bound, SOAP_BINDING_NS, "operation")
-            .first()
-            .and_then(|op| op.attribute("soapAction"))
-            .ok_or_else(|| format!("operation {name} has no soapAction"))?
-            .to_string();
-        let abstract_op = children(*port_type, WSDL_NS, "operation")
-            .into_iter()
-            .find(|op| op.attribute("name") == Some(name))
-            .ok_or_else(|| format!("operation {name} is not in portType {port_type_name}"))?;
-        let one = |kind: &'static str| {
-            children(abstract_op, WSDL_NS, kind)
-                .first()
-                .copied()
-                .ok_or_else(|| format!("operation {name} has no {kind}"))
-        };
-        let faults = children(abstract_op, WSDL_NS, "fault")
-            .into_iter()
-            .map(message_of)
-            .collect::<Result<Vec<_>, _>>()?;
-        let policy =
-            RuntimePolicy::read(|key| bound.attribute((NORDPAY_NS, key)).map(str::to_string))
-                .map_err(|message| {
-                    format!("operation {name}: nordpay runtime attributes: {message}")
-                })?;
-        if let Some(lookup) = policy.lookup()
-            && !children(*binding, WSDL_NS, "operation")
-                .iter()
-                .any(|op| op.attribute("name") == Some(lookup))
-        {
-            return Err(format!(
-                "operation {name}: lookup {lookup} is not an operation of the binding"
-            ));
-        }
-        operations.push(Operation {
-            policy,
-            name: name.to_string(),
-            soap_action,
-            request: message_of(one("input")?)?,
-            response: message_of(one("output")?)?,
-            faults,
-        });
-    }
-    let address = children(root, WSDL_NS, "service")
+/// One bound operation: its SOAPAction, messages, faults and runtime policy.
+fn operation(
+    bound: Node<'_, '_>,
+    binding: Node<'_, '_>,
+    port_type: Node<'_, '_>,
+    messages: &std::collections::BTreeMap<String, QName>,
+) -> Result<Operation, String> {
+    let message_of = |node: Node<'_, '_>| -> Result<QName, String> {
+        let reference = qname(node, "message")?;
+        messages
+            .get(&reference.local)
+            .cloned()
+            .ok_or_else(|| format!("unknown message {}", reference.local))
+    };
+    let name = bound
+        .attribute("name")
+        .ok_or("binding operation without name")?;
+    let soap_action = children(bound, SOAP_BINDING_NS, "operation")
+        .first()
+        .and_then(|op| op.attribute("soapAction"))
+        .ok_or_else(|| format!("operation {name} has no soapAction"))?
+        .to_string();
+    let abstract_op = children(port_type, WSDL_NS, "operation")
         .into_iter()
-        .flat_map(|service| children(service, WSDL_NS, "port"))
-        .flat_map(|port| children(port, SOAP_BINDING_NS, "address"))
-        .find_map(|address| address.attribute("location"))
-        .map(str::to_string);
-    Ok(Wsdl {
-        imports,
-        operations,
-        address,
+        .find(|op| op.attribute("name") == Some(name))
+        .ok_or_else(|| {
+            let port_type_name = port_type.attribute("name").unwrap_or_default();
+            format!("operation {name} is not in portType {port_type_name}")
+        })?;
+    let one = |kind: &'static str| {
+        children(abstract_op, WSDL_NS, kind)
+            .first()
+            .copied()
+            .ok_or_else(|| format!("operation {name} has no {kind}"))
+    };
+    let faults = children(abstract_op, WSDL_NS, "fault")
+        .into_iter()
+        .map(message_of)
+        .collect::<Result<Vec<_>, _>>()?;
+    let policy = RuntimePolicy::read(|key| bound.attribute((NORDPAY_NS, key)).map(str::to_string))
+        .map_err(|message| format!("operation {name}: nordpay runtime attributes: {message}"))?;
+    if let Some(lookup) = policy.lookup()
+        && !children(binding, WSDL_NS, "operation")
+            .iter()
+            .any(|op| op.attribute("name") == Some(lookup))
+    {
+        return Err(format!(
+            "operation {name}: lookup {lookup} is not an operation of the binding"
+        ));
+    }
+    Ok(Operation {
+        policy,
+        name: name.to_string(),
+        soap_action,
+        request: message_of(one("input")?)?,
+        response: message_of(one("output")?)?,
+        faults,
     })
 }
 
