@@ -198,88 +198,7 @@ fn render_struct(ctx: &Context<'_, '_>, ty: &ComplexDataStruct<'_>) -> TokenStre
             },
         )
     } else {
-        let writes = elements.iter().map(|element| {
-            let field = &element.field_ident;
-            let tag = element.tag_name.get(true);
-            let nillable = element.meta().nillable;
-            let one = |value: TokenStream| {
-                if nillable {
-                    quote! { w.nillable(#tag, #value)?; }
-                } else {
-                    quote! { #codec::XmlValue::write_xml(#value, w, #tag, "")?; }
-                }
-            };
-            match element.occurs {
-                Occurs::Optional => {
-                    let one = one(quote!(value));
-                    quote! { if let Some(value) = &self.#field { #one } }
-                }
-                Occurs::DynamicList | Occurs::StaticList(_) => {
-                    let one = one(quote!(value));
-                    quote! { for value in &self.#field { #one } }
-                }
-                Occurs::Single | Occurs::None => one(quote!(&self.#field)),
-            }
-        });
-        let locals = elements.iter().map(|element| {
-            let field = &element.field_ident;
-            match element.occurs {
-                Occurs::DynamicList | Occurs::StaticList(_) => {
-                    quote! { let mut #field = Vec::new(); }
-                }
-                _ => quote! { let mut #field = None; },
-            }
-        });
-        let arms = elements.iter().map(|element| {
-            let field = &element.field_ident;
-            let local = Literal::byte_string(element.tag_name.name.as_bytes());
-            let namespace = match element_namespace(element) {
-                Some(ns) => {
-                    let ns = Literal::byte_string(ns.as_ref());
-                    quote!(Some(#ns))
-                }
-                None => quote!(None),
-            };
-            let value = if element.meta().nillable {
-                quote! { r.nillable(&child)? }
-            } else {
-                quote! { #codec::XmlValue::read_xml(r, &child)? }
-            };
-            let store = match element.occurs {
-                Occurs::DynamicList | Occurs::StaticList(_) => quote! { #field.push(#value) },
-                _ => quote! { #field = Some(#value) },
-            };
-            quote! { #local if r.in_namespace(&child, #namespace) => #store, }
-        });
-        let fields = elements.iter().map(|element| {
-            let field = &element.field_ident;
-            match element.occurs {
-                Occurs::Single | Occurs::None => {
-                    let name = &element.tag_name.name;
-                    quote! { #field: #field.ok_or_else(|| r.missing(#name))? }
-                }
-                _ => quote! { #field },
-            }
-        });
-        (
-            quote! {
-                w.open(tag, xmlns);
-                #(#writes)*
-                w.close(tag);
-            },
-            quote! {
-                #(#locals)*
-                if !element.is_empty() {
-                    while let Some(child) = r.next_child()? {
-                        match child.local_name() {
-                            #(#arms)*
-                            _ => r.skip_unknown(&child)?,
-                        }
-                    }
-                }
-                Ok(Self { #(#fields),* })
-            },
-        )
+        (write_elements(elements), read_elements(elements))
     };
 
     quote! {
@@ -305,6 +224,97 @@ fn render_struct(ctx: &Context<'_, '_>, ty: &ComplexDataStruct<'_>) -> TokenStre
         impl #codec::XmlRoot for #type_ident {
             const XMLNS: &'static str = #xmlns;
         }
+    }
+}
+
+/// How a struct's elements are written, in order.
+fn write_elements(elements: &[ComplexDataElement<'_>]) -> TokenStream {
+    let codec = quote!(crate::runtime::soap::codec);
+    let writes = elements.iter().map(|element| {
+        let field = &element.field_ident;
+        let tag = element.tag_name.get(true);
+        let nillable = element.meta().nillable;
+        let one = |value: TokenStream| {
+            if nillable {
+                quote! { w.nillable(#tag, #value)?; }
+            } else {
+                quote! { #codec::XmlValue::write_xml(#value, w, #tag, "")?; }
+            }
+        };
+        match element.occurs {
+            Occurs::Optional => {
+                let one = one(quote!(value));
+                quote! { if let Some(value) = &self.#field { #one } }
+            }
+            Occurs::DynamicList | Occurs::StaticList(_) => {
+                let one = one(quote!(value));
+                quote! { for value in &self.#field { #one } }
+            }
+            Occurs::Single | Occurs::None => one(quote!(&self.#field)),
+        }
+    });
+    quote! {
+        w.open(tag, xmlns);
+        #(#writes)*
+        w.close(tag);
+    }
+}
+
+/// How a struct's elements are read: in any order, unknown ones skipped,
+/// required ones checked.
+fn read_elements(elements: &[ComplexDataElement<'_>]) -> TokenStream {
+    let codec = quote!(crate::runtime::soap::codec);
+    let locals = elements.iter().map(|element| {
+        let field = &element.field_ident;
+        match element.occurs {
+            Occurs::DynamicList | Occurs::StaticList(_) => {
+                quote! { let mut #field = Vec::new(); }
+            }
+            _ => quote! { let mut #field = None; },
+        }
+    });
+    let arms = elements.iter().map(|element| {
+        let field = &element.field_ident;
+        let local = Literal::byte_string(element.tag_name.name.as_bytes());
+        let namespace = match element_namespace(element) {
+            Some(ns) => {
+                let ns = Literal::byte_string(ns.as_ref());
+                quote!(Some(#ns))
+            }
+            None => quote!(None),
+        };
+        let value = if element.meta().nillable {
+            quote! { r.nillable(&child)? }
+        } else {
+            quote! { #codec::XmlValue::read_xml(r, &child)? }
+        };
+        let store = match element.occurs {
+            Occurs::DynamicList | Occurs::StaticList(_) => quote! { #field.push(#value) },
+            _ => quote! { #field = Some(#value) },
+        };
+        quote! { #local if r.in_namespace(&child, #namespace) => #store, }
+    });
+    let fields = elements.iter().map(|element| {
+        let field = &element.field_ident;
+        match element.occurs {
+            Occurs::Single | Occurs::None => {
+                let name = &element.tag_name.name;
+                quote! { #field: #field.ok_or_else(|| r.missing(#name))? }
+            }
+            _ => quote! { #field },
+        }
+    });
+    quote! {
+        #(#locals)*
+        if !element.is_empty() {
+            while let Some(child) = r.next_child()? {
+                match child.local_name() {
+                    #(#arms)*
+                    _ => r.skip_unknown(&child)?,
+                }
+            }
+        }
+        Ok(Self { #(#fields),* })
     }
 }
 
