@@ -4,11 +4,10 @@
 //! stand-in says which actions its records offer and does them through its
 //! own code ([`Actions`]), so the store, the journal and the callbacks see
 //! them exactly as they see the real thing; this file only finds the
-//! stand-in of a record.
+//! stand-in of a record (by its mount).
 
-use super::super::Shared;
-use super::super::journal::{Api, Record, RecordId};
-use super::super::{connect, direct_payment, mediaconnect, puzzel_pay};
+use super::super::journal::{Record, RecordId};
+use super::super::{Shared, routes};
 
 /// One button: what the form sends, and its label.
 pub(in crate::sandbox) struct Action {
@@ -35,24 +34,15 @@ pub(in crate::sandbox) trait Actions {
     fn perform(shared: &Shared, id: &RecordId, action: &str) -> Result<(), String>;
 }
 
-/// The actions that make sense in a record's present state.
+/// The actions that make sense in a record's present state, as its
+/// stand-in says.
 pub(super) fn offered(record: &Record) -> Vec<Action> {
-    match record.id.kind.api() {
-        Api::Connect => connect::Connect::offered(record),
-        Api::DirectPayment => direct_payment::DirectPayment::offered(record),
-        Api::PuzzelPay => puzzel_pay::PuzzelPay::offered(record),
-        Api::Mediaconnect => mediaconnect::Mediaconnect::offered(record),
-    }
+    (routes::mount(record.id.kind.api()).offered)(record)
 }
 
-/// Do `action` to the record `id`; why not, in a sentence.
+/// Do `action` to the record `id`, through its stand-in; why not, in a sentence.
 pub(super) fn perform(shared: &Shared, id: &RecordId, action: &str) -> Result<(), String> {
-    match id.kind.api() {
-        Api::Connect => connect::Connect::perform(shared, id, action),
-        Api::DirectPayment => direct_payment::DirectPayment::perform(shared, id, action),
-        Api::PuzzelPay => puzzel_pay::PuzzelPay::perform(shared, id, action),
-        Api::Mediaconnect => mediaconnect::Mediaconnect::perform(shared, id, action),
-    }
+    (routes::mount(id.kind.api()).perform)(shared, id, action)
 }
 
 /// Why an action was not done: `what`, naming the record and the action.
