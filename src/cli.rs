@@ -31,17 +31,6 @@ pub const EXIT_FAILED: u8 = 4;
 /// Exit code: the request may have been received; the outcome is unknown.
 pub const EXIT_UNKNOWN: u8 = 5;
 
-/// The operations of `api` the command offers: every REST operation of
-/// its spec.
-fn operations(api: Api) -> &'static [Operation] {
-    match api {
-        Api::Connect => crate::connect::operations::ALL,
-        Api::DirectPayment => crate::direct_payment::rest_api::operations::ALL,
-        Api::PuzzelPay => crate::puzzel_pay::operations::ALL,
-        Api::Mediaconnect => crate::mediaconnect::operations::ALL,
-    }
-}
-
 /// The prefix of `api`'s environment variables (`NORDPAY_DIRECT_PAYMENT`).
 fn env_prefix(api: Api) -> String {
     format!("NORDPAY_{}", api.name().to_uppercase())
@@ -81,7 +70,7 @@ fn usage() -> String {
             env_prefix(api),
             credentials_help(api)
         ));
-        for operation in operations(api) {
+        for operation in api.operations() {
             text.push_str(&format!(
                 "  {:<28} {} {}\n",
                 kebab(operation.name),
@@ -173,11 +162,12 @@ fn find_operation(
         .copied()
         .find(|api| api.feature() == api_name)
         .ok_or_else(|| usage_error(format!("unknown API {api_name:?}\n{}", usage())))?;
-    let operation = operations(api)
+    let operation = api
+        .operations()
         .iter()
         .find(|op| kebab(op.name) == operation_name)
         .or_else(|| {
-            operations(api)
+            api.operations()
                 .iter()
                 .find(|op| kebab(op.name).strip_prefix("get-") == Some(operation_name))
         })
@@ -441,8 +431,8 @@ mod tests {
     fn every_operation_of_every_api_is_a_subcommand() {
         let help = usage();
         for &api in Api::ALL {
-            assert!(!operations(api).is_empty());
-            for operation in operations(api) {
+            assert!(!api.operations().is_empty());
+            for operation in api.operations() {
                 assert!(help.contains(&kebab(operation.name)), "{}", operation.name);
             }
         }

@@ -7,7 +7,6 @@ use axum::Router;
 use super::Shared;
 use super::dashboard::actions::{Action, Actions};
 use super::journal::{Api, Record, RecordId};
-use crate::runtime::Operation;
 
 /// One API as the sandbox serves it.
 pub(super) struct Mount {
@@ -17,8 +16,6 @@ pub(super) struct Mount {
     pub base: &'static str,
     /// Where its spec's paths start below `base` (`/restV1.svc`).
     pub api_base: &'static str,
-    /// Its spec's operations.
-    pub operations: &'static [Operation],
     /// Its spec's generated router, over its stand-in.
     pub router: fn(&Shared) -> Router<Shared>,
     /// Its pages, relative to `base`.
@@ -43,7 +40,6 @@ pub(super) const MOUNTS: &[Mount] = &[
         api: Api::Connect,
         base: "/connect",
         api_base: "",
-        operations: crate::connect::operations::ALL,
         router: |shared| {
             crate::connect::generated::server::router(super::connect::Connect(shared.clone()))
         },
@@ -55,7 +51,6 @@ pub(super) const MOUNTS: &[Mount] = &[
         api: Api::DirectPayment,
         base: "/direct-payment",
         api_base: "/restV1.svc",
-        operations: crate::direct_payment::rest_api::operations::ALL,
         router: |shared| {
             let service = super::direct_payment::DirectPayment(shared.clone());
             crate::direct_payment::rest_api::server::router(service)
@@ -68,7 +63,6 @@ pub(super) const MOUNTS: &[Mount] = &[
         api: Api::PuzzelPay,
         base: "/puzzel-pay",
         api_base: "",
-        operations: crate::puzzel_pay::operations::ALL,
         router: |shared| {
             crate::puzzel_pay::generated::server::router(super::puzzel_pay::PuzzelPay(
                 shared.clone(),
@@ -82,7 +76,6 @@ pub(super) const MOUNTS: &[Mount] = &[
         api: Api::Mediaconnect,
         base: "/mediaconnect",
         api_base: "/capi",
-        operations: crate::mediaconnect::operations::ALL,
         router: |shared| {
             let service = super::mediaconnect::Mediaconnect(shared.clone());
             crate::mediaconnect::generated::server::router(service)

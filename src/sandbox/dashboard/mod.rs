@@ -124,9 +124,9 @@ impl Filter {
 
 /// Every operation name a fault can name, for the form's suggestions.
 fn operation_names() -> Vec<&'static str> {
-    let mut names: Vec<&'static str> = super::routes::MOUNTS
+    let mut names: Vec<&'static str> = Api::ALL
         .iter()
-        .flat_map(|mount| mount.operations.iter().map(|op| op.name))
+        .flat_map(|api| api.operations().iter().map(|op| op.name))
         .chain(
             crate::direct_payment::soap_api::operations::ALL
                 .iter()

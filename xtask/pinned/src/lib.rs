@@ -43,6 +43,8 @@ pub struct Listed {
     pub title: &'static str,
     /// The generated files of its specs (`direct_payment_rest`, `direct_payment_soap`).
     pub generated: &'static [&'static str],
+    /// The Rust path of its REST operation table.
+    pub operations: &'static str,
 }
 
 /// The APIs of nordpay: the one list build.rs (the generated files, the
@@ -55,6 +57,7 @@ pub const APIS: &[Listed] = &[
         feature: "connect",
         title: "CONNECT Payment",
         generated: &["connect"],
+        operations: "crate::connect::operations::ALL",
     },
     Listed {
         name: "direct_payment",
@@ -62,6 +65,7 @@ pub const APIS: &[Listed] = &[
         feature: "direct-payment",
         title: "Direct Payment",
         generated: &["direct_payment_rest", "direct_payment_soap"],
+        operations: "crate::direct_payment::rest_api::operations::ALL",
     },
     Listed {
         name: "puzzel_pay",
@@ -69,6 +73,7 @@ pub const APIS: &[Listed] = &[
         feature: "puzzel-pay",
         title: "Puzzel Pay",
         generated: &["puzzel_pay"],
+        operations: "crate::puzzel_pay::operations::ALL",
     },
     Listed {
         name: "mediaconnect",
@@ -76,6 +81,7 @@ pub const APIS: &[Listed] = &[
         feature: "mediaconnect",
         title: "Mediaconnect",
         generated: &["mediaconnect"],
+        operations: "crate::mediaconnect::operations::ALL",
     },
 ];
 
@@ -90,6 +96,7 @@ pub fn api_enum() -> String {
     let mut variants = String::new();
     let mut all = String::new();
     let mut arms = [String::new(), String::new(), String::new()];
+    let mut operations = String::new();
     for api in APIS {
         let cfg = format!("#[cfg(feature = \"{}\")]", api.feature);
         variants.push_str(&format!(
@@ -97,6 +104,10 @@ pub fn api_enum() -> String {
             api.title, api.variant
         ));
         all.push_str(&format!("    {cfg}\n    Api::{},\n", api.variant));
+        operations.push_str(&format!(
+            "            {cfg}\n            Api::{} => {},\n",
+            api.variant, api.operations
+        ));
         for (arm, value) in arms.iter_mut().zip([api.name, api.feature, api.title]) {
             arm.push_str(&format!(
                 "            {cfg}\n            Api::{} => {value:?},\n",
@@ -119,6 +130,8 @@ pub fn api_enum() -> String {
          \x20   pub(crate) fn feature(self) -> &'static str {{\n        match self {{\n{feature}        }}\n    }}\n\n\
          \x20   /// The provider's own name for it.\n\
          \x20   pub(crate) fn title(self) -> &'static str {{\n        match self {{\n{title}        }}\n    }}\n\n\
+         \x20   /// Its REST operations, in spec order.\n\
+         \x20   pub(crate) fn operations(self) -> &'static [crate::runtime::Operation] {{\n        match self {{\n{operations}        }}\n    }}\n\n\
          \x20   /// The API named `name` (as [`Api::name`] gives it).\n\
          \x20   pub(crate) fn from_name(name: &str) -> Option<Api> {{\n\
          \x20       Api::ALL.iter().copied().find(|api| api.name() == name)\n    }}\n}}\n"
