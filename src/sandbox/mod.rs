@@ -475,10 +475,7 @@ impl Drop for Sandbox {
 }
 
 fn router(shared: Shared) -> Router {
-    let apis = routes::api_routes(&shared).layer(axum::middleware::from_fn_with_state(
-        shared.clone(),
-        scripted::apply,
-    ));
+    let apis = routes::api_routes(&shared);
     apis.nest("/sandbox", control_routes())
         .merge(dashboard::routes())
         .with_state(shared)

@@ -86,16 +86,22 @@ pub(super) const MOUNTS: &[Mount] = &[
     },
 ];
 
-/// Every API's routes, each nested at its base.
+/// Every API's routes, each nested at its base. Scripted faults reach the
+/// generated routes through their adapter (`serving`), the hand-written
+/// pages (SOAP, the login server) through `scripted`'s middleware.
 pub(super) fn api_routes(shared: &Shared) -> Router<Shared> {
     MOUNTS.iter().fold(Router::new(), |router, mount| {
+        let pages = (mount.pages)().layer(axum::middleware::from_fn_with_state(
+            (shared.clone(), mount.api),
+            super::scripted::apply,
+        ));
         let api = (mount.router)(shared);
         let api = if mount.api_base.is_empty() {
             api
         } else {
             Router::new().nest(mount.api_base, api)
         };
-        router.nest(mount.base, api.merge((mount.pages)()))
+        router.nest(mount.base, api.merge(pages))
     })
 }
 

@@ -14,27 +14,30 @@ use super::Shared;
 use super::journal::Api;
 use super::script::{Call, FaultAction};
 
-/// The API and operation of a request the generated routers do not
-/// serve (those fault through `serving`): Direct Payment over SOAP, by
-/// SOAPAction, and the Mediaconnect login server.
-fn operation_of(path: &str, headers: &HeaderMap) -> Option<(Api, Option<&'static str>)> {
-    if path.starts_with("/direct-payment/soapV1.svc") {
-        let operation =
+/// What a fault script may name of a call to `api`'s hand-written pages
+/// (the generated routes fault through `serving`): Direct Payment's SOAP
+/// operation by its SOAPAction, any call to the Mediaconnect login server;
+/// `None` for payment pages, which no script faults.
+fn operation_of(api: Api, headers: &HeaderMap) -> Option<Option<&'static str>> {
+    match api {
+        Api::DirectPayment => Some(
             super::direct_payment::soap_operation(super::direct_payment::soap_action(headers))
-                .map(|op| op.name);
-        return Some((Api::DirectPayment, operation));
+                .map(|op| op.name),
+        ),
+        Api::Mediaconnect => Some(None),
+        Api::Connect | Api::PuzzelPay => None,
     }
-    if path.starts_with("/mediaconnect/login/") {
-        return Some((Api::Mediaconnect, None));
-    }
-    None
 }
 
 use super::serving::MAX_BODY;
 
 /// The middleware in front of every API route: applies the first scripted
 /// fault the call matches, if any.
-pub(crate) async fn apply(State(shared): State<Shared>, request: Request, next: Next) -> Response {
+pub(crate) async fn apply(
+    State((shared, api)): State<(Shared, Api)>,
+    request: Request,
+    next: Next,
+) -> Response {
     // Nothing scripted (the usual case): the call as it is, unread.
     if shared.script().is_empty() {
         return next.run(request).await;
@@ -49,7 +52,7 @@ pub(crate) async fn apply(State(shared): State<Shared>, request: Request, next: 
         .map(|p| p.as_str())
         .unwrap_or_default()
         .to_string();
-    let found = operation_of(parts.uri.path(), &parts.headers);
+    let found = operation_of(api, &parts.headers).map(|operation| (api, operation));
     let action = match found {
         Some((api, operation)) => shared.take_fault(&Call {
             api,
@@ -185,25 +188,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_what_no_generated_router_serves_is_matched_here() {
+    fn soap_calls_and_the_login_server_fault_here_payment_pages_never() {
         let mut headers = HeaderMap::new();
         headers.insert(
             "soapaction",
             HeaderValue::from_static("\"http://directpay.intele.com/v1/IDirectPayment/Pay\""),
         );
         assert_eq!(
-            operation_of("/direct-payment/soapV1.svc", &headers).map(|(api, _)| api),
-            Some(Api::DirectPayment)
+            operation_of(Api::DirectPayment, &headers),
+            Some(Some("Pay"))
         );
-        assert_eq!(
-            operation_of("/mediaconnect/login/oauth/token", &headers),
-            Some((Api::Mediaconnect, None))
-        );
-        assert_eq!(operation_of("/connect/transactions", &headers), None);
-        assert_eq!(
-            operation_of("/mediaconnect/capi/v1/api/payment/invoice", &headers),
-            None
-        );
-        assert_eq!(operation_of("/sandbox/reset", &headers), None);
+        assert_eq!(operation_of(Api::Mediaconnect, &headers), Some(None));
+        assert_eq!(operation_of(Api::Connect, &headers), None);
+        assert_eq!(operation_of(Api::PuzzelPay, &headers), None);
     }
 }
