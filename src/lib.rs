@@ -3,10 +3,6 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
 
-#[cfg(any(feature = "direct-payment", feature = "puzzel-pay"))]
-#[macro_use]
-mod int_enum;
-
 #[cfg(feature = "connect")]
 pub mod connect;
 

@@ -6,39 +6,7 @@ use super::generated::rest::operations::OUTCOME_UNKNOWN_CODES;
 use crate::runtime::soap::SoapError;
 use crate::runtime::{Class, DecodeError, TransportError, classified};
 
-int_enum! {
-    /// A Direct Payment error code (`DirectPaymentFault.Code`).
-    ErrorCode {
-        /// 1: the service credentials are wrong.
-        Unauthorized = 1,
-        /// 2: the request parameters are invalid.
-        Validation = 2,
-        /// 3: no such payment or verification code.
-        NotFound = 3,
-        /// 4: a third party failed.
-        ThirdParty = 4,
-        /// 5: Puzzel's internal error.
-        Internal = 5,
-        /// 6: forbidden.
-        Forbidden = 6,
-        /// 7: transactions for this MSISDN are barred.
-        MsisdnBarred = 7,
-        /// 8: financial failure (e.g. insufficient funds or limit reached).
-        FinancialFailure = 8,
-        /// 9: a third party's system failed.
-        ThirdPartySystem = 9,
-        /// 10: expired (e.g. a verification code).
-        Expired = 10,
-        /// 11: the mobile operator failed.
-        MnoError = 11,
-        /// 12: the mobile operator refused this user.
-        UserMnoError = 12,
-        /// 13: the MSISDN is invalid.
-        InvalidMsisdn = 13,
-    }
-    unknown: /// A code the docs do not list; kept, not dropped.
-    Unknown
-}
+pub use super::generated::rest::types::ErrorCode;
 
 impl ErrorCode {
     /// The HTTP status the REST interface answers this code with.

@@ -31,7 +31,6 @@
 //! ```
 
 pub(crate) mod client;
-mod enums;
 mod error;
 mod generated;
 pub(crate) mod payment_rules;
@@ -43,16 +42,17 @@ pub(crate) mod soap_map;
 pub(crate) mod soap_transport;
 mod wcf_date;
 
+pub use crate::runtime::InvalidValue;
 pub use crate::runtime::TransportError;
 pub use crate::runtime::soap;
 pub use crate::runtime::{Resolution, Resolved};
 pub use client::{Client, ClientBuilder, Credentials, Environment, Setup, Transport};
-pub use enums::{
-    Age, ConfirmationChannel, InvalidValue, PaymentStatus, Platform, PreferredSourceOfFunds,
-    SecurityLevel, SubscriptionType, Validity,
-};
 pub use error::{Error, ErrorCode};
 pub use generated::rest::types;
+pub use generated::rest::types::{
+    Age, ConfirmationChannel, PaymentStatus, Platform, PreferredSourceOfFunds, SecurityLevel,
+    SubscriptionType, Validity,
+};
 pub use generated::{rest as rest_api, soap as soap_api};
 pub use pricing::{BusinessModel, ServiceCode};
 pub use resolve::{PaymentRecord, fresh_client_reference};

@@ -6,7 +6,7 @@ use std::fmt;
 use std::ops::RangeInclusive;
 use std::str::FromStr;
 
-use super::enums::InvalidValue;
+use crate::runtime::InvalidValue;
 
 /// (code, description, minimum price, maximum price) in øre, as documented.
 const SERVICE_CODES: &[(&str, &str, u32, u32)] = &[

@@ -35,17 +35,16 @@
 
 mod callback;
 mod client;
-mod enums;
 mod error;
 pub(crate) mod generated;
 mod resolve;
 
-pub use crate::int_enum::InvalidValue;
+pub use crate::runtime::InvalidValue;
 pub use crate::runtime::TransportError;
 pub use crate::runtime::{Resolution, Resolved};
 pub use callback::{CallbackError, parse_callback};
 pub use client::{ClientBuilder, Setup};
-pub use enums::{BatchAction, PaymentProvider, RequestType, Step};
 pub use error::Error;
+pub use generated::types::{BatchAction, PaymentProvider, RequestType, Step};
 pub use generated::{Client, Environment, ResponseValue, builder, operations, servers, types};
 pub use resolve::BatchRecord;

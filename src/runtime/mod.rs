@@ -59,7 +59,7 @@ pub use error::{DecodeError, StatusError, TransportError};
 pub use operation::{ArrayRule, BodyCheck, Operation, Policy, RetryClass};
 pub use resolution::{Resolution, Resolved};
 pub use retry::RetryConfig;
-pub use rules::BrokenRule;
+pub use rules::{BrokenRule, InvalidValue};
 
 pub(crate) use auth::Credentials;
 pub use body::RawBody;

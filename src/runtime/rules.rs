@@ -24,6 +24,18 @@ impl std::fmt::Display for BrokenRule {
     }
 }
 
+/// A value outside a documented set (a generated integer enum's number, a
+/// service code not on the list); the name is the type's, the value the
+/// caller's own input.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{value:?} is not a valid {name}")]
+pub struct InvalidValue {
+    /// The type.
+    pub name: &'static str,
+    /// The rejected value.
+    pub value: String,
+}
+
 /// The first rule of `operation`'s body that `body` breaks: its array rules,
 /// then its body check. A body that is not JSON, or an array that is absent,
 /// breaks none: the generated types judge those.

@@ -73,3 +73,47 @@ fn every_public_generated_item_is_documented() {
         assert_eq!(missing, Vec::<String>::new(), "{}", api.name);
     }
 }
+
+/// Integer enums are generated from the spec's `x-enum-varnames`: a closed
+/// one (what a client sends) refuses an unlisted number, an open one (what
+/// a provider sends) keeps it.
+#[cfg(all(feature = "direct-payment", feature = "puzzel-pay"))]
+#[test]
+fn integer_enums_refuse_or_keep_unlisted_numbers() {
+    use nordpay::direct_payment::{
+        Age, PaymentStatus, PreferredSourceOfFunds, SecurityLevel, Validity,
+    };
+    use nordpay::puzzel_pay::Step;
+
+    assert_eq!(Age::try_from(18), Ok(Age::Eighteen));
+    let refused = Age::try_from(17).unwrap_err();
+    assert_eq!(refused.to_string(), "\"17\" is not a valid Age");
+    assert!(serde_json::from_str::<Age>("17").is_err());
+    assert_eq!(serde_json::to_string(&Age::Sixteen).unwrap(), "16");
+    assert_eq!("3".parse::<SecurityLevel>(), Ok(SecurityLevel::Pin));
+    assert!("4".parse::<SecurityLevel>().is_err());
+    assert!("x".parse::<SecurityLevel>().is_err());
+
+    assert_eq!(
+        serde_json::from_str::<PaymentStatus>("1").unwrap(),
+        PaymentStatus::Paid
+    );
+    assert_eq!(
+        serde_json::from_str::<PaymentStatus>("7").unwrap(),
+        PaymentStatus::Unknown(7)
+    );
+    assert_eq!(PaymentStatus::Unknown(7).value(), 7);
+    assert_eq!(
+        serde_json::to_string(&PaymentStatus::Unknown(7)).unwrap(),
+        "7"
+    );
+    assert_eq!(
+        serde_json::from_str::<PreferredSourceOfFunds>("-1").unwrap(),
+        PreferredSourceOfFunds::NotKnown
+    );
+    assert_eq!(PreferredSourceOfFunds::NotKnown.value(), -1);
+    assert!(serde_json::from_str::<Validity>("\"2\"").is_err());
+    assert_eq!(Step::from_wire(6), Step::Paid);
+    assert_eq!(Step::from_wire(9), Step::Unknown(9));
+    assert_eq!(Step::Paid.to_string(), "6");
+}

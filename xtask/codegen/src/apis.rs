@@ -35,9 +35,6 @@ pub enum Kind {
         /// `fn(&serde_json::Value) -> Result<(), crate::runtime::BrokenRule>`).
         /// The spec says which rule holds; the face writes how it is checked.
         body_checks: &'static [(&'static str, &'static str)],
-        /// Hand error bodies to the face undecoded (it tells a provider fault
-        /// from, say, a proxy's HTML page, which one typed body cannot).
-        raw_error_bodies: bool,
     },
     /// WSDL 1.1 whose types are in imported XSD files, through xsd-parser.
     Wsdl {
@@ -59,15 +56,6 @@ pub struct Replacement {
 }
 
 const STRING_LIKE: &[TypeImpl] = &[TypeImpl::Display, TypeImpl::FromStr];
-
-/// An integer enum, hand-written with `int_enum!` in the API's module.
-const fn int_enum(schema: &'static str, rust_type: &'static str) -> Replacement {
-    Replacement {
-        schema,
-        rust_type,
-        impls: STRING_LIKE,
-    }
-}
 
 /// Every generated client.
 pub const APIS: &[ClientSpec] = &[
@@ -93,7 +81,6 @@ pub const APIS: &[ClientSpec] = &[
                 },
             ],
             body_checks: &[("products-add-up", "crate::connect::products::check")],
-            raw_error_bodies: false,
         },
     },
     ClientSpec {
@@ -121,28 +108,8 @@ pub const APIS: &[ClientSpec] = &[
                     rust_type: "crate::direct_payment::WcfDateTime",
                     impls: STRING_LIKE,
                 },
-                // typify makes integer enums i32 newtypes with a schemars 0.8
-                // impl; domain enums are clearer and keep unknown values.
-                int_enum("Age", "crate::direct_payment::Age"),
-                int_enum("SecurityLevel", "crate::direct_payment::SecurityLevel"),
-                int_enum(
-                    "ConfirmationChannel",
-                    "crate::direct_payment::ConfirmationChannel",
-                ),
-                int_enum("Platform", "crate::direct_payment::Platform"),
-                int_enum("PaymentStatus", "crate::direct_payment::PaymentStatus"),
-                int_enum("Validity", "crate::direct_payment::Validity"),
-                int_enum(
-                    "PreferredSourceOfFunds",
-                    "crate::direct_payment::PreferredSourceOfFunds",
-                ),
-                int_enum(
-                    "SubscriptionType",
-                    "crate::direct_payment::SubscriptionType",
-                ),
             ],
             body_checks: &[],
-            raw_error_bodies: true,
         },
     },
     ClientSpec {
@@ -152,15 +119,8 @@ pub const APIS: &[ClientSpec] = &[
             context_type: "crate::runtime::Context",
             error_type: "crate::puzzel_pay::Error",
             module: "crate::puzzel_pay::generated",
-            replacements: &[
-                int_enum("RequestType", "crate::puzzel_pay::RequestType"),
-                int_enum("BatchAction", "crate::puzzel_pay::BatchAction"),
-                int_enum("Step", "crate::puzzel_pay::Step"),
-                int_enum("PaymentProvider", "crate::puzzel_pay::PaymentProvider"),
-            ],
+            replacements: &[],
             body_checks: &[],
-            // A 400 carries validation errors, other statuses nothing documented.
-            raw_error_bodies: true,
         },
     },
     ClientSpec {
@@ -172,8 +132,6 @@ pub const APIS: &[ClientSpec] = &[
             module: "crate::mediaconnect::generated",
             replacements: &[],
             body_checks: &[],
-            // API errors, OAuth errors and bodiless 429/500 share the statuses.
-            raw_error_bodies: true,
         },
     },
     ClientSpec {

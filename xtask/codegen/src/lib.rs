@@ -9,13 +9,13 @@ pub mod docs;
 #[cfg(feature = "drift")]
 pub mod drift;
 pub mod normalize;
-mod open_enum;
 mod openapi;
 mod postprocess;
 #[cfg(feature = "drift")]
 pub mod review;
 pub mod runtime;
 mod server;
+mod spec_enum;
 #[cfg(feature = "wsdl")]
 mod wsdl;
 #[cfg(feature = "wsdl")]
@@ -109,11 +109,7 @@ pub enum CodegenError {
 pub fn generate(api: &ClientSpec, root: &Path) -> Result<Generated, CodegenError> {
     let mut known = std::collections::BTreeMap::new();
     let (tokens, rewrites, inputs) = match &api.kind {
-        Kind::OpenApi {
-            raw_error_bodies,
-            replacements,
-            ..
-        } => {
+        Kind::OpenApi { replacements, .. } => {
             let spec_path = root.join(api.spec);
             let text = read(&spec_path)?;
             let mut spec: openapiv3::OpenAPI =
@@ -144,25 +140,21 @@ pub fn generate(api: &ClientSpec, root: &Path) -> Result<Generated, CodegenError
             let served = spec.clone();
             let (mut rewrites, mut media_types) = normalize::vendor_media_types(&mut spec);
             normalize::accept_json_faults(&spec, &mut media_types);
-            // Raw error bodies are one type already; unifying them first would
-            // only add unused error components.
-            rewrites.extend(if *raw_error_bodies {
-                normalize::raw_error_bodies(&mut spec)
-            } else {
-                normalize::normalize(&mut spec)
-            });
+            // The runtime reads every error status itself (the generated code
+            // never sees one), and each face decodes its body: one raw body.
+            rewrites.extend(normalize::raw_error_bodies(&mut spec));
             let mut tokens = openapi::run_progenitor(api, &spec)?;
             tokens.extend(openapi::servers(api, &spec));
             tokens.extend(openapi::operations(api, &spec, &media_types)?);
-            let open: Vec<String> = open_enum::find(&served)
+            let enums: Vec<String> = spec_enum::find(&served)
                 .map_err(|message| CodegenError::Extension {
                     spec: api.spec.to_string(),
                     message: message.clone(),
                 })?
                 .into_iter()
-                .map(|open| open.name)
+                .map(|spec_enum| spec_enum.name)
                 .collect();
-            tokens.extend(server::render(api, &served, &open).map_err(|message| {
+            tokens.extend(server::render(api, &served, &enums).map_err(|message| {
                 CodegenError::Extension {
                     spec: api.spec.to_string(),
                     message: format!("server: {message}"),

@@ -7,8 +7,7 @@
 use std::fmt;
 
 use openapiv3::{
-    Components, MediaType, OpenAPI, Operation, ReferenceOr, Response, Schema, SchemaData,
-    SchemaKind, StatusCode,
+    Components, MediaType, OpenAPI, Operation, ReferenceOr, Response, Schema, StatusCode,
 };
 
 /// One change normalize made to a spec.
@@ -121,23 +120,6 @@ pub fn vendor_media_types(spec: &mut OpenAPI) -> (Vec<Rewrite>, Vec<MediaTypes>)
     (rewrites, table)
 }
 
-/// Rewrite `spec` in place; return what was rewritten.
-pub fn normalize(spec: &mut OpenAPI) -> Vec<Rewrite> {
-    let mut rewrites = Vec::new();
-    let components = spec.components.get_or_insert_with(Components::default);
-    for (_, item) in spec.paths.paths.iter_mut() {
-        let ReferenceOr::Item(item) = item else {
-            continue;
-        };
-        for operation in operations_mut(item) {
-            if let Some(rewrite) = unify_error_responses(operation, components) {
-                rewrites.push(rewrite);
-            }
-        }
-    }
-    rewrites
-}
-
 fn operations_mut(item: &mut openapiv3::PathItem) -> impl Iterator<Item = &mut Operation> {
     [
         &mut item.get,
@@ -211,135 +193,14 @@ fn body_of(response: &Response) -> Body {
     }
 }
 
-/// progenitor needs one error type per operation (it panics on a mix of JSON,
-/// non-JSON and empty error bodies) and treats `default` beside a typed
-/// success as both. Replace every error response with `4XX`/`5XX` carrying the
-/// operation's JSON error schema (a `oneOf` component when there are several).
-/// The hand-written face decodes non-JSON error bodies into that type.
-fn unify_error_responses(
-    operation: &mut Operation,
-    components: &mut Components,
-) -> Option<Rewrite> {
-    let operation_id = operation.operation_id.clone().unwrap_or_default();
-    let mut errors: Vec<(String, String, Body)> = Vec::new();
-    let labelled = operation
-        .responses
-        .default
-        .iter()
-        .map(|response| ("default".to_string(), response))
-        .chain(
-            operation
-                .responses
-                .responses
-                .iter()
-                .filter(|(status, _)| is_error(status))
-                .map(|(status, response)| (status.to_string(), response)),
-        );
-    for (label, response) in labelled {
-        let response = resolve(response, components)?;
-        errors.push((label, response.description.clone(), body_of(response)));
-    }
-
-    let has_default = operation.responses.default.is_some();
-    let all_same = errors.windows(2).all(|pair| pair[0].2 == pair[1].2);
-    if errors.is_empty() || (all_same && !has_default) {
-        return None;
-    }
-
-    let mut json_schemas: Vec<ReferenceOr<Schema>> = Vec::new();
-    for (_, _, body) in &errors {
-        if let Body::Json(schema) = body
-            && !json_schemas.contains(schema)
-        {
-            json_schemas.push((**schema).clone());
-        }
-    }
-    let error_schema = match json_schemas.len() {
-        0 => None,
-        1 => json_schemas.pop(),
-        _ => {
-            let name = format!("{}Error", pascal(&operation_id));
-            components.schemas.insert(
-                name.clone(),
-                ReferenceOr::Item(Schema {
-                    schema_data: SchemaData {
-                        description: Some(format!("Any error body of `{operation_id}`.")),
-                        ..SchemaData::default()
-                    },
-                    schema_kind: SchemaKind::OneOf {
-                        one_of: json_schemas,
-                    },
-                }),
-            );
-            Some(ReferenceOr::ref_(&format!("#/components/schemas/{name}")))
-        }
-    };
-
-    let describe = |class: char| {
-        let lines: Vec<String> = errors
-            .iter()
-            .filter(|(status, _, _)| status.starts_with(class) || status == "default")
-            .map(|(status, description, _)| format!("{status}: {}", description.trim()))
-            .collect();
-        if lines.is_empty() {
-            format!("Any {class}xx error.")
-        } else {
-            lines.join("\n")
-        }
-    };
-    let unified = |description: String| {
-        let mut response = Response {
-            description,
-            ..Response::default()
-        };
-        if let Some(schema) = &error_schema {
-            response.content.insert(
-                JSON.to_string(),
-                MediaType {
-                    schema: Some(schema.clone()),
-                    ..MediaType::default()
-                },
-            );
-        }
-        ReferenceOr::Item(response)
-    };
-    let client = unified(describe('4'));
-    let server = unified(describe('5'));
-
-    operation.responses.default = None;
-    operation
-        .responses
-        .responses
-        .retain(|status, _| !is_error(status));
-    operation
-        .responses
-        .responses
-        .insert(StatusCode::Range(4), client);
-    operation
-        .responses
-        .responses
-        .insert(StatusCode::Range(5), server);
-
-    let was: Vec<String> = errors
-        .iter()
-        .map(|(status, _, body)| format!("{status} {body}"))
-        .collect();
-    let target = error_schema
-        .as_ref()
-        .map(|schema| Body::Json(Box::new(schema.clone())).to_string())
-        .unwrap_or_else(|| "no body".into());
-    Some(Rewrite {
-        operation: operation_id,
-        what: format!(
-            "error responses [{}] -> 4XX/5XX as {target} (progenitor takes one error type per operation)",
-            was.join(", ")
-        ),
-    })
-}
-
 /// Give every error response of every operation an untyped body
 /// (`application/octet-stream`), so the generated client returns it as a
-/// byte stream with its status and headers, for the face to decode.
+/// byte stream with its status and headers, for the face to decode. The
+/// runtime reads every error status before the generated code would (it
+/// tells a provider's fault from a proxy's page, which one typed body
+/// cannot); progenitor also panics on mixed error bodies and takes a
+/// `default` beside a typed success as both, so a `default` becomes
+/// `4XX`/`5XX`.
 pub fn raw_error_bodies(spec: &mut OpenAPI) -> Vec<Rewrite> {
     let mut rewrites = Vec::new();
     let components = spec.components.clone().unwrap_or_default();
@@ -349,6 +210,25 @@ pub fn raw_error_bodies(spec: &mut OpenAPI) -> Vec<Rewrite> {
         };
         for operation in operations_mut(item) {
             let mut changed = Vec::new();
+            let mut from_default = Vec::new();
+            if let Some(default) = operation.responses.default.take() {
+                match resolve(&default, &components) {
+                    Some(resolved) => changed.push(format!("default {}", body_of(resolved))),
+                    None => {
+                        operation.responses.default = Some(default);
+                        continue;
+                    }
+                }
+                for class in [StatusCode::Range(4), StatusCode::Range(5)] {
+                    if !operation.responses.responses.contains_key(&class) {
+                        operation
+                            .responses
+                            .responses
+                            .insert(class.clone(), default.clone());
+                        from_default.push(class);
+                    }
+                }
+            }
             for (status, response) in operation.responses.responses.iter_mut() {
                 if !is_error(status) {
                     continue;
@@ -360,7 +240,9 @@ pub fn raw_error_bodies(spec: &mut OpenAPI) -> Vec<Rewrite> {
                 raw.content.clear();
                 raw.content
                     .insert("application/octet-stream".to_string(), MediaType::default());
-                changed.push(format!("{status} {}", body_of(resolved)));
+                if !from_default.contains(status) {
+                    changed.push(format!("{status} {}", body_of(resolved)));
+                }
                 *response = ReferenceOr::Item(raw);
             }
             if !changed.is_empty() {
@@ -375,14 +257,6 @@ pub fn raw_error_bodies(spec: &mut OpenAPI) -> Vec<Rewrite> {
         }
     }
     rewrites
-}
-
-fn pascal(identifier: &str) -> String {
-    let mut chars = identifier.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    }
 }
 
 /// An operation whose success has no body still wants its faults in JSON:
@@ -436,10 +310,6 @@ pub fn accept_json_faults(spec: &OpenAPI, table: &mut Vec<MediaTypes>) {
 mod tests {
     use super::*;
 
-    fn spec(yaml: &str) -> OpenAPI {
-        serde_yaml::from_str(yaml).expect("test spec parses")
-    }
-
     const MIXED: &str = r##"
 openapi: 3.0.3
 info: {title: t, version: "1"}
@@ -452,17 +322,21 @@ paths:
         "400": {description: bad, content: {text/plain: {schema: {type: string}}}}
         "401": {description: who, content: {application/json: {schema: {$ref: "#/components/schemas/E"}}}}
         "403": {description: no}
+    post:
+      operationId: addThing
+      responses:
+        "201": {description: made}
+        default: {description: any, content: {application/json: {schema: {$ref: "#/components/schemas/E"}}}}
 components:
   schemas:
     E: {type: object}
 "##;
 
     #[test]
-    fn mixed_error_bodies_become_one_json_type_per_class() {
-        let mut spec = spec(MIXED);
-        let rewrites = normalize(&mut spec);
-        assert_eq!(rewrites.len(), 1);
-        assert_eq!(rewrites[0].operation, "listThings");
+    fn every_error_body_becomes_raw_and_default_becomes_4xx_5xx() {
+        let mut spec: OpenAPI = serde_yaml::from_str(MIXED).expect("test spec parses");
+        let rewrites = raw_error_bodies(&mut spec);
+        assert_eq!(rewrites.len(), 2, "{rewrites:?}");
         assert!(
             rewrites[0]
                 .what
@@ -470,92 +344,35 @@ components:
             "{}",
             rewrites[0].what
         );
-        let op = spec.paths.paths["/things"]
-            .as_item()
-            .unwrap()
-            .get
-            .as_ref()
-            .unwrap();
-        let codes: Vec<String> = op
-            .responses
-            .responses
-            .keys()
-            .map(|c| c.to_string())
-            .collect();
-        assert_eq!(codes, ["200", "4XX", "5XX"]);
-        let client = op.responses.responses[&StatusCode::Range(4)]
-            .as_item()
-            .unwrap();
-        assert_eq!(client.description, "400: bad\n401: who\n403: no");
-        assert_eq!(
-            client.content[JSON].schema,
-            Some(ReferenceOr::ref_("#/components/schemas/E"))
-        );
-    }
-
-    #[test]
-    fn uniform_error_bodies_are_left_alone() {
-        let mut spec = spec(
-            r##"
-openapi: 3.0.3
-info: {title: t, version: "1"}
-paths:
-  /things:
-    get:
-      operationId: getThing
-      responses:
-        "200": {description: ok}
-        "401": {description: who, content: {application/json: {schema: {$ref: "#/components/schemas/E"}}}}
-        "500": {description: oops, content: {application/json: {schema: {$ref: "#/components/schemas/E"}}}}
-components:
-  schemas:
-    E: {type: object}
-"##,
-        );
-        let before = spec.clone();
-        assert!(normalize(&mut spec).is_empty());
-        assert_eq!(spec, before);
-    }
-
-    #[test]
-    fn distinct_json_error_schemas_become_a_one_of_component() {
-        let mut spec = spec(
-            r##"
-openapi: 3.0.3
-info: {title: t, version: "1"}
-paths:
-  /things:
-    post:
-      operationId: makeThing
-      responses:
-        "200": {description: ok}
-        "400": {description: bad, content: {application/json: {schema: {$ref: "#/components/schemas/A"}}}}
-        default: {description: other, content: {application/json: {schema: {$ref: "#/components/schemas/B"}}}}
-components:
-  schemas:
-    A: {type: object}
-    B: {type: object}
-"##,
-        );
-        let rewrites = normalize(&mut spec);
         assert!(
-            rewrites[0].what.contains("as MakeThingError"),
+            rewrites[1].what.contains("[default E]"),
             "{}",
-            rewrites[0].what
+            rewrites[1].what
         );
-        let schema = spec.components.as_ref().unwrap().schemas["MakeThingError"]
-            .as_item()
-            .unwrap();
-        let SchemaKind::OneOf { one_of } = &schema.schema_kind else {
-            panic!("expected oneOf, got {:?}", schema.schema_kind);
+        let item = spec.paths.paths["/things"].as_item().unwrap();
+        let raw = |operation: &Operation, status: StatusCode| {
+            let response = operation.responses.responses[&status].as_item().unwrap();
+            response.content.keys().cloned().collect::<Vec<_>>()
         };
-        assert_eq!(one_of.len(), 2);
-        let op = spec.paths.paths["/things"]
-            .as_item()
-            .unwrap()
-            .post
-            .as_ref()
-            .unwrap();
-        assert!(op.responses.default.is_none());
+        let get = item.get.as_ref().unwrap();
+        assert_eq!(
+            raw(get, StatusCode::Code(400)),
+            ["application/octet-stream"]
+        );
+        assert_eq!(
+            raw(get, StatusCode::Code(403)),
+            ["application/octet-stream"]
+        );
+        assert_eq!(raw(get, StatusCode::Code(200)), ["application/json"]);
+        let post = item.post.as_ref().unwrap();
+        assert!(post.responses.default.is_none());
+        assert_eq!(
+            raw(post, StatusCode::Range(4)),
+            ["application/octet-stream"]
+        );
+        assert_eq!(
+            raw(post, StatusCode::Range(5)),
+            ["application/octet-stream"]
+        );
     }
 }

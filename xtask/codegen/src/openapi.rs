@@ -7,11 +7,11 @@ use proc_macro2::TokenStream;
 use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
 use quote::quote;
 
-use crate::open_enum::{self, OpenEnum};
 use crate::runtime::{OperationRow, RuntimePolicy};
+use crate::spec_enum::{self, SpecEnum};
 use crate::{ClientSpec, CodegenError, Kind};
 
-fn settings(api: &ClientSpec, open: &[OpenEnum]) -> GenerationSettings {
+fn settings(api: &ClientSpec, enums: &[SpecEnum]) -> GenerationSettings {
     let mut settings = GenerationSettings::new();
     let Kind::OpenApi {
         context_type,
@@ -40,10 +40,10 @@ fn settings(api: &ClientSpec, open: &[OpenEnum]) -> GenerationSettings {
             replacement.impls.iter().cloned(),
         );
     }
-    for open in open {
+    for spec_enum in enums {
         settings.with_replacement(
-            &open.name,
-            format!("{module}::types::{}", open.name),
+            &spec_enum.name,
+            format!("{module}::types::{}", spec_enum.name),
             [progenitor::TypeImpl::Display, progenitor::TypeImpl::FromStr].into_iter(),
         );
     }
@@ -416,32 +416,32 @@ impl Row<'_> {
 /// Run progenitor on `spec`. A panic inside progenitor becomes
 /// [`CodegenError::Panic`] naming the operations that cause it.
 pub fn run_progenitor(api: &ClientSpec, spec: &OpenAPI) -> Result<TokenStream, CodegenError> {
-    let open = open_enum::find(spec).map_err(|message| CodegenError::Extension {
+    let enums = spec_enum::find(spec).map_err(|message| CodegenError::Extension {
         spec: api.spec.to_string(),
         message,
     })?;
-    let mut tokens = match generate_caught(api, spec, &open) {
+    let mut tokens = match generate_caught(api, spec, &enums) {
         Ok(result) => result.map_err(|source| CodegenError::Generate {
             spec: api.spec.to_string(),
             source,
         }),
         Err(message) => Err(CodegenError::Panic {
             spec: api.spec.to_string(),
-            operations: panicking_operations(api, spec, &open),
+            operations: panicking_operations(api, spec, &enums),
             message,
         }),
     }?;
-    tokens.extend(open_enum::module(&open));
+    tokens.extend(spec_enum::module(&enums));
     Ok(tokens)
 }
 
 fn generate_caught(
     api: &ClientSpec,
     spec: &OpenAPI,
-    open: &[OpenEnum],
+    enums: &[SpecEnum],
 ) -> Result<Result<TokenStream, progenitor::Error>, String> {
     catch_unwind(AssertUnwindSafe(|| {
-        Generator::new(&settings(api, open)).generate_tokens(spec)
+        Generator::new(&settings(api, enums)).generate_tokens(spec)
     }))
     .map_err(|payload| {
         payload
@@ -453,7 +453,7 @@ fn generate_caught(
 }
 
 /// Generate each operation alone to find which ones make progenitor panic.
-fn panicking_operations(api: &ClientSpec, spec: &OpenAPI, open: &[OpenEnum]) -> Vec<String> {
+fn panicking_operations(api: &ClientSpec, spec: &OpenAPI, enums: &[SpecEnum]) -> Vec<String> {
     let mut found = Vec::new();
     for (path, item) in &spec.paths.paths {
         let ReferenceOr::Item(item) = item else {
@@ -481,7 +481,7 @@ fn panicking_operations(api: &ClientSpec, spec: &OpenAPI, open: &[OpenEnum]) -> 
                 .paths
                 .paths
                 .insert(path.clone(), ReferenceOr::Item(only));
-            if generate_caught(api, &single, open).is_err() {
+            if generate_caught(api, &single, enums).is_err() {
                 let id = operation.operation_id.clone();
                 found.push(id.unwrap_or_else(|| format!("{} {path}", method.to_uppercase())));
             }
@@ -527,7 +527,6 @@ paths:
                 error_type: "Error",
                 replacements: &[],
                 body_checks: &[],
-                raw_error_bodies: false,
             },
         };
         let error = run_progenitor(&api, &spec).unwrap_err();

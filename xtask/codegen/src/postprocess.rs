@@ -22,7 +22,7 @@ pub fn postprocess(
     OptionalJsonSchema.visit_file_mut(&mut file);
     NoApiVersionHeader.visit_file_mut(&mut file);
     ConversionReasons::default().visit_file_mut(&mut file);
-    open_enums_into_types(&mut file);
+    spec_enums_into_types(&mut file);
     if let crate::Kind::OpenApi { error_type, .. } = &api.kind {
         let error: syn::Path =
             syn::parse_str(error_type).map_err(|error| CodegenError::Syntax {
@@ -39,13 +39,13 @@ pub fn postprocess(
     Ok(file)
 }
 
-/// The open enums (generated beside progenitor's output) go into `mod
-/// types`, where users look for them and typify's types name them.
-fn open_enums_into_types(file: &mut syn::File) {
+/// The enums generated beside progenitor's output go into `mod types`,
+/// where users look for them and typify's types name them.
+fn spec_enums_into_types(file: &mut syn::File) {
     let Some(at) = file
         .items
         .iter()
-        .position(|item| matches!(item, syn::Item::Mod(m) if m.ident == "open_enums"))
+        .position(|item| matches!(item, syn::Item::Mod(m) if m.ident == "spec_enums"))
     else {
         return;
     };

@@ -19,8 +19,9 @@ use quote::{format_ident, quote};
 
 use crate::{ClientSpec, Kind};
 
-/// `pub mod server` of `spec`; `open` names its open enums.
-pub fn render(api: &ClientSpec, spec: &OpenAPI, open: &[String]) -> Result<TokenStream, String> {
+/// `pub mod server` of `spec`; `enums` names the enums generated beside
+/// typify's types (`spec_enum`).
+pub fn render(api: &ClientSpec, spec: &OpenAPI, enums: &[String]) -> Result<TokenStream, String> {
     let Kind::OpenApi { replacements, .. } = &api.kind else {
         unreachable!("servers are rendered for OpenAPI specs only");
     };
@@ -30,7 +31,7 @@ pub fn render(api: &ClientSpec, spec: &OpenAPI, open: &[String]) -> Result<Token
             .iter()
             .map(|r| (r.schema, r.rust_type))
             .collect(),
-        open,
+        enums,
     };
     let mut items = Vec::new();
     let mut methods = Vec::new();
@@ -458,7 +459,7 @@ impl Variant {
 struct Names<'a> {
     spec: &'a OpenAPI,
     replacements: Vec<(&'static str, &'static str)>,
-    open: &'a [String],
+    enums: &'a [String],
 }
 
 impl Names<'_> {
@@ -522,7 +523,7 @@ impl Names<'_> {
         })
     }
 
-    /// `#/components/schemas/X`: a replacement's type, an open enum, or
+    /// `#/components/schemas/X`: a replacement's type, a spec enum, or
     /// typify's `types::X`.
     fn component(&self, reference: &str) -> Result<TokenStream, String> {
         let name = reference
@@ -536,7 +537,7 @@ impl Names<'_> {
             .components
             .as_ref()
             .is_some_and(|c| c.schemas.contains_key(name));
-        if !known && !self.open.iter().any(|open| open == name) {
+        if !known && !self.enums.iter().any(|generated| generated == name) {
             return Err(format!("{reference}: no such schema"));
         }
         let ident = format_ident!("{}", pascal(name));
