@@ -109,7 +109,8 @@ pub struct ProviderError {
 
 impl ProviderError {
     /// An error body: an [`ErrorModel`], or (CONNECT answers plain text
-    /// too, "connectId cannot be null") its text as the message.
+    /// too, "connectId cannot be null") its text as the message. A web page
+    /// never gets here ([`ErrorAnswer::is_page`]).
     fn from_body(body: &[u8]) -> Self {
         if let Ok(model) = serde_json::from_slice::<ErrorModel>(body) {
             return model.into();
@@ -164,6 +165,9 @@ impl Error {
         let status = answer.status;
         if !(status.is_client_error() || status.is_server_error()) {
             return Error::UnexpectedStatus { status };
+        }
+        if answer.is_page() {
+            return Error::Transport(answer.not_the_provider());
         }
         Error::Api {
             status,

@@ -1,11 +1,9 @@
 //! What an error status of the REST interface means: a `DirectPaymentFault`
 //! body, or not Direct Payment talking.
 
-use reqwest::header::CONTENT_TYPE;
-
 use super::generated::rest::types;
 use super::{Error, ErrorCode};
-use crate::runtime::{ErrorAnswer, TransportError, from_generated};
+use crate::runtime::{ErrorAnswer, from_generated};
 
 impl Error {
     /// A `DirectPaymentFault` body becomes [`Error::Fault`]; any other error
@@ -18,15 +16,7 @@ impl Error {
                 status: Some(answer.status),
                 soap_fault_code: None,
             },
-            Err(_) => Error::Transport(TransportError::UnexpectedResponse {
-                status: answer.status,
-                content_type: answer
-                    .headers
-                    .get(CONTENT_TYPE)
-                    .and_then(|v| v.to_str().ok())
-                    .map(str::to_string),
-                retry_after: answer.retry_after(),
-            }),
+            Err(_) => Error::Transport(answer.not_the_provider()),
         }
     }
 }

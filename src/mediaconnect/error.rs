@@ -107,6 +107,9 @@ impl Error {
         if status == StatusCode::TOO_MANY_REQUESTS {
             return Error::RateLimited { retry_after };
         }
+        if answer.is_page() {
+            return Error::Transport(answer.not_the_provider());
+        }
         if let Ok(oauth) = serde_json::from_slice::<types::OAuthError>(answer.body)
             && let Some(error) = oauth.error
         {

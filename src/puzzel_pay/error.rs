@@ -78,17 +78,18 @@ impl Error {
             .then(|| serde_json::from_slice::<types::BatchResponse>(answer.body).ok())
             .flatten()
             .and_then(|answer| answer.validation_errors);
+        if answer.is_page() {
+            return Error::Transport(answer.not_the_provider());
+        }
         match (validation, status.as_u16()) {
             (Some(errors), _) => Error::Validation(errors),
             (None, 401) => Error::Unauthorized,
             // Puzzel Pay's own 404 has no body, or a JSON one; an HTML page
             // is a proxy's, which says nothing of the batch.
-            (None, 404) if answer.body.is_empty() || is_json(answer.headers) => Error::NotFound,
-            (None, 404) => Error::Transport(TransportError::UnexpectedResponse {
-                status,
-                content_type: content_type(answer.headers).map(str::to_string),
-                retry_after: answer.retry_after(),
-            }),
+            (None, 404) if answer.body.is_empty() || is_json(answer.content_type()) => {
+                Error::NotFound
+            }
+            (None, 404) => Error::Transport(answer.not_the_provider()),
             // Documented for refunds only.
             (None, 424) if answer.operation == Some(&operations::REFUND_RECIPIENT) => {
                 Error::RefundRejected
@@ -101,16 +102,9 @@ impl Error {
     }
 }
 
-/// The answer's Content-Type.
-fn content_type(headers: &reqwest::header::HeaderMap) -> Option<&str> {
-    headers
-        .get(reqwest::header::CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
-}
-
-/// Whether the answer is JSON (`application/json` or a vendor `+json` type).
-fn is_json(headers: &reqwest::header::HeaderMap) -> bool {
-    content_type(headers).is_some_and(|value| {
+/// Whether a Content-Type is JSON (`application/json` or a vendor `+json` type).
+fn is_json(content_type: Option<&str>) -> bool {
+    content_type.is_some_and(|value| {
         let essence = value.split(';').next().unwrap_or_default().trim();
         essence.eq_ignore_ascii_case("application/json") || essence.ends_with("+json")
     })

@@ -108,6 +108,45 @@ impl ErrorAnswer<'_> {
     pub(crate) fn retry_after(&self) -> Option<std::time::Duration> {
         super::retry_after(self.headers)
     }
+
+    /// The answer's Content-Type.
+    pub(crate) fn content_type(&self) -> Option<&str> {
+        self.headers
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+    }
+
+    /// Whether the body is a web page (a proxy's, a gateway's, a login
+    /// wall's): no API of nordpay answers an error with HTML, so such a body
+    /// is never the provider talking, and never shown in an error.
+    pub(crate) fn is_page(&self) -> bool {
+        let essence = self
+            .content_type()
+            .and_then(|value| value.split(';').next())
+            .map(|essence| essence.trim().to_ascii_lowercase());
+        if matches!(
+            essence.as_deref(),
+            Some("text/html" | "application/xhtml+xml")
+        ) {
+            return true;
+        }
+        let start = self.body.trim_ascii_start();
+        let head = &start[..start.len().min(14)];
+        head.eq_ignore_ascii_case(b"<!doctype html")
+            || head.starts_with(b"<html")
+            || head.starts_with(b"<HTML")
+    }
+
+    /// This answer as what it is when it is not the provider talking: a
+    /// [`TransportError::UnexpectedResponse`], status and Content-Type only.
+    /// Its outcome is unknown: it is no evidence of what the provider did.
+    pub(crate) fn not_the_provider(&self) -> TransportError {
+        TransportError::UnexpectedResponse {
+            status: self.status,
+            content_type: self.content_type().map(str::to_string),
+            retry_after: self.retry_after(),
+        }
+    }
 }
 
 /// A generated client's error as the API's error. Error statuses never reach

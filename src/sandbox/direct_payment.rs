@@ -10,7 +10,6 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use chrono::{DateTime, Utc};
-use serde_json::json;
 use xsd_parser_types::xml::Nillable;
 
 use super::dashboard::actions::{Action, Actions, action, refused};
@@ -461,12 +460,35 @@ pub(super) fn control_routes() -> Router<Shared> {
         .route("/direct-payment/payments", get(inspect_payments))
 }
 
+/// A verification code the sandbox sent, as its control route shows it.
+#[derive(serde::Serialize)]
+// Fields in name order: the bytes the earlier `json!` map wrote.
+#[serde(rename_all = "PascalCase")]
+struct SentCode<'a> {
+    code: &'a str,
+    expiry_time: Option<DateTime<Utc>>,
+    msisdn: &'a str,
+}
+
+/// A payment, as the control route lists it.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct PaymentSeen<'a> {
+    client_reference: &'a str,
+    msisdn: &'a str,
+    payment_status: PaymentStatus,
+    price: i32,
+    transaction_id: i64,
+}
+
 async fn inspect_code(State(shared): State<Shared>, Path(msisdn): Path<String>) -> Response {
     match shared.direct_payment().codes.get(&msisdn) {
-        Some((code, expiry)) => {
-            axum::Json(json!({"Msisdn": msisdn, "Code": code, "ExpiryTime": expiry}))
-                .into_response()
-        }
+        Some((code, expiry)) => axum::Json(SentCode {
+            msisdn: &msisdn,
+            code,
+            expiry_time: *expiry,
+        })
+        .into_response(),
         None => (StatusCode::NOT_FOUND, "no code was sent to this MSISDN").into_response(),
     }
 }
@@ -475,9 +497,12 @@ async fn inspect_payments(State(shared): State<Shared>) -> Response {
     let state = shared.direct_payment();
     let payments: Vec<_> = state
         .payments()
-        .map(|(reference, p)| {
-            json!({"ClientReference": reference, "TransactionId": p.transaction_id, "Msisdn": p.msisdn,
-                   "Price": p.price, "PaymentStatus": p.status.value()})
+        .map(|(reference, p)| PaymentSeen {
+            client_reference: reference,
+            transaction_id: p.transaction_id,
+            msisdn: &p.msisdn,
+            price: p.price,
+            payment_status: p.status,
         })
         .collect();
     axum::Json(payments).into_response()

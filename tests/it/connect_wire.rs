@@ -3,7 +3,8 @@
 #![cfg(feature = "connect")]
 
 use nordpay::connect::{
-    Auth, Client, Environment, Error, Money, ProviderError, VatRate, location, types,
+    Auth, Client, Environment, Error, Money, ProviderError, TransportError, VatRate, location,
+    types,
 };
 use serde_json::{Value, json};
 use wiremock::matchers::any;
@@ -705,15 +706,36 @@ fn documented_errors() -> Vec<ErrorCase> {
             body: text_error(401, "If the user is unauthorized."),
             expected: provider(None, None, Some("If the user is unauthorized.")),
         },
-        // An HTML error page from a proxy is not a provider error body.
-        ErrorCase {
-            status: 502,
-            body: ResponseTemplate::new(502)
-                .insert_header("content-type", "text/html")
-                .set_body_string("<html><body>Bad gateway</body></html>"),
-            expected: provider(None, None, Some("<html><body>Bad gateway</body></html>")),
-        },
     ]
+}
+
+/// A proxy's or gateway's web page is not CONNECT talking: an unknown
+/// outcome, and never shown in the error (sniffed when it has no type).
+#[tokio::test]
+async fn a_web_page_is_not_the_provider_talking() {
+    let pages = [
+        ResponseTemplate::new(502)
+            .set_body_raw("<html><body>Bad gateway</body></html>", "text/html"),
+        ResponseTemplate::new(400).set_body_string("\n<!DOCTYPE html><title>Bad gateway</title>"),
+    ];
+    for page in pages {
+        let (_server, client) = serve(page).await;
+        let error = client
+            .get_transaction()
+            .transaction_id("t")
+            .send()
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                &error,
+                Error::Transport(TransportError::UnexpectedResponse { .. })
+            ),
+            "{error:?}"
+        );
+        assert!(error.is_outcome_unknown(), "{error:?}");
+        assert!(!error.to_string().contains("Bad gateway"), "{error}");
+    }
 }
 
 async fn call(client: &Client, operation: &str) -> Result<(), Error> {

@@ -355,8 +355,7 @@ async fn error_shapes_are_typed() {
     );
 
     for status in [500, 503] {
-        let (_server, client) =
-            serve(ResponseTemplate::new(status).set_body_string("<html/>")).await;
+        let (_server, client) = serve(ResponseTemplate::new(status)).await;
         let error = answer(
             client
                 .list_payment_methods()
@@ -649,4 +648,32 @@ fn environments_come_from_the_spec() {
         Environment::Test.login_server().as_str(),
         "https://api-test.mediaconnect.no/login"
     );
+}
+
+/// A proxy's web page (sniffed: it names no type) is not Mediaconnect
+/// talking: an unknown outcome, its text never in the error.
+#[tokio::test]
+async fn a_web_page_is_not_the_provider_talking() {
+    for status in [400, 403, 500] {
+        let page =
+            ResponseTemplate::new(status).set_body_string("<html><h1>Gateway says no</h1></html>");
+        let (_server, client) = serve(page).await;
+        let error = answer(
+            client
+                .list_payment_methods()
+                .product_code("CO27409")
+                .send()
+                .await,
+        )
+        .unwrap_err();
+        assert!(
+            matches!(
+                &error,
+                Error::Transport(nordpay::runtime::TransportError::UnexpectedResponse { .. })
+            ),
+            "{status}: {error:?}"
+        );
+        assert!(error.is_outcome_unknown(), "{status}: {error:?}");
+        assert!(!error.to_string().contains("Gateway"), "{error}");
+    }
 }

@@ -319,7 +319,8 @@ async fn every_documented_error_status_is_typed() {
     let is_status =
         |error: &Error, code: u16| matches!(error, Error::Status(e) if e.status.as_u16() == code);
     for status in [400, 401, 404, 424, 500] {
-        let response = ResponseTemplate::new(status).set_body_raw("<html>oops</html>", "text/html");
+        // Puzzel Pay's own error statuses carry no body (but a 400's validation errors).
+        let response = ResponseTemplate::new(status);
         let h = serve(response).await;
         let errors = [
             (
@@ -346,12 +347,7 @@ async fn every_documented_error_status_is_typed() {
         for (operation, error) in errors {
             let typed = match status {
                 401 => matches!(error, Error::Unauthorized),
-                // Puzzel Pay's own 404 has no HTML body: this one is a
-                // proxy's, which says nothing of the batch.
-                404 => matches!(
-                    error,
-                    Error::Transport(nordpay::runtime::TransportError::UnexpectedResponse { .. })
-                ),
+                404 => matches!(error, Error::NotFound),
                 // Only a refund documents 424.
                 424 if operation == "refund" => matches!(error, Error::RefundRejected),
                 // A 400 without validation errors keeps its status.
@@ -475,4 +471,24 @@ async fn the_jwt_never_shows_in_debug_output() {
         Client::builder(Environment::Production, JWT)
     );
     assert!(!shown.contains("c2ln"), "{shown}");
+}
+
+/// A proxy's web page, at any status, is not Puzzel Pay talking: an unknown
+/// outcome that says nothing of the batch, its text never in the error.
+#[tokio::test]
+async fn a_web_page_is_not_the_provider_talking() {
+    for status in [400, 401, 404, 424, 500] {
+        let page = ResponseTemplate::new(status).set_body_raw("<html>oops</html>", "text/html");
+        let h = serve(page).await;
+        let error = answer(h.client.get_batch_status().reference("b").send().await).unwrap_err();
+        assert!(
+            matches!(
+                error,
+                Error::Transport(nordpay::runtime::TransportError::UnexpectedResponse { .. })
+            ),
+            "{status}: {error:?}"
+        );
+        assert!(error.is_outcome_unknown(), "{status}: {error:?}");
+        assert!(!error.to_string().contains("oops"), "{error}");
+    }
 }
