@@ -45,6 +45,19 @@ async fn serve(response: ResponseTemplate) -> (MockServer, Client) {
     (server, client)
 }
 
+/// The error of listing payment methods from a server that answers `response`.
+async fn payment_methods_error(response: ResponseTemplate) -> Error {
+    let (_server, client) = serve(response).await;
+    answer(
+        client
+            .list_payment_methods()
+            .product_code("CO27409")
+            .send()
+            .await,
+    )
+    .unwrap_err()
+}
+
 async fn only_request(server: &MockServer) -> Request {
     let mut requests = server.received_requests().await.unwrap();
     assert_eq!(requests.len(), 1, "expected exactly one request");
@@ -300,36 +313,20 @@ async fn list_unpaid_invoices_in_a_period() {
 
 #[tokio::test]
 async fn error_shapes_are_typed() {
-    let (_server, client) = serve(ResponseTemplate::new(400).set_body_json(
+    let error = payment_methods_error(ResponseTemplate::new(400).set_body_json(
         json!({"exceptionType": "ValidationException", "errorMessage": "Unknown invoice"}),
     ))
     .await;
-    let error = answer(
-        client
-            .list_payment_methods()
-            .product_code("CO27409")
-            .send()
-            .await,
-    )
-    .unwrap_err();
     assert!(
         matches!(&error, Error::Api { status, exception_type: Some(t), message: Some(m) }
             if status.as_u16() == 400 && t == "ValidationException" && m == "Unknown invoice"),
         "{error:?}"
     );
 
-    let (_server, client) = serve(ResponseTemplate::new(401).set_body_json(
+    let error = payment_methods_error(ResponseTemplate::new(401).set_body_json(
         json!({"error": "invalid_token", "error_description": "The access token expired"}),
     ))
     .await;
-    let error = answer(
-        client
-            .list_payment_methods()
-            .product_code("CO27409")
-            .send()
-            .await,
-    )
-    .unwrap_err();
     assert!(
         matches!(&error, Error::OAuth { error, description: Some(d), .. }
             if error == "invalid_token" && d == "The access token expired"),
@@ -355,15 +352,7 @@ async fn error_shapes_are_typed() {
     );
 
     for status in [500, 503] {
-        let (_server, client) = serve(ResponseTemplate::new(status)).await;
-        let error = answer(
-            client
-                .list_payment_methods()
-                .product_code("CO27409")
-                .send()
-                .await,
-        )
-        .unwrap_err();
+        let error = payment_methods_error(ResponseTemplate::new(status)).await;
         assert!(
             matches!(&error, Error::Status(e) if e.status.as_u16() == status),
             "{error:?}"
@@ -657,15 +646,7 @@ async fn a_web_page_is_not_the_provider_talking() {
     for status in [400, 403, 500] {
         let page =
             ResponseTemplate::new(status).set_body_string("<html><h1>Gateway says no</h1></html>");
-        let (_server, client) = serve(page).await;
-        let error = answer(
-            client
-                .list_payment_methods()
-                .product_code("CO27409")
-                .send()
-                .await,
-        )
-        .unwrap_err();
+        let error = payment_methods_error(page).await;
         assert!(
             matches!(
                 &error,
