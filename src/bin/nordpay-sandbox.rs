@@ -27,7 +27,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::io::Write;
 use std::process::ExitCode;
 
-use nordpay::sandbox::{Sandbox, SandboxConfig, credentials};
+use nordpay::sandbox::{Sandbox, SandboxConfig};
 
 const USAGE: &str = "usage: nordpay-sandbox [--host HOST] [--port PORT] [--public-url URL] \
 [--record-cap N] [--callback-url URL] [--print-config] [--no-request-log] [PORT]";
@@ -145,62 +145,47 @@ fn options(
 
 /// The sandbox's URLs and credentials, for another process to read.
 fn config_json(sandbox: &Sandbox) -> serde_json::Value {
-    serde_json::json!({
+    let mut config = serde_json::json!({
         "url": sandbox.control_url().as_str().trim_end_matches("/sandbox").to_string(),
         "health": format!("{}/health", sandbox.control_url()),
         "control": sandbox.control_url().as_str(),
         "dashboard": sandbox.dashboard_url().as_str(),
         "inbox": sandbox.inbox_url().as_str(),
-        "connect": {
-            "url": sandbox.connect_url().as_str(),
-            "api_key": credentials::CONNECT_API_KEY,
-        },
-        "direct_payment": {
-            "url": sandbox.direct_payment_url().as_str(),
-            // The `nordpay` command's NORDPAY_DIRECT_PAYMENT_URL.
-            "rest_url": sandbox.direct_payment_environment().rest_url(),
-            "soap_url": sandbox.direct_payment_environment().soap_url(),
-            "service_id": credentials::DIRECT_PAYMENT_SERVICE_ID,
-            "username": credentials::DIRECT_PAYMENT_USERNAME,
-            "password": credentials::DIRECT_PAYMENT_PASSWORD,
-        },
-        "puzzel_pay": {
-            "url": sandbox.puzzel_pay_url().as_str(),
-            "jwt": credentials::PUZZEL_PAY_JWT,
-        },
-        "mediaconnect": {
-            "api_url": sandbox.mediaconnect_api_url().as_str(),
-            "login_url": sandbox.mediaconnect_login_url().as_str(),
-            "client_id": credentials::MEDIACONNECT_CLIENT_ID,
-            "client_secret": credentials::MEDIACONNECT_CLIENT_SECRET,
-        },
-    })
+    });
+    for stand_in in sandbox.stand_ins() {
+        let details: serde_json::Map<String, serde_json::Value> = stand_in
+            .details
+            .into_iter()
+            .map(|(key, value)| (key.to_string(), value))
+            .collect();
+        config[stand_in.name] = details.into();
+    }
+    config
 }
 
 fn banner(sandbox: &Sandbox) -> String {
-    format!(
-        "nordpay sandbox on http://{addr}  (dashboard: {dashboard})\n\
-         \x20 CONNECT Payment  {connect}  API key {api_key:?}\n\
-         \x20 Direct Payment   {dp}  service {service}, {user:?} / {password:?}\n\
-         \x20 Puzzel Pay       {puzzel}  JWT {jwt:?}\n\
-         \x20 Mediaconnect     {mc}  login {login}  client {client:?} / {secret:?}\n\
-         \x20 control          {control}/reset, {control}/health",
-        addr = sandbox.addr(),
-        dashboard = sandbox.dashboard_url(),
-        connect = sandbox.connect_url(),
-        api_key = credentials::CONNECT_API_KEY,
-        dp = sandbox.direct_payment_url(),
-        service = credentials::DIRECT_PAYMENT_SERVICE_ID,
-        user = credentials::DIRECT_PAYMENT_USERNAME,
-        password = credentials::DIRECT_PAYMENT_PASSWORD,
-        puzzel = sandbox.puzzel_pay_url(),
-        jwt = credentials::PUZZEL_PAY_JWT,
-        mc = sandbox.mediaconnect_api_url(),
-        login = sandbox.mediaconnect_login_url(),
-        client = credentials::MEDIACONNECT_CLIENT_ID,
-        secret = credentials::MEDIACONNECT_CLIENT_SECRET,
-        control = sandbox.control_url(),
-    )
+    let mut text = format!(
+        "nordpay sandbox on http://{}  (dashboard: {})\n",
+        sandbox.addr(),
+        sandbox.dashboard_url()
+    );
+    for stand_in in sandbox.stand_ins() {
+        text.push_str(&format!("  {:<16}", stand_in.title));
+        for (key, value) in &stand_in.details {
+            // URLs bare, as a terminal links them; credentials quoted, as JSON.
+            match value.as_str() {
+                Some(url) if key.ends_with("url") => text.push_str(&format!("  {key} {url}")),
+                _ => text.push_str(&format!("  {key} {value}")),
+            }
+        }
+        text.push('\n');
+    }
+    let control = sandbox.control_url();
+    text.push_str(&format!(
+        "  {:<16} {control}/reset, {control}/health",
+        "control"
+    ));
+    text
 }
 
 /// SIGTERM (what `docker stop` and process managers send) or SIGINT (Ctrl-C).

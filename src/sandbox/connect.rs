@@ -626,6 +626,14 @@ impl Actions for Connect {
     }
 }
 
+/// How to reach this stand-in.
+pub(super) fn details(sandbox: &super::Sandbox) -> Vec<(&'static str, serde_json::Value)> {
+    vec![
+        ("url", sandbox.connect_url().as_str().into()),
+        ("api_key", super::credentials::CONNECT_API_KEY.into()),
+    ]
+}
+
 /// The payment pages the PAYMENT links lead to.
 pub(super) fn pages() -> Router<Shared> {
     Router::new()

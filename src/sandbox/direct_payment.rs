@@ -444,6 +444,26 @@ impl Actions for DirectPayment {
     }
 }
 
+/// What a fault script may name of a call to the pages: a SOAP call's
+/// operation, by its SOAPAction.
+pub(super) fn page_operation(headers: &HeaderMap) -> Option<Option<&'static str>> {
+    Some(soap_operation(soap_action(headers)).map(|op| op.name))
+}
+
+/// How to reach this stand-in; `rest_url` is the `nordpay` command's
+/// `NORDPAY_DIRECT_PAYMENT_URL`.
+pub(super) fn details(sandbox: &super::Sandbox) -> Vec<(&'static str, serde_json::Value)> {
+    let environment = sandbox.direct_payment_environment();
+    vec![
+        ("url", sandbox.direct_payment_url().as_str().into()),
+        ("rest_url", environment.rest_url().as_str().into()),
+        ("soap_url", environment.soap_url().as_str().into()),
+        ("service_id", credentials::DIRECT_PAYMENT_SERVICE_ID.into()),
+        ("username", credentials::DIRECT_PAYMENT_USERNAME.into()),
+        ("password", credentials::DIRECT_PAYMENT_PASSWORD.into()),
+    ]
+}
+
 /// The SOAP endpoint: one route, the operation by SOAPAction (every WSDL
 /// operation has a handler: see `soap_operation`).
 pub(super) fn pages() -> Router<Shared> {

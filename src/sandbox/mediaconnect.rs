@@ -274,6 +274,25 @@ impl Actions for Mediaconnect {
     }
 }
 
+/// How to reach this stand-in.
+pub(super) fn details(sandbox: &super::Sandbox) -> Vec<(&'static str, serde_json::Value)> {
+    vec![
+        ("api_url", sandbox.mediaconnect_api_url().as_str().into()),
+        (
+            "login_url",
+            sandbox.mediaconnect_login_url().as_str().into(),
+        ),
+        (
+            "client_id",
+            super::credentials::MEDIACONNECT_CLIENT_ID.into(),
+        ),
+        (
+            "client_secret",
+            super::credentials::MEDIACONNECT_CLIENT_SECRET.into(),
+        ),
+    ]
+}
+
 /// The login server: OAuth and the pages users are redirected to.
 pub(super) fn pages() -> Router<Shared> {
     Router::new()

@@ -48,6 +48,19 @@ use axum::Router;
 use url::Url;
 
 pub use callbacks::Delivery;
+
+/// How to reach one stand-in of a running [`Sandbox`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct StandIn {
+    /// The API's name (`direct_payment`), as fault scripts name it.
+    pub name: &'static str,
+    /// The provider's own name for it.
+    pub title: &'static str,
+    /// Its URLs and the sandbox's credentials for it, by name (`url`,
+    /// `api_key`, …): fixed, public test values, never a real secret.
+    pub details: Vec<(&'static str, serde_json::Value)>,
+}
 pub use engine::DEFAULT_RECORD_CAP;
 
 pub use script::{FaultAction, ScriptedFault};
@@ -418,6 +431,20 @@ impl Sandbox {
     /// The Mediaconnect login server (OAuth, payment pages).
     pub fn mediaconnect_login_url(&self) -> Url {
         self.url("/mediaconnect/login")
+    }
+
+    /// How to reach each stand-in: its URLs and the credentials it accepts,
+    /// in the order of the list of APIs (what `nordpay-sandbox
+    /// --print-config` and its banner say).
+    pub fn stand_ins(&self) -> Vec<StandIn> {
+        routes::MOUNTS
+            .iter()
+            .map(|mount| StandIn {
+                name: mount.api.name(),
+                title: mount.api.title(),
+                details: (mount.details)(self),
+            })
+            .collect()
     }
 
     /// The dashboard: every record of the four APIs, in a browser.

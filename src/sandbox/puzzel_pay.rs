@@ -400,6 +400,14 @@ impl Actions for PuzzelPay {
     }
 }
 
+/// How to reach this stand-in.
+pub(super) fn details(sandbox: &super::Sandbox) -> Vec<(&'static str, serde_json::Value)> {
+    vec![
+        ("url", sandbox.puzzel_pay_url().as_str().into()),
+        ("jwt", super::credentials::PUZZEL_PAY_JWT.into()),
+    ]
+}
+
 /// The payment pages the SMS links lead to.
 pub(super) fn pages() -> Router<Shared> {
     Router::new()

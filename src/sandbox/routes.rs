@@ -3,6 +3,7 @@
 //! and its hand-written pages (payment pages, a login server, SOAP).
 
 use axum::Router;
+use axum::http::HeaderMap;
 
 use super::Shared;
 use super::dashboard::actions::{Action, Actions};
@@ -24,6 +25,12 @@ pub(super) struct Mount {
     pub offered: fn(&Record) -> Vec<Action>,
     /// Do a dashboard action to one of its records ([`Actions::perform`]).
     pub perform: fn(&Shared, &RecordId, &str) -> Result<(), String>,
+    /// Its URLs and credentials, for `--print-config` and the banner.
+    pub details: fn(&super::Sandbox) -> Vec<(&'static str, serde_json::Value)>,
+    /// What a fault script may name of a call to its pages: `None` where
+    /// no script faults them (payment pages), `Some(None)` for any call,
+    /// `Some(Some(operation))` for a named one (a SOAPAction).
+    pub page_operation: fn(&HeaderMap) -> Option<Option<&'static str>>,
 }
 
 /// The mount of `api`.
@@ -46,6 +53,8 @@ pub(super) const MOUNTS: &[Mount] = &[
         pages: super::connect::pages,
         offered: <super::connect::Connect as Actions>::offered,
         perform: <super::connect::Connect as Actions>::perform,
+        details: super::connect::details,
+        page_operation: |_| None,
     },
     Mount {
         api: Api::DirectPayment,
@@ -58,6 +67,8 @@ pub(super) const MOUNTS: &[Mount] = &[
         pages: super::direct_payment::pages,
         offered: <super::direct_payment::DirectPayment as Actions>::offered,
         perform: <super::direct_payment::DirectPayment as Actions>::perform,
+        details: super::direct_payment::details,
+        page_operation: super::direct_payment::page_operation,
     },
     Mount {
         api: Api::PuzzelPay,
@@ -71,6 +82,8 @@ pub(super) const MOUNTS: &[Mount] = &[
         pages: super::puzzel_pay::pages,
         offered: <super::puzzel_pay::PuzzelPay as Actions>::offered,
         perform: <super::puzzel_pay::PuzzelPay as Actions>::perform,
+        details: super::puzzel_pay::details,
+        page_operation: |_| None,
     },
     Mount {
         api: Api::Mediaconnect,
@@ -83,8 +96,22 @@ pub(super) const MOUNTS: &[Mount] = &[
         pages: super::mediaconnect::pages,
         offered: <super::mediaconnect::Mediaconnect as Actions>::offered,
         perform: <super::mediaconnect::Mediaconnect as Actions>::perform,
+        details: super::mediaconnect::details,
+        // Any call to the login server (an OAuth outage, say).
+        page_operation: |_| Some(None),
     },
 ];
+
+/// The actions that make sense in a record's present state, as its
+/// stand-in says.
+pub(super) fn offered(record: &Record) -> Vec<Action> {
+    (mount(record.id.kind.api()).offered)(record)
+}
+
+/// Do `action` to the record `id`, through its stand-in; why not, in a sentence.
+pub(super) fn perform(shared: &Shared, id: &RecordId, action: &str) -> Result<(), String> {
+    (mount(id.kind.api()).perform)(shared, id, action)
+}
 
 /// Every API's routes, each nested at its base. Scripted faults reach the
 /// generated routes through their adapter (`serving`), the hand-written
@@ -92,7 +119,11 @@ pub(super) const MOUNTS: &[Mount] = &[
 pub(super) fn api_routes(shared: &Shared) -> Router<Shared> {
     MOUNTS.iter().fold(Router::new(), |router, mount| {
         let pages = (mount.pages)().layer(axum::middleware::from_fn_with_state(
-            (shared.clone(), mount.api),
+            super::scripted::Pages {
+                shared: shared.clone(),
+                api: mount.api,
+                operation_of: mount.page_operation,
+            },
             super::scripted::apply,
         ));
         let api = (mount.router)(shared);
@@ -108,6 +139,22 @@ pub(super) fn api_routes(shared: &Shared) -> Router<Shared> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn soap_calls_and_the_login_server_fault_on_the_pages_payment_pages_never() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "soapaction",
+            axum::http::HeaderValue::from_static(
+                "\"http://directpay.intele.com/v1/IDirectPayment/Pay\"",
+            ),
+        );
+        let operation_of = |api| (mount(api).page_operation)(&headers);
+        assert_eq!(operation_of(Api::DirectPayment), Some(Some("Pay")));
+        assert_eq!(operation_of(Api::Mediaconnect), Some(None));
+        assert_eq!(operation_of(Api::Connect), None);
+        assert_eq!(operation_of(Api::PuzzelPay), None);
+    }
 
     #[test]
     fn every_api_has_one_mount() {

@@ -3,11 +3,11 @@
 //! an SMS received, expire a verification code, mark an invoice paid. Each
 //! stand-in says which actions its records offer and does them through its
 //! own code ([`Actions`]), so the store, the journal and the callbacks see
-//! them exactly as they see the real thing; this file only finds the
-//! stand-in of a record (by its mount).
+//! them exactly as they see the real thing; the record's mount
+//! ([`crate::sandbox::routes::Mount`]) finds its stand-in.
 
+use super::super::Shared;
 use super::super::journal::{Record, RecordId};
-use super::super::{Shared, routes};
 
 /// One button: what the form sends, and its label.
 pub(in crate::sandbox) struct Action {
@@ -32,17 +32,6 @@ pub(in crate::sandbox) trait Actions {
 
     /// Do `action` to the record `id`; why not, in a sentence.
     fn perform(shared: &Shared, id: &RecordId, action: &str) -> Result<(), String>;
-}
-
-/// The actions that make sense in a record's present state, as its
-/// stand-in says.
-pub(super) fn offered(record: &Record) -> Vec<Action> {
-    (routes::mount(record.id.kind.api()).offered)(record)
-}
-
-/// Do `action` to the record `id`, through its stand-in; why not, in a sentence.
-pub(super) fn perform(shared: &Shared, id: &RecordId, action: &str) -> Result<(), String> {
-    (routes::mount(id.kind.api()).perform)(shared, id, action)
 }
 
 /// Why an action was not done: `what`, naming the record and the action.

@@ -265,7 +265,7 @@ async fn action(State(shared): State<Shared>, Form(form): Form<ActionForm>) -> R
         id: form.id,
         batch: form.batch.filter(|_| kind == Kind::Recipient),
     };
-    let notice = match actions::perform(&shared, &id, &form.action) {
+    let notice = match super::routes::perform(&shared, &id, &form.action) {
         Ok(()) => None,
         Err(why) => Some(format!("Not done: {why}")),
     };

@@ -7,7 +7,7 @@ use maud::{DOCTYPE, Markup, PreEscaped, html};
 use super::super::callbacks::Delivery;
 use super::super::journal::{Api, Record, Sms};
 use super::super::script::ScriptedFault;
-use super::{Filter, actions, fault_form};
+use super::{Filter, fault_form};
 
 const CSS: &str = include_str!("dashboard.css");
 const SCRIPT: &str = include_str!("dashboard.js");
@@ -279,7 +279,7 @@ fn row(record: &Record, back: &str) -> Markup {
                 }
             }
             td.actions {
-                @for action in actions::offered(record) {
+                @for action in crate::sandbox::routes::offered(record) {
                     form method="post" action="/sandbox/dashboard/action" {
                         input type="hidden" name="kind" value=(id.kind.slug());
                         input type="hidden" name="id" value=(id.id);
