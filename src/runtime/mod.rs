@@ -43,6 +43,7 @@ pub(crate) mod checks;
 mod classify;
 mod context;
 mod error;
+mod lenient;
 mod operation;
 mod resolution;
 mod retry;
@@ -65,6 +66,7 @@ pub(crate) use auth::Credentials;
 pub use body::RawBody;
 pub(crate) use classify::{Class, classified};
 pub(crate) use context::exec;
+pub(crate) use lenient::null_as_empty;
 pub(crate) use resolution::{Classified, Lookup, Plan, Refusal, after, outcome, resolve};
 pub(crate) use retry::retry_after;
 #[cfg(any(feature = "sandbox", feature = "cli"))]

@@ -658,3 +658,22 @@ async fn a_web_page_is_not_the_provider_talking() {
         assert!(!error.to_string().contains("Gateway"), "{error}");
     }
 }
+
+/// Lists a provider sends as `null` read as empty (what the response
+/// types allow; requests stay strict).
+#[tokio::test]
+async fn null_lists_read_as_empty() {
+    let (_server, client) = serve(
+        ResponseTemplate::new(200).set_body_json(json!({"paymentMethodResponseItems": null})),
+    )
+    .await;
+    let methods = answer(
+        client
+            .list_payment_methods()
+            .product_code("CO27409")
+            .send()
+            .await,
+    )
+    .unwrap();
+    assert!(methods.payment_method_response_items.is_empty());
+}

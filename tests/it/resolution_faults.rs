@@ -665,6 +665,45 @@ async fn a_proxy_404_is_not_no_such_batch() {
     );
 }
 
+// ---- 8b. Puzzel Pay: `null` lists, as Puzzel Pay writes them in its own examples ----
+
+#[tokio::test]
+async fn a_batch_status_with_null_lists_resolves_the_batch() {
+    use nordpay::puzzel_pay;
+    let sandbox = Sandbox::start().await.unwrap();
+    let client = puzzel_pay::Client::builder(
+        sandbox.puzzel_pay_environment(),
+        nordpay::sandbox::credentials::PUZZEL_PAY_JWT,
+    )
+    .attempt_timeout(Duration::from_millis(300))
+    .resolution(resolution(3))
+    .build()
+    .unwrap();
+    let with_nulls = FaultAction::Respond {
+        status: 200,
+        body: r#"{"reference":"nulls-1","smsStatus":{"sent":1,"delivered":0,"clicked":0},"paymentProviderStatus":{"paymentProviders":null},"recipientStatus":null}"#.into(),
+        content_type: Some("application/json".into()),
+    };
+    sandbox.script(
+        ScriptedFault::new("puzzel_pay", "createBatch", FaultAction::DropAfter).key("nulls-1"),
+    );
+    sandbox.script(
+        ScriptedFault::new("puzzel_pay", "getBatchStatus", with_nulls)
+            .key("nulls-1")
+            .times(10_000),
+    );
+    let outcome = client
+        .create_batch_resolved(support::batch("nulls-1"))
+        .await;
+    let status = match outcome {
+        Resolved::Done(puzzel_pay::BatchRecord::Status(status)) => status,
+        other => panic!("the batch went out and its status says so: {other:?}"),
+    };
+    assert!(status.recipient_status.is_empty(), "{status:?}");
+    let providers = status.payment_provider_status.expect("sent as an object");
+    assert!(providers.payment_providers.is_empty(), "{providers:?}");
+}
+
 // ---- 9. Mediaconnect: an invoice confirmed only by its absence ----
 
 struct Token;

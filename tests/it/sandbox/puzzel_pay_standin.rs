@@ -257,6 +257,26 @@ async fn puzzel_pay_validation_errors_come_in_the_documented_shape() {
         answer["validationErrors"]["recipients[1].reference"][0],
         "the same as an earlier item's; each reference is unique"
     );
+    // Answers read a `null` list as empty; requests stay strict: a batch
+    // whose recipients are `null` is refused.
+    let null_recipients = serde_json::json!({
+        "batchReference": "b5",
+        "action": 2,
+        "messageTemplates": [{"type": 1, "text": "Pay: {{paymentLink}}"}],
+        "recipients": null
+    });
+    let response = reqwest::Client::new()
+        .post(format!("{}/batches", sandbox.puzzel_pay_url()))
+        .bearer_auth(credentials::PUZZEL_PAY_JWT)
+        .header(
+            "content-type",
+            "application/vnd.instapay.batchrequest.v1+json",
+        )
+        .body(null_recipients.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
     let wrong = puzzel_pay::Client::builder(
         sandbox.puzzel_pay_environment(),
         "eyJhbGciOiJub25lIn0.e30.not-it",

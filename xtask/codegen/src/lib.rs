@@ -8,6 +8,7 @@ mod apis;
 pub mod docs;
 #[cfg(feature = "drift")]
 pub mod drift;
+mod lenient;
 pub mod normalize;
 mod openapi;
 mod postprocess;
@@ -108,6 +109,7 @@ pub enum CodegenError {
 /// Generate the client of `api` from the specs under `root` (the workspace root).
 pub fn generate(api: &ClientSpec, root: &Path) -> Result<Generated, CodegenError> {
     let mut known = std::collections::BTreeMap::new();
+    let mut lenient = std::collections::BTreeSet::new();
     let (tokens, rewrites, inputs) = match &api.kind {
         Kind::OpenApi { replacements, .. } => {
             let spec_path = root.join(api.spec);
@@ -138,6 +140,7 @@ pub fn generate(api: &ClientSpec, root: &Path) -> Result<Generated, CodegenError
             }
             // The server serves the spec as written (real media types).
             let served = spec.clone();
+            lenient = lenient::never_sent(&served);
             let (mut rewrites, mut media_types) = normalize::vendor_media_types(&mut spec);
             normalize::accept_json_faults(&spec, &mut media_types);
             // The runtime reads every error status itself (the generated code
@@ -175,7 +178,8 @@ pub fn generate(api: &ClientSpec, root: &Path) -> Result<Generated, CodegenError
             });
         }
     };
-    let file = postprocess::postprocess(api, tokens, &known)?;
+    let mut file = postprocess::postprocess(api, tokens, &known)?;
+    lenient::null_arrays_as_empty(&mut file, &lenient);
     let body = prettyplease::unparse(&file);
 
     Ok(Generated {
