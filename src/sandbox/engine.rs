@@ -1,6 +1,6 @@
 //! What the four API stores share, written once: the sandbox's clock
 //! (which a test can move forward instead of sleeping), the numbers its IDs
-//! are made of, and the record cap. Requests are read and answered by
+//! are made of, the record cap and the most of a request it reads. Requests are read and answered by
 //! `serving` (under every generated router); routes are listed in
 //! `routes`, fault scripts in `script`.
 
@@ -9,6 +9,9 @@ use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+
+/// Most bytes of a request body the sandbox reads.
+pub(crate) const MAX_BODY: usize = 4 * 1024 * 1024;
 
 /// The clock and ID counter of one sandbox.
 #[derive(Debug, Default)]

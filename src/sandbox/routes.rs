@@ -31,6 +31,9 @@ pub(super) struct Mount {
     /// no script faults them (payment pages), `Some(None)` for any call,
     /// `Some(Some(operation))` for a named one (a SOAPAction).
     pub page_operation: fn(&HeaderMap) -> Option<Option<&'static str>>,
+    /// What a lookup among those named operations answers for a record it
+    /// does not see (a scripted `lookup_lag`), if the pages have lookups.
+    pub page_nothing_found: fn(&'static str) -> Option<axum::response::Response>,
 }
 
 /// The mount of `api`.
@@ -55,6 +58,7 @@ pub(super) const MOUNTS: &[Mount] = &[
         perform: <super::connect::Connect as Actions>::perform,
         details: super::connect::details,
         page_operation: |_| None,
+        page_nothing_found: |_| None,
     },
     Mount {
         api: Api::DirectPayment,
@@ -69,6 +73,7 @@ pub(super) const MOUNTS: &[Mount] = &[
         perform: <super::direct_payment::DirectPayment as Actions>::perform,
         details: super::direct_payment::details,
         page_operation: super::direct_payment::page_operation,
+        page_nothing_found: super::direct_payment::soap_nothing_found,
     },
     Mount {
         api: Api::PuzzelPay,
@@ -84,6 +89,7 @@ pub(super) const MOUNTS: &[Mount] = &[
         perform: <super::puzzel_pay::PuzzelPay as Actions>::perform,
         details: super::puzzel_pay::details,
         page_operation: |_| None,
+        page_nothing_found: |_| None,
     },
     Mount {
         api: Api::Mediaconnect,
@@ -99,6 +105,7 @@ pub(super) const MOUNTS: &[Mount] = &[
         details: super::mediaconnect::details,
         // Any call to the login server (an OAuth outage, say).
         page_operation: |_| Some(None),
+        page_nothing_found: |_| None,
     },
 ];
 
@@ -123,6 +130,7 @@ pub(super) fn api_routes(shared: &Shared) -> Router<Shared> {
                 shared: shared.clone(),
                 api: mount.api,
                 operation_of: mount.page_operation,
+                nothing_found: mount.page_nothing_found,
             },
             super::scripted::apply,
         ));

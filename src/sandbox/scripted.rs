@@ -24,9 +24,12 @@ pub(crate) struct Pages {
     pub(crate) shared: Shared,
     pub(crate) api: Api,
     pub(crate) operation_of: fn(&HeaderMap) -> Option<Option<&'static str>>,
+    /// The API's own "nothing here" for a lookup among its named page
+    /// operations (a scripted `lookup_lag`), if it has one.
+    pub(crate) nothing_found: fn(&'static str) -> Option<Response>,
 }
 
-use super::serving::MAX_BODY;
+use super::engine::MAX_BODY;
 
 /// The middleware in front of every API route: applies the first scripted
 /// fault the call matches, if any.
@@ -35,6 +38,7 @@ pub(crate) async fn apply(
         shared,
         api,
         operation_of,
+        nothing_found: nothing_found_of,
     }): State<Pages>,
     request: Request,
     next: Next,
@@ -65,9 +69,7 @@ pub(crate) async fn apply(
     };
     let request = Request::from_parts(parts, Body::from(body));
     let nothing_found = move || match found {
-        Some((Api::DirectPayment, Some(operation))) => {
-            super::direct_payment::soap_nothing_found(operation)
-        }
+        Some((_, Some(operation))) => nothing_found_of(operation),
         _ => None,
     };
     around(action, nothing_found, next.run(request)).await

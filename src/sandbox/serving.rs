@@ -18,11 +18,9 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::Shared;
+use super::engine::MAX_BODY;
 use super::journal::Api;
 use crate::runtime::{Operation, check_json};
-
-/// Most bytes of a request body the sandbox reads.
-pub(crate) const MAX_BODY: usize = 4 * 1024 * 1024;
 
 /// A stand-in's handle: the sandbox it is part of, and the API it serves.
 /// Written by [`stand_in!`].
