@@ -13,7 +13,7 @@ pub(crate) fn check_payment(details: &types::PaymentDetails) -> Result<(), Strin
     let code = &details.service_code;
     if !code.price_range().contains(&price) {
         return Err(format!(
-            "price {price} øre is outside {}..={} for service code {}",
+            "price {price} øre is not between {} and {} øre for service code {}",
             code.price_range().start(),
             code.price_range().end(),
             code.code()
@@ -23,7 +23,7 @@ pub(crate) fn check_payment(details: &types::PaymentDetails) -> Result<(), Strin
         && !model.price_range().contains(&price)
     {
         return Err(format!(
-            "price {price} øre is outside {}..={} for business model {model}",
+            "price {price} øre is not between {} and {} øre for business model {model}",
             model.price_range().start(),
             model.price_range().end(),
         ));

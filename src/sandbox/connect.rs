@@ -8,7 +8,6 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use chrono::SubsecRound;
 use serde_json::{Value, json};
 
 use super::dashboard::actions::{Action, Actions, FAIL, PAY, refused};
@@ -263,12 +262,17 @@ impl Kept<Store> {
     }
 
     /// A new agreement and the transaction that verifies it.
+    /// A new agreement and its verification transaction, unless the
+    /// transaction's orderId is taken.
     fn create_agreement(
         &mut self,
         agreement: Agreement,
         verification: Transaction,
         cap: usize,
-    ) -> Happened {
+    ) -> Option<Happened> {
+        if self.has_order(&verification.order_id) {
+            return None;
+        }
         let shown = Shown::of(&verification);
         let mut keys = vec![("verification", verification.id.clone())];
         if let Some(user) = &agreement.connect_id {
@@ -291,7 +295,7 @@ impl Kept<Store> {
         );
         self.agreements
             .insert(agreement.id.clone(), Box::new(agreement));
-        happened
+        Some(happened)
     }
 
     /// The agreements of a user, oldest first.
@@ -512,11 +516,13 @@ impl Service for Connect {
         }
         let store = self.0.connect();
         let mut found = store.find(&filter);
+        // "If set to true, this will only return latest transaction": the
+        // newest match, whatever the sort.
+        if filter.latest_only == Some(true) {
+            found = found.pop().into_iter().collect();
+        }
         if filter.sort == Some(SortDirection::Desc) {
             found.reverse();
-        }
-        if filter.latest_only == Some(true) {
-            found.truncate(1);
         }
         let offset = usize::try_from(filter.offset.unwrap_or(0)).unwrap_or(usize::MAX);
         let limit = usize::try_from(filter.limit.unwrap_or(50)).unwrap_or(usize::MAX);
@@ -530,10 +536,21 @@ impl Service for Connect {
     }
 
     async fn get_transaction(&self, input: GetTransactionInput) -> GetTransactionOutput {
-        match self.0.connect().transactions.get(&input.transaction_id) {
-            Some(transaction) => GetTransactionOutput::Ok((**transaction).clone()),
-            None => GetTransactionOutput::Forbidden,
+        let store = self.0.connect();
+        let Some(transaction) = store.transactions.get(&input.transaction_id) else {
+            return GetTransactionOutput::Forbidden;
+        };
+        let mut shown = (**transaction).clone();
+        // "To check if a charging agreement is active and valid look for
+        // "hasActiveRight": true on Get Transaction by ID."
+        let agreement = shown
+            .charging_agreement_id
+            .as_ref()
+            .and_then(|id| store.agreements.get(id));
+        if let Some(agreement) = agreement {
+            shown.has_active_right = Some(agreement.has_active_right == Some(true));
         }
+        GetTransactionOutput::Ok(shown)
     }
 
     async fn refund_transaction(&self, input: RefundTransactionInput) -> RefundTransactionOutput {
@@ -572,10 +589,17 @@ impl Service for Connect {
             body: agreement.clone(),
             location: Some(shared.url(&format!("/connect/agreements/{agreement_id}"))),
         };
-        let happened =
-            shared
-                .connect()
-                .create_agreement(agreement, verification, shared.record_cap);
+        let created = shared
+            .connect()
+            .create_agreement(agreement, verification, shared.record_cap);
+        // Its verification transaction is a transaction like any other: its
+        // orderId is unique as createTransaction's is.
+        let Some(happened) = created else {
+            return CreateAgreementOutput::BadRequest(error(
+                "DUPLICATE_ORDER_ID",
+                "orderId must be unique",
+            ));
+        };
         shared.publish(happened);
         answer
     }
@@ -725,7 +749,7 @@ fn agreement(
     Agreement {
         connect_id: new.connect_id.clone(),
         // Milliseconds, as CONNECT shows them.
-        creation_time: Some(shared.engine.now().trunc_subsecs(3)),
+        creation_time: Some(shared.engine.now()),
         generation: Some(format!("gen-{id}")),
         has_active_right: Some(false),
         id: id.to_string(),

@@ -635,11 +635,14 @@ impl Stand for DirectPayment {
         }
     }
 
-    /// The API's validation fault; a malformed MSISDN in the path is code
-    /// 13 (invalid msisdn) as the docs give it.
+    /// The API's validation fault; a malformed MSISDN, in the path or in a
+    /// body, is code 13 (invalid msisdn) as the docs give it since 2021.
     fn malformed(&self, _: &'static Operation, problem: Malformed) -> Answer {
         let refused = match (problem.part, problem.name.as_deref()) {
             (Part::Path, Some("msisdn")) => fault(ErrorCode::InvalidMsisdn, "Invalid msisdn"),
+            (Part::Body, Some(path)) if path == "Msisdn" || path.ends_with(".Msisdn") => {
+                fault(ErrorCode::InvalidMsisdn, "Invalid msisdn")
+            }
             (Part::Path, Some("payment")) => {
                 fault(ErrorCode::Validation, "TransactionId must be a number")
             }

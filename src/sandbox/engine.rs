@@ -8,7 +8,7 @@ use std::collections::VecDeque;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 
 /// Most bytes of a request body the sandbox reads.
 pub(crate) const MAX_BODY: usize = 4 * 1024 * 1024;
@@ -22,9 +22,13 @@ pub(crate) struct Engine {
 }
 
 impl Engine {
-    /// The sandbox's time: the real time, moved by [`Engine::advance`].
+    /// The sandbox's time: the real time, moved by [`Engine::advance`], in
+    /// milliseconds (the providers' timestamps carry three fractional
+    /// digits: CONNECT's docs show `2015-04-21T12:07:34.285Z`).
     pub(crate) fn now(&self) -> DateTime<Utc> {
-        Utc::now() + chrono::Duration::milliseconds(self.ahead_millis.load(Ordering::Relaxed))
+        let now =
+            Utc::now() + chrono::Duration::milliseconds(self.ahead_millis.load(Ordering::Relaxed));
+        now.trunc_subsecs(3)
     }
 
     /// Move the sandbox's clock forward (expire a verification code

@@ -6,9 +6,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use base64::Engine as _;
+use chrono::{DateTime, Utc};
 use url::Url;
 
 use super::dashboard::actions::{Action, Actions, action, refused};
@@ -32,6 +34,10 @@ use crate::runtime::Operation;
 /// What every sandbox invoice costs, in øre.
 const INVOICE_AMOUNT: u64 = 19_900;
 
+/// How long an access token lives (its `expires_in`), in seconds of the
+/// sandbox's clock.
+const ACCESS_TOKEN_SECONDS: u64 = 43_200;
+
 /// The provider ID the sandbox's Vipps agreements carry (the reference's example).
 const VIPPS_PROVIDER_ID: i32 = 55;
 
@@ -45,8 +51,11 @@ enum Pending {
 
 #[derive(Default)]
 pub(super) struct Store {
-    codes: BTreeSet<String>,
-    access_tokens: BTreeSet<String>,
+    /// Authorization codes not yet exchanged, each with the `redirect_uri`
+    /// it was issued for (RFC 6749 §4.1.3: the token request must repeat it).
+    codes: BTreeMap<String, String>,
+    /// Access tokens, each with the sandbox time it expires at.
+    access_tokens: BTreeMap<String, DateTime<Utc>>,
     refresh_tokens: BTreeSet<String>,
     /// Active payment method by product.
     methods: BTreeMap<String, String>,
@@ -90,12 +99,17 @@ impl Stand for Mediaconnect {
     fn authenticate(&self, _: &'static Operation, call: &Call) -> Result<(), Answer> {
         let headers = call.headers();
         let token = super::bearer_token(headers).unwrap_or_default();
-        if self.0.mediaconnect().access_tokens.contains(token) {
-            return Ok(());
-        }
+        let expires = self.0.mediaconnect().access_tokens.get(token).copied();
+        let description = match expires {
+            Some(at) if self.0.engine.now() < at => return Ok(()),
+            // The token answer's expires_in holds: move the sandbox's clock
+            // past it and the client must refresh (RFC 6749 §1.5).
+            Some(_) => "the access token has expired",
+            None => "the access token is not valid",
+        };
         let body = OAuthError {
             error: Some("invalid_token".into()),
-            error_description: Some("the access token is not valid".into()),
+            error_description: Some(description.into()),
         };
         Err(PayInvoiceOutput::Unauthorized(body).into_answer())
     }
@@ -326,7 +340,8 @@ fn api_error(message: &str) -> ApiError {
 struct AuthorizeQuery {
     response_type: String,
     client_id: String,
-    redirect_uri: Url,
+    /// As sent: the token request must repeat it to the letter.
+    redirect_uri: String,
     state: Option<String>,
 }
 
@@ -335,10 +350,16 @@ async fn authorize(State(shared): State<Shared>, Query(query): Query<AuthorizeQu
     if query.response_type != "code" || query.client_id != credentials::MEDIACONNECT_CLIENT_ID {
         return (StatusCode::BAD_REQUEST, "unknown client or response type").into_response();
     }
+    let Ok(mut target) = Url::parse(&query.redirect_uri) else {
+        return (
+            StatusCode::BAD_REQUEST,
+            "redirect_uri is not an absolute URL",
+        )
+            .into_response();
+    };
     let mut state = shared.mediaconnect();
     let code = format!("mc-code-{}", shared.engine.next());
-    state.codes.insert(code.clone());
-    let mut target = query.redirect_uri;
+    state.codes.insert(code.clone(), query.redirect_uri);
     target.query_pairs_mut().append_pair("code", &code);
     if let Some(csrf) = &query.state {
         target.query_pairs_mut().append_pair("state", csrf);
@@ -355,22 +376,101 @@ struct Tokens {
     refresh_token: String,
 }
 
-async fn token(State(shared): State<Shared>, body: Bytes) -> Response {
+/// The client's credentials, by the one method it used (RFC 6749 §2.3.1):
+/// HTTP Basic, which the server MUST support (what common OAuth libraries
+/// send by default), or `client_id` and `client_secret` in the form body.
+fn client_credentials(
+    headers: &HeaderMap,
+    form: &BTreeMap<String, String>,
+) -> Result<(), Response> {
+    let field = |name: &str| form.get(name).map(String::as_str);
+    let basic = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("basic"));
+    let Some((_, encoded)) = basic else {
+        return if field("client_id") == Some(credentials::MEDIACONNECT_CLIENT_ID)
+            && field("client_secret") == Some(credentials::MEDIACONNECT_CLIENT_SECRET)
+        {
+            Ok(())
+        } else {
+            Err(oauth_error(
+                StatusCode::UNAUTHORIZED,
+                "invalid_client",
+                "unknown client or wrong secret",
+            ))
+        };
+    };
+    // "The client MUST NOT use more than one authentication method in each request."
+    if field("client_secret").is_some() {
+        return Err(oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "the client authenticated twice (HTTP Basic and client_secret)",
+        ));
+    }
+    // Each part is form-urlencoded before it is joined and base64-encoded.
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok());
+    let pair = decoded
+        .as_deref()
+        .and_then(|text| text.split_once(':'))
+        .map(|(id, secret)| {
+            let plain = |part: &str| {
+                url::form_urlencoded::parse(format!("x={part}").as_bytes())
+                    .next()
+                    .map(|(_, value)| value.into_owned())
+                    .unwrap_or_default()
+            };
+            (plain(id), plain(secret))
+        });
+    let known = pair.is_some_and(|(id, secret)| {
+        id == credentials::MEDIACONNECT_CLIENT_ID
+            && secret == credentials::MEDIACONNECT_CLIENT_SECRET
+            && field("client_id").is_none_or(|body_id| body_id == id)
+    });
+    if known {
+        return Ok(());
+    }
+    // §5.2: a client that authenticated by the Authorization header gets
+    // 401 with WWW-Authenticate for the scheme it used.
+    let mut refused = oauth_error(
+        StatusCode::UNAUTHORIZED,
+        "invalid_client",
+        "unknown client or wrong secret",
+    );
+    refused.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        HeaderValue::from_static("Basic realm=\"mediaconnect\""),
+    );
+    Err(refused)
+}
+
+async fn token(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
     let form: BTreeMap<String, String> = url::form_urlencoded::parse(&body).into_owned().collect();
     let field = |name: &str| form.get(name).map(String::as_str);
-    if field("client_id") != Some(credentials::MEDIACONNECT_CLIENT_ID)
-        || field("client_secret") != Some(credentials::MEDIACONNECT_CLIENT_SECRET)
-    {
-        return oauth_error(
-            StatusCode::UNAUTHORIZED,
-            "invalid_client",
-            "unknown client or wrong secret",
-        );
+    if let Err(refused) = client_credentials(&headers, &form) {
+        return refused;
     }
     let mut state = shared.mediaconnect();
     let store = &mut *state;
     let granted = match field("grant_type") {
-        Some("authorization_code") => field("code").is_some_and(|code| store.codes.remove(code)),
+        // §4.1.3: the redirect_uri must be the authorization request's, to the letter.
+        Some("authorization_code") => match field("code").and_then(|code| store.codes.remove(code))
+        {
+            Some(issued_for) if field("redirect_uri") == Some(issued_for.as_str()) => true,
+            Some(_) => {
+                return oauth_error(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_grant",
+                    "redirect_uri is not the one the code was issued for",
+                );
+            }
+            None => false,
+        },
         Some("refresh_token") => {
             field("refresh_token").is_some_and(|t| store.refresh_tokens.remove(t))
         }
@@ -391,12 +491,13 @@ async fn token(State(shared): State<Shared>, body: Bytes) -> Response {
     }
     let n = shared.engine.next();
     let (access, refresh) = (format!("mc-at-{n}"), format!("mc-rt-{n}"));
-    store.access_tokens.insert(access.clone());
+    let expires = shared.engine.now() + chrono::Duration::seconds(ACCESS_TOKEN_SECONDS as i64);
+    store.access_tokens.insert(access.clone(), expires);
     store.refresh_tokens.insert(refresh.clone());
     axum::Json(Tokens {
         access_token: access,
         token_type: "bearer",
-        expires_in: 43200,
+        expires_in: ACCESS_TOKEN_SECONDS,
         refresh_token: refresh,
     })
     .into_response()

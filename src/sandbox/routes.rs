@@ -17,6 +17,9 @@ pub(super) struct Mount {
     pub base: &'static str,
     /// Where its spec's paths start below `base` (`/restV1.svc`).
     pub api_base: &'static str,
+    /// Other spellings of `api_base` the provider's own docs use, served
+    /// the same (Direct Payment's docs write `RestV1.svc` too).
+    pub api_base_aliases: &'static [&'static str],
     /// Its spec's generated router, over its stand-in.
     pub router: fn(&Shared) -> Router<Shared>,
     /// Its pages, relative to `base`.
@@ -50,6 +53,7 @@ pub(super) const MOUNTS: &[Mount] = &[
         api: Api::Connect,
         base: "/connect",
         api_base: "",
+        api_base_aliases: &[],
         router: |shared| {
             crate::connect::generated::server::router(super::connect::Connect(shared.clone()))
         },
@@ -64,6 +68,7 @@ pub(super) const MOUNTS: &[Mount] = &[
         api: Api::DirectPayment,
         base: "/direct-payment",
         api_base: "/restV1.svc",
+        api_base_aliases: &["/RestV1.svc"],
         router: |shared| {
             let service = super::direct_payment::DirectPayment(shared.clone());
             crate::direct_payment::rest_api::server::router(service)
@@ -79,6 +84,7 @@ pub(super) const MOUNTS: &[Mount] = &[
         api: Api::PuzzelPay,
         base: "/puzzel-pay",
         api_base: "",
+        api_base_aliases: &[],
         router: |shared| {
             crate::puzzel_pay::generated::server::router(super::puzzel_pay::PuzzelPay(
                 shared.clone(),
@@ -95,6 +101,7 @@ pub(super) const MOUNTS: &[Mount] = &[
         api: Api::Mediaconnect,
         base: "/mediaconnect",
         api_base: "/capi",
+        api_base_aliases: &[],
         router: |shared| {
             let service = super::mediaconnect::Mediaconnect(shared.clone());
             crate::mediaconnect::generated::server::router(service)
@@ -138,7 +145,8 @@ pub(super) fn api_routes(shared: &Shared) -> Router<Shared> {
         let api = if mount.api_base.is_empty() {
             api
         } else {
-            Router::new().nest(mount.api_base, api)
+            let bases = std::iter::once(&mount.api_base).chain(mount.api_base_aliases);
+            bases.fold(Router::new(), |served, base| served.nest(base, api.clone()))
         };
         router.nest(mount.base, api.merge(pages))
     })

@@ -109,7 +109,7 @@ impl Display for Malformed {
     /// A broken rule with its path (`products: ...`), else the message.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match (&self.part, &self.name) {
-            (Part::BodyRule, Some(path)) => write!(f, "{path}: {}", self.message),
+            (Part::BodyRule | Part::Body, Some(path)) => write!(f, "{path}: {}", self.message),
             _ => f.write_str(&self.message),
         }
     }
@@ -170,19 +170,38 @@ impl Call {
                 ));
             }
         }
-        let unreadable = |e: serde_json::Error| Malformed::new(Part::Body, None, e);
         if self.operation.body_rules.is_empty() && self.operation.body_check.is_none() {
-            return serde_json::from_slice(&self.body).map_err(unreadable);
+            let mut json = serde_json::Deserializer::from_slice(&self.body);
+            return serde_path_to_error::deserialize(&mut json).map_err(unreadable);
         }
         // Parsed once, for the rules and for the type.
-        let value: serde_json::Value = serde_json::from_slice(&self.body).map_err(unreadable)?;
-        let typed = T::deserialize(&value).map_err(unreadable)?;
+        let value: serde_json::Value = serde_json::from_slice(&self.body)
+            .map_err(|e| Malformed::new(Part::Body, None, without_position(&e)))?;
+        let typed = serde_path_to_error::deserialize(&value).map_err(unreadable)?;
         check_json(self.operation, &value).map_err(|broken| Malformed {
             part: Part::BodyRule,
             name: Some(broken.path),
             message: broken.message,
         })?;
         Ok(typed)
+    }
+}
+
+/// A body that is not the operation's type: the path of what broke
+/// (`PaymentDetails.Msisdn`) and why, without the parser's position.
+fn unreadable(error: serde_path_to_error::Error<serde_json::Error>) -> Malformed {
+    let path = error.path().to_string();
+    let named = (path != ".").then_some(path.as_str());
+    Malformed::new(Part::Body, named, without_position(error.inner()))
+}
+
+/// serde_json's message without its " at line 1 column 93": a provider
+/// names what is wrong, not where its parser stood.
+fn without_position(error: &serde_json::Error) -> String {
+    let text = error.to_string();
+    match text.rsplit_once(" at line ") {
+        Some((message, _)) => message.to_string(),
+        None => text,
     }
 }
 

@@ -536,22 +536,22 @@ async fn bad_payments_are_refused_before_sending() {
         let cases: Vec<(types::builder::PaymentDetails, &str)> = vec![
             (
                 parking_payment().price(50_001),
-                "outside 100..=50000 for service code 06005",
+                "not between 100 and 50000 øre for service code 06005",
             ),
-            (parking_payment().price(99), "outside 100..=50000"),
+            (parking_payment().price(99), "not between 100 and 50000 øre"),
             (parking_payment().price(-5), "negative"),
             (
                 parking_payment()
                     .service_code("08002".parse::<ServiceCode>().unwrap())
                     .price(20_000)
                     .business_model(None),
-                "outside 20100..=50000 for service code 08002",
+                "not between 20100 and 50000 øre for service code 08002",
             ),
             (
                 parking_payment()
                     .service_code("01001".parse::<ServiceCode>().unwrap())
                     .price(20_001),
-                "outside 100..=20000",
+                "not between 100 and 20000 øre",
             ),
             (
                 parking_payment()

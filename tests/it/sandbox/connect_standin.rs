@@ -249,3 +249,153 @@ async fn connect_wrong_credentials_and_bad_bodies_get_connects_own_errors() {
         "{body}"
     );
 }
+
+// ---- what the docs say, read against the stand-in ----
+
+#[tokio::test]
+async fn connect_latest_only_is_the_newest_match_whatever_the_sort() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let client = connect_client(
+        &sandbox,
+        connect::Auth::api_key(credentials::CONNECT_API_KEY),
+    );
+    for order_id in ["latest-1", "latest-2", "latest-3"] {
+        client
+            .create_transaction()
+            .body(order(order_id))
+            .send()
+            .await
+            .unwrap();
+    }
+    // "latestOnly ... If set to true, this will only return latest transaction."
+    for sort in [
+        None,
+        Some(connect::types::SortDirection::Asc),
+        Some(connect::types::SortDirection::Desc),
+    ] {
+        let mut request = client
+            .list_transactions()
+            .connect_id("user-1")
+            .latest_only(true);
+        if let Some(sort) = sort {
+            request = request.sort(sort);
+        }
+        let found = request.send().await.unwrap().into_inner();
+        let orders: Vec<_> = found.iter().map(|t| t.order_id.as_str()).collect();
+        assert_eq!(orders, ["latest-3"], "sort {sort:?}");
+    }
+}
+
+#[tokio::test]
+async fn connect_get_transaction_says_whether_its_agreement_is_active() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let browser = Browser::new();
+    let client = connect_client(
+        &sandbox,
+        connect::Auth::api_key(credentials::CONNECT_API_KEY),
+    );
+    let agreement = support::monthly_agreement(&client, order("right-1")).await;
+    let verification = agreement.verification_transaction_id.clone().unwrap();
+    // "To check if a charging agreement is active and valid look for
+    // "hasActiveRight": true on Get Transaction by ID."
+    let right = |id: String| async {
+        client
+            .get_transaction()
+            .transaction_id(id)
+            .send()
+            .await
+            .unwrap()
+            .into_inner()
+            .has_active_right
+    };
+    assert_eq!(right(verification.clone()).await, Some(false));
+    let pay = page(
+        browser
+            .open(&agreement.payment_link().unwrap())
+            .await
+            .unwrap(),
+    );
+    browser.click(&pay, "Pay").await.unwrap();
+    assert_eq!(right(verification.clone()).await, Some(true));
+    client
+        .stop_agreement()
+        .agreement_id(&agreement.id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(right(verification).await, Some(false));
+    // A transaction without an agreement says nothing of one.
+    let plain = client
+        .create_transaction()
+        .body(order("right-2"))
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(right(plain.id).await, None);
+}
+
+#[tokio::test]
+async fn connect_agreement_orders_are_unique_like_transaction_orders() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let client = connect_client(
+        &sandbox,
+        connect::Auth::api_key(credentials::CONNECT_API_KEY),
+    );
+    support::monthly_agreement(&client, order("agreement-order-1")).await;
+    let again = client
+        .create_agreement()
+        .body(
+            connect::types::NewAgreement::builder()
+                .connect_id(Some("user-1".to_string()))
+                .recurrence_time_spec("R/P1M")
+                .verification_transaction(order("agreement-order-1")),
+        )
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(again.status().map(|s| s.as_u16()), Some(400), "{again:?}");
+    assert_eq!(again.provider_code(), Some("DUPLICATE_ORDER_ID"));
+    let listed = client
+        .list_transactions()
+        .connect_id("user-1")
+        .order_id("agreement-order-1")
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(listed.len(), 1, "nothing was made of the second");
+}
+
+#[tokio::test]
+async fn connect_timestamps_carry_milliseconds_as_the_docs_show() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let client = connect_client(
+        &sandbox,
+        connect::Auth::api_key(credentials::CONNECT_API_KEY),
+    );
+    let created = client
+        .create_transaction()
+        .body(order("millis-1"))
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    // The docs' transactions: "startTime": "2015-04-21T12:07:34.285Z".
+    let raw = support::json(
+        reqwest::Client::new()
+            .get(format!(
+                "{}/transactions/{}",
+                sandbox.connect_url(),
+                created.id
+            ))
+            .basic_auth(credentials::CONNECT_API_KEY, Some("")),
+    )
+    .await;
+    let start = raw["startTime"].as_str().unwrap();
+    let fraction = start
+        .trim_end_matches('Z')
+        .rsplit_once('.')
+        .map_or(0, |(_, digits)| digits.len());
+    assert!(fraction <= 3, "{start}");
+}

@@ -327,3 +327,88 @@ async fn rest_only_calls_work_against_the_sandbox() {
         .unwrap();
     assert_eq!(summary.response_v2_fault.map(|f| f.code), Some(7));
 }
+
+// ---- what the docs say, read against the stand-in ----
+
+/// A Pay over REST, sent by hand to `base` (`…/restV1.svc`).
+async fn raw_pay(base: &str, details: serde_json::Value) -> (u16, serde_json::Value) {
+    let response = reqwest::Client::new()
+        .post(format!(
+            "{base}/service/{}/pay",
+            credentials::DIRECT_PAYMENT_SERVICE_ID
+        ))
+        .basic_auth(
+            credentials::DIRECT_PAYMENT_USERNAME,
+            Some(credentials::DIRECT_PAYMENT_PASSWORD),
+        )
+        .json(&serde_json::json!({ "PaymentDetails": details }))
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or_default())
+}
+
+#[tokio::test]
+async fn direct_payment_rest_answers_as_its_docs_write_it() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let base = sandbox.direct_payment_url();
+    let base = base.as_str().trim_end_matches('/');
+    let details = |msisdn: &str, reference: &str| {
+        serde_json::json!({
+            "Msisdn": msisdn, "Price": 2500, "ServiceCode": "06005",
+            "ClientReference": reference,
+        })
+    };
+    // The user-info docs write `RestV1.svc`, the others `restV1.svc`: both serve.
+    for (spelling, reference) in [("restV1.svc", "docs-1"), ("RestV1.svc", "docs-2")] {
+        let (status, paid) = raw_pay(
+            &format!("{base}/{spelling}"),
+            details("+4799999999", reference),
+        )
+        .await;
+        assert_eq!(status, 200, "{spelling}: {paid}");
+        assert!(paid["TransactionId"].is_i64(), "{paid}");
+    }
+    // Error code 13, "Invalid msisdn" (in the docs' list since 2021), for a
+    // malformed MSISDN in a body too, and no parser position in the
+    // description.
+    let (status, fault) = raw_pay(
+        &format!("{base}/restV1.svc"),
+        details("4799-not-a-number", "docs-3"),
+    )
+    .await;
+    assert_eq!(status, 400, "{fault}");
+    assert_eq!(fault["Code"], 13, "{fault}");
+    let (status, fault) = raw_pay(
+        &format!("{base}/restV1.svc"),
+        serde_json::json!({"Msisdn": "+4799999999", "Price": "many", "ServiceCode": "06005", "ClientReference": "docs-4"}),
+    )
+    .await;
+    assert_eq!(
+        (status, &fault["Code"]),
+        (400, &serde_json::json!(2)),
+        "{fault}"
+    );
+    let description = fault["Description"].as_str().unwrap();
+    assert!(
+        description.starts_with("PaymentDetails.Price"),
+        "{description}"
+    );
+    assert!(
+        !description.contains("line") && !description.contains("column"),
+        "{description}"
+    );
+    // A price out of range names the range as a person writes it.
+    let (_, fault) = raw_pay(
+        &format!("{base}/restV1.svc"),
+        serde_json::json!({"Msisdn": "+4799999999", "Price": 99, "ServiceCode": "06005", "ClientReference": "docs-5"}),
+    )
+    .await;
+    let description = fault["Description"].as_str().unwrap();
+    assert!(
+        description.contains("not between 100 and 50000 øre"),
+        "{description}"
+    );
+    assert!(!description.contains("..="), "{description}");
+}

@@ -244,3 +244,252 @@ async fn mediaconnect_refuses_unknown_tokens_in_oauth_shape() {
         "{error:?}"
     );
 }
+
+// ---- the login server's token endpoint, as RFC 6749 says ----
+
+const BACK: &str = "https://shop.example/cb";
+
+fn no_redirects() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// A fresh authorization code, issued for `redirect_uri`.
+async fn code_for(sandbox: &Sandbox, redirect_uri: &str) -> String {
+    let mut authorize = sandbox
+        .mediaconnect_login_url()
+        .join("login/oauth/authorize")
+        .unwrap();
+    authorize
+        .query_pairs_mut()
+        .append_pair("response_type", "code")
+        .append_pair("client_id", credentials::MEDIACONNECT_CLIENT_ID)
+        .append_pair("redirect_uri", redirect_uri);
+    let back = no_redirects().get(authorize).send().await.unwrap();
+    let back: Url = back.headers()["location"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    back.query_pairs()
+        .find(|(k, _)| k == "code")
+        .unwrap()
+        .1
+        .into_owned()
+}
+
+/// POST a token request: `form` in the body, and HTTP Basic credentials if given.
+async fn token_request(
+    sandbox: &Sandbox,
+    form: &[(&str, &str)],
+    basic: Option<(&str, &str)>,
+) -> reqwest::Response {
+    let body = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(form)
+        .finish();
+    let mut request = no_redirects()
+        .post(
+            sandbox
+                .mediaconnect_login_url()
+                .join("login/oauth/token")
+                .unwrap(),
+        )
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body);
+    if let Some((id, secret)) = basic {
+        request = request.basic_auth(id, Some(secret));
+    }
+    request.send().await.unwrap()
+}
+
+async fn oauth_error(response: reqwest::Response) -> (u16, String) {
+    let status = response.status().as_u16();
+    let body: serde_json::Value = response.json().await.unwrap();
+    (
+        status,
+        body["error"].as_str().unwrap_or_default().to_string(),
+    )
+}
+
+#[tokio::test]
+async fn the_token_endpoint_authenticates_clients_and_checks_codes_as_rfc_6749_says() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let client = (
+        credentials::MEDIACONNECT_CLIENT_ID,
+        credentials::MEDIACONNECT_CLIENT_SECRET,
+    );
+
+    // §2.3.1: "The authorization server MUST support the HTTP Basic
+    // authentication scheme for authenticating clients that were issued a
+    // client password."
+    let code = code_for(&sandbox, BACK).await;
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("code", code.as_str()),
+        ("redirect_uri", BACK),
+    ];
+    let answer = token_request(&sandbox, &form, Some(client)).await;
+    assert_eq!(answer.status(), 200);
+    let tokens: serde_json::Value = answer.json().await.unwrap();
+    assert!(tokens["access_token"].is_string(), "{tokens}");
+
+    // §5.2: a client that authenticated by the Authorization header and
+    // failed gets 401 with WWW-Authenticate.
+    let code = code_for(&sandbox, BACK).await;
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("code", code.as_str()),
+        ("redirect_uri", BACK),
+    ];
+    let wrong = token_request(&sandbox, &form, Some((client.0, "not-it"))).await;
+    assert!(wrong.headers().contains_key("www-authenticate"));
+    assert_eq!(oauth_error(wrong).await, (401, "invalid_client".into()));
+
+    // §2.3: "The client MUST NOT use more than one authentication method in
+    // each request."
+    let twice = [
+        ("grant_type", "authorization_code"),
+        ("code", code.as_str()),
+        ("redirect_uri", BACK),
+        ("client_secret", client.1),
+    ];
+    let answer = token_request(&sandbox, &twice, Some(client)).await;
+    assert_eq!(oauth_error(answer).await, (400, "invalid_request".into()));
+
+    // §4.1.3: the server must "ensure that the "redirect_uri" parameter is
+    // present if [it] was included in the initial authorization request
+    // ..., and if included ensure that their values are identical."
+    for other in [
+        Some("https://shop.example/cb/"),
+        Some("https://evil.example/cb"),
+        None,
+    ] {
+        let code = code_for(&sandbox, BACK).await;
+        let mut form = vec![
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+        ];
+        form.extend(other.map(|uri| ("redirect_uri", uri)));
+        let answer = token_request(&sandbox, &form, Some(client)).await;
+        assert_eq!(
+            oauth_error(answer).await,
+            (400, "invalid_grant".into()),
+            "{other:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_access_token_expires_when_its_expires_in_has_passed() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let code = code_for(&sandbox, BACK).await;
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("code", code.as_str()),
+        ("redirect_uri", BACK),
+        ("client_id", credentials::MEDIACONNECT_CLIENT_ID),
+        ("client_secret", credentials::MEDIACONNECT_CLIENT_SECRET),
+    ];
+    let tokens: serde_json::Value = token_request(&sandbox, &form, None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let lifetime = tokens["expires_in"].as_u64().unwrap();
+    let methods = |token: String| {
+        let api = sandbox.mediaconnect_api_url();
+        async move {
+            reqwest::Client::new()
+                .get(format!("{api}/v1/product/payment/CO27409"))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    let access = tokens["access_token"].as_str().unwrap().to_string();
+    assert_eq!(methods(access.clone()).await, 200);
+    sandbox.advance(Duration::from_secs(lifetime - 1));
+    assert_eq!(methods(access.clone()).await, 200);
+    sandbox.advance(Duration::from_secs(1));
+    assert_eq!(methods(access).await, 401, "past expires_in");
+    // The refresh token still gives a working one.
+    let refresh = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", tokens["refresh_token"].as_str().unwrap()),
+        ("client_id", credentials::MEDIACONNECT_CLIENT_ID),
+        ("client_secret", credentials::MEDIACONNECT_CLIENT_SECRET),
+    ];
+    let renewed: serde_json::Value = token_request(&sandbox, &refresh, None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let access = renewed["access_token"].as_str().unwrap().to_string();
+    assert_eq!(methods(access).await, 200);
+}
+
+/// The flow as a merchant using a standard OAuth 2.0 library would run it:
+/// the `oauth2` crate, which authenticates with HTTP Basic by default.
+#[tokio::test]
+async fn a_standard_oauth_library_with_http_basic_logs_in_and_lists_payment_methods() {
+    use oauth2::basic::BasicClient;
+    use oauth2::{
+        AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, RedirectUrl, TokenResponse,
+        TokenUrl,
+    };
+
+    async fn send(request: oauth2::HttpRequest) -> Result<oauth2::HttpResponse, reqwest::Error> {
+        let request = reqwest::Request::try_from(request)?;
+        let response = no_redirects().execute(request).await?;
+        let mut answer = oauth2::http::Response::builder().status(response.status());
+        for (name, value) in response.headers() {
+            answer = answer.header(name, value);
+        }
+        let body = response.bytes().await?.to_vec();
+        Ok(answer.body(body).expect("a response built from a response"))
+    }
+
+    let sandbox = Sandbox::start().await.unwrap();
+    let login = sandbox.mediaconnect_login_url();
+    let client = BasicClient::new(ClientId::new(credentials::MEDIACONNECT_CLIENT_ID.into()))
+        .set_client_secret(ClientSecret::new(
+            credentials::MEDIACONNECT_CLIENT_SECRET.into(),
+        ))
+        .set_auth_uri(AuthUrl::new(login.join("login/oauth/authorize").unwrap().into()).unwrap())
+        .set_token_uri(TokenUrl::new(login.join("login/oauth/token").unwrap().into()).unwrap())
+        .set_redirect_uri(RedirectUrl::new(BACK.into()).unwrap());
+    let (authorize, csrf) = client.authorize_url(CsrfToken::new_random).url();
+    let back = no_redirects().get(authorize).send().await.unwrap();
+    let back: Url = back.headers()["location"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let param = |name: &str| {
+        back.query_pairs()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.into_owned())
+            .unwrap()
+    };
+    assert_eq!(&param("state"), csrf.secret());
+    let tokens = client
+        .exchange_code(AuthorizationCode::new(param("code")))
+        .request_async(&send)
+        .await
+        .unwrap();
+    let methods = reqwest::Client::new()
+        .get(format!(
+            "{}/v1/product/payment/CO27409",
+            sandbox.mediaconnect_api_url()
+        ))
+        .bearer_auth(tokens.access_token().secret())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(methods.status(), 200);
+}
