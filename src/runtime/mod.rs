@@ -43,7 +43,7 @@ pub(crate) mod checks;
 mod classify;
 mod context;
 mod error;
-mod lenient;
+mod nulls;
 mod operation;
 mod resolution;
 mod retry;
@@ -66,7 +66,7 @@ pub(crate) use auth::Credentials;
 pub use body::RawBody;
 pub(crate) use classify::{Class, classified};
 pub(crate) use context::exec;
-pub(crate) use lenient::null_as_empty;
+pub(crate) use nulls::{absent_or_value, null_as_empty};
 pub(crate) use resolution::{Classified, Lookup, Plan, Refusal, after, outcome, resolve};
 pub(crate) use retry::retry_after;
 #[cfg(any(feature = "sandbox", feature = "cli"))]

@@ -284,3 +284,59 @@ struct Receiver {
     url: Url,
     bodies: std::sync::Arc<std::sync::Mutex<Vec<Vec<u8>>>>,
 }
+
+/// Requests are held to the spec as the clients hold them: an optional
+/// member the spec does not mark `nullable` is absent or a value, never
+/// `null` (serde alone takes `null` for any `Option`).
+#[tokio::test]
+async fn null_for_a_member_the_spec_does_not_make_nullable_is_refused() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let http = reqwest::Client::new();
+    let transaction = |locale: Option<serde_json::Value>| {
+        let mut body = serde_json::json!({
+            "orderId": "", "purchaseDescription": "Sandbox test", "amount": "NOK 100.00",
+            "vatRate": "0.25", "successRedirect": "https://shop.example/ok",
+            "cancelRedirect": "https://shop.example/cancel", "connectId": "user-1",
+        });
+        if let Some(locale) = locale {
+            body["locale"] = locale;
+        }
+        body
+    };
+    let cases = [
+        ("absent", None, 201),
+        ("a value", Some(serde_json::json!("nb")), 201),
+        ("null", Some(serde_json::Value::Null), 400),
+    ];
+    for (i, (what, locale, expected)) in cases.into_iter().enumerate() {
+        let mut body = transaction(locale);
+        body["orderId"] = format!("null-{i}").into();
+        let (status, answer) = raw(http
+            .post(format!("{}/transactions", sandbox.connect_url()))
+            .basic_auth(credentials::CONNECT_API_KEY, Some(""))
+            .json(&body))
+        .await;
+        assert_eq!(status, expected, "locale {what}: {answer}");
+    }
+    // Direct Payment: an optional member of PaymentDetails.
+    let (status, fault) = raw(http
+        .post(format!(
+            "{}/restV1.svc/service/{}/pay",
+            sandbox.direct_payment_url(),
+            credentials::DIRECT_PAYMENT_SERVICE_ID
+        ))
+        .basic_auth(
+            credentials::DIRECT_PAYMENT_USERNAME,
+            Some(credentials::DIRECT_PAYMENT_PASSWORD),
+        )
+        .json(&serde_json::json!({"PaymentDetails": {
+            "Msisdn": "+4799999999", "Price": 2500, "ServiceCode": "06005",
+            "ClientReference": "null-dp", "EndUserInvoiceText": null,
+        }})))
+    .await;
+    assert_eq!(
+        (status, &fault["Code"]),
+        (400, &serde_json::json!(2)),
+        "{fault}"
+    );
+}

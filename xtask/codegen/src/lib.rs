@@ -8,8 +8,8 @@ mod apis;
 pub mod docs;
 #[cfg(feature = "drift")]
 pub mod drift;
-mod lenient;
 pub mod normalize;
+mod nulls;
 mod openapi;
 mod postprocess;
 #[cfg(feature = "drift")]
@@ -110,6 +110,7 @@ pub enum CodegenError {
 pub fn generate(api: &ClientSpec, root: &Path) -> Result<Generated, CodegenError> {
     let mut known = std::collections::BTreeMap::new();
     let mut lenient = std::collections::BTreeSet::new();
+    let mut strict = std::collections::BTreeMap::new();
     let (tokens, rewrites, inputs) = match &api.kind {
         Kind::OpenApi { replacements, .. } => {
             let spec_path = root.join(api.spec);
@@ -140,7 +141,9 @@ pub fn generate(api: &ClientSpec, root: &Path) -> Result<Generated, CodegenError
             }
             // The server serves the spec as written (real media types).
             let served = spec.clone();
-            lenient = lenient::never_sent(&served);
+            let carried = nulls::Carried::of(&served);
+            lenient = carried.never_sent(&served);
+            strict = carried.not_nullable_request_members(&served);
             let (mut rewrites, mut media_types) = normalize::vendor_media_types(&mut spec);
             normalize::accept_json_faults(&spec, &mut media_types);
             // The runtime reads every error status itself (the generated code
@@ -179,7 +182,8 @@ pub fn generate(api: &ClientSpec, root: &Path) -> Result<Generated, CodegenError
         }
     };
     let mut file = postprocess::postprocess(api, tokens, &known)?;
-    lenient::null_arrays_as_empty(&mut file, &lenient);
+    nulls::null_arrays_as_empty(&mut file, &lenient);
+    nulls::refuse_null_members(&mut file, &strict);
     let body = prettyplease::unparse(&file);
 
     Ok(Generated {

@@ -1,4 +1,5 @@
-//! What the generated types need to read what providers really send.
+//! What the generated types need to read what providers really send, and
+//! to refuse (in the sandbox) what the spec forbids a request to send.
 
 use serde::{Deserialize, Deserializer};
 
@@ -13,12 +14,36 @@ where
     Ok(Option::<Vec<T>>::deserialize(deserializer)?.unwrap_or_default())
 }
 
+/// An optional member of a request the spec does not mark `nullable`:
+/// absent is `None` (with `#[serde(default)]`), `null` is refused.
+pub(crate) fn absent_or_value<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(deserializer).map(Some)
+}
+
 #[cfg(test)]
 mod tests {
     #[derive(serde::Deserialize)]
     struct Listing {
         #[serde(default, deserialize_with = "super::null_as_empty")]
         items: Vec<u32>,
+    }
+
+    #[derive(serde::Deserialize)]
+    struct Order {
+        #[serde(default, deserialize_with = "super::absent_or_value")]
+        note: Option<String>,
+    }
+
+    #[test]
+    fn a_member_not_nullable_is_absent_or_a_value_never_null() {
+        let read = |json| serde_json::from_str::<Order>(json).map(|order| order.note);
+        assert_eq!(read("{}").unwrap(), None);
+        assert_eq!(read(r#"{"note": "x"}"#).unwrap().as_deref(), Some("x"));
+        assert!(read(r#"{"note": null}"#).is_err());
     }
 
     #[test]
