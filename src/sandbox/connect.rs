@@ -459,11 +459,22 @@ impl Stand for Connect {
     /// A body that does not decode or breaks a rule: CONNECT's 400; a list
     /// without its required filter: the documented plain-text 400.
     fn malformed(&self, operation: &'static Operation, problem: Malformed) -> Answer {
+        let creates = [
+            operations::CREATE_TRANSACTION.name,
+            operations::CREATE_AGREEMENT.name,
+        ];
         match problem.part {
             Part::Query if operation.name == operations::LIST_AGREEMENTS.name => {
                 ListAgreementsOutput::BadRequest("connectId cannot be null".into()).into_answer()
             }
             Part::Query => ListTransactionsOutput::BadRequest(problem.message).into_answer(),
+            // The creates document "402: If the request is malformed." (no
+            // body); JSON that is not a valid entity is their 400, "The
+            // request entity has errors" (x-nordpay-inferred: the docs do
+            // not draw the line; a body that is not JSON is malformed).
+            Part::NotJson if creates.contains(&operation.name) => {
+                CreateTransactionOutput::PaymentRequired.into_answer()
+            }
             _ => {
                 CreateTransactionOutput::BadRequest(error("INVALID_REQUEST", &problem.to_string()))
                     .into_answer()
@@ -473,14 +484,19 @@ impl Stand for Connect {
 
     /// A list without the record, or the unknown-ID answer.
     fn nothing_found(&self, operation: &'static Operation) -> Option<Answer> {
-        Some(match operation.name {
-            "listTransactions" => ListTransactionsOutput::Ok(Vec::new()).into_answer(),
-            "listAgreements" => ListAgreementsOutput::Ok(Vec::new()).into_answer(),
-            // An ID that is not the caller's, or no one's: CONNECT lists no
-            // 404, and tells neither apart.
-            "getTransaction" => GetTransactionOutput::Forbidden.into_answer(),
-            "getAgreement" => GetAgreementOutput::Forbidden.into_answer(),
-            _ => return None,
+        let name = operation.name;
+        Some(if name == operations::LIST_TRANSACTIONS.name {
+            ListTransactionsOutput::Ok(Vec::new()).into_answer()
+        } else if name == operations::LIST_AGREEMENTS.name {
+            ListAgreementsOutput::Ok(Vec::new()).into_answer()
+        // An ID that is not the caller's, or no one's: CONNECT lists no
+        // 404, and tells neither apart.
+        } else if name == operations::GET_TRANSACTION.name {
+            GetTransactionOutput::Forbidden.into_answer()
+        } else if name == operations::GET_AGREEMENT.name {
+            GetAgreementOutput::Forbidden.into_answer()
+        } else {
+            return None;
         })
     }
 }

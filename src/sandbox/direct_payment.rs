@@ -51,6 +51,10 @@ pub(super) struct Store {
     references: BTreeMap<i64, String>,
     /// Verification codes by MSISDN: (code, expiry).
     codes: BTreeMap<String, (String, Option<DateTime<Utc>>)>,
+    /// PreAuthorize tokens not revoked: the MSISDN each was issued for.
+    /// "The token is issued by Strex and does not expire. However it can be
+    /// manually invalidated by Strex."
+    tokens: BTreeMap<String, String>,
 }
 
 impl Capped for Store {
@@ -111,6 +115,16 @@ impl Kept<Store> {
                 return Err(fault(ErrorCode::FinancialFailure, "Financial failure"));
             }
             _ => {}
+        }
+        // x-nordpay-inferred: the docs do not say how Strex refuses a token
+        // it did not issue for this MSISDN, or revoked; Forbidden (6) does.
+        if let Some(token) = &details.authorization_token
+            && self.tokens.get(token).map(String::as_str) != Some(details.msisdn.as_str())
+        {
+            return Err(fault(
+                ErrorCode::Forbidden,
+                "AuthorizationToken is not valid for this MSISDN",
+            ));
         }
         let reference = details.client_reference.to_string();
         if self.payments.contains_key(&reference) {
@@ -478,6 +492,18 @@ pub(super) fn control_routes() -> Router<Shared> {
             get(inspect_code),
         )
         .route("/direct-payment/payments", get(inspect_payments))
+        .route(
+            "/direct-payment/tokens/{token}",
+            axum::routing::delete(revoke_token),
+        )
+}
+
+/// Strex invalidates a PreAuthorize token: Pay with it is refused from now on.
+async fn revoke_token(State(shared): State<Shared>, Path(token): Path<String>) -> StatusCode {
+    match shared.direct_payment().tokens.remove(&token) {
+        Some(_) => StatusCode::NO_CONTENT,
+        None => StatusCode::NOT_FOUND,
+    }
 }
 
 /// A verification code the sandbox sent, as its control route shows it.
@@ -709,9 +735,14 @@ impl Service for DirectPayment {
             return barred().into();
         }
         let n = self.0.engine.next();
+        let token = format!("preauth-{n}");
+        self.0
+            .direct_payment()
+            .tokens
+            .insert(token.clone(), request.msisdn.to_string());
         PreAuthorizeOutput::Ok(types::PreAuthorizeResponse {
             external_transaction_reference: Some(format!("strex-{n}")),
-            token: Some(format!("preauth-{n}")),
+            token: Some(token),
             transaction_id: Some(request.transaction_id.to_string()),
         })
     }

@@ -78,7 +78,9 @@ pub(crate) enum Part {
     Query,
     /// The Content-Type is not the operation's.
     ContentType,
-    /// The body is not the operation's type.
+    /// The body is not JSON at all.
+    NotJson,
+    /// The body is JSON, but not the operation's type.
     Body,
     /// The body breaks one of the spec's rules the types do not hold.
     BodyRule,
@@ -176,7 +178,7 @@ impl Call {
         }
         // Parsed once, for the rules and for the type.
         let value: serde_json::Value = serde_json::from_slice(&self.body)
-            .map_err(|e| Malformed::new(Part::Body, None, without_position(&e)))?;
+            .map_err(|e| Malformed::new(Part::NotJson, None, without_position(&e)))?;
         let typed = serde_path_to_error::deserialize(&value).map_err(unreadable)?;
         check_json(self.operation, &value).map_err(|broken| Malformed {
             part: Part::BodyRule,
@@ -190,9 +192,13 @@ impl Call {
 /// A body that is not the operation's type: the path of what broke
 /// (`PaymentDetails.Msisdn`) and why, without the parser's position.
 fn unreadable(error: serde_path_to_error::Error<serde_json::Error>) -> Malformed {
+    let part = match error.inner().classify() {
+        serde_json::error::Category::Syntax | serde_json::error::Category::Eof => Part::NotJson,
+        _ => Part::Body,
+    };
     let path = error.path().to_string();
     let named = (path != ".").then_some(path.as_str());
-    Malformed::new(Part::Body, named, without_position(error.inner()))
+    Malformed::new(part, named, without_position(error.inner()))
 }
 
 /// serde_json's message without its " at line 1 column 93": a provider

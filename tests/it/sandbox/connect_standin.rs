@@ -227,6 +227,27 @@ async fn connect_wrong_credentials_and_bad_bodies_get_connects_own_errors() {
     let body: serde_json::Value = response.json().await.unwrap();
     assert_eq!(body["errorNamespace"], "telenordigital.payment");
 
+    // "402: If the request is malformed." (the creates): a body that is not JSON.
+    for (path, body) in [
+        ("transactions", "{\"orderId\": "),
+        ("agreements", "not json"),
+    ] {
+        let response = reqwest::Client::new()
+            .post(
+                sandbox
+                    .connect_url()
+                    .join(&format!("connect/{path}"))
+                    .unwrap(),
+            )
+            .basic_auth(credentials::CONNECT_API_KEY, Some(""))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 402, "{path}");
+    }
+
     // The product rules the client checks, the sandbox checks too.
     let response = reqwest::Client::new()
         .post(sandbox.connect_url().join("connect/transactions").unwrap())

@@ -58,10 +58,23 @@ async fn direct_payment_ledger_rules_hold_on_both_transports() {
         );
         assert_eq!(status.transaction_id, Some(paid.transaction_id.0));
 
-        // Version 2 fields travel on both transports.
+        // Version 2 fields travel on both transports (a token PreAuthorize,
+        // REST only, issued for the MSISDN).
+        let token = direct_payment_client(&sandbox, direct_payment::Transport::Rest)
+            .pre_authorize(
+                direct_payment::types::PlatformName::Directpay,
+                direct_payment::types::PreAuthorizeRequest::builder()
+                    .msisdn("+4799999999")
+                    .transaction_id("v2")
+                    .platform(direct_payment::Platform::DirectPay)
+                    .security_level(direct_payment::SecurityLevel::None),
+            )
+            .await
+            .unwrap()
+            .token;
         let v2 = payment("+4799999999", &format!("v2-{transport}"))
             .security_level(Some(direct_payment::SecurityLevel::None))
-            .authorization_token(Some("tok-1".to_string()));
+            .authorization_token(token);
         client.pay(v2).await.unwrap();
 
         let unknown = client.payment_status("never-paid").await.unwrap_err();
@@ -411,4 +424,76 @@ async fn direct_payment_rest_answers_as_its_docs_write_it() {
         "{description}"
     );
     assert!(!description.contains("..="), "{description}");
+}
+
+/// "This method returns a token to be used in subsequent Pay requests ...
+/// The token is issued by Strex and does not expire. However it can be
+/// manually invalidated by Strex": a Pay carries only a token issued for
+/// its MSISDN and not revoked, on either transport.
+#[tokio::test]
+async fn pay_takes_only_a_preauthorize_token_issued_for_its_msisdn_and_not_revoked() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let rest = direct_payment_client(&sandbox, direct_payment::Transport::Rest);
+    let token = rest
+        .pre_authorize(
+            direct_payment::types::PlatformName::Directpay,
+            direct_payment::types::PreAuthorizeRequest::builder()
+                .msisdn("+4799999999")
+                .transaction_id("subscription-1")
+                .platform(direct_payment::Platform::DirectPay)
+                .security_level(direct_payment::SecurityLevel::None),
+        )
+        .await
+        .unwrap()
+        .token
+        .unwrap();
+    let with_token = |msisdn: &str, reference: &str, token: &str| {
+        payment(msisdn, reference)
+            .security_level(Some(direct_payment::SecurityLevel::None))
+            .authorization_token(Some(token.to_string()))
+    };
+    for (i, transport) in TRANSPORTS.into_iter().enumerate() {
+        let client = direct_payment_client(&sandbox, transport);
+        let reference = format!("token-{i}");
+        client
+            .pay(with_token("+4799999999", &reference, &token))
+            .await
+            .unwrap();
+        let stranger = client
+            .pay(with_token("+4799999998", &format!("{reference}-b"), &token))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            stranger.code(),
+            Some(direct_payment::ErrorCode::Forbidden),
+            "{transport:?}"
+        );
+        let invented = client
+            .pay(with_token(
+                "+4799999999",
+                &format!("{reference}-c"),
+                "preauth-0",
+            ))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            invented.code(),
+            Some(direct_payment::ErrorCode::Forbidden),
+            "{transport:?}"
+        );
+    }
+    let revoked = reqwest::Client::new()
+        .delete(format!(
+            "{}/direct-payment/tokens/{token}",
+            sandbox.control_url()
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revoked.status(), 204);
+    let after = rest
+        .pay(with_token("+4799999999", "token-after", &token))
+        .await
+        .unwrap_err();
+    assert_eq!(after.code(), Some(direct_payment::ErrorCode::Forbidden));
 }
