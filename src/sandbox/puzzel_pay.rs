@@ -8,6 +8,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use chrono::{DateTime, Utc};
 
 use super::dashboard::actions::{Action, Actions, FAIL, PAY, action, refused};
 use super::engine::{Capped, Kept};
@@ -26,6 +27,11 @@ use crate::puzzel_pay::types::{
 use crate::puzzel_pay::{BatchAction, PaymentProvider, Step, operations};
 use crate::runtime::Operation;
 
+/// A batch's state on the dashboard while a recipient may still pay.
+const OPEN: &str = "Open";
+/// A batch's state on the dashboard once every recipient is done.
+const FINISHED: &str = "Finished";
+
 struct Recipient {
     reference: String,
     msisdn: String,
@@ -39,6 +45,9 @@ struct Recipient {
 #[derive(Default)]
 pub(super) struct Store {
     batches: BTreeMap<String, Vec<Recipient>>,
+    /// When a batch expires, for those that say (`expires`): its links no
+    /// longer pay after it.
+    expiries: BTreeMap<String, DateTime<Utc>>,
 }
 
 impl Capped for Store {
@@ -59,6 +68,7 @@ impl Capped for Store {
 
     fn forget(&mut self, reference: &String) {
         self.batches.remove(reference);
+        self.expiries.remove(reference);
     }
 }
 
@@ -83,9 +93,27 @@ impl Kept<Store> {
     /// be reached; then Finished (as the dashboard shows it).
     fn batch_state(&self, batch: &str) -> &'static str {
         match self.finished(&batch.to_string()) {
-            Some(true) => "Finished",
-            _ => "Open",
+            Some(true) => FINISHED,
+            _ => OPEN,
         }
+    }
+
+    /// Whether the batch's `expires` has passed at `now`: its links no
+    /// longer pay (x-nordpay-inferred: the docs say only "Date/time when the
+    /// batch expires"; a recipient not paid by then cannot pay).
+    fn expired(&self, batch: &str, now: DateTime<Utc>) -> bool {
+        self.expiries.get(batch).is_some_and(|at| *at <= now)
+    }
+
+    /// The batch expires now (the dashboard's action).
+    fn expire(&mut self, batch: &str, now: DateTime<Utc>) -> Option<Happened> {
+        if !self.batches.contains_key(batch) {
+            return None;
+        }
+        self.expiries.insert(batch.to_string(), now);
+        let mut happened = Happened::nothing();
+        happened.step(RecordId::new(Kind::Batch, batch), None, "expired");
+        Some(happened)
     }
 
     /// The references of every batch: the ledger a soak checks.
@@ -99,12 +127,16 @@ impl Kept<Store> {
         &mut self,
         reference: &str,
         recipients: Vec<Recipient>,
+        expires: Option<DateTime<Utc>>,
         cap: usize,
     ) -> Option<&'static str> {
         if self.batches.contains_key(reference) {
             return None;
         }
         self.batches.insert(reference.to_string(), recipients);
+        if let Some(at) = expires {
+            self.expiries.insert(reference.to_string(), at);
+        }
         self.admit(reference.to_string(), cap);
         Some(self.batch_state(reference))
     }
@@ -327,7 +359,7 @@ impl Service for PuzzelPay {
         let state = if errors.is_empty() {
             shared
                 .puzzel_pay()
-                .insert(&reference, recipients, shared.record_cap)
+                .insert(&reference, recipients, batch.expires, shared.record_cap)
         } else {
             None
         };
@@ -362,8 +394,16 @@ impl Service for PuzzelPay {
 }
 
 impl Actions for PuzzelPay {
-    /// What the SMS network or the recipient could still do.
+    /// What the SMS network or the recipient could still do; a batch can
+    /// be let expire.
     fn offered(record: &Record) -> Vec<Action> {
+        if record.id.kind == Kind::Batch {
+            return if record.state == OPEN {
+                vec![action("expire", "Expire batch")]
+            } else {
+                Vec::new()
+            };
+        }
         if record.id.kind != Kind::Recipient {
             return Vec::new();
         }
@@ -392,7 +432,14 @@ impl Actions for PuzzelPay {
             (Kind::Recipient, "delivered") => mark_delivered(shared, batch, &id.id),
             (Kind::Recipient, "pay" | "fail") => {
                 let provider = PaymentProvider::PaymentCard;
-                settle(shared, batch, &id.id, provider, action == "fail").map(drop)
+                match settle(shared, batch, &id.id, provider, action == "fail") {
+                    Ok(settled) => settled.map(drop),
+                    Err(Expired) => return refused(id, action, "the batch has expired"),
+                }
+            }
+            (Kind::Batch, "expire") => {
+                let expired = shared.puzzel_pay().expire(&id.id, shared.engine.now());
+                expired.map(|happened| shared.publish(happened))
             }
             _ => return refused(id, action, "no such action"),
         };
@@ -657,11 +704,24 @@ async fn delivered(
     }
 }
 
+/// What a payment link past its batch's `expires` shows.
+fn expired_page() -> Response {
+    let page = pages::page(
+        "Puzzel Pay",
+        &["This payment link has expired.".into()],
+        &[],
+    );
+    (StatusCode::GONE, page).into_response()
+}
+
 /// The payment link: opening it is the click.
 async fn payment_page(
     State(shared): State<Shared>,
     Path((batch, reference)): Path<(String, String)>,
 ) -> Response {
+    if shared.puzzel_pay().expired(&batch, shared.engine.now()) {
+        return expired_page();
+    }
     let opened =
         shared
             .puzzel_pay()
@@ -693,6 +753,10 @@ async fn payment_page(
     .into_response()
 }
 
+/// A payment link past its batch's `expires`.
+#[derive(Debug)]
+pub(super) struct Expired;
+
 /// A recipient pays with `provider` on the payment page (or the
 /// dashboard): see [`Store::settle`]. `None` for no such recipient.
 pub(super) fn settle(
@@ -701,14 +765,21 @@ pub(super) fn settle(
     reference: &str,
     provider: PaymentProvider,
     fail: bool,
-) -> Option<(Step, bool)> {
+) -> Result<Option<(Step, bool)>, Expired> {
     let external_reference = format!("sandbox-{}", shared.engine.id("ext"));
-    let (step, moved, happened) =
-        shared
-            .puzzel_pay()
-            .settle(batch, reference, provider, fail, external_reference)?;
+    let now = shared.engine.now();
+    let settled = {
+        let mut store = shared.puzzel_pay();
+        if store.expired(batch, now) {
+            return Err(Expired);
+        }
+        store.settle(batch, reference, provider, fail, external_reference)
+    };
+    let Some((step, moved, happened)) = settled else {
+        return Ok(None);
+    };
     shared.publish(happened);
-    Some((step, moved))
+    Ok(Some((step, moved)))
 }
 
 async fn pay(
@@ -719,14 +790,15 @@ async fn pay(
         return (StatusCode::BAD_REQUEST, "unknown payment provider").into_response();
     };
     let outcome = settle(&shared, &batch, &reference, provider, false);
-    match outcome.map(|(step, _)| step) {
-        Some(step) => pages::page(
+    match outcome.map(|settled| settled.map(|(step, _)| step)) {
+        Ok(Some(step)) => pages::page(
             "Puzzel Pay",
             &[format!("Result step: {}", step.value())],
             &[],
         )
         .into_response(),
-        None => (StatusCode::NOT_FOUND, "no such payment link").into_response(),
+        Ok(None) => (StatusCode::NOT_FOUND, "no such payment link").into_response(),
+        Err(Expired) => expired_page(),
     }
 }
 

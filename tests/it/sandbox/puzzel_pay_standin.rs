@@ -482,3 +482,72 @@ async fn puzzel_pay_callbacks_scripted_late_or_out_of_order_arrive_so() {
         Some(puzzel_pay::Step::Paid)
     );
 }
+
+// ---- what the docs say, read against the stand-in ----
+
+/// "expires: Date/time when the batch expires": a link past it no longer
+/// pays (x-nordpay-inferred: the page answers 410 Gone), by the sandbox's
+/// clock or by the dashboard's "Expire batch".
+#[tokio::test]
+async fn puzzel_pay_links_past_their_batch_expiry_do_not_pay() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let client = puzzel_client(&sandbox);
+    let in_an_hour = chrono::Utc::now() + chrono::Duration::hours(1);
+    let links = payment_links(
+        create_batch(
+            &client,
+            batch("expiring", &["+4799999999", "+4799999998"]).expires(Some(in_an_hour)),
+        )
+        .await
+        .unwrap(),
+    );
+    let http = reqwest::Client::new();
+    let open = |link: Url| {
+        let http = http.clone();
+        async move { http.get(link).send().await.unwrap().status().as_u16() }
+    };
+    assert_eq!(open(links[0].clone()).await, 200, "before expires");
+    sandbox.advance(Duration::from_secs(2 * 3600));
+    assert_eq!(open(links[1].clone()).await, 410, "after expires");
+    let pay = links[1].join("r1/5").unwrap();
+    let paid = http.post(pay).send().await.unwrap();
+    assert_eq!(paid.status(), 410);
+    let status = batch_status(&client, "expiring").await.unwrap();
+    assert!(
+        status
+            .recipient_status
+            .iter()
+            .all(|r| r.step != Some(puzzel_pay::Step::Paid)),
+        "{status:?}"
+    );
+
+    // The dashboard's action: a batch without `expires` expires now.
+    let links = payment_links(
+        create_batch(&client, batch("let-lapse", &["+4799999999"]))
+            .await
+            .unwrap(),
+    );
+    let form = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs([
+            ("kind", "batch"),
+            ("id", "let-lapse"),
+            ("action", "expire"),
+            ("back", "/"),
+        ])
+        .finish();
+    let done = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .post(format!(
+            "http://{}/sandbox/dashboard/action",
+            sandbox.addr()
+        ))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(done.status(), 303);
+    assert_eq!(open(links[0].clone()).await, 410);
+}
