@@ -617,18 +617,23 @@ async fn a_payment_the_user_confirms_after_the_client_gave_up_is_done_in_the_san
 
 // ---- 8. Puzzel Pay: a proxy's 404 is no "no such batch" ----
 
-#[tokio::test]
-async fn a_proxy_404_is_not_no_such_batch() {
-    use nordpay::puzzel_pay;
-    let sandbox = Sandbox::start().await.unwrap();
-    let client = puzzel_pay::Client::builder(
+/// A Puzzel Pay client of the sandbox that gives up and resolves quickly.
+fn quick_puzzel_pay(sandbox: &Sandbox) -> nordpay::puzzel_pay::Client {
+    nordpay::puzzel_pay::Client::builder(
         sandbox.puzzel_pay_environment(),
         nordpay::sandbox::credentials::PUZZEL_PAY_JWT,
     )
     .attempt_timeout(Duration::from_millis(300))
     .resolution(resolution(3))
     .build()
-    .unwrap();
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_proxy_404_is_not_no_such_batch() {
+    use nordpay::puzzel_pay;
+    let sandbox = Sandbox::start().await.unwrap();
+    let client = quick_puzzel_pay(&sandbox);
     let proxy_page = FaultAction::Respond {
         status: 404,
         body: "<html><body><h1>404 Not Found</h1>nginx</body></html>".into(),
@@ -671,14 +676,7 @@ async fn a_proxy_404_is_not_no_such_batch() {
 async fn a_batch_status_with_null_lists_resolves_the_batch() {
     use nordpay::puzzel_pay;
     let sandbox = Sandbox::start().await.unwrap();
-    let client = puzzel_pay::Client::builder(
-        sandbox.puzzel_pay_environment(),
-        nordpay::sandbox::credentials::PUZZEL_PAY_JWT,
-    )
-    .attempt_timeout(Duration::from_millis(300))
-    .resolution(resolution(3))
-    .build()
-    .unwrap();
+    let client = quick_puzzel_pay(&sandbox);
     let with_nulls = FaultAction::Respond {
         status: 200,
         body: r#"{"reference":"nulls-1","smsStatus":{"sent":1,"delivered":0,"clicked":0},"paymentProviderStatus":{"paymentProviders":null},"recipientStatus":null}"#.into(),

@@ -13,14 +13,30 @@ pub(super) fn order(id: &str) -> connect::types::builder::NewTransaction {
         .connect_id(Some("user-1".to_string()))
 }
 
+/// A CONNECT client of the sandbox, with the sandbox's API key.
+fn keyed_client(sandbox: &Sandbox) -> connect::Client {
+    connect_client(
+        sandbox,
+        connect::Auth::api_key(credentials::CONNECT_API_KEY),
+    )
+}
+
+/// The user pays `agreement`'s verification on its PAYMENT page.
+async fn pay_verification(browser: &Browser, agreement: &connect::types::Agreement) {
+    let pay = page(
+        browser
+            .open(&agreement.payment_link().unwrap())
+            .await
+            .unwrap(),
+    );
+    browser.click(&pay, "Pay").await.unwrap();
+}
+
 #[tokio::test]
 async fn connect_transactions_refunds_and_the_payment_page() {
     let sandbox = Sandbox::start().await.unwrap();
     let browser = Browser::new();
-    let client = connect_client(
-        &sandbox,
-        connect::Auth::api_key(credentials::CONNECT_API_KEY),
-    );
+    let client = keyed_client(&sandbox);
 
     let created = client
         .create_transaction()
@@ -147,10 +163,7 @@ async fn connect_failing_orders_and_cancels_go_to_cancel_redirect() {
 async fn connect_agreements_move_through_their_states() {
     let sandbox = Sandbox::start().await.unwrap();
     let browser = Browser::new();
-    let client = connect_client(
-        &sandbox,
-        connect::Auth::api_key(credentials::CONNECT_API_KEY),
-    );
+    let client = keyed_client(&sandbox);
     let agreement = support::monthly_agreement(&client, order("agreement-1")).await;
     let state = |id: String| async {
         client
@@ -276,10 +289,7 @@ async fn connect_wrong_credentials_and_bad_bodies_get_connects_own_errors() {
 #[tokio::test]
 async fn connect_latest_only_is_the_newest_match_whatever_the_sort() {
     let sandbox = Sandbox::start().await.unwrap();
-    let client = connect_client(
-        &sandbox,
-        connect::Auth::api_key(credentials::CONNECT_API_KEY),
-    );
+    let client = keyed_client(&sandbox);
     for order_id in ["latest-1", "latest-2", "latest-3"] {
         client
             .create_transaction()
@@ -311,10 +321,7 @@ async fn connect_latest_only_is_the_newest_match_whatever_the_sort() {
 async fn connect_get_transaction_says_whether_its_agreement_is_active() {
     let sandbox = Sandbox::start().await.unwrap();
     let browser = Browser::new();
-    let client = connect_client(
-        &sandbox,
-        connect::Auth::api_key(credentials::CONNECT_API_KEY),
-    );
+    let client = keyed_client(&sandbox);
     let agreement = support::monthly_agreement(&client, order("right-1")).await;
     let verification = agreement.verification_transaction_id.clone().unwrap();
     // "To check if a charging agreement is active and valid look for
@@ -330,13 +337,7 @@ async fn connect_get_transaction_says_whether_its_agreement_is_active() {
             .has_active_right
     };
     assert_eq!(right(verification.clone()).await, Some(false));
-    let pay = page(
-        browser
-            .open(&agreement.payment_link().unwrap())
-            .await
-            .unwrap(),
-    );
-    browser.click(&pay, "Pay").await.unwrap();
+    pay_verification(&browser, &agreement).await;
     assert_eq!(right(verification.clone()).await, Some(true));
     client
         .stop_agreement()
@@ -359,10 +360,7 @@ async fn connect_get_transaction_says_whether_its_agreement_is_active() {
 #[tokio::test]
 async fn connect_agreement_orders_are_unique_like_transaction_orders() {
     let sandbox = Sandbox::start().await.unwrap();
-    let client = connect_client(
-        &sandbox,
-        connect::Auth::api_key(credentials::CONNECT_API_KEY),
-    );
+    let client = keyed_client(&sandbox);
     support::monthly_agreement(&client, order("agreement-order-1")).await;
     let again = client
         .create_agreement()
@@ -391,10 +389,7 @@ async fn connect_agreement_orders_are_unique_like_transaction_orders() {
 #[tokio::test]
 async fn connect_timestamps_carry_milliseconds_as_the_docs_show() {
     let sandbox = Sandbox::start().await.unwrap();
-    let client = connect_client(
-        &sandbox,
-        connect::Auth::api_key(credentials::CONNECT_API_KEY),
-    );
+    let client = keyed_client(&sandbox);
     let created = client
         .create_transaction()
         .body(order("millis-1"))

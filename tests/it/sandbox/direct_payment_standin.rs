@@ -13,6 +13,23 @@ pub(super) fn payment(
         .client_reference(reference)
 }
 
+/// A PreAuthorize token for `msisdn` (PreAuthorize is REST only).
+async fn pre_authorized(sandbox: &Sandbox, msisdn: &str) -> String {
+    direct_payment_client(sandbox, direct_payment::Transport::Rest)
+        .pre_authorize(
+            direct_payment::types::PlatformName::Directpay,
+            direct_payment::types::PreAuthorizeRequest::builder()
+                .msisdn(msisdn)
+                .transaction_id("subscription-1")
+                .platform(direct_payment::Platform::DirectPay)
+                .security_level(direct_payment::SecurityLevel::None),
+        )
+        .await
+        .unwrap()
+        .token
+        .unwrap()
+}
+
 pub(super) const TRANSPORTS: [direct_payment::Transport; 2] = [
     direct_payment::Transport::Rest,
     direct_payment::Transport::Soap,
@@ -60,21 +77,10 @@ async fn direct_payment_ledger_rules_hold_on_both_transports() {
 
         // Version 2 fields travel on both transports (a token PreAuthorize,
         // REST only, issued for the MSISDN).
-        let token = direct_payment_client(&sandbox, direct_payment::Transport::Rest)
-            .pre_authorize(
-                direct_payment::types::PlatformName::Directpay,
-                direct_payment::types::PreAuthorizeRequest::builder()
-                    .msisdn("+4799999999")
-                    .transaction_id("v2")
-                    .platform(direct_payment::Platform::DirectPay)
-                    .security_level(direct_payment::SecurityLevel::None),
-            )
-            .await
-            .unwrap()
-            .token;
+        let token = pre_authorized(&sandbox, "+4799999999").await;
         let v2 = payment("+4799999999", &format!("v2-{transport}"))
             .security_level(Some(direct_payment::SecurityLevel::None))
-            .authorization_token(token);
+            .authorization_token(Some(token));
         client.pay(v2).await.unwrap();
 
         let unknown = client.payment_status("never-paid").await.unwrap_err();
@@ -434,19 +440,7 @@ async fn direct_payment_rest_answers_as_its_docs_write_it() {
 async fn pay_takes_only_a_preauthorize_token_issued_for_its_msisdn_and_not_revoked() {
     let sandbox = Sandbox::start().await.unwrap();
     let rest = direct_payment_client(&sandbox, direct_payment::Transport::Rest);
-    let token = rest
-        .pre_authorize(
-            direct_payment::types::PlatformName::Directpay,
-            direct_payment::types::PreAuthorizeRequest::builder()
-                .msisdn("+4799999999")
-                .transaction_id("subscription-1")
-                .platform(direct_payment::Platform::DirectPay)
-                .security_level(direct_payment::SecurityLevel::None),
-        )
-        .await
-        .unwrap()
-        .token
-        .unwrap();
+    let token = pre_authorized(&sandbox, "+4799999999").await;
     let with_token = |msisdn: &str, reference: &str, token: &str| {
         payment(msisdn, reference)
             .security_level(Some(direct_payment::SecurityLevel::None))

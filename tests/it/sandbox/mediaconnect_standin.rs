@@ -304,6 +304,18 @@ async fn token_request(
     request.send().await.unwrap()
 }
 
+/// The tokens a grant gives, the client authenticated in the form body.
+async fn tokens_for(sandbox: &Sandbox, grant: &[(&str, &str)]) -> serde_json::Value {
+    let mut form = grant.to_vec();
+    form.extend([
+        ("client_id", credentials::MEDIACONNECT_CLIENT_ID),
+        ("client_secret", credentials::MEDIACONNECT_CLIENT_SECRET),
+    ]);
+    let answer = token_request(sandbox, &form, None).await;
+    assert_eq!(answer.status(), 200);
+    answer.json().await.unwrap()
+}
+
 async fn oauth_error(response: reqwest::Response) -> (u16, String) {
     let status = response.status().as_u16();
     let body: serde_json::Value = response.json().await.unwrap();
@@ -385,18 +397,15 @@ async fn the_token_endpoint_authenticates_clients_and_checks_codes_as_rfc_6749_s
 async fn an_access_token_expires_when_its_expires_in_has_passed() {
     let sandbox = Sandbox::start().await.unwrap();
     let code = code_for(&sandbox, BACK).await;
-    let form = [
-        ("grant_type", "authorization_code"),
-        ("code", code.as_str()),
-        ("redirect_uri", BACK),
-        ("client_id", credentials::MEDIACONNECT_CLIENT_ID),
-        ("client_secret", credentials::MEDIACONNECT_CLIENT_SECRET),
-    ];
-    let tokens: serde_json::Value = token_request(&sandbox, &form, None)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let tokens = tokens_for(
+        &sandbox,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("redirect_uri", BACK),
+        ],
+    )
+    .await;
     let lifetime = tokens["expires_in"].as_u64().unwrap();
     let methods = |token: String| {
         let api = sandbox.mediaconnect_api_url();
@@ -418,17 +427,12 @@ async fn an_access_token_expires_when_its_expires_in_has_passed() {
     sandbox.advance(Duration::from_secs(1));
     assert_eq!(methods(access).await, 401, "past expires_in");
     // The refresh token still gives a working one.
-    let refresh = [
-        ("grant_type", "refresh_token"),
-        ("refresh_token", tokens["refresh_token"].as_str().unwrap()),
-        ("client_id", credentials::MEDIACONNECT_CLIENT_ID),
-        ("client_secret", credentials::MEDIACONNECT_CLIENT_SECRET),
-    ];
-    let renewed: serde_json::Value = token_request(&sandbox, &refresh, None)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let refresh = tokens["refresh_token"].as_str().unwrap();
+    let renewed = tokens_for(
+        &sandbox,
+        &[("grant_type", "refresh_token"), ("refresh_token", refresh)],
+    )
+    .await;
     let access = renewed["access_token"].as_str().unwrap().to_string();
     assert_eq!(methods(access).await, 200);
 }

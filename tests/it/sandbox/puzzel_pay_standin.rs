@@ -199,6 +199,21 @@ async fn puzzel_pay_sms_to_a_barred_number_fails() {
     );
 }
 
+/// A batch as JSON, sent by hand as Puzzel Pay's media type.
+async fn post_batch(sandbox: &Sandbox, batch: &serde_json::Value) -> reqwest::Response {
+    reqwest::Client::new()
+        .post(format!("{}/batches", sandbox.puzzel_pay_url()))
+        .bearer_auth(credentials::PUZZEL_PAY_JWT)
+        .header(
+            "content-type",
+            "application/vnd.instapay.batchrequest.v1+json",
+        )
+        .body(batch.to_string())
+        .send()
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn puzzel_pay_validation_errors_come_in_the_documented_shape() {
     let sandbox = Sandbox::start().await.unwrap();
@@ -240,17 +255,7 @@ async fn puzzel_pay_validation_errors_come_in_the_documented_shape() {
              "payment": {"amount": 100, "currency": "NOK"}}
         ]
     });
-    let response = reqwest::Client::new()
-        .post(format!("{}/batches", sandbox.puzzel_pay_url()))
-        .bearer_auth(credentials::PUZZEL_PAY_JWT)
-        .header(
-            "content-type",
-            "application/vnd.instapay.batchrequest.v1+json",
-        )
-        .body(two_with_one_reference.to_string())
-        .send()
-        .await
-        .unwrap();
+    let response = post_batch(&sandbox, &two_with_one_reference).await;
     assert_eq!(response.status(), 400);
     let answer: serde_json::Value = response.json().await.unwrap();
     assert_eq!(
@@ -265,17 +270,7 @@ async fn puzzel_pay_validation_errors_come_in_the_documented_shape() {
         "messageTemplates": [{"type": 1, "text": "Pay: {{paymentLink}}"}],
         "recipients": null
     });
-    let response = reqwest::Client::new()
-        .post(format!("{}/batches", sandbox.puzzel_pay_url()))
-        .bearer_auth(credentials::PUZZEL_PAY_JWT)
-        .header(
-            "content-type",
-            "application/vnd.instapay.batchrequest.v1+json",
-        )
-        .body(null_recipients.to_string())
-        .send()
-        .await
-        .unwrap();
+    let response = post_batch(&sandbox, &null_recipients).await;
     assert_eq!(response.status(), 400);
     let wrong = puzzel_pay::Client::builder(
         sandbox.puzzel_pay_environment(),
