@@ -785,7 +785,7 @@ impl Service for DirectPayment {
 /// What a lookup over SOAP answers for a record it does not see (a
 /// scripted `lookup_lag`): Direct Payment's own "not found".
 pub(super) fn soap_nothing_found(operation: &str) -> Option<Response> {
-    (operation == "GetPaymentStatus")
+    (operation == operations::GET_PAYMENT_STATUS.name)
         .then(|| soap_fault(fault(ErrorCode::NotFound, "Payment not found")))
 }
 
@@ -953,16 +953,23 @@ async fn soap_endpoint(State(shared): State<Shared>, headers: HeaderMap, body: B
         ));
     };
     let service = DirectPayment(shared);
-    let result = match operation.name {
-        "Pay" => soap_pay(&service, operation, &body).await,
-        "ReversePayment" => soap_reverse(&service, operation, &body).await,
-        "GetPaymentStatus" => soap_status(&service, operation, &body).await,
-        "SendVerificationCode" => soap_send_code(&service, operation, &body).await,
-        "VerifyVerificationCode" => soap_verify(&service, operation, &body).await,
-        other => Err(fault(
+    // The WSDL's operations, by their generated constants.
+    let is = |known: &SoapOperation| operation.name == known.name;
+    let result = if is(&operations::PAY) {
+        soap_pay(&service, operation, &body).await
+    } else if is(&operations::REVERSE_PAYMENT) {
+        soap_reverse(&service, operation, &body).await
+    } else if is(&operations::GET_PAYMENT_STATUS) {
+        soap_status(&service, operation, &body).await
+    } else if is(&operations::SEND_VERIFICATION_CODE) {
+        soap_send_code(&service, operation, &body).await
+    } else if is(&operations::VERIFY_VERIFICATION_CODE) {
+        soap_verify(&service, operation, &body).await
+    } else {
+        Err(fault(
             ErrorCode::Validation,
-            format!("Unknown operation {other}"),
-        )),
+            format!("Unknown operation {}", operation.name),
+        ))
     };
     result.unwrap_or_else(soap_fault)
 }
