@@ -491,3 +491,41 @@ async fn pay_takes_only_a_preauthorize_token_issued_for_its_msisdn_and_not_revok
         .unwrap_err();
     assert_eq!(after.code(), Some(direct_payment::ErrorCode::Forbidden));
 }
+
+/// "If provided, age of the subscriber is checked to be above the input
+/// age" (user info v2 and the summary), and PaymentDetails' `Age`, "the
+/// minimum age of the subscriber required for the purchase": the fault
+/// table's 16-year-old passes 16 and fails 18 (code 6, inferred).
+#[tokio::test]
+async fn the_subscribers_age_is_checked_where_a_request_gives_one() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let young = faults::AGED_16_MSISDN;
+    let code: direct_payment::ServiceCode = "06005".parse().unwrap();
+    let rest = direct_payment_client(&sandbox, direct_payment::Transport::Rest);
+    rest.user_info_v2(young, 2500, code, Some(direct_payment::Age::Sixteen))
+        .await
+        .unwrap();
+    let refused = rest
+        .user_info_v2(young, 2500, code, Some(direct_payment::Age::Eighteen))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), Some(direct_payment::ErrorCode::Forbidden));
+    let summary = rest
+        .user_info_summary(young, 2500, code, Some(direct_payment::Age::Eighteen))
+        .await
+        .unwrap();
+    assert_eq!(summary.response_v2_fault.map(|f| f.code), Some(6));
+    for (i, transport) in TRANSPORTS.into_iter().enumerate() {
+        let client = direct_payment_client(&sandbox, transport);
+        let adult_only =
+            payment(young, &format!("age-{i}")).age(Some(direct_payment::Age::Eighteen));
+        let refused = client.pay(adult_only).await.unwrap_err();
+        assert_eq!(
+            refused.code(),
+            Some(direct_payment::ErrorCode::Forbidden),
+            "{transport:?}"
+        );
+        let any_age = payment(young, &format!("age-{i}-b")).age(Some(direct_payment::Age::Sixteen));
+        client.pay(any_age).await.unwrap();
+    }
+}
