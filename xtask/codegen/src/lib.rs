@@ -12,6 +12,7 @@ pub mod normalize;
 mod nulls;
 mod openapi;
 mod postprocess;
+mod refs;
 #[cfg(feature = "drift")]
 pub mod review;
 pub mod runtime;

@@ -171,13 +171,7 @@ fn resolve<'a>(
     response: &'a ReferenceOr<Response>,
     components: &'a Components,
 ) -> Option<&'a Response> {
-    match response {
-        ReferenceOr::Item(response) => Some(response),
-        ReferenceOr::Reference { reference } => reference
-            .strip_prefix("#/components/responses/")
-            .and_then(|name| components.responses.get(name))
-            .and_then(|found| found.as_item()),
-    }
+    crate::refs::resolve(Some(components), response).ok()
 }
 
 fn body_of(response: &Response) -> Body {

@@ -13,6 +13,8 @@ use openapiv3::{
     Type,
 };
 
+use crate::refs;
+
 /// Which component schemas requests and responses carry (directly or
 /// inside another schema): a request through its body or a parameter, a
 /// response through its body.
@@ -38,14 +40,7 @@ impl Carried {
                     .flat_map(|operation| &operation.parameters),
             );
             for parameter in parameters {
-                let parameter = match parameter {
-                    ReferenceOr::Item(parameter) => Some(parameter),
-                    ReferenceOr::Reference { reference } => reference
-                        .strip_prefix("#/components/parameters/")
-                        .and_then(|name| components.parameters.get(name))
-                        .and_then(ReferenceOr::as_item),
-                };
-                if let Some(parameter) = parameter {
+                if let Ok(parameter) = refs::resolve(Some(&components), parameter) {
                     parameter_schemas(parameter, &mut |schema| reach(schema, spec, &mut sent));
                 }
             }
@@ -114,11 +109,10 @@ fn component_names(spec: &OpenAPI) -> impl Iterator<Item = String> + '_ {
 fn nullable(schema: &ReferenceOr<Box<Schema>>, spec: &OpenAPI) -> bool {
     match schema {
         ReferenceOr::Item(schema) => schema.schema_data.nullable,
-        ReferenceOr::Reference { reference } => reference
-            .strip_prefix("#/components/schemas/")
-            .and_then(|name| spec.components.as_ref()?.schemas.get(name))
-            .and_then(ReferenceOr::as_item)
-            .is_some_and(|schema| schema.schema_data.nullable),
+        ReferenceOr::Reference { reference } => {
+            refs::named::<Schema>(spec.components.as_ref(), reference)
+                .is_ok_and(|schema| schema.schema_data.nullable)
+        }
     }
 }
 
@@ -134,13 +128,7 @@ fn response_schemas(
         .values()
         .chain(&operation.responses.default);
     for response in responses {
-        let response = match response {
-            ReferenceOr::Item(response) => Some(response),
-            ReferenceOr::Reference { reference } => reference
-                .strip_prefix("#/components/responses/")
-                .and_then(|name| components.responses.get(name))
-                .and_then(ReferenceOr::as_item),
-        };
+        let response = refs::resolve(Some(components), response).ok();
         for media in response
             .iter()
             .flat_map(|response| response.content.values())
@@ -158,14 +146,10 @@ fn request_body_schemas(
     components: &openapiv3::Components,
     visit: &mut impl FnMut(&ReferenceOr<Schema>),
 ) {
-    let body = match &operation.request_body {
-        Some(ReferenceOr::Item(body)) => Some(body),
-        Some(ReferenceOr::Reference { reference }) => reference
-            .strip_prefix("#/components/requestBodies/")
-            .and_then(|name| components.request_bodies.get(name))
-            .and_then(ReferenceOr::as_item),
-        None => None,
-    };
+    let body = operation
+        .request_body
+        .as_ref()
+        .and_then(|body| refs::resolve(Some(components), body).ok());
     if let Some(RequestBody { content, .. }) = body {
         for media in content.values() {
             if let Some(schema) = &media.schema {

@@ -175,11 +175,10 @@ fn resolve<'a, T: std::borrow::Borrow<openapiv3::Schema>>(
 ) -> Result<&'a openapiv3::Schema, String> {
     match schema {
         openapiv3::ReferenceOr::Item(schema) => Ok(schema.borrow()),
-        openapiv3::ReferenceOr::Reference { reference } => reference
-            .strip_prefix("#/components/schemas/")
-            .and_then(|name| spec.components.as_ref()?.schemas.get(name))
-            .and_then(|found| found.as_item())
-            .ok_or_else(|| format!("cannot resolve {reference}")),
+        openapiv3::ReferenceOr::Reference { reference } => {
+            crate::refs::named::<openapiv3::Schema>(spec.components.as_ref(), reference)
+                .map_err(|_| format!("cannot resolve {reference}"))
+        }
     }
 }
 

@@ -17,7 +17,7 @@ use openapiv3::{
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use crate::{ClientSpec, Kind};
+use crate::{ClientSpec, Kind, refs};
 
 /// `pub mod server` of `spec`; `enums` names the enums generated beside
 /// typify's types (`spec_enum`).
@@ -548,66 +548,18 @@ impl Names<'_> {
         &'p self,
         parameter: &'p ReferenceOr<Parameter>,
     ) -> Result<&'p Parameter, String> {
-        match parameter {
-            ReferenceOr::Item(parameter) => Ok(parameter),
-            ReferenceOr::Reference { reference } => {
-                let name = reference
-                    .strip_prefix("#/components/parameters/")
-                    .ok_or_else(|| format!("{reference}: not a component parameter"))?;
-                match self
-                    .spec
-                    .components
-                    .as_ref()
-                    .and_then(|c| c.parameters.get(name))
-                {
-                    Some(ReferenceOr::Item(parameter)) => Ok(parameter),
-                    _ => Err(format!("{reference}: no such parameter")),
-                }
-            }
-        }
+        refs::resolve(self.spec.components.as_ref(), parameter)
     }
 
     fn request_body<'p>(
         &'p self,
         body: &'p ReferenceOr<openapiv3::RequestBody>,
     ) -> Result<&'p openapiv3::RequestBody, String> {
-        match body {
-            ReferenceOr::Item(body) => Ok(body),
-            ReferenceOr::Reference { reference } => {
-                let name = reference
-                    .strip_prefix("#/components/requestBodies/")
-                    .ok_or_else(|| format!("{reference}: not a component request body"))?;
-                match self
-                    .spec
-                    .components
-                    .as_ref()
-                    .and_then(|c| c.request_bodies.get(name))
-                {
-                    Some(ReferenceOr::Item(body)) => Ok(body),
-                    _ => Err(format!("{reference}: no such request body")),
-                }
-            }
-        }
+        refs::resolve(self.spec.components.as_ref(), body)
     }
 
     fn response<'p>(&'p self, response: &'p ReferenceOr<Response>) -> Result<&'p Response, String> {
-        match response {
-            ReferenceOr::Item(response) => Ok(response),
-            ReferenceOr::Reference { reference } => {
-                let name = reference
-                    .strip_prefix("#/components/responses/")
-                    .ok_or_else(|| format!("{reference}: not a component response"))?;
-                match self
-                    .spec
-                    .components
-                    .as_ref()
-                    .and_then(|c| c.responses.get(name))
-                {
-                    Some(ReferenceOr::Item(response)) => Ok(response),
-                    _ => Err(format!("{reference}: no such response")),
-                }
-            }
-        }
+        refs::resolve(self.spec.components.as_ref(), response)
     }
 }
 
