@@ -261,7 +261,6 @@ impl Kept<Store> {
         Ok((refund, happened))
     }
 
-    /// A new agreement and the transaction that verifies it.
     /// A new agreement and its verification transaction, unless the
     /// transaction's orderId is taken.
     fn create_agreement(

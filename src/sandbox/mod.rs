@@ -48,6 +48,9 @@ use axum::Router;
 use url::Url;
 
 pub use callbacks::Delivery;
+pub use engine::DEFAULT_RECORD_CAP;
+
+pub use script::{FaultAction, ScriptedFault};
 
 /// How to reach one stand-in of a running [`Sandbox`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,9 +64,6 @@ pub struct StandIn {
     /// `api_key`, …): fixed, public test values, never a real secret.
     pub details: Vec<(&'static str, serde_json::Value)>,
 }
-pub use engine::DEFAULT_RECORD_CAP;
-
-pub use script::{FaultAction, ScriptedFault};
 
 /// The fixed credentials the sandbox accepts.
 pub mod credentials {
