@@ -110,9 +110,7 @@ pub enum CodegenError {
 /// Generate the client of `api` from the specs under `root` (the workspace root).
 pub fn generate(api: &ClientSpec, root: &Path) -> Result<Generated, CodegenError> {
     let mut known = std::collections::BTreeMap::new();
-    let mut lenient = std::collections::BTreeSet::new();
-    let mut strict = std::collections::BTreeMap::new();
-    let (tokens, rewrites, inputs) = match &api.kind {
+    let (tokens, rewrites, inputs, null_rules) = match &api.kind {
         Kind::OpenApi { replacements, .. } => {
             let spec_path = root.join(api.spec);
             let text = read(&spec_path)?;
@@ -142,9 +140,7 @@ pub fn generate(api: &ClientSpec, root: &Path) -> Result<Generated, CodegenError
             }
             // The server serves the spec as written (real media types).
             let served = spec.clone();
-            let carried = nulls::Carried::of(&served);
-            lenient = carried.never_sent(&served);
-            strict = carried.not_nullable_request_members(&served);
+            let null_rules = nulls::NullRules::of(&served);
             let (mut rewrites, mut media_types) = normalize::vendor_media_types(&mut spec);
             normalize::accept_json_faults(&spec, &mut media_types);
             // The runtime reads every error status itself (the generated code
@@ -167,12 +163,12 @@ pub fn generate(api: &ClientSpec, root: &Path) -> Result<Generated, CodegenError
                     message: format!("server: {message}"),
                 }
             })?);
-            (tokens, rewrites, vec![spec_path])
+            (tokens, rewrites, vec![spec_path], null_rules)
         }
         #[cfg(feature = "wsdl")]
         Kind::Wsdl { .. } => {
             let (tokens, inputs) = wsdl::generate(api, root)?;
-            (tokens, Vec::new(), inputs)
+            (tokens, Vec::new(), inputs, nulls::NullRules::default())
         }
         #[cfg(not(feature = "wsdl"))]
         Kind::Wsdl { .. } => {
@@ -183,8 +179,7 @@ pub fn generate(api: &ClientSpec, root: &Path) -> Result<Generated, CodegenError
         }
     };
     let mut file = postprocess::postprocess(api, tokens, &known)?;
-    nulls::null_arrays_as_empty(&mut file, &lenient);
-    nulls::refuse_null_members(&mut file, &strict);
+    null_rules.apply(&mut file);
     let body = prettyplease::unparse(&file);
 
     Ok(Generated {

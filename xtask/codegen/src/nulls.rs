@@ -15,6 +15,33 @@ use openapiv3::{
 
 use crate::refs;
 
+/// The null rules of one spec, by struct: which read `null` arrays as
+/// empty, and which members refuse `null`.
+#[derive(Debug, Default)]
+pub struct NullRules {
+    /// Schemas no request carries.
+    lenient: BTreeSet<String>,
+    /// Optional, not nullable members of schemas only requests carry.
+    strict: BTreeMap<String, BTreeSet<String>>,
+}
+
+impl NullRules {
+    /// The rules `spec` implies.
+    pub fn of(spec: &OpenAPI) -> Self {
+        let carried = Carried::of(spec);
+        Self {
+            lenient: carried.never_sent(spec),
+            strict: carried.not_nullable_request_members(spec),
+        }
+    }
+
+    /// Mark the generated types of `file` with them.
+    pub fn apply(&self, file: &mut syn::File) {
+        null_arrays_as_empty(file, &self.lenient);
+        refuse_null_members(file, &self.strict);
+    }
+}
+
 /// Which component schemas requests and responses carry (directly or
 /// inside another schema): a request through its body or a parameter, a
 /// response through its body.
