@@ -156,12 +156,14 @@ async fn puzzel_pay_flow(sandbox: &Sandbox, browser: &Browser) -> Result {
         .and_then(|l| l.link.as_deref())
         .ok_or("no link for kari")?
         .parse()?;
-    let page = page(browser.open(&link).await?)?;
+    let offer = page(browser.open(&link).await?)?;
     step(format!(
         "kari opened her link; the page offers {:?}",
-        page.buttons()
+        offer.buttons()
     ));
-    browser.click(&page, "Pay with card").await?;
+    let card = page(browser.click(&offer, "Pay with card").await?)?;
+    step("kari picked a card (step 4, PickedPaymentProvider)".to_string());
+    browser.click(&card, "Pay").await?;
     let status = client
         .get_batch_status()
         .reference("tour-batch")

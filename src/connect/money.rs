@@ -10,7 +10,9 @@ use iso_currency::Currency;
 ///
 /// On the wire it is the "CUR AMOUNT" string of the API: an ISO 4217 code, a
 /// space and a decimal amount. `"NOK 100"` and `"NOK 100.00"` are the same
-/// amount; output always has as many decimals as the currency has minor units.
+/// amount (equal, with one hash), but each is written back as it was
+/// written, as CONNECT echoes an amount (`"MMK 1500"` stays `"MMK 1500"`);
+/// an amount made from minor units has as many decimals as the currency has.
 ///
 /// ```
 /// use nordpay::connect::Money;
@@ -19,12 +21,32 @@ use iso_currency::Currency;
 /// assert_eq!(price.minor_units(), 1814);
 /// assert_eq!(price.currency_code(), "USD");
 /// assert_eq!(Money::new("NOK", 10_000).unwrap().to_string(), "NOK 100.00");
+/// let sent: Money = "MMK 1500".parse().unwrap();
+/// assert_eq!(sent.to_string(), "MMK 1500");
+/// assert_eq!(sent, Money::new("MMK", 150_000).unwrap());
 /// assert!("NOK 1.234".parse::<Money>().is_err());
 /// ```
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy)]
 pub struct Money {
     currency: Currency,
     minor_units: u64,
+    /// Decimals to write: as parsed, else the currency's.
+    decimals: u8,
+}
+
+// The same amount however it was written.
+impl PartialEq for Money {
+    fn eq(&self, other: &Self) -> bool {
+        (self.currency, self.minor_units) == (other.currency, other.minor_units)
+    }
+}
+
+impl Eq for Money {}
+
+impl std::hash::Hash for Money {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        (self.currency, self.minor_units).hash(state);
+    }
 }
 
 /// Why a "CUR AMOUNT" string or a currency code was rejected.
@@ -70,6 +92,7 @@ impl Money {
         Self {
             currency,
             minor_units,
+            decimals: u8::try_from(exponent(currency)).unwrap_or(u8::MAX),
         }
     }
 
@@ -110,6 +133,7 @@ impl FromStr for Money {
             return Err(format());
         }
         let exponent = exponent(currency);
+        let written = fraction.len().min(exponent as usize);
         let fraction = fraction.trim_end_matches('0');
         if fraction.len() > exponent as usize {
             return Err(MoneyError::TooPrecise {
@@ -131,7 +155,10 @@ impl FromStr for Money {
             .checked_mul(scale)
             .and_then(|units| units.checked_add(fraction))
             .ok_or_else(overflow)?;
-        Ok(Self::from_currency(currency, minor_units))
+        Ok(Self {
+            decimals: u8::try_from(written).unwrap_or(u8::MAX),
+            ..Self::from_currency(currency, minor_units)
+        })
     }
 }
 
@@ -143,12 +170,21 @@ impl fmt::Display for Money {
             return write!(f, "{code} {}", self.minor_units);
         }
         let scale = 10u64.pow(exponent);
+        let (whole, fraction) = (self.minor_units / scale, self.minor_units % scale);
+        // Fewer decimals only as parsed, where the dropped digits are zeros.
+        let decimals = u32::from(self.decimals).min(exponent);
+        let decimals = match fraction % 10u64.pow(exponent - decimals) {
+            0 => decimals,
+            _ => exponent,
+        };
+        if decimals == 0 {
+            return write!(f, "{code} {whole}");
+        }
         write!(
             f,
-            "{code} {}.{:0width$}",
-            self.minor_units / scale,
-            self.minor_units % scale,
-            width = exponent as usize
+            "{code} {whole}.{:0width$}",
+            fraction / 10u64.pow(exponent - decimals),
+            width = decimals as usize
         )
     }
 }
@@ -234,18 +270,28 @@ mod tests {
         ));
     }
 
+    /// CONNECT echoes an amount as sent: the docs' "MMK 1500" comes back
+    /// "MMK 1500", not "MMK 1500.00".
     #[test]
-    fn output_is_canonical_and_round_trips() {
+    fn amounts_are_written_as_written_and_equal_however_written() {
         for (input, output) in [
-            ("NOK 100", "NOK 100.00"),
+            ("NOK 100", "NOK 100"),
+            ("MMK 1500", "MMK 1500"),
+            ("NOK 1.5", "NOK 1.5"),
             ("USD 0.05", "USD 0.05"),
             ("USD 18.140", "USD 18.14"),
+            ("NOK 100.00", "NOK 100.00"),
         ] {
             let parsed = money(input).unwrap();
             assert_eq!(parsed.to_string(), output);
             assert_eq!(money(output).unwrap(), parsed);
         }
-        assert_eq!(money("NOK 100").unwrap(), money("NOK 100.00").unwrap());
+        let (short, long) = (money("NOK 100").unwrap(), money("NOK 100.00").unwrap());
+        assert_eq!(short, long);
+        use std::hash::BuildHasher;
+        let state = std::hash::RandomState::new();
+        assert_eq!(state.hash_one(short), state.hash_one(long));
+        assert_eq!(Money::new("NOK", 10_000).unwrap().to_string(), "NOK 100.00");
     }
 
     #[test]

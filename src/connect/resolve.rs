@@ -12,6 +12,10 @@
 //! lost answer is looked up by the orderId among the user's transactions
 //! (CONNECT lists by `connectId` only), and the transaction sent again only
 //! if none is recorded.
+//!
+//! A charging agreement is found the same way: among the user's agreements
+//! (listed by `connectId` only), the one whose verification transaction has
+//! the orderId.
 
 use chrono::{DateTime, Utc};
 
@@ -270,8 +274,117 @@ impl Client {
     }
 }
 
+impl Client {
+    /// The agreement of `connect_id` verified by the transaction of
+    /// `order_id`. An agreement listed without its verification transaction
+    /// is matched by that transaction's id, found by the orderId.
+    async fn find_agreement(
+        &self,
+        connect_id: &str,
+        order_id: &str,
+    ) -> Lookup<types::Agreement, Error> {
+        let agreements = match self.list_agreements().connect_id(connect_id).send().await {
+            Ok(agreements) => agreements.into_inner(),
+            Err(error) => return Lookup::failed(error),
+        };
+        let verified_by_order = |a: &&types::Agreement| {
+            a.verification_transaction
+                .as_ref()
+                .is_some_and(|t| *t.order_id == *order_id)
+        };
+        if let Some(agreement) = agreements.iter().find(verified_by_order) {
+            return Lookup::Done(agreement.clone());
+        }
+        if agreements
+            .iter()
+            .all(|a| a.verification_transaction.is_some())
+        {
+            return Lookup::Missing(Error::NotListed("charging agreement of the orderId"));
+        }
+        let transaction = match self.find_order(connect_id, order_id).await {
+            Lookup::Done(transaction) => transaction,
+            Lookup::NotDone(error) => return Lookup::NotDone(error),
+            Lookup::Missing(error) => return Lookup::Missing(error),
+            Lookup::Later(error) => return Lookup::Later(error),
+            Lookup::Never(error) => return Lookup::Never(error),
+        };
+        match agreements
+            .iter()
+            .find(|a| a.verification_transaction_id.as_deref() == Some(&*transaction.id))
+        {
+            Some(agreement) => Lookup::Done(agreement.clone()),
+            // The transaction is created with its agreement: a list that
+            // lacks the agreement lags.
+            None => Lookup::Later(Error::NotListed("charging agreement of the orderId")),
+        }
+    }
+
+    /// Create a charging agreement, and never leave the outcome a guess:
+    /// `Done` with the agreement (and its PAYMENT link) whether the answer
+    /// came or the lookup found it among the user's agreements by its
+    /// verification transaction's orderId (calling again with the same
+    /// request gives the same agreement); `NotDone` with CONNECT's refusal.
+    /// Without a `connectId` in the request no lookup exists (CONNECT lists
+    /// agreements only by connectId): an unknown outcome is then
+    /// `Unresolved` — start again with a new orderId; the lost agreement, if
+    /// recorded, is never verified. An `Unresolved` with a connectId is
+    /// settled by calling again with the same request, or asked with
+    /// [`Client::agreement_outcome`].
+    pub async fn create_agreement_resolved<B>(
+        &self,
+        agreement: B,
+    ) -> Resolved<types::Agreement, Error>
+    where
+        B: TryInto<types::NewAgreement>,
+        B::Error: std::fmt::Display,
+    {
+        let agreement: types::NewAgreement = match agreement.try_into() {
+            Ok(agreement) => agreement,
+            Err(e) => return Resolved::NotDone(Error::InvalidRequest(e.to_string())),
+        };
+        let create = || async {
+            self.create_agreement()
+                .body(agreement.clone())
+                .send()
+                .await
+                .map(ResponseValue::into_inner)
+        };
+        let order_id = agreement.verification_transaction.order_id.to_string();
+        let lookup = || async {
+            match &agreement.connect_id {
+                Some(connect_id) => self.find_agreement(connect_id, &order_id).await,
+                None => Lookup::Never(no_connect_id()),
+            }
+        };
+        resolve(
+            self.plan(&operations::CREATE_AGREEMENT),
+            refusal,
+            lookup,
+            create,
+        )
+        .await
+    }
+
+    /// What became of the agreement that `connect_id`'s request with the
+    /// verification transaction of `order_id` created, by the lookup alone:
+    /// `Done` if CONNECT lists it, `Unresolved` if not (call
+    /// [`Client::create_agreement_resolved`] with the same request to settle
+    /// it) or if it cannot be asked.
+    pub async fn agreement_outcome(
+        &self,
+        connect_id: &str,
+        order_id: &str,
+    ) -> Resolved<types::Agreement, Error> {
+        outcome(self.plan(&operations::CREATE_AGREEMENT), || {
+            self.find_agreement(connect_id, order_id)
+        })
+        .await
+    }
+}
+
 fn no_connect_id() -> Error {
     Error::InvalidRequest(
-        "no connectId in the request: CONNECT cannot list its transactions".into(),
+        "no connectId in the request: CONNECT lists transactions and agreements only by connectId"
+            .into(),
     )
 }

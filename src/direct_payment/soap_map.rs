@@ -142,24 +142,33 @@ impl From<dpt::ReversePaymentResponseType> for types::ReversePaymentResponse {
     }
 }
 
-/// SOAP's PaymentStatusType has no value for a status REST adds later: it
-/// is sent as NotPaid, which promises nothing moved only on a lookup's word.
+/// A status the WSDL does not list goes out as its number, the only name
+/// a REST status has; never as a listed status, which would promise
+/// something (NotPaid: nothing moved).
 impl From<PaymentStatus> for dpt::PaymentStatusType {
     fn from(status: PaymentStatus) -> Self {
         match status {
+            PaymentStatus::NotPaid => Self::NotPaid,
             PaymentStatus::Paid => Self::Paid,
             PaymentStatus::Reversed => Self::Reversed,
-            _ => Self::NotPaid,
+            PaymentStatus::Unknown(number) => Self::Unknown(number.to_string()),
         }
     }
 }
 
+/// WCF names enum members in XML, so a status the WSDL does not list comes
+/// as a name REST has no number for: it reads as `Unknown(i32::MIN)` (a
+/// number no status has), and the name is logged. A number reads as itself.
 impl From<dpt::PaymentStatusType> for PaymentStatus {
     fn from(status: dpt::PaymentStatusType) -> Self {
         match status {
             dpt::PaymentStatusType::NotPaid => Self::NotPaid,
             dpt::PaymentStatusType::Paid => Self::Paid,
             dpt::PaymentStatusType::Reversed => Self::Reversed,
+            dpt::PaymentStatusType::Unknown(name) => Self::Unknown(name.trim().parse().unwrap_or_else(|_| {
+                tracing::warn!(status = %name.escape_debug(), "Direct Payment sent a payment status the WSDL does not list");
+                i32::MIN
+            })),
         }
     }
 }
@@ -262,6 +271,7 @@ mod tests {
             PaymentStatus::NotPaid,
             PaymentStatus::Paid,
             PaymentStatus::Reversed,
+            PaymentStatus::Unknown(7),
         ] {
             assert_eq!(
                 PaymentStatus::from(dpt::PaymentStatusType::from(rest)),

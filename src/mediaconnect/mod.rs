@@ -50,5 +50,5 @@ pub use crate::runtime::{BoxError, TokenFuture, TokenSource};
 pub use client::{ClientBuilder, Setup};
 pub use error::Error;
 pub use generated::{Client, Environment, ResponseValue, builder, operations, servers, types};
-pub use oauth::{OAuthClient, TokenError, TokenSet, UserTokens};
+pub use oauth::{ClientTokens, OAuthClient, TokenError, TokenSet, UserTokens};
 pub use redirect::{LoginServer, Outcome, OutcomeError, PayExTicket};

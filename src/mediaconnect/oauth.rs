@@ -38,6 +38,7 @@ const TOKEN_ENDPOINT: Operation = Operation {
     },
     body_rules: &[],
     body_check: None,
+    bearer_requires: &[],
 };
 
 /// A token is refreshed when it has less than this left.
@@ -258,6 +259,15 @@ impl OAuthClient {
         Ok(tokens)
     }
 
+    /// A token of the merchant's own, not a user's (RFC 6749 §4.4, the
+    /// client credentials grant): what the "client mode" operations take.
+    /// It comes without a refresh token; ask again when it expires
+    /// ([`ClientTokens`] does).
+    pub async fn client_credentials(&self) -> Result<TokenSet, TokenError> {
+        self.token_request(&[("grant_type", "client_credentials")])
+            .await
+    }
+
     /// x-nordpay-inferred: the client credentials go in the form body (as the
     /// PHP and Ruby ConnectID clients send them), not in a Basic header.
     async fn token_request(&self, grant: &[(&str, &str)]) -> Result<TokenSet, TokenError> {
@@ -397,6 +407,77 @@ impl Shared {
 }
 
 impl TokenSource for UserTokens {
+    fn access_token(&self) -> TokenFuture<'_> {
+        Box::pin(async move { self.fresh_access_token().await.map_err(Into::into) })
+    }
+}
+
+/// The merchant's own tokens for the "client mode" operations: a
+/// [`TokenSource`] that asks the login server for a token with the client
+/// credentials grant when it has none or its token is about to expire
+/// (such a token has no refresh token, RFC 6749 §4.4.3).
+///
+/// As with [`UserTokens`], the request runs in its own task, and
+/// concurrent callers share one request.
+#[derive(Clone)]
+pub struct ClientTokens {
+    inner: Arc<ClientShared>,
+}
+
+struct ClientShared {
+    oauth: OAuthClient,
+    tokens: tokio::sync::Mutex<Option<TokenSet>>,
+}
+
+impl fmt::Debug for ClientTokens {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientTokens")
+            .field("oauth", &self.inner.oauth)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClientTokens {
+    /// Tokens of `oauth`'s client; the first is asked for on the first call.
+    pub fn new(oauth: OAuthClient) -> Self {
+        Self {
+            inner: Arc::new(ClientShared {
+                oauth,
+                tokens: tokio::sync::Mutex::new(None),
+            }),
+        }
+    }
+
+    async fn fresh_access_token(&self) -> Result<SecretString, TokenError> {
+        {
+            let tokens = self.inner.tokens.lock().await;
+            if let Some(tokens) = tokens.as_ref().filter(|t| !t.needs_refresh()) {
+                return Ok(tokens.access_token.clone());
+            }
+        }
+        let shared = Arc::clone(&self.inner);
+        tokio::spawn(async move { shared.renew().await })
+            .await
+            .map_err(|_| TokenError::Stopped)?
+    }
+}
+
+impl ClientShared {
+    async fn renew(&self) -> Result<SecretString, TokenError> {
+        let mut tokens = self.tokens.lock().await;
+        match tokens.as_ref().filter(|t| !t.needs_refresh()) {
+            Some(current) => Ok(current.access_token.clone()),
+            None => {
+                let fresh = self.oauth.client_credentials().await?;
+                let access = fresh.access_token.clone();
+                *tokens = Some(fresh);
+                Ok(access)
+            }
+        }
+    }
+}
+
+impl TokenSource for ClientTokens {
     fn access_token(&self) -> TokenFuture<'_> {
         Box::pin(async move { self.fresh_access_token().await.map_err(Into::into) })
     }

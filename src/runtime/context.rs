@@ -58,6 +58,7 @@ pub(super) const UNKNOWN: Operation = Operation {
     },
     body_rules: &[],
     body_check: None,
+    bearer_requires: &[],
 };
 
 /// The request hook of every generated client: the call through the

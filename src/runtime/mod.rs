@@ -70,6 +70,6 @@ pub(crate) use nulls::{absent_or_value, null_as_empty};
 pub(crate) use resolution::{Classified, Lookup, Plan, Refusal, after, outcome, resolve};
 pub(crate) use retry::retry_after;
 #[cfg(any(feature = "sandbox", feature = "cli"))]
-pub(crate) use rules::check_json;
+pub(crate) use rules::{check_bearer_json, check_json};
 pub(crate) use send::Runtime;
 pub(crate) use tunnel::{ApiError, ErrorAnswer, api_error, finish, from_generated};

@@ -72,6 +72,10 @@ pub struct Operation {
     /// A rule across fields of the body (the spec's `x-nordpay-body-check`),
     /// written by the API's face; checked before sending.
     pub body_check: Option<BodyCheck>,
+    /// JSON pointers of body members that a request authenticated with a
+    /// user's access token must carry (the spec's
+    /// `x-nordpay-bearer-requires`); with the merchant's key they may be absent.
+    pub bearer_requires: &'static [&'static str],
 }
 
 /// A rule across fields of a request body that no schema keyword says

@@ -58,6 +58,34 @@ pub(crate) fn check_json(operation: &Operation, body: &Value) -> Result<(), Brok
     }
 }
 
+/// The first member of `operation.bearer_requires` that `body` lacks (or
+/// holds as null): checked only for requests with a user's access token.
+/// A body that is not JSON breaks none: the generated types judge it.
+pub fn check_bearer_body(operation: &Operation, body: &[u8]) -> Result<(), BrokenRule> {
+    if operation.bearer_requires.is_empty() {
+        return Ok(());
+    }
+    let Ok(value) = serde_json::from_slice::<Value>(body) else {
+        return Ok(());
+    };
+    check_bearer_json(operation, &value)
+}
+
+/// [`check_bearer_body`] of a body parsed already.
+pub(crate) fn check_bearer_json(operation: &Operation, value: &Value) -> Result<(), BrokenRule> {
+    match operation
+        .bearer_requires
+        .iter()
+        .find(|pointer| value.pointer(pointer).is_none_or(Value::is_null))
+    {
+        Some(pointer) => Err(BrokenRule {
+            path: pointer.trim_start_matches('/').replace('/', "."),
+            message: "required when a user's access token authenticates the request".into(),
+        }),
+        None => Ok(()),
+    }
+}
+
 /// The first rule of `rules` that `body` breaks.
 fn check_value(rules: &[ArrayRule], body: &Value) -> Result<(), BrokenRule> {
     rules.iter().try_for_each(|rule| check(rule, body))

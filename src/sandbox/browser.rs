@@ -49,7 +49,17 @@ impl Default for Browser {
 impl Browser {
     /// A browser.
     pub fn new() -> Self {
+        // What a browser asks for: pages that share a URL with an API
+        // (CONNECT's PAYMENT link) answer it with HTML.
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(
+            reqwest::header::ACCEPT,
+            reqwest::header::HeaderValue::from_static(
+                "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+            ),
+        );
         let http = reqwest::Client::builder()
+            .default_headers(headers)
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap_or_default();

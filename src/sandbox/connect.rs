@@ -1,5 +1,18 @@
 //! The CONNECT Payment stand-in: transactions, refunds, charging agreements,
 //! and the PAYMENT page.
+//!
+//! Where the docs are silent (x-nordpay-inferred):
+//! - an agreement with a trial is verified by a `VERIFY` transaction (the
+//!   swagger lists the type; a free trial charges nothing at first), of the
+//!   amount later periods charge;
+//! - a period's charge ("an equal transaction will be set up and charged
+//!   using the same payment method as the first time") is made from the
+//!   dashboard: a COMPLETED `CHARGE` copying the verification, with its
+//!   own server id as orderId (the docs give the merchant no say in it),
+//!   `previousTransactionId` the agreement's charge before, no PAYMENT link;
+//! - the payment method's ID of a completed charge (`remoteTransactionId`,
+//!   a list filter; no transaction field shows it) is `pm-` and the
+//!   transaction's id.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
@@ -7,7 +20,7 @@ use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
+use axum::routing::post;
 use serde_json::{Value, json};
 
 use super::dashboard::actions::{Action, Actions, FAIL, PAY, refused};
@@ -48,6 +61,8 @@ pub(super) struct Store {
     refunded: BTreeSet<String>,
     /// Agreement IDs by connectId, oldest first.
     agreements_by_connect_id: BTreeMap<String, VecDeque<String>>,
+    /// The newest period charge of each agreement that has one.
+    last_charge: BTreeMap<String, String>,
 }
 
 fn index(map: &mut BTreeMap<String, VecDeque<String>>, key: Option<&str>, id: &str) {
@@ -208,6 +223,10 @@ impl Kept<Store> {
             .filter(|t| matches(filter.order_id.as_deref(), Some(t.order_id.as_str())))
             .filter(|t| matches(filter.state.as_ref(), Some(&t.state)))
             .filter(|t| matches(filter.type_.as_ref(), t.type_.as_ref()))
+            .filter(|t| {
+                let remote = filter.remote_transaction_id.as_deref();
+                remote.is_none_or(|remote| Some(remote) == remote_transaction_id(t).as_deref())
+            })
             .collect()
     }
 
@@ -316,6 +335,46 @@ impl Kept<Store> {
         agreement.has_active_right = Some(false);
         let happened = agreement_step(id, &AgreementState::Stopped, "stopped by the merchant");
         Some(((**agreement).clone(), happened))
+    }
+
+    /// An active agreement charges its next period (see the module doc):
+    /// the charge, or why not.
+    fn charge_period(
+        &mut self,
+        agreement_id: &str,
+        charge_id: String,
+        now: chrono::DateTime<chrono::Utc>,
+        cap: usize,
+    ) -> Result<Happened, &'static str> {
+        let agreement = self
+            .agreements
+            .get(agreement_id)
+            .ok_or("no such agreement")?;
+        if agreement.state != AgreementState::Active {
+            return Err("the agreement is not active");
+        }
+        let first = agreement
+            .verification_transaction
+            .as_ref()
+            .ok_or("the agreement has no verification transaction")?;
+        let previous = self
+            .last_charge
+            .get(agreement_id)
+            .cloned()
+            .unwrap_or_else(|| first.id.clone());
+        let mut charge = first.clone();
+        charge.order_id = charge_id.clone();
+        charge.id = charge_id.clone();
+        charge.type_ = Some(TransactionType::Charge);
+        charge.state = TransactionState::Completed;
+        charge.start_time = Some(now);
+        charge.completed_time = Some(now);
+        charge.previous_transaction_id = Some(previous);
+        charge.links = None;
+        let happened = Shown::of(&charge).open("charged for the next period of its agreement");
+        self.last_charge.insert(agreement_id.to_string(), charge_id);
+        self.insert(charge, cap);
+        Ok(happened)
     }
 
     /// The agreement a verification transaction belongs to.
@@ -599,6 +658,9 @@ impl Service for Connect {
             Some(&agreement_id),
         );
         verification.connect_id = new.connect_id.clone().or(verification.connect_id);
+        if new.trial.is_some() {
+            verification.type_ = Some(TransactionType::Verify);
+        }
         let agreement = agreement(shared, &agreement_id, &new, verification.clone());
         let answer = CreateAgreementOutput::Created {
             body: agreement.clone(),
@@ -647,12 +709,23 @@ impl Service for Connect {
     }
 }
 
+/// CONNECT charges an active agreement each period; the sandbox's clock
+/// does not run for months, so the user of the dashboard says when.
+const CHARGE_PERIOD: Action = super::dashboard::actions::action("charge", "Charge next period");
+
 impl Actions for Connect {
-    /// A transaction still open can be paid or failed, as on its page.
+    /// A transaction still open can be paid or failed, as on its page; an
+    /// active agreement can charge its next period.
     fn offered(record: &Record) -> Vec<Action> {
-        let open =
-            record.id.kind == Kind::Transaction && record.state == wire(&TransactionState::Started);
-        if open { vec![PAY, FAIL] } else { Vec::new() }
+        match record.id.kind {
+            Kind::Transaction if record.state == wire(&TransactionState::Started) => {
+                vec![PAY, FAIL]
+            }
+            Kind::ChargingAgreement if record.state == wire(&AgreementState::Active) => {
+                vec![CHARGE_PERIOD]
+            }
+            _ => Vec::new(),
+        }
     }
 
     fn perform(shared: &Shared, id: &RecordId, action: &str) -> Result<(), String> {
@@ -660,6 +733,21 @@ impl Actions for Connect {
             (Kind::Transaction, "pay" | "fail") => settle(shared, &id.id, action == "pay")
                 .map(drop)
                 .or_else(|_| refused(id, action, "the transaction is not open")),
+            (Kind::ChargingAgreement, "charge") => {
+                let charge_id = shared.engine.id("tx");
+                let now = shared.engine.now();
+                let charged =
+                    shared
+                        .connect()
+                        .charge_period(&id.id, charge_id, now, shared.record_cap);
+                match charged {
+                    Ok(happened) => {
+                        shared.publish(happened);
+                        Ok(())
+                    }
+                    Err(why) => refused(id, action, why),
+                }
+            }
             _ => refused(id, action, "no such action"),
         }
     }
@@ -673,10 +761,10 @@ pub(super) fn details(sandbox: &super::Sandbox) -> Vec<(&'static str, serde_json
     ]
 }
 
-/// The payment pages the PAYMENT links lead to.
+/// What the payment page's buttons post to. The page itself is at the
+/// transaction's own URL ([`page_at_transaction`]).
 pub(super) fn pages() -> Router<Shared> {
     Router::new()
-        .route("/pay/{id}", get(payment_page))
         .route("/pay/{id}/complete", post(complete))
         .route("/pay/{id}/cancel", post(cancel))
 }
@@ -746,11 +834,12 @@ fn started(
     }
 }
 
-/// The PAYMENT link of a transaction.
+/// The PAYMENT link of a transaction: the transaction's own URL ("The same
+/// URI can be used by you to query the state of the transaction").
 fn payment_link(shared: &Shared, transaction_id: &str) -> Link {
     Link {
         rel: "PAYMENT".into(),
-        href: shared.url(&format!("/connect/pay/{transaction_id}")),
+        href: shared.url(&format!("/connect/transactions/{transaction_id}")),
     }
 }
 
@@ -781,6 +870,18 @@ fn agreement(
         verification_transaction: Some(verification),
     }
 }
+
+/// The ID the sandbox's payment method gave a charge it performed (see
+/// the module doc): only a completed charge has one.
+fn remote_transaction_id(transaction: &Transaction) -> Option<String> {
+    let charged = transaction.state == TransactionState::Completed
+        && transaction.refund_for_transaction_id.is_none();
+    charged.then(|| format!("{REMOTE_ID_PREFIX}{}", transaction.id))
+}
+
+/// What the sandbox's payment method puts before a transaction's id to
+/// make the ID it gives the charge.
+pub(super) const REMOTE_ID_PREFIX: &str = "pm-";
 
 /// A transaction (or refund) as the dashboard shows it.
 struct Shown {
@@ -845,9 +946,36 @@ fn matches<T: PartialEq + ?Sized>(wanted: Option<&T>, value: Option<&T>) -> bool
     wanted.is_none_or(|wanted| value == Some(wanted))
 }
 
-/// The PAYMENT link: what the user sees.
-async fn payment_page(State(shared): State<Shared>, Path(id): Path<String>) -> Response {
-    let opened = shared.connect().open_page(&id);
+/// The docs give the user and the merchant one URI for a transaction: "a URI
+/// where the user can perform the actual purchase. The same URI can be used
+/// by you to query the state of the transaction." A browser (asking for
+/// HTML) gets the payment page at the transaction's URL, without
+/// credentials; the merchant's API call (JSON, authenticated) the
+/// transaction. Middleware over the generated router, which owns the path.
+pub(super) async fn page_at_transaction(
+    State(shared): State<Shared>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let id = request
+        .uri()
+        .path()
+        .strip_prefix("/transactions/")
+        .filter(|id| !id.is_empty() && !id.contains('/'));
+    match id {
+        Some(id)
+            if request.method() == axum::http::Method::GET
+                && pages::prefers_html(request.headers()) =>
+        {
+            payment_page(&shared, id)
+        }
+        _ => next.run(request).await,
+    }
+}
+
+/// The payment page: what the user sees at the PAYMENT link.
+fn payment_page(shared: &Shared, id: &str) -> Response {
+    let opened = shared.connect().open_page(id);
     let Some((transaction, happened)) = opened else {
         return Refused::NoSuchTransaction.into_response();
     };

@@ -30,7 +30,9 @@ use crate::direct_payment::types::{
     self, PaymentDetails, PaymentResponse, PaymentStatusResponse, ReversePaymentResponse,
     SendVerificationCodeRequest, TransactionId, VerifyVerificationCodeRequest,
 };
-use crate::direct_payment::{Age, ErrorCode, PaymentStatus, SecurityLevel, ServiceCode, Validity};
+use crate::direct_payment::{
+    Age, ConfirmationChannel, ErrorCode, PaymentStatus, SecurityLevel, ServiceCode, Validity,
+};
 use crate::runtime::Operation;
 use crate::runtime::soap::{self, Limits, SoapOperation};
 
@@ -41,6 +43,8 @@ pub(crate) struct Payment {
     pub(crate) msisdn: String,
     pub(crate) price: i32,
     pub(crate) status: PaymentStatus,
+    /// SecurityLevel 2: sent to the user to confirm, not yet confirmed or lapsed.
+    pub(crate) awaiting: bool,
 }
 
 #[derive(Default)]
@@ -51,6 +55,9 @@ pub(super) struct Store {
     references: BTreeMap<i64, String>,
     /// Verification codes by MSISDN: (code, expiry).
     codes: BTreeMap<String, (String, Option<DateTime<Utc>>)>,
+    /// The Pay calls waiting for their user's confirmation, by
+    /// ClientReference: told `true` when confirmed, `false` when lapsed.
+    confirmations: BTreeMap<String, tokio::sync::oneshot::Sender<bool>>,
     /// PreAuthorize tokens not revoked: the MSISDN each was issued for.
     /// "The token is issued by Strex and does not expire. However it can be
     /// manually invalidated by Strex."
@@ -135,7 +142,8 @@ impl Kept<Store> {
             ));
         }
         let transaction_id = 1_000_000 + i64::try_from(engine.next()).unwrap_or(0);
-        let status = if awaits_confirmation(details) {
+        let awaiting = needs_confirmation(details);
+        let status = if awaiting {
             PaymentStatus::NotPaid
         } else {
             PaymentStatus::Paid
@@ -147,6 +155,7 @@ impl Kept<Store> {
                 msisdn: details.msisdn.to_string(),
                 price: details.price,
                 status,
+                awaiting,
             },
         );
         self.references.insert(transaction_id, reference.clone());
@@ -173,20 +182,47 @@ impl Kept<Store> {
         }
     }
 
-    /// The user confirmed the payment under `reference`.
-    fn confirm(&mut self, reference: &str) -> Happened {
-        let mut happened = Happened::nothing();
-        if let Some(payment) = self.payments.get_mut(reference)
-            && payment.status == PaymentStatus::NotPaid
-        {
+    /// The user confirmed (`true`) the payment under `reference`, or let the
+    /// minute lapse; the waiting Pay call is told. `None` if it was not
+    /// waiting for the user.
+    fn confirm(&mut self, reference: &str, confirmed: bool) -> Option<Happened> {
+        let payment = self
+            .payments
+            .get_mut(reference)
+            .filter(|payment| payment.awaiting)?;
+        payment.awaiting = false;
+        if confirmed {
             payment.status = PaymentStatus::Paid;
         }
+        if let Some(waiting) = self.confirmations.remove(reference) {
+            // A Pay call that stopped waiting has nothing to be told.
+            let _ = waiting.send(confirmed);
+        }
+        let mut happened = Happened::nothing();
+        let (state, what) = match confirmed {
+            true => ("Paid", "confirmed by the user"),
+            false => (NOT_CONFIRMED, "lapsed: the user did not confirm in time"),
+        };
         happened.step(
             RecordId::new(Kind::Payment, reference),
-            Some("Paid".into()),
-            "confirmed by the user",
+            Some(state.into()),
+            what,
         );
-        happened
+        Some(happened)
+    }
+
+    /// The confirmation a Pay call of `reference` waits for; `None` if
+    /// none is awaited any more (confirmed or lapsed already).
+    fn await_confirmation(
+        &mut self,
+        reference: &str,
+    ) -> Option<tokio::sync::oneshot::Receiver<bool>> {
+        let awaiting = self.payments.get(reference).is_some_and(|p| p.awaiting);
+        awaiting.then(|| {
+            let (tell, told) = tokio::sync::oneshot::channel();
+            self.confirmations.insert(reference.to_string(), tell);
+            told
+        })
     }
 
     fn reverse(&mut self, transaction_id: i64) -> Result<ReversePaymentResponse, Fault> {
@@ -295,10 +331,10 @@ impl Kept<Store> {
             ("MSISDN", details.msisdn.to_string()),
         ];
         let (state, what) = match &result {
-            Ok(paid) if awaits_confirmation(details) => {
+            Ok(paid) if needs_confirmation(details) => {
                 keys.push(("TransactionId", paid.transaction_id.0.to_string()));
                 (
-                    "Awaiting confirmation",
+                    AWAITING_CONFIRMATION,
                     "sent to the user to confirm".to_string(),
                 )
             }
@@ -317,6 +353,20 @@ impl Kept<Store> {
             happened.step(id, None, what);
         } else {
             happened.open(id, state, amount, keys, what);
+        }
+        if result.is_ok() && needs_confirmation(details) {
+            let channel = match details.confirmation_channel {
+                Some(ConfirmationChannel::Ussd) => "USSD prompt",
+                _ => "SMS",
+            };
+            let text = format!(
+                "{channel}: confirm a payment of {},{:02} kr to service {} within one minute \
+                 (the dashboard's Confirm or Let lapse answers for you)",
+                details.price / 100,
+                details.price % 100,
+                details.service_code.code(),
+            );
+            happened.sms(details.msisdn.to_string(), Api::DirectPayment, text, None);
         }
         (result, happened)
     }
@@ -441,19 +491,46 @@ pub(super) fn expire_code(shared: &Shared, msisdn: &str) -> Result<(), String> {
 /// A verification code's state on the dashboard until it is used or expires.
 const CODE_SENT: &str = "Sent";
 
+/// What the dashboard shows of a SecurityLevel 2 payment.
+const AWAITING_CONFIRMATION: &str = "Awaiting confirmation";
+const NOT_CONFIRMED: &str = "Not confirmed";
+
 impl Actions for DirectPayment {
-    /// A code sent and not yet used can be expired.
+    /// A code sent and not yet used can be expired; a payment waiting for
+    /// its user can be confirmed or let lapse, as the user would.
     fn offered(record: &Record) -> Vec<Action> {
-        if record.id.kind == Kind::VerificationCode && record.state == CODE_SENT {
-            vec![action("expire", "Expire code")]
-        } else {
-            Vec::new()
+        match record.id.kind {
+            Kind::VerificationCode if record.state == CODE_SENT => {
+                vec![action("expire", "Expire code")]
+            }
+            Kind::AuthorizationToken if record.state == TOKEN_ACTIVE => {
+                vec![action("revoke", "Revoke token (as Strex)")]
+            }
+            Kind::Payment if record.state == AWAITING_CONFIRMATION => vec![
+                action("confirm", "Confirm (as the user)"),
+                action("lapse", "Let lapse"),
+            ],
+            _ => Vec::new(),
         }
     }
 
     fn perform(shared: &Shared, id: &RecordId, action: &str) -> Result<(), String> {
         match (id.kind, action) {
             (Kind::VerificationCode, "expire") => expire_code(shared, &id.id),
+            (Kind::AuthorizationToken, "revoke") => {
+                if revoke(shared, &id.id) {
+                    Ok(())
+                } else {
+                    refused(id, action, "the token is not active")
+                }
+            }
+            (Kind::Payment, "confirm" | "lapse") => {
+                if confirm(shared, &id.id, action == "confirm") {
+                    Ok(())
+                } else {
+                    refused(id, action, "the payment is not waiting for its user")
+                }
+            }
             _ => refused(id, action, "no such action"),
         }
     }
@@ -501,11 +578,29 @@ pub(super) fn control_routes() -> Router<Shared> {
 
 /// Strex invalidates a PreAuthorize token: Pay with it is refused from now on.
 async fn revoke_token(State(shared): State<Shared>, Path(token): Path<String>) -> StatusCode {
-    match shared.direct_payment().tokens.remove(&token) {
-        Some(_) => StatusCode::NO_CONTENT,
-        None => StatusCode::NOT_FOUND,
+    match revoke(&shared, &token) {
+        true => StatusCode::NO_CONTENT,
+        false => StatusCode::NOT_FOUND,
     }
 }
+
+/// Revoke `token`, from the control route or the dashboard; whether it was active.
+fn revoke(shared: &Shared, token: &str) -> bool {
+    let revoked = shared.direct_payment().tokens.remove(token).is_some();
+    if revoked {
+        let mut happened = Happened::nothing();
+        happened.step(
+            RecordId::new(Kind::AuthorizationToken, token),
+            Some("Revoked".into()),
+            "invalidated by Strex",
+        );
+        shared.publish(happened);
+    }
+    revoked
+}
+
+/// What the dashboard shows of a PreAuthorize token that pays.
+const TOKEN_ACTIVE: &str = "Active";
 
 /// A verification code the sandbox sent, as its control route shows it.
 #[derive(serde::Serialize)]
@@ -696,7 +791,7 @@ impl Service for DirectPayment {
     async fn pay(&self, input: PayInput) -> PayOutput {
         let details = &input.body.payment_details;
         let result = pay(&self.0, details);
-        answer_when_due(&self.0, details, result.is_ok()).await;
+        let result = answer_when_due(&self.0, details, result).await;
         result.map_or_else(PayOutput::from, PayOutput::Ok)
     }
 
@@ -749,6 +844,18 @@ impl Service for DirectPayment {
             .direct_payment()
             .tokens
             .insert(token.clone(), request.msisdn.to_string());
+        let mut happened = Happened::nothing();
+        happened.open(
+            RecordId::new(Kind::AuthorizationToken, token.clone()),
+            TOKEN_ACTIVE,
+            None,
+            vec![
+                ("MSISDN", request.msisdn.to_string()),
+                ("transactionId", request.transaction_id.to_string()),
+            ],
+            "issued to the merchant",
+        );
+        self.0.publish(happened);
         PreAuthorizeOutput::Ok(types::PreAuthorizeResponse {
             external_transaction_reference: Some(format!("strex-{n}")),
             token: Some(token),
@@ -805,30 +912,85 @@ fn fault_json(fault: &Fault) -> types::DirectPaymentFault {
     }
 }
 
-/// Whether the payment waits for the user's late confirmation (the fault
-/// table's [`faults::CONFIRMS_LATE_MSISDN`] with `SecurityLevel` 2).
-fn awaits_confirmation(details: &PaymentDetails) -> bool {
-    details.msisdn.as_str() == faults::CONFIRMS_LATE_MSISDN
-        && details.security_level == Some(SecurityLevel::Confirmation)
+/// Whether the payment waits for its user's confirmation: `SecurityLevel`
+/// 2, "End user will have 1 minute to confirm the transaction".
+fn needs_confirmation(details: &PaymentDetails) -> bool {
+    details.security_level == Some(SecurityLevel::Confirmation)
 }
 
-/// The fault table's late answers: a charge committed but answered late,
-/// and one that waits for the user's confirmation. The confirmation comes
-/// even if the client stops waiting (the caller's future is dropped).
-async fn answer_when_due(shared: &Shared, details: &PaymentDetails, paid: bool) {
+/// The user confirms, or lets the minute lapse; the record shows which.
+fn confirm(shared: &Shared, reference: &str, confirmed: bool) -> bool {
+    let happened = shared.direct_payment().confirm(reference, confirmed);
+    let waited = happened.is_some();
+    if let Some(happened) = happened {
+        shared.publish(happened);
+    }
+    waited
+}
+
+/// When a committed Pay is answered: the fault table's slow one late; a
+/// SecurityLevel 2 one when its user confirms (Paid) or the minute (the
+/// WSDL's confirmation window) lapses: then Expired (code 10,
+/// x-nordpay-inferred: the docs name no code for it). The fault table's
+/// [`faults::CONFIRMS_LATE_MSISDN`] confirms by itself. The wait runs in
+/// its own task: the minute lapses even if the client stops waiting.
+async fn answer_when_due(
+    shared: &Shared,
+    details: &PaymentDetails,
+    result: Result<PaymentResponse, Fault>,
+) -> Result<PaymentResponse, Fault> {
     if details.msisdn.as_str() == faults::SLOW_MSISDN {
         tokio::time::sleep(faults::SLOW_RESPONSE).await;
     }
-    if paid && awaits_confirmation(details) {
-        let shared = shared.clone();
-        let reference = details.client_reference.to_string();
-        let confirmation = tokio::spawn(async move {
-            tokio::time::sleep(faults::LATE_CONFIRMATION).await;
-            let happened = shared.direct_payment().confirm(&reference);
-            shared.publish(happened);
-        });
-        let _ = confirmation.await;
+    let Ok(paid) = result else { return result };
+    if !needs_confirmation(details) {
+        return Ok(paid);
     }
+    let reference = details.client_reference.to_string();
+    let told = shared.direct_payment().await_confirmation(&reference);
+    let Some(told) = told else {
+        // Confirmed or lapsed already, by the dashboard.
+        return match shared.direct_payment().status(&reference) {
+            Ok(status) if status.payment_status == PaymentStatus::Paid => Ok(paid),
+            _ => Err(not_confirmed()),
+        };
+    };
+    if details.msisdn.as_str() == faults::CONFIRMS_LATE_MSISDN {
+        let (shared, reference) = (shared.clone(), reference.clone());
+        tokio::spawn(async move {
+            tokio::time::sleep(faults::LATE_CONFIRMATION).await;
+            confirm(&shared, &reference, true);
+        });
+    }
+    let window = rest_operations::PAY
+        .policy
+        .confirmation_window
+        .unwrap_or(std::time::Duration::from_secs(60));
+    let shared = shared.clone();
+    let waiting = tokio::spawn(async move {
+        match tokio::time::timeout(window, told).await {
+            Ok(Ok(confirmed)) => confirmed,
+            // The minute is over: it lapses now, unless just confirmed.
+            _ => {
+                !confirm(&shared, &reference, false)
+                    && shared
+                        .direct_payment()
+                        .status(&reference)
+                        .is_ok_and(|s| s.payment_status == PaymentStatus::Paid)
+            }
+        }
+    });
+    match waiting.await {
+        Ok(true) => Ok(paid),
+        _ => Err(not_confirmed()),
+    }
+}
+
+fn not_confirmed() -> Fault {
+    fault(
+        ErrorCode::Expired,
+        "The end user did not confirm the payment in time",
+    )
 }
 
 fn user_info(msisdn: &str) -> types::UserInfo {

@@ -32,6 +32,7 @@ pub(crate) enum Kind {
     ChargingAgreement,
     Payment,
     VerificationCode,
+    AuthorizationToken,
     Batch,
     Recipient,
     InvoicePayment,
@@ -40,12 +41,13 @@ pub(crate) enum Kind {
 }
 
 impl Kind {
-    const ALL: [Kind; 10] = [
+    const ALL: [Kind; 11] = [
         Kind::Transaction,
         Kind::Refund,
         Kind::ChargingAgreement,
         Kind::Payment,
         Kind::VerificationCode,
+        Kind::AuthorizationToken,
         Kind::Batch,
         Kind::Recipient,
         Kind::InvoicePayment,
@@ -56,7 +58,7 @@ impl Kind {
     pub(crate) fn api(self) -> Api {
         match self {
             Kind::Transaction | Kind::Refund | Kind::ChargingAgreement => Api::Connect,
-            Kind::Payment | Kind::VerificationCode => Api::DirectPayment,
+            Kind::Payment | Kind::VerificationCode | Kind::AuthorizationToken => Api::DirectPayment,
             Kind::Batch | Kind::Recipient => Api::PuzzelPay,
             Kind::InvoicePayment | Kind::PaymentChange | Kind::VippsAgreement => Api::Mediaconnect,
         }
@@ -70,6 +72,7 @@ impl Kind {
             Kind::ChargingAgreement => "charging agreement",
             Kind::Payment => "payment",
             Kind::VerificationCode => "verification code",
+            Kind::AuthorizationToken => "PreAuthorize token",
             Kind::Batch => "batch",
             Kind::Recipient => "recipient",
             Kind::InvoicePayment => "invoice payment",
@@ -86,6 +89,7 @@ impl Kind {
             Kind::ChargingAgreement => "agreement",
             Kind::Payment => "payment",
             Kind::VerificationCode => "code",
+            Kind::AuthorizationToken => "token",
             Kind::Batch => "batch",
             Kind::Recipient => "recipient",
             Kind::InvoicePayment => "invoice",

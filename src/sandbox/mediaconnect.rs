@@ -18,17 +18,19 @@ use super::engine::{Capped, Kept};
 use super::journal::{Api, Happened, Kind, Record, RecordId};
 use super::serving::{Answer, Call, Malformed, Part, Stand};
 use super::{Shared, credentials, faults, pages};
-use crate::mediaconnect::Outcome;
 use crate::mediaconnect::generated::server::{
     AddVippsAgreementInput, AddVippsAgreementOutput, ChangePaymentMethodInput,
-    ChangePaymentMethodOutput, ListInvoicesInput, ListInvoicesOutput, ListPaymentMethodsInput,
-    ListPaymentMethodsOutput, ListVippsAgreementsInput, ListVippsAgreementsOutput, PayInvoiceInput,
-    PayInvoiceOutput, RemoveVippsAgreementInput, RemoveVippsAgreementOutput, Service,
+    ChangePaymentMethodOutput, ListClientInvoicesInput, ListClientInvoicesOutput,
+    ListInvoiceDetailsInput, ListInvoiceDetailsOutput, ListInvoicesInput, ListInvoicesOutput,
+    ListPaymentMethodsInput, ListPaymentMethodsOutput, ListVippsAgreementsInput,
+    ListVippsAgreementsOutput, PayInvoiceInput, PayInvoiceOutput, RemoveVippsAgreementInput,
+    RemoveVippsAgreementOutput, Service,
 };
 use crate::mediaconnect::types::{
     ApiError, OAuthError, PaymentChange, PaymentMethodItem, PaymentMethods, PaymentStarted,
     Removed, VippsAgreement, VippsAgreements,
 };
+use crate::mediaconnect::{Outcome, operations};
 use crate::runtime::Operation;
 
 /// What every sandbox invoice costs, in øre.
@@ -40,6 +42,15 @@ const ACCESS_TOKEN_SECONDS: u64 = 43_200;
 
 /// The provider ID the sandbox's Vipps agreements carry (the reference's example).
 const VIPPS_PROVIDER_ID: i32 = 55;
+
+/// Whose an access token is: the grant it came from decides.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Holder {
+    /// A logged-in user's (authorization code, refresh).
+    User,
+    /// The merchant's own (client credentials): the "client mode" calls.
+    Client,
+}
 
 /// What a login-server page finishes.
 #[derive(Clone)]
@@ -54,8 +65,9 @@ pub(super) struct Store {
     /// Authorization codes not yet exchanged, each with the `redirect_uri`
     /// it was issued for (RFC 6749 §4.1.3: the token request must repeat it).
     codes: BTreeMap<String, String>,
-    /// Access tokens, each with the sandbox time it expires at.
-    access_tokens: BTreeMap<String, DateTime<Utc>>,
+    /// Access tokens, each with the sandbox time it expires at and whose
+    /// it is (a user's, or the merchant's own for client mode).
+    access_tokens: BTreeMap<String, (DateTime<Utc>, Holder)>,
     refresh_tokens: BTreeSet<String>,
     /// Active payment method by product.
     methods: BTreeMap<String, String>,
@@ -95,16 +107,24 @@ super::serving::stand_in!(
 );
 
 impl Stand for Mediaconnect {
-    /// An access token the login server issued; otherwise its OAuth 401.
-    fn authenticate(&self, _: &'static Operation, call: &Call) -> Result<(), Answer> {
+    /// An access token the login server issued, of the kind the call takes
+    /// (a user's; the merchant's own for client mode); otherwise its OAuth 401.
+    fn authenticate(&self, operation: &'static Operation, call: &Call) -> Result<(), Answer> {
         let headers = call.headers();
         let token = super::bearer_token(headers).unwrap_or_default();
-        let expires = self.0.mediaconnect().access_tokens.get(token).copied();
-        let description = match expires {
-            Some(at) if self.0.engine.now() < at => return Ok(()),
+        let issued = self.0.mediaconnect().access_tokens.get(token).copied();
+        let wanted = if operation.name == operations::LIST_CLIENT_INVOICES.name {
+            Holder::Client
+        } else {
+            Holder::User
+        };
+        let description = match issued {
+            Some((at, holder)) if self.0.engine.now() < at && holder == wanted => return Ok(()),
             // The token answer's expires_in holds: move the sandbox's clock
             // past it and the client must refresh (RFC 6749 §1.5).
-            Some(_) => "the access token has expired",
+            Some((at, _)) if self.0.engine.now() >= at => "the access token has expired",
+            Some((_, Holder::User)) => "client mode takes the client's own token, not a user's",
+            Some((_, Holder::Client)) => "this call takes a user's token, not the client's",
             None => "the access token is not valid",
         };
         let body = OAuthError {
@@ -218,7 +238,7 @@ impl Service for Mediaconnect {
         }
         let product = input.product_code.to_string();
         let store = self.0.mediaconnect();
-        let invoices = ["1001", "1002", faults::FAILING_INVOICE]
+        let invoices = SANDBOX_INVOICES
             .iter()
             .map(|number| (number, store.paid_invoices.contains(*number)))
             .filter(|(_, paid)| !(filter.unpaid == Some(true) && *paid))
@@ -229,13 +249,94 @@ impl Service for Mediaconnect {
             reminders: Vec::new(),
         })
     }
+
+    /// The invoice as details (the sandbox's invoices have no reminders):
+    /// its fields of the list, in one object.
+    async fn list_invoice_details(
+        &self,
+        input: ListInvoiceDetailsInput,
+    ) -> ListInvoiceDetailsOutput {
+        let query = input.query;
+        let number = query.invoice_number.to_string();
+        let known = SANDBOX_INVOICES.contains(&number.as_str())
+            && query.company_code.as_str() == SANDBOX_COMPANY
+            && query.reminder_number.0 == 0;
+        if !known {
+            return ListInvoiceDetailsOutput::NotFound(api_error("no such invoice or reminder"));
+        }
+        let paid = self.0.mediaconnect().paid_invoices.contains(&number);
+        let details = match serde_json::to_value(invoice(&number, SANDBOX_PRODUCT, paid)) {
+            Ok(serde_json::Value::Object(details)) => details,
+            _ => serde_json::Map::new(),
+        };
+        ListInvoiceDetailsOutput::Ok(crate::mediaconnect::types::InvoiceDetails(details))
+    }
+
+    /// The sandbox customer's invoices of the product, as client mode shows
+    /// them; any other customer is not found.
+    async fn list_client_invoices(
+        &self,
+        input: ListClientInvoicesInput,
+    ) -> ListClientInvoicesOutput {
+        if input.customer_number.0 != credentials::MEDIACONNECT_CUSTOMER_NUMBER {
+            return ListClientInvoicesOutput::NotFound(api_error("no such customer"));
+        }
+        let product = input.product_code.to_string();
+        let store = self.0.mediaconnect();
+        let client_invoice_info_list = SANDBOX_INVOICES
+            .iter()
+            .map(|number| client_invoice(number, &product, store.paid_invoices.contains(*number)))
+            .collect();
+        ListClientInvoicesOutput::Ok(crate::mediaconnect::types::ClientInvoices {
+            client_invoice_info_list,
+        })
+    }
+}
+
+/// The sandbox's invoices (every product has them), and who invoices them.
+const SANDBOX_INVOICES: [&str; 3] = ["1001", "1002", faults::FAILING_INVOICE];
+const SANDBOX_COMPANY: &str = "SANDBOX";
+/// The product an invoice's details name (details are asked by number).
+const SANDBOX_PRODUCT: &str = "SANDBOX";
+
+/// A sandbox invoice as client mode shows it.
+fn client_invoice(
+    number: &str,
+    product: &str,
+    paid: bool,
+) -> crate::mediaconnect::types::ClientInvoice {
+    let kroner = INVOICE_AMOUNT as f64 / 100.0;
+    crate::mediaconnect::types::ClientInvoice {
+        invoice_id: Some(number.to_string()),
+        customer_number: i64::try_from(credentials::MEDIACONNECT_CUSTOMER_NUMBER.get()).ok(),
+        company_code: Some(SANDBOX_COMPANY.to_string()),
+        product: Some(product.to_string()),
+        amount: Some(kroner),
+        invoice_amount: Some(kroner),
+        paid_amount: Some(if paid { kroner } else { 0.0 }),
+        payment_status: Some(if paid { "1" } else { "0" }.to_string()),
+        desc: Vec::new(),
+        due_date: None,
+        from_time: None,
+        incltime: None,
+        invoice_date: None,
+        invoice_hotel_url: None,
+        invoice_line_info: Vec::new(),
+        invoice_offer_count: None,
+        payment_date: None,
+        payment_method: None,
+        period: None,
+        period_unit: None,
+        product_name: None,
+        extra: serde_json::Map::new(),
+    }
 }
 
 /// A sandbox invoice of `product`.
 fn invoice(number: &str, product: &str, paid: bool) -> crate::mediaconnect::types::Invoice {
     crate::mediaconnect::types::Invoice {
         invoice_number: Some(number.to_string()),
-        company_code: Some("SANDBOX".to_string()),
+        company_code: Some(SANDBOX_COMPANY.to_string()),
         product: Some(product.to_string()),
         amount: Some(INVOICE_AMOUNT as f64 / 100.0),
         invoice_amount: Some(format!(
@@ -303,6 +404,12 @@ pub(super) fn details(sandbox: &super::Sandbox) -> Vec<(&'static str, serde_json
         (
             "client_secret",
             super::credentials::MEDIACONNECT_CLIENT_SECRET.into(),
+        ),
+        (
+            "customer_number",
+            super::credentials::MEDIACONNECT_CUSTOMER_NUMBER
+                .get()
+                .into(),
         ),
     ]
 }
@@ -373,7 +480,8 @@ struct Tokens {
     access_token: String,
     token_type: &'static str,
     expires_in: u64,
-    refresh_token: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    refresh_token: Option<String>,
 }
 
 /// The client's credentials, by the one method it used (RFC 6749 §2.3.1):
@@ -474,11 +582,29 @@ async fn token(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) ->
         Some("refresh_token") => {
             field("refresh_token").is_some_and(|t| store.refresh_tokens.remove(t))
         }
+        // §4.4: the client authenticated above is all it takes; no refresh
+        // token is issued (§4.4.3).
+        Some("client_credentials") => {
+            let n = shared.engine.next();
+            let access = format!("mc-ct-{n}");
+            let expires =
+                shared.engine.now() + chrono::Duration::seconds(ACCESS_TOKEN_SECONDS as i64);
+            store
+                .access_tokens
+                .insert(access.clone(), (expires, Holder::Client));
+            return axum::Json(Tokens {
+                access_token: access,
+                token_type: "bearer",
+                expires_in: ACCESS_TOKEN_SECONDS,
+                refresh_token: None,
+            })
+            .into_response();
+        }
         _ => {
             return oauth_error(
                 StatusCode::BAD_REQUEST,
                 "unsupported_grant_type",
-                "use authorization_code or refresh_token",
+                "use authorization_code, refresh_token or client_credentials",
             );
         }
     };
@@ -492,13 +618,15 @@ async fn token(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) ->
     let n = shared.engine.next();
     let (access, refresh) = (format!("mc-at-{n}"), format!("mc-rt-{n}"));
     let expires = shared.engine.now() + chrono::Duration::seconds(ACCESS_TOKEN_SECONDS as i64);
-    store.access_tokens.insert(access.clone(), expires);
+    store
+        .access_tokens
+        .insert(access.clone(), (expires, Holder::User));
     store.refresh_tokens.insert(refresh.clone());
     axum::Json(Tokens {
         access_token: access,
         token_type: "bearer",
         expires_in: ACCESS_TOKEN_SECONDS,
-        refresh_token: refresh,
+        refresh_token: Some(refresh),
     })
     .into_response()
 }

@@ -243,6 +243,21 @@ impl Kept<Store> {
         Some((recipient.step, happened))
     }
 
+    /// A recipient picks `provider` (step 4, unless past it already).
+    fn pick(
+        &mut self,
+        batch: &str,
+        reference: &str,
+        provider: PaymentProvider,
+    ) -> Option<(Step, Happened)> {
+        let recipient = self.recipient(batch, reference)?;
+        if recipient.step.value() < Step::Paid.value() {
+            recipient.provider = Some(provider);
+        }
+        let what = format!("picked {}", provider_name(provider));
+        self.advance(batch, reference, Step::PickedPaymentProvider, &what)
+    }
+
     /// A recipient pays with `provider`: Paid, or PaymentFailed when `fail`
     /// or for the no-funds MSISDN; the callback, and the receipt SMS if the
     /// batch has one. The step, and whether it moved (a paid one stays paid).
@@ -348,7 +363,7 @@ impl Service for PuzzelPay {
         let shared = &self.0;
         let batch = input.body;
         let reference = batch.batch_reference.to_string();
-        let mut errors = missing_variables(&batch);
+        let mut errors = variable_errors(&batch);
         // The rest is built outside the store's lock, which only sees the
         // duplicate check and the insert.
         let links = batch.action == BatchAction::CreateLinks;
@@ -459,7 +474,12 @@ pub(super) fn details(sandbox: &super::Sandbox) -> Vec<(&'static str, serde_json
 pub(super) fn pages() -> Router<Shared> {
     Router::new()
         .route("/pay/{batch}/{recipient}", get(payment_page))
-        .route("/pay/{batch}/{recipient}/{provider}", post(pay))
+        .route("/pay/{batch}/{recipient}/{provider}", post(pick))
+        .route(
+            "/pay/{batch}/{recipient}/{provider}/complete",
+            post(complete),
+        )
+        .route("/pay/{batch}/{recipient}/{provider}/fail", post(fail))
 }
 
 /// `/sandbox/puzzel-pay/...`: what the SMS network would report.
@@ -481,12 +501,24 @@ fn invalid(batch_reference: &str, errors: BTreeMap<String, Vec<String>>) -> Crea
     })
 }
 
-/// Every template variable a recipient lacks, by the recipient's path.
-fn missing_variables(batch: &BatchRequest) -> BTreeMap<String, Vec<String>> {
+/// Every template variable a recipient lacks, by the recipient's path, and
+/// every variable a recipient gives that no template uses, by the
+/// variable's path: the docs' two messages ("The variable 'amount' is
+/// missing", "The variable 'name' is missing in the template").
+/// x-nordpay-inferred: a variable is used if any message or receipt
+/// template names it; its index is its place in name order (the variables
+/// arrive as a JSON object).
+fn variable_errors(batch: &BatchRequest) -> BTreeMap<String, Vec<String>> {
     let needed: BTreeSet<String> = batch
         .message_templates
         .iter()
         .flat_map(|t| placeholders(&t.text))
+        .collect();
+    let used: BTreeSet<String> = batch
+        .receipt_templates
+        .iter()
+        .flat_map(|t| placeholders(&t.text))
+        .chain(needed.iter().cloned())
         .collect();
     let mut errors: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for (i, recipient) in batch.recipients.iter().enumerate() {
@@ -496,6 +528,14 @@ fn missing_variables(batch: &BatchRequest) -> BTreeMap<String, Vec<String>> {
                     .entry(format!("recipients[{i}].variables"))
                     .or_default()
                     .push(format!("The variable '{name}' is missing"));
+            }
+        }
+        for (j, name) in recipient.variables.keys().enumerate() {
+            if !used.contains(name) {
+                errors
+                    .entry(format!("recipients[{i}].variables[{j}]"))
+                    .or_default()
+                    .push(format!("The variable '{name}' is missing in the template"));
             }
         }
     }
@@ -518,14 +558,21 @@ fn records(batch: &BatchRequest, links: bool, link: impl Fn(&str) -> String) -> 
             },
             provider: None,
             refunded: false,
-            receipt: batch.receipt_templates.first().map(|t| {
-                let link = link(&r.reference);
-                fill(&t.text, |name| match name {
-                    "paymentLink" => Some(link.clone()),
-                    "paymentReference" => None,
-                    _ => r.variables.get(name).cloned(),
-                })
-            }),
+            // The template of the recipient's request type, else the first
+            // (as for message templates; x-nordpay-inferred).
+            receipt: batch
+                .receipt_templates
+                .iter()
+                .find(|t| t.type_ == r.type_)
+                .or(batch.receipt_templates.first())
+                .map(|t| {
+                    let link = link(&r.reference);
+                    fill(&t.text, |name| match name {
+                        "paymentLink" => Some(link.clone()),
+                        "paymentReference" => None,
+                        _ => r.variables.get(name).cloned(),
+                    })
+                }),
         })
         .collect()
 }
@@ -782,14 +829,74 @@ pub(super) fn settle(
     Ok(Some((step, moved)))
 }
 
-async fn pay(
+/// The recipient picks a payment provider on the payment page: step 4,
+/// "Picked payment provider", and the provider's page to pay or fail on.
+async fn pick(
     State(shared): State<Shared>,
     Path((batch, reference, provider)): Path<(String, String, i32)>,
 ) -> Response {
     let Some(provider) = PaymentProvider::from_value(provider) else {
         return (StatusCode::BAD_REQUEST, "unknown payment provider").into_response();
     };
-    let outcome = settle(&shared, &batch, &reference, provider, false);
+    let picked = {
+        let mut store = shared.puzzel_pay();
+        if store.expired(&batch, shared.engine.now()) {
+            return expired_page();
+        }
+        store.pick(&batch, &reference, provider)
+    };
+    let Some((step, happened)) = picked else {
+        return (StatusCode::NOT_FOUND, "no such payment link").into_response();
+    };
+    shared.publish(happened);
+    let target = |end: &str| {
+        shared.url(&format!(
+            "/puzzel-pay/pay/{batch}/{reference}/{}/{end}",
+            provider.value()
+        ))
+    };
+    pages::page(
+        "Puzzel Pay",
+        &[
+            format!("Payment request {reference} of batch {batch}"),
+            format!("Paying with {}", provider_name(provider)),
+            format!("Step: {}", step.value()),
+        ],
+        &[
+            ("Pay", target("complete")),
+            ("Payment fails", target("fail")),
+        ],
+    )
+    .into_response()
+}
+
+/// The provider's name on the pages.
+fn provider_name(provider: PaymentProvider) -> &'static str {
+    match provider {
+        PaymentProvider::DirectPayment => "Strex (Direct Payment)",
+        PaymentProvider::PaymentCard => "card",
+        _ => "another provider",
+    }
+}
+
+async fn complete(state: State<Shared>, path: Path<(String, String, i32)>) -> Response {
+    finish(state, path, false)
+}
+
+async fn fail(state: State<Shared>, path: Path<(String, String, i32)>) -> Response {
+    finish(state, path, true)
+}
+
+/// The provider's page is answered: paid, or failed (see [`Store::settle`]).
+fn finish(
+    State(shared): State<Shared>,
+    Path((batch, reference, provider)): Path<(String, String, i32)>,
+    fails: bool,
+) -> Response {
+    let Some(provider) = PaymentProvider::from_value(provider) else {
+        return (StatusCode::BAD_REQUEST, "unknown payment provider").into_response();
+    };
+    let outcome = settle(&shared, &batch, &reference, provider, fails);
     match outcome.map(|settled| settled.map(|(step, _)| step)) {
         Ok(Some(step)) => pages::page(
             "Puzzel Pay",

@@ -56,6 +56,10 @@ pub(super) const MOUNTS: &[Mount] = &[
         api_base_aliases: &[],
         router: |shared| {
             crate::connect::generated::server::router(super::connect::Connect(shared.clone()))
+                .layer(axum::middleware::from_fn_with_state(
+                    shared.clone(),
+                    super::connect::page_at_transaction,
+                ))
         },
         pages: super::connect::pages,
         offered: <super::connect::Connect as Actions>::offered,

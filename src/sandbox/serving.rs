@@ -20,7 +20,7 @@ use serde::de::DeserializeOwned;
 use super::Shared;
 use super::engine::MAX_BODY;
 use super::journal::Api;
-use crate::runtime::{Operation, check_json};
+use crate::runtime::{Operation, check_bearer_json, check_json};
 
 /// A stand-in's handle: the sandbox it is part of, and the API it serves.
 /// Written by [`stand_in!`].
@@ -172,7 +172,15 @@ impl Call {
                 ));
             }
         }
-        if self.operation.body_rules.is_empty() && self.operation.body_check.is_none() {
+        // A user's token needs what the merchant's key may leave out.
+        let bearer = !self.operation.bearer_requires.is_empty()
+            && self
+                .parts
+                .headers
+                .get(header::AUTHORIZATION)
+                .and_then(|v| v.as_bytes().get(..7))
+                .is_some_and(|scheme| scheme.eq_ignore_ascii_case(b"bearer "));
+        if self.operation.body_rules.is_empty() && self.operation.body_check.is_none() && !bearer {
             let mut json = serde_json::Deserializer::from_slice(&self.body);
             return serde_path_to_error::deserialize(&mut json).map_err(unreadable);
         }
@@ -180,11 +188,16 @@ impl Call {
         let value: serde_json::Value = serde_json::from_slice(&self.body)
             .map_err(|e| Malformed::new(Part::NotJson, None, without_position(&e)))?;
         let typed = serde_path_to_error::deserialize(&value).map_err(unreadable)?;
-        check_json(self.operation, &value).map_err(|broken| Malformed {
-            part: Part::BodyRule,
-            name: Some(broken.path),
-            message: broken.message,
-        })?;
+        check_json(self.operation, &value)
+            .and_then(|()| match bearer {
+                true => check_bearer_json(self.operation, &value),
+                false => Ok(()),
+            })
+            .map_err(|broken| Malformed {
+                part: Part::BodyRule,
+                name: Some(broken.path),
+                message: broken.message,
+            })?;
         Ok(typed)
     }
 }

@@ -248,6 +248,8 @@ test("the dashboard and the inbox, driven in Chromium", async (t) => {
       await screenshot(page, "06-payment-page");
       await accessibility(page, "the Puzzel Pay payment page");
       await page.getByRole("button", { name: "Pay with card" }).click();
+      await page.getByText("Paying with card").waitFor();
+      await page.getByRole("button", { name: "Pay", exact: true }).click();
       await page.getByText(/Result step/).waitFor();
 
       // The callback reached the merchant, and the dashboard shows it.

@@ -927,6 +927,40 @@ async fn bearer_tokens_are_sent_and_never_shown() {
     assert!(!shown.contains("s3cr3t"), "{shown}");
 }
 
+/// NewAgreement's connectId is "required unless API-key auth is used": a
+/// user's token without it is refused before anything is sent.
+#[tokio::test]
+async fn an_agreement_without_connect_id_is_refused_before_sending_with_a_token_only() {
+    let (server, _) =
+        serve(ResponseTemplate::new(201).set_body_json(fixture("agreement_created.json"))).await;
+    let without_user = || new_agreement_from_docs().connect_id(None);
+    let with_token = client_for(&server, Auth::bearer_token("user-token"));
+    let error = with_token
+        .create_agreement()
+        .body(without_user())
+        .send()
+        .await
+        .expect_err("refused before sending");
+    assert!(matches!(error, Error::InvalidRequest(_)), "{error:?}");
+    assert!(error.to_string().contains("connectId"), "{error}");
+    assert!(server.received_requests().await.unwrap().is_empty());
+
+    with_token
+        .create_agreement()
+        .body(new_agreement_from_docs())
+        .send()
+        .await
+        .expect("with a connectId, a token may create it");
+    let with_key = client_for(&server, Auth::api_key("merchant-key"));
+    with_key
+        .create_agreement()
+        .body(without_user())
+        .send()
+        .await
+        .expect("the merchant's key needs no connectId");
+    assert_eq!(server.received_requests().await.unwrap().len(), 2);
+}
+
 #[tokio::test]
 async fn a_failing_token_source_sends_nothing() {
     struct Expired;

@@ -251,6 +251,30 @@ async fn payment_status_without_the_optional_transaction_id() {
     }
 }
 
+/// A status the provider adds later never fails the lookup (the issue-22
+/// review: SOAP's PaymentStatus was closed while REST kept `Unknown(n)`).
+/// WCF names enum members in XML, so SOAP's new status is a name.
+#[tokio::test]
+async fn a_payment_status_the_specs_do_not_list_is_kept_on_both_transports() {
+    for transport in TRANSPORTS {
+        let (response, expected) = match transport {
+            Transport::Soap => (
+                soap_response(
+                    r#"<GetPaymentStatusResponse xmlns="http://directpay.intele.com/v1"><GetPaymentStatusResult xmlns:a="http://directpay.intele.com/v1/types" xmlns:i="http://www.w3.org/2001/XMLSchema-instance"><a:ClientReference>ref-1</a:ClientReference><a:PaymentStatus>AwaitingConfirmation</a:PaymentStatus><a:TransactionId i:nil="true"/></GetPaymentStatusResult></GetPaymentStatusResponse>"#,
+                ),
+                PaymentStatus::Unknown(i32::MIN),
+            ),
+            Transport::Rest => (
+                json_response(json!({"ClientReference": "ref-1", "PaymentStatus": 7})),
+                PaymentStatus::Unknown(7),
+            ),
+        };
+        let h = serve(transport, response).await;
+        let status = h.client.payment_status("ref-1").await.unwrap();
+        assert_eq!(status.payment_status, expected, "{transport}");
+    }
+}
+
 fn expiry() -> chrono::DateTime<chrono::Utc> {
     "2027-11-21T10:00:00Z".parse().unwrap()
 }

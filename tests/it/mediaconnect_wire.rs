@@ -315,6 +315,82 @@ async fn list_unpaid_invoices_in_a_period() {
     assert_eq!(reminder.due_date, Some(1561716000000));
 }
 
+/// "List invoice details": three query parameters, reminder 0 the invoice
+/// itself; the body (no example is published) is kept whole.
+#[tokio::test]
+async fn list_invoice_details_sends_all_three_and_keeps_the_body() {
+    let (server, client) = serve(
+        ResponseTemplate::new(200)
+            .set_body_json(json!({"invoiceNumber": "7435367", "lines": [1, 2]})),
+    )
+    .await;
+    let details = client
+        .list_invoice_details()
+        .company_code("5646903690")
+        .invoice_number("7435367")
+        .reminder_number(0)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    let request = only_request(&server).await;
+    assert_request(&request, "GET", "/capi/v1/customer/invoice/details", None);
+    assert_eq!(
+        request.url.query(),
+        Some("companyCode=5646903690&invoiceNumber=7435367&reminderNumber=0")
+    );
+    assert_eq!(details.0["lines"], json!([1, 2]));
+}
+
+/// "List invoices for product - client mode": the reference's example,
+/// with its epoch-millisecond dates and a numeric invoiceAmount.
+#[tokio::test]
+async fn list_client_invoices_decodes_the_reference_example() {
+    let (server, client) = serve(ResponseTemplate::new(200).set_body_json(json!({
+        "clientInvoiceInfoList": [{
+            "invoiceId": "1", "invoiceDate": 1560333600000_i64, "invoiceOfferCount": "1",
+            "customerNumber": 563457, "product": "CO27409", "productName": "Weekly Magazine",
+            "amount": 2, "companyCode": "5646903690", "paymentStatus": "0", "invoiceAmount": 295,
+            "paidAmount": 0, "paymentMethod": "A",
+            "invoiceHotelUrl": "http://mediaconnect.no/invoice/view/gkcb93qgt94ca6943bloitxgq4de",
+            "paymentDate": 1561716000000_i64, "dueDate": 1561716000000_i64,
+            "desc": ["Weekly Magazine"], "period": 1, "periodUnit": "E",
+            "fromTime": "2019-06-12", "incltime": "2020-06-12",
+            "invoiceLineInfo": [{
+                "productCode": "CO27409", "invoiceAmount": 84.54,
+                "invoiceVatAmount": 13.47, "invoiceVatPercent": 36.73
+            }]
+        }]
+    })))
+    .await;
+    let invoices = client
+        .list_client_invoices()
+        .customer_number(std::num::NonZeroU64::new(563457).unwrap())
+        .product_code("CO27409")
+        .from("2019-01-01".parse::<chrono::NaiveDate>().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    let request = only_request(&server).await;
+    assert_request(
+        &request,
+        "GET",
+        "/capi/v1/client/customer/invoice/payment/563457/CO27409",
+        None,
+    );
+    assert_eq!(request.url.query(), Some("from=2019-01-01"));
+    let invoice = &invoices.client_invoice_info_list[0];
+    assert_eq!(invoice.invoice_id.as_deref(), Some("1"));
+    assert_eq!(invoice.invoice_amount, Some(295.0));
+    assert_eq!(invoice.due_date, Some(1561716000000));
+    assert_eq!(invoice.desc, ["Weekly Magazine"]);
+    assert_eq!(
+        invoice.invoice_line_info[0].invoice_vat_percent,
+        Some(36.73)
+    );
+}
+
 #[tokio::test]
 async fn error_shapes_are_typed() {
     let error = payment_methods_error(ResponseTemplate::new(400).set_body_json(
@@ -506,6 +582,63 @@ async fn the_authorization_code_is_exchanged_for_tokens() {
         !shown.contains("s3cret") && !shown.contains("at-1") && !shown.contains("rt-1"),
         "{shown}"
     );
+}
+
+/// Client mode (RFC 6749 §4.4): the merchant's own token, asked for once
+/// with the client credentials grant and kept until it expires.
+#[tokio::test]
+async fn client_mode_tokens_come_from_the_client_credentials_grant() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/login/oauth/token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "access_token": "client-at", "token_type": "bearer", "expires_in": 3600
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(
+            "/capi/v1/client/customer/invoice/payment/563457/CO27409",
+        ))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"clientInvoiceInfoList": null})),
+        )
+        .expect(2)
+        .mount(&server)
+        .await;
+    let tokens = nordpay::mediaconnect::ClientTokens::new(oauth(&server));
+    let client = Client::builder(environment(&server), tokens.clone())
+        .build()
+        .unwrap();
+    for _ in 0..2 {
+        let invoices = client
+            .list_client_invoices()
+            .customer_number(std::num::NonZeroU64::new(563457).unwrap())
+            .product_code("CO27409")
+            .send()
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(
+            invoices.client_invoice_info_list.is_empty(),
+            "null reads as none"
+        );
+    }
+    let requests = server.received_requests().await.unwrap();
+    assert_eq!(
+        form(&requests[0]),
+        [
+            ("grant_type", "client_credentials"),
+            ("client_id", "shop"),
+            ("client_secret", "sh0p-s3cret"),
+        ]
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+    );
+    for call in &requests[1..] {
+        assert_eq!(header(call, "authorization"), Some("Bearer client-at"));
+    }
+    assert!(!format!("{tokens:?}").contains("s3cret"));
 }
 
 #[tokio::test]

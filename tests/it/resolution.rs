@@ -487,3 +487,77 @@ async fn a_connect_transaction_whose_answer_is_lost_is_found_with_its_link() {
         .await;
     assert!(outcome.is_unresolved(), "{outcome:?}");
 }
+
+#[tokio::test]
+async fn a_connect_agreement_whose_answer_is_lost_is_found_by_its_order_id() {
+    use nordpay::connect;
+    let sandbox = Sandbox::start().await.unwrap();
+    let client = connect::Client::builder(
+        sandbox.connect_environment(),
+        connect::Auth::api_key(nordpay::sandbox::credentials::CONNECT_API_KEY),
+    )
+    .resolution(resolution())
+    .build()
+    .unwrap();
+    let agreement = |order_id: &str, user: Option<&str>| {
+        connect::types::NewAgreement::builder()
+            .connect_id(user.map(str::to_string))
+            .recurrence_time_spec("R/P1M")
+            .verification_transaction(
+                connect::types::NewTransaction::builder()
+                    .order_id(order_id)
+                    .purchase_description("Monthly")
+                    .amount(connect::Money::new("NOK", 9_900).unwrap())
+                    .vat_rate(connect::VatRate::from_percent(25).unwrap())
+                    .success_redirect("https://shop.example/ok")
+                    .cancel_redirect("https://shop.example/cancel"),
+            )
+    };
+    // Another agreement of the same user, which the lookup must not take.
+    client
+        .create_agreement()
+        .body(agreement("other-order", Some("user-9")))
+        .send()
+        .await
+        .unwrap();
+    sandbox.script(
+        ScriptedFault::new("connect", "createAgreement", FaultAction::DropAfter)
+            .key("lost-agreement"),
+    );
+    let found = match client
+        .create_agreement_resolved(agreement("lost-agreement", Some("user-9")))
+        .await
+    {
+        Resolved::Done(agreement) => agreement,
+        other => panic!("expected Done, got {other:?}"),
+    };
+    let verification = found
+        .verification_transaction
+        .as_ref()
+        .expect("verification");
+    assert_eq!(verification.order_id.to_string(), "lost-agreement");
+    let listed = client
+        .list_agreements()
+        .connect_id("user-9")
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(listed.len(), 2, "created once: {listed:?}");
+    let again = client
+        .agreement_outcome("user-9", "lost-agreement")
+        .await
+        .done()
+        .expect("the lookup alone finds it");
+    assert_eq!(again.id, found.id);
+
+    // Without a connectId CONNECT has no lookup: unresolved, never "failed".
+    sandbox.script(
+        ScriptedFault::new("connect", "createAgreement", FaultAction::DropAfter)
+            .key("no-user-agreement"),
+    );
+    let outcome = client
+        .create_agreement_resolved(agreement("no-user-agreement", None))
+        .await;
+    assert!(outcome.is_unresolved(), "{outcome:?}");
+}

@@ -490,6 +490,20 @@ async fn pay_takes_only_a_preauthorize_token_issued_for_its_msisdn_and_not_revok
         .await
         .unwrap_err();
     assert_eq!(after.code(), Some(direct_payment::ErrorCode::Forbidden));
+
+    // The dashboard revokes a token as Strex would, once.
+    let other = pre_authorized(&sandbox, "+4799999999").await;
+    dashboard_action(&sandbox, "token", &other, "revoke")
+        .await
+        .unwrap();
+    dashboard_action(&sandbox, "token", &other, "revoke")
+        .await
+        .unwrap_err();
+    let after = rest
+        .pay(with_token("+4799999999", "token-after-dashboard", &other))
+        .await
+        .unwrap_err();
+    assert_eq!(after.code(), Some(direct_payment::ErrorCode::Forbidden));
 }
 
 /// "If provided, age of the subscriber is checked to be above the input
@@ -527,5 +541,88 @@ async fn the_subscribers_age_is_checked_where_a_request_gives_one() {
         );
         let any_age = payment(young, &format!("age-{i}-b")).age(Some(direct_payment::Age::Sixteen));
         client.pay(any_age).await.unwrap();
+    }
+}
+
+/// "2 = Confirmation (End user will have 1 minute to confirm the
+/// transaction)" (methods.md): Pay waits for the user, who gets the message
+/// in the inbox and answers from the dashboard; confirmed, it is Paid;
+/// let lapse, Pay fails Expired (code 10, inferred) and nothing is charged.
+#[tokio::test]
+async fn security_level_2_waits_for_the_user_to_confirm_or_let_lapse() {
+    let sandbox = Sandbox::start().await.unwrap();
+    for (transport, answer) in [
+        (direct_payment::Transport::Rest, "confirm"),
+        (direct_payment::Transport::Soap, "lapse"),
+        (direct_payment::Transport::Rest, "lapse"),
+        (direct_payment::Transport::Soap, "confirm"),
+    ] {
+        let client = direct_payment_client(&sandbox, transport);
+        let reference = format!("confirm-{transport:?}-{answer}");
+        let msisdn = "+4793333333";
+        let paying = tokio::spawn({
+            let client = direct_payment_client(&sandbox, transport);
+            let details = payment(msisdn, &reference)
+                .security_level(Some(direct_payment::SecurityLevel::Confirmation));
+            async move { client.pay(details).await }
+        });
+        // Until the user answers: NotPaid, and the message in the inbox.
+        let mut waited = 0;
+        loop {
+            match client.payment_status(reference.as_str()).await {
+                Ok(status) => {
+                    assert_eq!(
+                        status.payment_status,
+                        direct_payment::PaymentStatus::NotPaid
+                    );
+                    break;
+                }
+                Err(_) if waited < 100 => {
+                    waited += 1;
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+                Err(error) => panic!("never recorded: {error}"),
+            }
+        }
+        assert!(!paying.is_finished(), "Pay waits for the user");
+        let inbox = reqwest::get(sandbox.inbox_url())
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(inbox.contains("confirm a payment of 25,00 kr"), "{inbox}");
+
+        dashboard_action(&sandbox, "payment", &reference, answer)
+            .await
+            .unwrap();
+        let paid = tokio::time::timeout(Duration::from_secs(5), paying)
+            .await
+            .expect("Pay answers once the user has")
+            .unwrap();
+        let status = client
+            .payment_status(reference.as_str())
+            .await
+            .unwrap()
+            .payment_status;
+        match answer {
+            "confirm" => {
+                assert!(paid.is_ok(), "{transport:?}: {paid:?}");
+                assert_eq!(status, direct_payment::PaymentStatus::Paid);
+            }
+            _ => {
+                let error = paid.unwrap_err();
+                assert_eq!(
+                    error.code(),
+                    Some(direct_payment::ErrorCode::Expired),
+                    "{error:?}"
+                );
+                assert_eq!(status, direct_payment::PaymentStatus::NotPaid);
+            }
+        }
+        // Answered once: the dashboard offers nothing more.
+        dashboard_action(&sandbox, "payment", &reference, "confirm")
+            .await
+            .unwrap_err();
     }
 }

@@ -497,3 +497,85 @@ async fn a_standard_oauth_library_with_http_basic_logs_in_and_lists_payment_meth
         .unwrap();
     assert_eq!(methods.status(), 200);
 }
+
+/// Client mode: the merchant's own token (RFC 6749 §4.4, no refresh token,
+/// §4.4.3) lists a customer's invoices; a user's token is refused there,
+/// and the client's own token on the user's calls.
+#[tokio::test]
+async fn client_mode_takes_the_clients_own_token_and_only_there() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let environment = sandbox.mediaconnect_environment();
+    let oauth = mediaconnect::OAuthClient::new(
+        environment.login_server(),
+        credentials::MEDIACONNECT_CLIENT_ID,
+        credentials::MEDIACONNECT_CLIENT_SECRET,
+        "https://shop.example/cb".parse().unwrap(),
+    )
+    .unwrap();
+    let own = oauth.client_credentials().await.unwrap();
+    assert!(own.refresh_token().is_none(), "§4.4.3: no refresh token");
+    let merchant =
+        mediaconnect::Client::builder(environment.clone(), mediaconnect::ClientTokens::new(oauth))
+            .build()
+            .unwrap();
+    let customer = credentials::MEDIACONNECT_CUSTOMER_NUMBER;
+    let invoices = merchant
+        .list_client_invoices()
+        .customer_number(customer)
+        .product_code("CO27409")
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(invoices.client_invoice_info_list.len(), 3);
+    assert!(
+        invoices
+            .client_invoice_info_list
+            .iter()
+            .all(|i| i.customer_number == Some(customer.get() as i64))
+    );
+    let nobody = merchant
+        .list_client_invoices()
+        .customer_number(customer.checked_add(1).unwrap())
+        .product_code("CO27409")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(nobody.status().map(|s| s.as_u16()), Some(404));
+    let wrong_kind = merchant
+        .list_payment_methods()
+        .product_code("CO27409")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(wrong_kind.status().map(|s| s.as_u16()), Some(401));
+
+    let user = logged_in(&sandbox).await;
+    let refused = user
+        .list_client_invoices()
+        .customer_number(customer)
+        .product_code("CO27409")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(refused.status().map(|s| s.as_u16()), Some(401));
+    let details = user
+        .list_invoice_details()
+        .company_code("SANDBOX")
+        .invoice_number("1001")
+        .reminder_number(0_u32)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(details.0["invoiceNumber"], "1001");
+    let no_reminder = user
+        .list_invoice_details()
+        .company_code("SANDBOX")
+        .invoice_number("1001")
+        .reminder_number(1_u32)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(no_reminder.status().map(|s| s.as_u16()), Some(404));
+}

@@ -26,6 +26,58 @@ fn page(visit: Visit) -> nordpay::sandbox::browser::Page {
         Visit::Redirect(url) => panic!("expected a page, got a redirect to {url}"),
     }
 }
+
+/// A recipient opens a Puzzel Pay link, picks a provider by its button
+/// (step 4) and presses `end` ("Pay", "Payment fails") on its page.
+async fn pay_at(browser: &Browser, link: &Url, provider: &str, end: &str) {
+    let offer = page(browser.open(link).await.unwrap());
+    let picked = page(browser.click(&offer, provider).await.unwrap());
+    browser.click(&picked, end).await.unwrap();
+}
+
+/// Press a record's action button on the dashboard, as its form posts it
+/// (`kind` as the form names it: "agreement", "batch"): done, or the
+/// dashboard's notice of why not.
+async fn dashboard_action(
+    sandbox: &Sandbox,
+    kind: &str,
+    id: &str,
+    action: &str,
+) -> Result<(), String> {
+    let form = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs([
+            ("kind", kind),
+            ("id", id),
+            ("action", action),
+            ("back", "/"),
+        ])
+        .finish();
+    let answer = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .post(format!(
+            "http://{}/sandbox/dashboard/action",
+            sandbox.addr()
+        ))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form)
+        .send()
+        .await
+        .unwrap();
+    if answer.status() != 303 {
+        return Err(format!("HTTP {}", answer.status()));
+    }
+    let back = answer.headers()["location"].to_str().unwrap().to_string();
+    let notice = url::Url::parse("http://dashboard")
+        .unwrap()
+        .join(&back)
+        .unwrap()
+        .query_pairs()
+        .find(|(name, _)| name == "notice")
+        .map(|(_, notice)| notice.into_owned());
+    notice.map_or(Ok(()), Err)
+}
 mod connect_standin;
 mod direct_payment_standin;
 mod mediaconnect_standin;

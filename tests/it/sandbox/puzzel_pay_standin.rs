@@ -126,8 +126,7 @@ async fn puzzel_pay_recipients_move_through_the_steps_and_refunds_follow_the_rul
         "Pay with card",
         "Pay with card",
     ]) {
-        let pay = page(browser.open(link).await.unwrap());
-        browser.click(&pay, button).await.unwrap();
+        pay_at(&browser, link, button, "Pay").await;
     }
     let status = batch_status(&client, "b1").await.unwrap();
     use puzzel_pay::Step::{Paid, PaymentFailed};
@@ -345,8 +344,7 @@ async fn puzzel_pay_callbacks_reach_the_merchant_twice_when_scripted_and_again_a
     let browser = Browser::new();
     for link in answer.payment_links.unwrap() {
         let link: Url = link.link.as_deref().unwrap().parse().unwrap();
-        let pay = page(browser.open(&link).await.unwrap());
-        browser.click(&pay, "Pay with card").await.unwrap();
+        pay_at(&browser, &link, "Pay with card", "Pay").await;
     }
 
     // r0 twice (scripted), r1 once, r2 twice (its first answer was a 500).
@@ -443,21 +441,18 @@ async fn puzzel_pay_callbacks_scripted_late_or_out_of_order_arrive_so() {
     };
 
     // r0 is paid first, but its callback waits for the next one: r1's.
-    let pay = page(browser.open(&links[0]).await.unwrap());
-    browser.click(&pay, "Pay with card").await.unwrap();
+    pay_at(&browser, &links[0], "Pay with card", "Pay").await;
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert!(
         receiver.bodies.lock().unwrap().is_empty(),
         "r0 is held back"
     );
-    let pay = page(browser.open(&links[1]).await.unwrap());
-    browser.click(&pay, "Pay with card").await.unwrap();
+    pay_at(&browser, &links[1], "Pay with card", "Pay").await;
     assert_eq!(references(&wait_for(2).await), ["r1", "r0"]);
 
     // r2's callback comes 400 ms after the payment, not at once.
     let paid_at = std::time::Instant::now();
-    let pay = page(browser.open(&links[2]).await.unwrap());
-    browser.click(&pay, "Pay with card").await.unwrap();
+    pay_at(&browser, &links[2], "Pay with card", "Pay").await;
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert_eq!(receiver.bodies.lock().unwrap().len(), 2, "r2 is late");
     assert_eq!(references(&wait_for(3).await), ["r1", "r0", "r2"]);
@@ -522,27 +517,128 @@ async fn puzzel_pay_links_past_their_batch_expiry_do_not_pay() {
             .await
             .unwrap(),
     );
-    let form = url::form_urlencoded::Serializer::new(String::new())
-        .extend_pairs([
-            ("kind", "batch"),
-            ("id", "let-lapse"),
-            ("action", "expire"),
-            ("back", "/"),
-        ])
-        .finish();
-    let done = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-        .post(format!(
-            "http://{}/sandbox/dashboard/action",
-            sandbox.addr()
-        ))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(form)
-        .send()
+    dashboard_action(&sandbox, "batch", "let-lapse", "expire")
         .await
         .unwrap();
-    assert_eq!(done.status(), 303);
     assert_eq!(open(links[0].clone()).await, 410);
+}
+
+/// Step 4, "Picked payment provider": the recipient picks a provider on
+/// the payment page before paying, and the batch status counts it as
+/// selected, then paid.
+#[tokio::test]
+async fn puzzel_pay_recipients_pick_a_provider_before_paying() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let client = puzzel_client(&sandbox);
+    let links = payment_links(
+        create_batch(&client, batch("picking", &["+4799999999"]))
+            .await
+            .unwrap(),
+    );
+    let browser = Browser::new();
+    let offer = page(browser.open(&links[0]).await.unwrap());
+    let picked = page(browser.click(&offer, "Pay with card").await.unwrap());
+    let status = batch_status(&client, "picking").await.unwrap();
+    assert_eq!(
+        status.recipient_status[0].step,
+        Some(puzzel_pay::Step::PickedPaymentProvider)
+    );
+    let providers = &status
+        .payment_provider_status
+        .as_ref()
+        .unwrap()
+        .payment_providers;
+    assert_eq!(providers.len(), 1, "{providers:?}");
+    assert_eq!(
+        providers[0].payment_provider,
+        Some(puzzel_pay::PaymentProvider::PaymentCard)
+    );
+    assert_eq!(
+        (providers[0].selected, providers[0].paid),
+        (Some(1), Some(0))
+    );
+
+    browser.click(&picked, "Pay").await.unwrap();
+    let status = batch_status(&client, "picking").await.unwrap();
+    assert_eq!(
+        status.recipient_status[0].step,
+        Some(puzzel_pay::Step::Paid)
+    );
+    let providers = &status
+        .payment_provider_status
+        .as_ref()
+        .unwrap()
+        .payment_providers;
+    assert_eq!(
+        (providers[0].selected, providers[0].paid),
+        (Some(1), Some(1))
+    );
+}
+
+/// The docs' validation example names a variable the template lacks:
+/// "recipients[0].variables[0]": ["The variable 'name' is missing in the
+/// template"], beside a missing one ("The variable 'amount' is missing").
+#[tokio::test]
+async fn puzzel_pay_reports_missing_and_unused_variables() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let client = puzzel_client(&sandbox);
+    let refused = create_batch(
+        &client,
+        batch("unused", &["+4799999999"]).message_templates(vec![
+            puzzel_pay::types::MessageTemplate {
+                type_: puzzel_pay::RequestType::Payment,
+                text: "Pay {{amount}} here".into(),
+            },
+        ]),
+    )
+    .await
+    .unwrap_err();
+    let puzzel_pay::Error::Validation(errors) = refused else {
+        panic!("{refused:?}");
+    };
+    assert_eq!(
+        errors["recipients[0].variables"],
+        ["The variable 'amount' is missing"]
+    );
+    assert_eq!(
+        errors["recipients[0].variables[0]"],
+        ["The variable 'name' is missing in the template"]
+    );
+}
+
+/// Receipt templates, like message templates, have a request type: a
+/// recipient's receipt is the one of its type.
+#[tokio::test]
+async fn puzzel_pay_receipts_follow_the_recipients_request_type() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let client = puzzel_client(&sandbox);
+    let template = |type_, text: &str| puzzel_pay::types::MessageTemplate {
+        type_,
+        text: text.into(),
+    };
+    let mut request: puzzel_pay::types::BatchRequest = batch("receipts", &["+4794444444"])
+        .message_templates(vec![
+            template(puzzel_pay::RequestType::Payment, "Hi {{name}}"),
+            template(puzzel_pay::RequestType::Reminder, "Reminder {{name}}"),
+        ])
+        .receipt_templates(vec![
+            template(puzzel_pay::RequestType::Payment, "Payment receipt {{name}}"),
+            template(
+                puzzel_pay::RequestType::Reminder,
+                "Reminder receipt {{name}}",
+            ),
+        ])
+        .try_into()
+        .unwrap();
+    request.recipients[0].type_ = puzzel_pay::RequestType::Reminder;
+    let links = payment_links(create_batch(&client, request.into()).await.unwrap());
+    pay_at(&Browser::new(), &links[0], "Pay with card", "Pay").await;
+    let inbox = reqwest::get(sandbox.inbox_url())
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(inbox.contains("Reminder receipt N0"), "{inbox}");
+    assert!(!inbox.contains("Payment receipt"), "{inbox}");
 }

@@ -22,6 +22,8 @@ mod spec_enum;
 mod wsdl;
 #[cfg(feature = "wsdl")]
 mod xml_codec;
+#[cfg(feature = "wsdl")]
+mod xsd_open;
 
 use std::path::{Path, PathBuf};
 

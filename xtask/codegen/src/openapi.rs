@@ -389,6 +389,8 @@ impl Row<'_> {
                 })?)
             }
         };
+        let bearer_requires = bearer_requires(spec, operation)
+            .map_err(|message| fail(format!("{name}: x-nordpay-bearer-requires: {message}")))?;
         let types = media.iter().find(|row| row.operation == name);
         let method = method.to_uppercase();
         let row = crate::runtime::operation(&OperationRow {
@@ -401,6 +403,7 @@ impl Row<'_> {
             policy: &policy,
             body_rules: &body_rules,
             body_check,
+            bearer_requires: &bearer_requires,
         });
         let snake = crate::snake_case(&name);
         let ident = quote::format_ident!("{}", snake.to_uppercase());
@@ -488,6 +491,50 @@ fn panicking_operations(api: &ClientSpec, spec: &OpenAPI, enums: &[SpecEnum]) ->
         }
     }
     found
+}
+
+/// The members `x-nordpay-bearer-requires` names: top-level members of the
+/// operation's JSON body, optional in its schema (required with the
+/// merchant's key) but required when a user's access token authenticates.
+fn bearer_requires(
+    spec: &openapiv3::OpenAPI,
+    operation: &openapiv3::Operation,
+) -> Result<Vec<String>, String> {
+    let Some(value) = operation.extensions.get("x-nordpay-bearer-requires") else {
+        return Ok(Vec::new());
+    };
+    let members: Vec<String> = serde_json::from_value(value.clone())
+        .map_err(|_| "not a list of member names".to_string())?;
+    let body = match &operation.request_body {
+        Some(openapiv3::ReferenceOr::Item(body)) => body,
+        _ => return Err("the operation has no inline request body".into()),
+    };
+    let schema = body
+        .content
+        .get("application/json")
+        .and_then(|media| media.schema.as_ref())
+        .ok_or("the request body is not JSON")?;
+    let schema = match schema {
+        openapiv3::ReferenceOr::Item(schema) => schema,
+        openapiv3::ReferenceOr::Reference { reference } => {
+            crate::refs::named::<openapiv3::Schema>(spec.components.as_ref(), reference)
+                .map_err(|_| format!("cannot resolve {reference}"))?
+        }
+    };
+    let openapiv3::SchemaKind::Type(openapiv3::Type::Object(object)) = &schema.schema_kind else {
+        return Err("the request body is not an object".into());
+    };
+    for member in &members {
+        if !object.properties.contains_key(member) {
+            return Err(format!("{member} is not a member of the body"));
+        }
+        if object.required.contains(member) {
+            return Err(format!(
+                "{member} is required always; say it once, in the schema"
+            ));
+        }
+    }
+    Ok(members)
 }
 
 #[cfg(test)]

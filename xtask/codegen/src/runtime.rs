@@ -128,6 +128,9 @@ pub struct OperationRow<'a> {
     pub body_rules: &'a [ArrayRule],
     /// The spec's `x-nordpay-body-check`: its name and the Rust function.
     pub body_check: Option<(&'a str, &'a str)>,
+    /// The spec's `x-nordpay-bearer-requires`: members of the body a request
+    /// with a user's access token must carry.
+    pub bearer_requires: &'a [String],
 }
 
 /// `minItems`, `maxItems` and `x-nordpay-unique-by` of one array of a request
@@ -285,6 +288,10 @@ pub fn operation(row: &OperationRow<'_>) -> TokenStream {
         }
         None => quote! { None },
     };
+    let bearer_requires = row
+        .bearer_requires
+        .iter()
+        .map(|member| format!("/{member}"));
     quote! {
         crate::runtime::Operation {
             api: #api,
@@ -301,6 +308,7 @@ pub fn operation(row: &OperationRow<'_>) -> TokenStream {
             },
             body_rules: &[#(#rules),*],
             body_check: #body_check,
+            bearer_requires: &[#(#bearer_requires),*],
         }
     }
 }

@@ -5,10 +5,13 @@
 use std::path::{Path, PathBuf};
 
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote};
+use quote::{ToTokens as _, format_ident, quote};
 use xsd_parser::config::{GeneratorFlags, OptimizerFlags, RendererFlags, Schema};
 use xsd_parser::models::{IdentType, meta::CustomMeta};
-use xsd_parser::{Config, generate as xsd_generate};
+use xsd_parser::{
+    Config, exec_generator_with_ident_cache, exec_interpreter_with_ident_cache, exec_optimizer,
+    exec_parser, exec_render,
+};
 use xsd_parser_types::misc::Namespace;
 
 use crate::runtime::{OperationRow, RuntimePolicy};
@@ -304,7 +307,25 @@ pub fn generate(
                 .with_namespace(Namespace::XS),
         );
     }
-    let types = xsd_generate(config).map_err(|e| error(api, format!("xsd-parser: {e}")))?;
+    let mut open = Vec::new();
+    for path in &xsd_paths {
+        let marked = crate::xsd_open::marked(&crate::read(path)?, NORDPAY_NS)
+            .map_err(|message| error(api, format!("{}: {message}", path.display())))?;
+        open.extend(marked);
+    }
+    // xsd-parser's pipeline step by step, to open the marked enumerations
+    // in its model before the types and their codec are rendered from it.
+    let xsd = |e: &dyn std::fmt::Display| error(api, format!("xsd-parser: {e}"));
+    let schemas = exec_parser(config.parser).map_err(|e| xsd(&e))?;
+    let (mut meta, idents) =
+        exec_interpreter_with_ident_cache(config.interpreter, &schemas).map_err(|e| xsd(&e))?;
+    crate::xsd_open::open(&mut meta, &open).map_err(|message| error(api, message))?;
+    let meta = exec_optimizer(config.optimizer, meta).map_err(|e| xsd(&e))?;
+    let data = exec_generator_with_ident_cache(config.generator, &schemas, Some(&idents), &meta)
+        .map_err(|e| xsd(&e))?;
+    let types = exec_render(config.renderer, &data)
+        .map_err(|e| xsd(&e))?
+        .to_token_stream();
     let operations = operation_table(api.listed().name, &wsdl);
 
     let mut inputs = vec![wsdl_path];
@@ -341,6 +362,7 @@ fn operation_table(api_name: &str, wsdl: &Wsdl) -> TokenStream {
             policy: &op.policy,
             body_rules: &[],
             body_check: None,
+            bearer_requires: &[],
         });
         quote! {
             #[doc = #doc]

@@ -67,12 +67,16 @@ impl RenderStep for XmlCodecRenderStep {
     }
 }
 
-/// An enumeration: each variant is its value's text.
+/// An enumeration: each variant is its value's text; an open one's
+/// `Unknown` (see `xsd_open.rs`) keeps any other text.
 fn render_enumeration(data: &EnumerationData<'_>) -> TokenStream {
     let type_ident = &data.type_ident;
     let codec = quote!(crate::runtime::soap::codec);
-    if let Some(variant) = data
+    let (open, listed): (Vec<_>, Vec<_>) = data
         .variants
+        .iter()
+        .partition(|v| v.target_type.is_some() && v.variant_ident == crate::xsd_open::UNKNOWN);
+    if let Some(variant) = listed
         .iter()
         .find(|v| v.target_type.is_some() || !matches!(v.value, EnumerationVariantValue::None))
     {
@@ -82,27 +86,41 @@ fn render_enumeration(data: &EnumerationData<'_>) -> TokenStream {
         );
         return quote! { compile_error!(#message); };
     }
-    let writes = data.variants.iter().map(|variant| {
+    let writes = listed.iter().map(|variant| {
         let (ident, text) = (&variant.variant_ident, &variant.s_name);
-        quote! { Self::#ident => #text, }
+        quote! { Self::#ident => ::std::borrow::Cow::Borrowed(#text), }
     });
-    let reads = data.variants.iter().map(|variant| {
+    let reads = listed.iter().map(|variant| {
         let (ident, text) = (&variant.variant_ident, &variant.s_name);
         quote! { #text => Ok(Self::#ident), }
     });
     let name = type_ident.to_string();
+    let (write_other, read_other) = match open.first() {
+        Some(variant) => {
+            let ident = &variant.variant_ident;
+            (
+                quote! { Self::#ident(value) => #codec::XmlText::to_xml_text(value), },
+                quote! { _ => Ok(Self::#ident(#codec::XmlText::from_xml_text(text)?)), },
+            )
+        }
+        None => (
+            quote! {},
+            quote! { _ => Err(#codec::invalid(#name, "not one of its values")), },
+        ),
+    };
     quote! {
         impl #codec::XmlText for #type_ident {
             fn to_xml_text(&self) -> ::std::borrow::Cow<'_, str> {
-                ::std::borrow::Cow::Borrowed(match self {
+                match self {
                     #(#writes)*
-                })
+                    #write_other
+                }
             }
 
             fn from_xml_text(text: &str) -> Result<Self, crate::runtime::soap::SoapError> {
                 match text {
                     #(#reads)*
-                    _ => Err(#codec::invalid(#name, "not one of its values")),
+                    #read_other
                 }
             }
         }
