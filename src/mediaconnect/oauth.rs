@@ -37,6 +37,9 @@ const TOKEN_ENDPOINT: Operation = Operation {
         confirmation_window: None,
     },
     body_rules: &[],
+    integer_rules: &[],
+    query_values: &[],
+    not_null: &[],
     body_check: None,
     bearer_requires: &[],
 };

@@ -57,6 +57,9 @@ pub(super) const UNKNOWN: Operation = Operation {
         confirmation_window: None,
     },
     body_rules: &[],
+    integer_rules: &[],
+    query_values: &[],
+    not_null: &[],
     body_check: None,
     bearer_requires: &[],
 };

@@ -57,7 +57,9 @@ pub use auth::{BoxError, TokenFuture, TokenSource};
 pub use builder::{ClientBuilder, DEFAULT_MAX_RESPONSE_BYTES};
 pub use context::Context;
 pub use error::{DecodeError, StatusError, TransportError};
-pub use operation::{ArrayRule, BodyCheck, Operation, Policy, RetryClass};
+pub use operation::{
+    ArrayRule, BodyCheck, IntegerRule, Operation, Policy, QueryValues, RetryClass,
+};
 pub use resolution::{Resolution, Resolved};
 pub use retry::RetryConfig;
 pub use rules::{BrokenRule, InvalidValue};
@@ -70,6 +72,6 @@ pub(crate) use nulls::{absent_or_value, null_as_empty};
 pub(crate) use resolution::{Classified, Lookup, Plan, Refusal, after, outcome, resolve};
 pub(crate) use retry::retry_after;
 #[cfg(any(feature = "sandbox", feature = "cli"))]
-pub(crate) use rules::{check_bearer_json, check_json};
+pub(crate) use rules::{check_bearer_json, check_json, check_not_null, check_query, has_rules};
 pub(crate) use send::Runtime;
 pub(crate) use tunnel::{ApiError, ErrorAnswer, api_error, finish, from_generated};

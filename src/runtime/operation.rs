@@ -69,6 +69,17 @@ pub struct Operation {
     /// Rules of the request body the generated types do not hold; checked
     /// before sending.
     pub body_rules: &'static [ArrayRule],
+    /// The largest numbers the spec's integer formats allow, where the
+    /// generated type is wider (an unsigned type for a signed format with
+    /// a minimum of 0 or 1); checked before sending.
+    pub integer_rules: &'static [IntegerRule],
+    /// Query parameters of an open enum type (`x-nordpay-open`): the values
+    /// a request may carry. Answers may hold others; requests are strict.
+    pub query_values: &'static [QueryValues],
+    /// JSON pointers (`*` for every item of an array) of the body's optional
+    /// members the spec does not mark nullable: null is refused. The
+    /// sandbox checks it; the client leaves an absent member out.
+    pub not_null: &'static [&'static str],
     /// A rule across fields of the body (the spec's `x-nordpay-body-check`),
     /// written by the API's face; checked before sending.
     pub body_check: Option<BodyCheck>,
@@ -114,4 +125,24 @@ pub struct ArrayRule {
     pub max_items: Option<usize>,
     /// The field whose value no two items share (`reference`).
     pub unique_by: Option<&'static str>,
+}
+
+/// The largest value of an integer of a request body: its format's
+/// (`int32`, `int64`), which the generated unsigned type does not hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IntegerRule {
+    /// JSON pointer of the number; `*` stands for every item of an array
+    /// (`/recipients/*/payment/amount`).
+    pub pointer: &'static str,
+    /// The largest value allowed.
+    pub max: u64,
+}
+
+/// The values a query parameter of an open enum type may be sent with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueryValues {
+    /// The parameter's name.
+    pub name: &'static str,
+    /// The values the spec lists.
+    pub values: &'static [&'static str],
 }

@@ -6,7 +6,27 @@ use std::collections::HashSet;
 
 use serde_json::Value;
 
-use super::operation::{ArrayRule, Operation};
+use super::operation::{ArrayRule, IntegerRule, Operation};
+
+/// The first query parameter of `query` (a URL's query string) whose value
+/// `operation` does not list for it (see [`Operation::query_values`]).
+pub(crate) fn check_query(operation: &Operation, query: Option<&str>) -> Result<(), BrokenRule> {
+    let (Some(query), false) = (query, operation.query_values.is_empty()) else {
+        return Ok(());
+    };
+    for (name, value) in url::form_urlencoded::parse(query.as_bytes()) {
+        let rule = operation.query_values.iter().find(|rule| rule.name == name);
+        if let Some(rule) = rule
+            && !rule.values.contains(&value.as_ref())
+        {
+            return Err(BrokenRule {
+                path: name.into_owned(),
+                message: format!("{value:?} is not one of {}", rule.values.join(", ")),
+            });
+        }
+    }
+    Ok(())
+}
 
 /// A broken rule: where (`recipients[3].reference`) and what. Never holds
 /// a value of the body: they carry personal data.
@@ -40,7 +60,7 @@ pub struct InvalidValue {
 /// then its body check. A body that is not JSON, or an array that is absent,
 /// breaks none: the generated types judge those.
 pub fn check_body(operation: &Operation, body: &[u8]) -> Result<(), BrokenRule> {
-    if operation.body_rules.is_empty() && operation.body_check.is_none() {
+    if !has_rules(operation) {
         return Ok(());
     }
     let Ok(value) = serde_json::from_slice::<Value>(body) else {
@@ -49,9 +69,20 @@ pub fn check_body(operation: &Operation, body: &[u8]) -> Result<(), BrokenRule> 
     check_json(operation, &value)
 }
 
+/// Whether `operation`'s body has rules the generated types do not hold.
+pub(crate) fn has_rules(operation: &Operation) -> bool {
+    !operation.body_rules.is_empty()
+        || !operation.integer_rules.is_empty()
+        || operation.body_check.is_some()
+}
+
 /// The first rule of `operation`'s body that `body`, parsed already, breaks.
 pub(crate) fn check_json(operation: &Operation, body: &Value) -> Result<(), BrokenRule> {
     check_value(operation.body_rules, body)?;
+    operation
+        .integer_rules
+        .iter()
+        .try_for_each(|rule| check_integer(rule, body))?;
     match operation.body_check {
         Some(check) => (check.check)(body),
         None => Ok(()),
@@ -84,6 +115,75 @@ pub(crate) fn check_bearer_json(operation: &Operation, value: &Value) -> Result<
         }),
         None => Ok(()),
     }
+}
+
+/// The first number at `rule.pointer` over its maximum; the path names
+/// the item (`recipients[3].payment.amount`).
+fn check_integer(rule: &IntegerRule, body: &Value) -> Result<(), BrokenRule> {
+    let max = rule.max;
+    each_at(body, rule.pointer, |value| {
+        let over = match value.as_u64() {
+            Some(n) => n > max,
+            None => value.as_f64().is_some_and(|n| n > max as f64),
+        };
+        over.then(|| format!("more than {max}"))
+    })
+}
+
+/// The first member at one of `pointers` that is null: optional members
+/// the spec does not mark nullable are left out when absent, never null.
+pub(crate) fn check_not_null(pointers: &[&str], body: &Value) -> Result<(), BrokenRule> {
+    pointers.iter().try_for_each(|pointer| {
+        each_at(body, pointer, |value| {
+            value
+                .is_null()
+                .then(|| "null is not a value here; leave it out".to_string())
+        })
+    })
+}
+
+/// `broken` of each value at `pointer` (every item of an array where it
+/// says `*`); its first complaint, with the path of the value.
+fn each_at(
+    body: &Value,
+    pointer: &str,
+    mut broken: impl FnMut(&Value) -> Option<String>,
+) -> Result<(), BrokenRule> {
+    fn walk(
+        value: &Value,
+        segments: &[&str],
+        path: &mut String,
+        broken: &mut dyn FnMut(&Value) -> Option<String>,
+    ) -> Result<(), BrokenRule> {
+        let Some((segment, rest)) = segments.split_first() else {
+            return match broken(value) {
+                Some(message) => Err(BrokenRule {
+                    path: path.clone(),
+                    message,
+                }),
+                None => Ok(()),
+            };
+        };
+        let before = path.len();
+        if *segment == "*" {
+            for (index, item) in value.as_array().into_iter().flatten().enumerate() {
+                path.push_str(&format!("[{index}]"));
+                walk(item, rest, path, broken)?;
+                path.truncate(before);
+            }
+            return Ok(());
+        }
+        let Some(child) = value.get(*segment) else {
+            return Ok(());
+        };
+        if !path.is_empty() {
+            path.push('.');
+        }
+        path.push_str(segment);
+        walk(child, rest, path, broken)
+    }
+    let segments: Vec<&str> = pointer.trim_start_matches('/').split('/').collect();
+    walk(body, &segments, &mut String::new(), &mut broken)
 }
 
 /// The first rule of `rules` that `body` breaks.
@@ -129,6 +229,24 @@ fn check(rule: &ArrayRule, body: &Value) -> Result<(), BrokenRule> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn integers_past_their_format_are_found_in_every_item() {
+        let rule = IntegerRule {
+            pointer: "/recipients/*/payment/amount",
+            max: i64::MAX as u64,
+        };
+        let body = |second: &str| -> Value {
+            serde_json::from_str(&format!(
+                r#"{{"recipients": [{{"payment": {{"amount": 100}}}}, {{"payment": {{"amount": {second}}}}}]}}"#
+            ))
+            .unwrap()
+        };
+        assert_eq!(check_integer(&rule, &body("9223372036854775807")), Ok(()));
+        let broken = check_integer(&rule, &body("9223372036854775808")).unwrap_err();
+        assert_eq!(broken.path, "recipients[1].payment.amount");
+        assert!(check_integer(&rule, &body("1e30")).is_err());
+    }
 
     const RULES: &[ArrayRule] = &[ArrayRule {
         pointer: "/batch/recipients",

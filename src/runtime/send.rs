@@ -15,7 +15,7 @@ use super::body::{capped, one_shot};
 use super::error::{CallFailure, TransportError, retryable_status};
 use super::operation::{Operation, RetryClass};
 use super::retry::{RetryBudget, RetryConfig, retry_after};
-use super::rules::{check_bearer_body, check_body};
+use super::rules::{check_bearer_body, check_body, check_query};
 use super::tunnel::transport;
 
 /// A complete answer: status, headers and the whole (capped) body.
@@ -107,6 +107,8 @@ impl Runtime {
         credentials: &Credentials,
         mut request: reqwest::Request,
     ) -> Result<reqwest::Response, CallFailure> {
+        check_query(operation, request.url().query())
+            .map_err(|broken| CallFailure::Invalid(broken.to_string()))?;
         if let Some(body) = request.body().and_then(reqwest::Body::as_bytes) {
             check_body(operation, body)
                 .map_err(|broken| CallFailure::Invalid(broken.to_string()))?;

@@ -522,8 +522,14 @@ impl Stand for Connect {
             operations::CREATE_AGREEMENT.name,
         ];
         match problem.part {
+            // A filter value the spec does not list is named; anything else
+            // is the missing connectId, in CONNECT's words.
             Part::Query if operation.name == operations::LIST_AGREEMENTS.name => {
-                ListAgreementsOutput::BadRequest("connectId cannot be null".into()).into_answer()
+                let text = match &problem.name {
+                    Some(name) => format!("{name}: {}", problem.message),
+                    None => "connectId cannot be null".into(),
+                };
+                ListAgreementsOutput::BadRequest(text).into_answer()
             }
             Part::Query => ListTransactionsOutput::BadRequest(problem.message).into_answer(),
             // The creates document "402: If the request is malformed." (no

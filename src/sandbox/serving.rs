@@ -20,7 +20,9 @@ use serde::de::DeserializeOwned;
 use super::Shared;
 use super::engine::MAX_BODY;
 use super::journal::Api;
-use crate::runtime::{Operation, check_bearer_json, check_json};
+use crate::runtime::{
+    Operation, check_bearer_json, check_json, check_not_null, check_query, has_rules,
+};
 
 /// A stand-in's handle: the sandbox it is part of, and the API it serves.
 /// Written by [`stand_in!`].
@@ -150,6 +152,11 @@ impl Call {
 
     /// The query, as the operation's query struct.
     pub(crate) fn query<T: DeserializeOwned>(&self) -> Result<T, Malformed> {
+        check_query(self.operation, self.parts.uri.query()).map_err(|broken| Malformed {
+            part: Part::Query,
+            name: Some(broken.path),
+            message: broken.message,
+        })?;
         axum::extract::Query::try_from_uri(&self.parts.uri)
             .map(|axum::extract::Query(query)| query)
             .map_err(|e| Malformed::new(Part::Query, None, e.body_text()))
@@ -180,7 +187,7 @@ impl Call {
                 .get(header::AUTHORIZATION)
                 .and_then(|v| v.as_bytes().get(..7))
                 .is_some_and(|scheme| scheme.eq_ignore_ascii_case(b"bearer "));
-        if self.operation.body_rules.is_empty() && self.operation.body_check.is_none() && !bearer {
+        if !has_rules(self.operation) && self.operation.not_null.is_empty() && !bearer {
             let mut json = serde_json::Deserializer::from_slice(&self.body);
             return serde_path_to_error::deserialize(&mut json).map_err(unreadable);
         }
@@ -189,6 +196,7 @@ impl Call {
             .map_err(|e| Malformed::new(Part::NotJson, None, without_position(&e)))?;
         let typed = serde_path_to_error::deserialize(&value).map_err(unreadable)?;
         check_json(self.operation, &value)
+            .and_then(|()| check_not_null(self.operation.not_null, &value))
             .and_then(|()| match bearer {
                 true => check_bearer_json(self.operation, &value),
                 false => Ok(()),

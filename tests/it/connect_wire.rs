@@ -927,6 +927,39 @@ async fn bearer_tokens_are_sent_and_never_shown() {
     assert!(!shown.contains("s3cr3t"), "{shown}");
 }
 
+/// The transaction types and states are open for reading (a new one is
+/// kept), not for asking: a filter by a value the spec does not list is
+/// refused before sending (schemathesis found the sandbox taking one).
+#[tokio::test]
+async fn a_filter_by_an_unlisted_type_or_state_is_refused_before_sending() {
+    let (server, client) = serve(ResponseTemplate::new(200).set_body_json(json!([]))).await;
+    let error = client
+        .list_transactions()
+        .connect_id("user-1")
+        .type_(types::TransactionType::Unknown("GIFT".into()))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(matches!(error, Error::InvalidRequest(_)), "{error:?}");
+    assert!(error.to_string().contains("type"), "{error}");
+    let error = client
+        .list_agreements()
+        .connect_id("user-1")
+        .state(types::AgreementState::Unknown("PAUSED".into()))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(matches!(error, Error::InvalidRequest(_)), "{error:?}");
+    assert!(server.received_requests().await.unwrap().is_empty());
+    client
+        .list_transactions()
+        .connect_id("user-1")
+        .type_(types::TransactionType::Refund)
+        .send()
+        .await
+        .expect("a listed type is sent");
+}
+
 /// NewAgreement's connectId is "required unless API-key auth is used": a
 /// user's token without it is refused before anything is sent.
 #[tokio::test]

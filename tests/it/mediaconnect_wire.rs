@@ -258,6 +258,18 @@ async fn remove_vipps_agreement_refuses_a_bad_reference_before_sending() {
             .unwrap_err();
         assert!(matches!(error, Error::InvalidRequest(_)), "{error:?}");
     }
+    // paymentProviderId is an int32: the u32 the type holds may be larger.
+    let error = client
+        .remove_vipps_agreement()
+        .body(
+            types::VippsAgreementRemoval::builder()
+                .agreement_ref("abcd-efgh")
+                .payment_provider_id(std::num::NonZeroU32::new(i32::MAX as u32 + 1).unwrap()),
+        )
+        .send()
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains("paymentProviderId"), "{error}");
     assert!(server.received_requests().await.unwrap().is_empty());
 }
 

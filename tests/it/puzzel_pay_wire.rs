@@ -392,6 +392,14 @@ async fn bad_batches_are_refused_before_sending() {
             ]),
             "recipients[1].reference: the same as an earlier item's",
         ),
+        // The amount is an int64: the u64 the type holds may be larger.
+        (
+            docs_batch().recipients(vec![
+                recipient("a", "A", 100),
+                recipient("b", "B", i64::MAX as u64 + 1),
+            ]),
+            "recipients[1].payment.amount: more than 9223372036854775807",
+        ),
     ];
     for (batch, expected) in cases {
         match answer(h.client.create_batch().body(batch).send().await) {

@@ -645,3 +645,50 @@ async fn connect_lists_by_remote_transaction_id() {
     assert_eq!(found[0].id, ids[1]);
     assert!(by_remote("pm-nothing".into()).await.is_empty());
 }
+
+/// What the client refuses before sending, the sandbox refuses too: a list
+/// filter by a type or state the spec does not list (400, inferred: a typed
+/// server refuses a value it cannot convert).
+#[tokio::test]
+async fn connect_refuses_filters_by_unlisted_values() {
+    let sandbox = Sandbox::start().await.unwrap();
+    for query in [
+        "transactions?connectId=user-1&type=GIFT",
+        "agreements?connectId=user-1&state=PAUSED",
+    ] {
+        let response = reqwest::Client::new()
+            .get(
+                sandbox
+                    .connect_url()
+                    .join(&format!("connect/{query}"))
+                    .unwrap(),
+            )
+            .basic_auth(credentials::CONNECT_API_KEY, Some(""))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 400, "{query}");
+    }
+    // An optional member the spec does not mark nullable is left out, not
+    // null (schemathesis sent `"sku": null`).
+    let response = reqwest::Client::new()
+        .post(sandbox.connect_url().join("connect/transactions").unwrap())
+        .basic_auth(credentials::CONNECT_API_KEY, Some(""))
+        .json(&serde_json::json!({
+            "orderId": "null-sku", "purchaseDescription": "d", "amount": "NOK 100.00",
+            "vatRate": "0.25", "successRedirect": "https://e.com/s", "cancelRedirect": "https://e.com/c",
+            "products": [{"name": "a", "price": "NOK 100.00", "vatRate": "0.25", "sku": null}]
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert!(
+        body["errorMessage"]
+            .as_str()
+            .unwrap()
+            .contains("products[0].sku"),
+        "{body}"
+    );
+}

@@ -373,7 +373,7 @@ impl Row<'_> {
                 "{name}: lookup {lookup} is not an operation of the spec"
             )));
         }
-        let body_rules = crate::runtime::body_rules(spec, operation)
+        let rules = crate::runtime::body_rules(spec, operation)
             .map_err(|message| fail(format!("{name}: request body: {message}")))?;
         let body_check = match operation.extensions.get("x-nordpay-body-check") {
             None => None,
@@ -389,6 +389,8 @@ impl Row<'_> {
                 })?)
             }
         };
+        let query_values = query_values(spec, operation)
+            .map_err(|message| fail(format!("{name}: query parameters: {message}")))?;
         let bearer_requires = bearer_requires(spec, operation)
             .map_err(|message| fail(format!("{name}: x-nordpay-bearer-requires: {message}")))?;
         let types = media.iter().find(|row| row.operation == name);
@@ -401,7 +403,10 @@ impl Row<'_> {
             content_type: types.and_then(|t| t.content_type.as_deref()),
             accept: types.and_then(|t| t.accept.as_deref()),
             policy: &policy,
-            body_rules: &body_rules,
+            body_rules: &rules.arrays,
+            integer_rules: &rules.integers,
+            not_null: &rules.not_null,
+            query_values: &query_values,
             body_check,
             bearer_requires: &bearer_requires,
         });
@@ -491,6 +496,45 @@ fn panicking_operations(api: &ClientSpec, spec: &OpenAPI, enums: &[SpecEnum]) ->
         }
     }
     found
+}
+
+/// The operation's query parameters whose schema is an open string enum
+/// (`x-nordpay-open`), with the values listed: the generated type keeps an
+/// unlisted value for reading, and a request must not carry one.
+fn query_values(
+    spec: &openapiv3::OpenAPI,
+    operation: &openapiv3::Operation,
+) -> Result<Vec<(String, Vec<String>)>, String> {
+    use openapiv3::{Parameter, ParameterSchemaOrContent, ReferenceOr, SchemaKind, Type};
+    let components = spec.components.as_ref();
+    let mut found = Vec::new();
+    for parameter in &operation.parameters {
+        let parameter = match parameter {
+            ReferenceOr::Item(parameter) => parameter,
+            ReferenceOr::Reference { reference } => {
+                crate::refs::named::<Parameter>(components, reference)?
+            }
+        };
+        let Parameter::Query { parameter_data, .. } = parameter else {
+            continue;
+        };
+        let ParameterSchemaOrContent::Schema(schema) = &parameter_data.format else {
+            continue;
+        };
+        let schema = match schema {
+            ReferenceOr::Item(schema) => schema,
+            ReferenceOr::Reference { reference } => {
+                crate::refs::named::<openapiv3::Schema>(components, reference)?
+            }
+        };
+        let open = schema.schema_data.extensions.get("x-nordpay-open")
+            == Some(&serde_json::Value::Bool(true));
+        if let (true, SchemaKind::Type(Type::String(string))) = (open, &schema.schema_kind) {
+            let values = string.enumeration.iter().flatten().cloned().collect();
+            found.push((parameter_data.name.clone(), values));
+        }
+    }
+    Ok(found)
 }
 
 /// The members `x-nordpay-bearer-requires` names: top-level members of the

@@ -126,6 +126,12 @@ pub struct OperationRow<'a> {
     pub policy: &'a RuntimePolicy,
     /// The rules of the request body the generated types do not hold.
     pub body_rules: &'a [ArrayRule],
+    /// The largest numbers of the body's integers, where typify's type is wider.
+    pub integer_rules: &'a [IntegerRule],
+    /// Query parameters of an open enum type, with the values they may carry.
+    pub query_values: &'a [(String, Vec<String>)],
+    /// Pointers of the body's optional members that are not nullable.
+    pub not_null: &'a [String],
     /// The spec's `x-nordpay-body-check`: its name and the Rust function.
     pub body_check: Option<(&'a str, &'a str)>,
     /// The spec's `x-nordpay-bearer-requires`: members of the body a request
@@ -147,28 +153,57 @@ pub struct ArrayRule {
     pub unique_by: Option<String>,
 }
 
-/// The array rules of the request body of `operation`: arrays reached from
-/// the body through object properties (not through other arrays, which a
-/// pointer cannot name), at most a few levels deep.
+/// The largest value of an integer of a request body, where typify's type
+/// is wider than the spec's format: an `int32` or `int64` with a minimum of 0
+/// or more becomes an unsigned type, which takes numbers the format does not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IntegerRule {
+    /// JSON pointer of the number, `*` for every item of an array.
+    pub pointer: String,
+    /// The format's largest value.
+    pub max: u64,
+}
+
+/// The rules of the request body of `operation` that the generated types do
+/// not hold, at most a few levels deep: array rules of arrays reached through
+/// object properties (not through other arrays, which a pointer cannot
+/// name), and integer rules anywhere (`*` for every item of an array).
 pub fn body_rules(
     spec: &openapiv3::OpenAPI,
     operation: &openapiv3::Operation,
-) -> Result<Vec<ArrayRule>, String> {
+) -> Result<Rules, String> {
     let Some(body) = &operation.request_body else {
-        return Ok(Vec::new());
+        return Ok(Default::default());
     };
     let openapiv3::ReferenceOr::Item(body) = body else {
         return Err("a $ref request body is not supported".into());
     };
-    let mut rules = Vec::new();
+    let mut rules = Rules::default();
     if let Some(schema) = body
         .content
         .values()
         .find_map(|media| media.schema.as_ref())
     {
-        collect(spec, resolve(spec, schema)?, String::new(), 0, &mut rules)?;
+        collect(
+            spec,
+            resolve(spec, schema)?,
+            String::new(),
+            0,
+            false,
+            &mut rules,
+        )?;
     }
     Ok(rules)
+}
+
+#[derive(Default)]
+pub struct Rules {
+    /// Array rules.
+    pub arrays: Vec<ArrayRule>,
+    /// Integer rules.
+    pub integers: Vec<IntegerRule>,
+    /// Pointers of optional members that are not nullable.
+    pub not_null: Vec<String>,
 }
 
 /// The schema `schema` is or refers to.
@@ -190,7 +225,8 @@ fn collect(
     schema: &openapiv3::Schema,
     pointer: String,
     depth: usize,
-    rules: &mut Vec<ArrayRule>,
+    in_array: bool,
+    rules: &mut Rules,
 ) -> Result<(), String> {
     use openapiv3::{SchemaKind, Type};
     if depth > 8 {
@@ -211,24 +247,45 @@ fn collect(
         SchemaKind::Type(Type::Object(object)) => {
             for (name, property) in &object.properties {
                 let property = resolve(spec, property)?;
+                if !object.required.contains(name) && !property.schema_data.nullable {
+                    rules.not_null.push(format!("{pointer}/{name}"));
+                }
                 collect(
                     spec,
                     property,
                     format!("{pointer}/{name}"),
                     depth + 1,
+                    in_array,
                     rules,
                 )?;
             }
         }
-        SchemaKind::Type(Type::Array(array))
-            if array.min_items.is_some() || array.max_items.is_some() || unique_by.is_some() =>
+        SchemaKind::Type(Type::Array(array)) => {
+            let rule =
+                array.min_items.is_some() || array.max_items.is_some() || unique_by.is_some();
+            if rule && !in_array {
+                rules.arrays.push(ArrayRule {
+                    pointer: pointer.clone(),
+                    min_items: array.min_items,
+                    max_items: array.max_items,
+                    unique_by,
+                });
+            }
+            if let Some(items) = &array.items {
+                let items = resolve(spec, items)?;
+                collect(spec, items, format!("{pointer}/*"), depth + 1, true, rules)?;
+            }
+        }
+        SchemaKind::Type(Type::Integer(integer))
+            if integer.minimum.is_some_and(|min| min >= 0) && integer.maximum.is_none() =>
         {
-            rules.push(ArrayRule {
-                pointer,
-                min_items: array.min_items,
-                max_items: array.max_items,
-                unique_by,
-            });
+            use openapiv3::{IntegerFormat, VariantOrUnknownOrEmpty};
+            let max = match &integer.format {
+                VariantOrUnknownOrEmpty::Item(IntegerFormat::Int32) => i32::MAX as u64,
+                VariantOrUnknownOrEmpty::Item(IntegerFormat::Int64) => i64::MAX as u64,
+                _ => return Ok(()),
+            };
+            rules.integers.push(IntegerRule { pointer, max });
         }
         _ => {}
     }
@@ -281,6 +338,14 @@ pub fn operation(row: &OperationRow<'_>) -> TokenStream {
             }
         }
     });
+    let integers = row.integer_rules.iter().map(|rule| {
+        let (pointer, max) = (&rule.pointer, rule.max);
+        quote! { crate::runtime::IntegerRule { pointer: #pointer, max: #max } }
+    });
+    let not_null = row.not_null.iter();
+    let query_values = row.query_values.iter().map(|(name, values)| {
+        quote! { crate::runtime::QueryValues { name: #name, values: &[#(#values),*] } }
+    });
     let body_check = match row.body_check {
         Some((name, function)) => {
             let function: TokenStream = function.parse().expect("body_checks name Rust paths");
@@ -307,6 +372,9 @@ pub fn operation(row: &OperationRow<'_>) -> TokenStream {
                 confirmation_window: #confirmation_window,
             },
             body_rules: &[#(#rules),*],
+            integer_rules: &[#(#integers),*],
+            query_values: &[#(#query_values),*],
+            not_null: &[#(#not_null),*],
             body_check: #body_check,
             bearer_requires: &[#(#bearer_requires),*],
         }

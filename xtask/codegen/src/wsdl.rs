@@ -361,6 +361,9 @@ fn operation_table(api_name: &str, wsdl: &Wsdl) -> TokenStream {
             accept: None,
             policy: &op.policy,
             body_rules: &[],
+            integer_rules: &[],
+            query_values: &[],
+            not_null: &[],
             body_check: None,
             bearer_requires: &[],
         });
