@@ -10,7 +10,7 @@ use url::Url;
 use super::generated::rest::{self as rest_api, types};
 use super::generated::soap as soap_api;
 use super::soap_transport::SoapTransport;
-use super::{Age, Error, ServiceCode};
+use super::{Error, ServiceCode};
 use crate::runtime::soap::Limits;
 use crate::runtime::{self, Context, Resolution, finish};
 
@@ -423,13 +423,14 @@ impl Client {
     }
 
     /// An indicative check that the subscriber can be charged `amount` øre
-    /// with `service_code` (user info v2): `Ok(())` if it passes. REST only.
+    /// with `service_code` (user info v2), and is at least `age` years old if
+    /// given: `Ok(())` if it passes. REST only.
     pub async fn user_info_v2(
         &self,
         msisdn: &str,
         amount: i32,
         service_code: ServiceCode,
-        age: Option<Age>,
+        age: Option<u8>,
     ) -> Result<(), Error> {
         let client = self.rest("user info v2")?;
         let msisdn = parse_msisdn(msisdn)?;
@@ -440,7 +441,7 @@ impl Client {
             .amount(amount)
             .service_code(service_code);
         if let Some(age) = age {
-            call = call.age(age);
+            call = call.age(types::SubscriberAge(age));
         }
         finish(call.send()).await
     }
@@ -465,7 +466,7 @@ impl Client {
         msisdn: &str,
         amount: i32,
         service_code: ServiceCode,
-        age: Option<Age>,
+        age: Option<u8>,
     ) -> Result<types::UserInfoSummary, Error> {
         let client = self.rest("user info summary")?;
         let msisdn = parse_msisdn(msisdn)?;
@@ -476,7 +477,7 @@ impl Client {
             .amount(amount)
             .service_code(service_code);
         if let Some(age) = age {
-            call = call.age(age);
+            call = call.age(types::SubscriberAge(age));
         }
         finish(call.send()).await
     }

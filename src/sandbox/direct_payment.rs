@@ -123,7 +123,7 @@ impl Kept<Store> {
             }
             _ => {}
         }
-        old_enough(&details.msisdn, details.age)?;
+        old_enough(&details.msisdn, details.age.map(years))?;
         // x-nordpay-inferred: the docs do not say how Strex refuses a token
         // it did not issue for this MSISDN, or revoked; Forbidden (6) does.
         if let Some(token) = &details.authorization_token
@@ -834,7 +834,7 @@ impl Service for DirectPayment {
         let age = request
             .age
             .as_deref()
-            .and_then(|age| age.parse::<Age>().ok());
+            .and_then(|age| age.parse::<u8>().ok());
         if let Err(refused) = old_enough(&request.msisdn, age) {
             return refused.into();
         }
@@ -869,7 +869,12 @@ impl Service for DirectPayment {
 
     async fn get_user_info_v2(&self, input: GetUserInfoV2Input) -> GetUserInfoV2Output {
         let query = input.query;
-        match check_charge(&input.msisdn, query.amount, &query.service_code, query.age) {
+        match check_charge(
+            &input.msisdn,
+            query.amount,
+            &query.service_code,
+            query.age.map(|a| a.0),
+        ) {
             Ok(()) => GetUserInfoV2Output::Ok,
             Err(refused) => refused.into(),
         }
@@ -884,7 +889,12 @@ impl Service for DirectPayment {
         input: GetUserInfoSummaryInput,
     ) -> GetUserInfoSummaryOutput {
         let query = input.query;
-        let v2 = check_charge(&input.msisdn, query.amount, &query.service_code, query.age);
+        let v2 = check_charge(
+            &input.msisdn,
+            query.amount,
+            &query.service_code,
+            query.age.map(|a| a.0),
+        );
         // An absent fault is left out, not null (the spec's fault objects
         // are not nullable).
         GetUserInfoSummaryOutput::Ok(types::UserInfoSummary {
@@ -1023,7 +1033,7 @@ fn check_charge(
     msisdn: &str,
     amount: i32,
     code: &ServiceCode,
-    age: Option<Age>,
+    age: Option<u8>,
 ) -> Result<(), Fault> {
     if msisdn == faults::BARRED_MSISDN {
         return Err(barred());
@@ -1042,8 +1052,14 @@ fn check_charge(
 /// "If provided, age of the subscriber is checked to be above the input
 /// age": the fault table's 16-year-old is too young for 18. x-nordpay-inferred:
 /// the docs name no code for it; Forbidden (6) it is.
-fn old_enough(msisdn: &str, age: Option<Age>) -> Result<(), Fault> {
-    if msisdn == faults::AGED_16_MSISDN && age == Some(Age::Eighteen) {
+/// The years of a PaymentDetails `Age` (16 or 18).
+fn years(age: Age) -> u8 {
+    u8::try_from(age.value()).unwrap_or(u8::MAX)
+}
+
+/// The fault table's 16-year-old is younger than any age above 16.
+fn old_enough(msisdn: &str, age: Option<u8>) -> Result<(), Fault> {
+    if msisdn == faults::AGED_16_MSISDN && age.is_some_and(|age| age > 16) {
         return Err(fault(
             ErrorCode::Forbidden,
             "The subscriber is younger than the required age",

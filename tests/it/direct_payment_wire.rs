@@ -740,7 +740,7 @@ async fn rest_only_operations() {
     let h = serve(Transport::Rest, ResponseTemplate::new(200)).await;
     let code: ServiceCode = "06005".parse().unwrap();
     h.client
-        .user_info_v2("+4799999999", 2500, code, Some(Age::Sixteen))
+        .user_info_v2("+4799999999", 2500, code, Some(21))
         .await
         .unwrap();
     let request = h.only_request().await;
@@ -752,7 +752,7 @@ async fn rest_only_operations() {
     );
     assert_eq!(
         request.url.query(),
-        Some("age=16&amount=2500&serviceCode=06005")
+        Some("age=21&amount=2500&serviceCode=06005")
     );
 
     let h = serve(

@@ -516,16 +516,19 @@ async fn the_subscribers_age_is_checked_where_a_request_gives_one() {
     let young = faults::AGED_16_MSISDN;
     let code: direct_payment::ServiceCode = "06005".parse().unwrap();
     let rest = direct_payment_client(&sandbox, direct_payment::Transport::Rest);
-    rest.user_info_v2(young, 2500, code, Some(direct_payment::Age::Sixteen))
+    rest.user_info_v2(young, 2500, code, Some(16))
         .await
         .unwrap();
-    let refused = rest
-        .user_info_v2(young, 2500, code, Some(direct_payment::Age::Eighteen))
-        .await
-        .unwrap_err();
-    assert_eq!(refused.code(), Some(direct_payment::ErrorCode::Forbidden));
+    // Any age, not only PaymentDetails' 16 and 18 (the docs give these none).
+    for age in [17, 18, 21] {
+        let refused = rest
+            .user_info_v2(young, 2500, code, Some(age))
+            .await
+            .unwrap_err();
+        assert_eq!(refused.code(), Some(direct_payment::ErrorCode::Forbidden));
+    }
     let summary = rest
-        .user_info_summary(young, 2500, code, Some(direct_payment::Age::Eighteen))
+        .user_info_summary(young, 2500, code, Some(18))
         .await
         .unwrap();
     assert_eq!(summary.response_v2_fault.map(|f| f.code), Some(6));
