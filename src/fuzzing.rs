@@ -274,7 +274,7 @@ pub fn soap_round_trip(input: &[u8]) {
     }
     let paid = dp::PayResponse {
         pay_result: dpt::PaymentResponseType {
-            client_reference: Nillable::new(draw.text()),
+            client_reference: (draw.byte() % 4 != 0).then(|| Nillable::new(draw.text())),
             transaction_id: draw.long(),
         },
     };
@@ -285,7 +285,7 @@ pub fn soap_round_trip(input: &[u8]) {
     }
     let status = dp::GetPaymentStatusResponse {
         get_payment_status_result: dpt::PaymentStatusResponseType {
-            client_reference: Nillable::new(draw.text()),
+            client_reference: (draw.byte() % 4 != 0).then(|| Nillable::new(draw.text())),
             payment_status: match draw.byte() % 3 {
                 0 => dpt::PaymentStatusType::NotPaid,
                 1 => dpt::PaymentStatusType::Paid,

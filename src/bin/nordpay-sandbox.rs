@@ -30,7 +30,8 @@ use std::process::ExitCode;
 use nordpay::sandbox::{Sandbox, SandboxConfig};
 
 const USAGE: &str = "usage: nordpay-sandbox [--host HOST] [--port PORT] [--public-url URL] \
-[--record-cap N] [--callback-url URL] [--print-config] [--no-request-log] [PORT]";
+[--record-cap N] [--callback-url URL] [--confirmation-window-ms MS] [--print-config] \
+[--no-request-log] [PORT]";
 
 /// What `--help` says after the usage line.
 const HELP: &str = "A local stand-in for CONNECT Payment, Direct Payment, Puzzel Pay and \
@@ -38,7 +39,10 @@ Mediaconnect (127.0.0.1:8787 unless told otherwise).\n\
 Open its root URL in a browser for the dashboard (every record, its timeline, \
 actions, scripted faults, callback deliveries) and /inbox for every SMS it sent.\n\
 Each option is also an environment variable: NORDPAY_SANDBOX_HOST, _PORT, \
-_PUBLIC_URL, _RECORD_CAP, _CALLBACK_URL, _REQUEST_LOG=off.";
+_PUBLIC_URL, _RECORD_CAP, _CALLBACK_URL, _CONFIRMATION_WINDOW_MS, _REQUEST_LOG=off.\n\
+A Direct Payment SecurityLevel 2 payment waits up to the confirmation window (60 s \
+unless set) for its user: answer on the dashboard or POST \
+/sandbox/direct-payment/payments/{reference}/confirm (or /lapse).";
 
 /// What the command line and the environment ask for: the sandbox's
 /// configuration, and whether to print it.
@@ -84,6 +88,12 @@ fn options(
     if let Some(url) = env("NORDPAY_SANDBOX_CALLBACK_URL") {
         options.config.callback_url = Some(parse_value("NORDPAY_SANDBOX_CALLBACK_URL", &url)?);
     }
+    if let Some(ms) = env("NORDPAY_SANDBOX_CONFIRMATION_WINDOW_MS") {
+        options.config.confirmation_window = std::time::Duration::from_millis(parse_value(
+            "NORDPAY_SANDBOX_CONFIRMATION_WINDOW_MS",
+            &ms,
+        )?);
+    }
     if let Some(cap) = env("NORDPAY_SANDBOX_RECORD_CAP") {
         options.config.record_cap = parse_value("NORDPAY_SANDBOX_RECORD_CAP", &cap)?;
     }
@@ -116,6 +126,11 @@ fn options(
             }
             "--record-cap" => {
                 options.config.record_cap = parse_value("--record-cap", &value("--record-cap")?)?;
+            }
+            "--confirmation-window-ms" => {
+                let ms = value("--confirmation-window-ms")?;
+                options.config.confirmation_window =
+                    std::time::Duration::from_millis(parse_value("--confirmation-window-ms", &ms)?);
             }
             "--callback-url" => {
                 options.config.callback_url =

@@ -212,6 +212,11 @@ impl BusinessModel {
         Self::Voting,
     ];
 
+    /// Every business model, in the documented order.
+    pub fn all() -> impl Iterator<Item = BusinessModel> {
+        Self::ALL.into_iter()
+    }
+
     /// The value on the wire, e.g. `"STREX-PAYMENT"`.
     pub fn as_str(&self) -> &'static str {
         match self {

@@ -111,7 +111,7 @@ impl TryFrom<dpt::TeletorgSettingsType> for types::TeletorgSettings {
 impl From<types::PaymentResponse> for dpt::PaymentResponseType {
     fn from(paid: types::PaymentResponse) -> Self {
         Self {
-            client_reference: Nillable::new(paid.client_reference),
+            client_reference: Some(Nillable::new(paid.client_reference)),
             transaction_id: paid.transaction_id.0,
         }
     }
@@ -120,7 +120,7 @@ impl From<types::PaymentResponse> for dpt::PaymentResponseType {
 impl From<dpt::PaymentResponseType> for types::PaymentResponse {
     fn from(paid: dpt::PaymentResponseType) -> Self {
         Self {
-            client_reference: paid.client_reference.into_inner().unwrap_or_default(),
+            client_reference: value(paid.client_reference).unwrap_or_default(),
             transaction_id: types::TransactionId(paid.transaction_id),
         }
     }
@@ -176,7 +176,7 @@ impl From<dpt::PaymentStatusType> for PaymentStatus {
 impl From<types::PaymentStatusResponse> for dpt::PaymentStatusResponseType {
     fn from(status: types::PaymentStatusResponse) -> Self {
         Self {
-            client_reference: Nillable::new(status.client_reference),
+            client_reference: Some(Nillable::new(status.client_reference)),
             payment_status: status.payment_status.into(),
             transaction_id: nillable(status.transaction_id),
         }
@@ -186,7 +186,7 @@ impl From<types::PaymentStatusResponse> for dpt::PaymentStatusResponseType {
 impl From<dpt::PaymentStatusResponseType> for types::PaymentStatusResponse {
     fn from(status: dpt::PaymentStatusResponseType) -> Self {
         Self {
-            client_reference: status.client_reference.into_inner().unwrap_or_default(),
+            client_reference: value(status.client_reference).unwrap_or_default(),
             payment_status: status.payment_status.into(),
             transaction_id: value(status.transaction_id),
         }

@@ -192,7 +192,10 @@ pub(crate) fn answer<Resp: XmlValue>(
             match detail.map(|d| d.decode::<dpf::DirectPaymentFault>()) {
                 Some(Ok(direct)) => Err(Error::Fault {
                     code: ErrorCode::from_wire(direct.code),
-                    description: direct.description.into_inner().unwrap_or_default(),
+                    description: direct
+                        .description
+                        .and_then(xsd_parser_types::xml::Nillable::into_inner)
+                        .unwrap_or_default(),
                     status: Some(status),
                     soap_fault_code: Some(fault.code.local.clone()),
                 }),

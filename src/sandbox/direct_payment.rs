@@ -571,9 +571,31 @@ pub(super) fn control_routes() -> Router<Shared> {
         )
         .route("/direct-payment/payments", get(inspect_payments))
         .route(
+            "/direct-payment/payments/{reference}/{answer}",
+            post(answer_for_the_user),
+        )
+        .route(
             "/direct-payment/tokens/{token}",
             axum::routing::delete(revoke_token),
         )
+}
+
+/// The user of a SecurityLevel 2 payment confirms it (`confirm`) or lets it
+/// lapse (`lapse`), as the dashboard's buttons do: 204, or 404 if the
+/// payment is not waiting for its user.
+async fn answer_for_the_user(
+    State(shared): State<Shared>,
+    Path((reference, answer)): Path<(String, String)>,
+) -> StatusCode {
+    let confirmed = match answer.as_str() {
+        "confirm" => true,
+        "lapse" => false,
+        _ => return StatusCode::NOT_FOUND,
+    };
+    match confirm(&shared, &reference, confirmed) {
+        true => StatusCode::NO_CONTENT,
+        false => StatusCode::NOT_FOUND,
+    }
 }
 
 /// Strex invalidates a PreAuthorize token: Pay with it is refused from now on.
@@ -972,10 +994,7 @@ async fn answer_when_due(
             confirm(&shared, &reference, true);
         });
     }
-    let window = rest_operations::PAY
-        .policy
-        .confirmation_window
-        .unwrap_or(std::time::Duration::from_secs(60));
+    let window = shared.confirmation_window;
     let shared = shared.clone();
     let waiting = tokio::spawn(async move {
         match tokio::time::timeout(window, told).await {
@@ -994,6 +1013,15 @@ async fn answer_when_due(
         Ok(true) => Ok(paid),
         _ => Err(not_confirmed()),
     }
+}
+
+/// How long a SecurityLevel 2 payment waits for its user unless the
+/// sandbox is told otherwise: Pay's confirmation window in the spec.
+pub(super) fn confirmation_window() -> std::time::Duration {
+    rest_operations::PAY
+        .policy
+        .confirmation_window
+        .unwrap_or(std::time::Duration::from_secs(60))
 }
 
 fn not_confirmed() -> Fault {
@@ -1090,7 +1118,7 @@ fn soap_fault(fault: Fault) -> Response {
         .collect();
     let detail = dpf::DirectPaymentFault {
         code: fault.code.value(),
-        description: Nillable::new(fault.description.clone()),
+        description: Some(Nillable::new(fault.description.clone())),
     };
     match soap::encode_fault(
         (WEB_FAULT_NS, &name),

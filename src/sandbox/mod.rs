@@ -133,6 +133,8 @@ pub(crate) struct Shared {
     base: Url,
     /// Records one store keeps before forgetting the oldest finished ones.
     record_cap: usize,
+    /// How long a SecurityLevel 2 payment waits for its user.
+    confirmation_window: std::time::Duration,
 }
 
 /// A store's lock. A handler that panicked while holding it leaves it usable.
@@ -262,6 +264,12 @@ pub struct SandboxConfig {
     /// Where Puzzel Pay's callback is POSTed when a recipient's payment
     /// completes or fails (none unless set).
     pub callback_url: Option<Url>,
+    /// How long a Direct Payment SecurityLevel 2 payment waits for its user
+    /// to confirm before it lapses: the WSDL's window (one minute, as the
+    /// docs say) unless set. A test that does not answer for the user
+    /// (dashboard, `POST /sandbox/direct-payment/payments/{ref}/confirm`)
+    /// can shorten it.
+    pub confirmation_window: std::time::Duration,
 }
 
 impl Default for SandboxConfig {
@@ -272,6 +280,7 @@ impl Default for SandboxConfig {
             record_cap: DEFAULT_RECORD_CAP,
             request_log: false,
             callback_url: None,
+            confirmation_window: direct_payment::confirmation_window(),
         }
     }
 }
@@ -329,6 +338,7 @@ impl Sandbox {
             engine: Arc::default(),
             base,
             record_cap: config.record_cap,
+            confirmation_window: config.confirmation_window,
         };
         shared.callbacks().url = config.callback_url;
         let mut app = router(shared.clone());

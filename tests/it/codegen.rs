@@ -117,3 +117,37 @@ fn integer_enums_refuse_or_keep_unlisted_numbers() {
     assert_eq!(Step::from_wire(9), Step::Unknown(9));
     assert_eq!(Step::Paid.to_string(), "6");
 }
+
+/// The business models are listed in both specs that take one (Direct
+/// Payment's, replaced by `direct_payment::BusinessModel` with its price
+/// ranges, and Puzzel Pay's): the three lists agree.
+#[cfg(all(feature = "direct-payment", feature = "puzzel-pay"))]
+#[test]
+fn the_business_model_lists_agree() {
+    use nordpay::direct_payment::BusinessModel;
+    let models: Vec<&str> = BusinessModel::all().map(|m| m.as_str()).collect();
+    for spec in [
+        "schemas/direct-payment/rest.yaml",
+        "schemas/puzzel-pay/openapi.yaml",
+    ] {
+        let text = std::fs::read_to_string(root().join(spec)).unwrap();
+        let at = text
+            .find("\n    BusinessModel:")
+            .expect("a BusinessModel schema");
+        let line = text[at..]
+            .lines()
+            .find_map(|line| line.trim().strip_prefix("enum: ["))
+            .expect("its enum");
+        let listed: Vec<&str> = line
+            .trim_end_matches(']')
+            .split(", ")
+            .map(|value| value.trim_matches('"'))
+            .collect();
+        assert_eq!(listed, models, "{spec}");
+    }
+    for model in &models {
+        let parsed: nordpay::puzzel_pay::types::BusinessModel =
+            serde_json::from_value(serde_json::json!(model)).unwrap();
+        assert_eq!(serde_json::to_value(parsed).unwrap(), *model);
+    }
+}

@@ -492,7 +492,11 @@ fn basic(user: &str, password: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_sandbox_answer_to_generated_requests_is_one_its_spec_allows() {
-    let sandbox = Sandbox::start().await.unwrap();
+    // A generated SecurityLevel 2 payment would wait the whole minute
+    // for a user nobody plays here: it lapses (Expired) at once instead.
+    let mut config = nordpay::sandbox::SandboxConfig::default();
+    config.confirmation_window = std::time::Duration::from_millis(50);
+    let sandbox = Sandbox::start_with(config).await.unwrap();
     let http = reqwest::Client::new();
     let token = support::mediaconnect_access_token(&sandbox).await;
     let apis = [

@@ -275,6 +275,31 @@ async fn a_payment_status_the_specs_do_not_list_is_kept_on_both_transports() {
     }
 }
 
+/// WCF declares reference-type members `minOccurs="0" nillable="true"`, and
+/// a service with `EmitDefaultValue = false` leaves them out: an answer
+/// without the ClientReference, or a fault without its Description, reads.
+#[tokio::test]
+async fn soap_answers_without_their_optional_reference_members_read() {
+    let h = serve(
+        Transport::Soap,
+        soap_response(
+            r#"<GetPaymentStatusResponse xmlns="http://directpay.intele.com/v1"><GetPaymentStatusResult xmlns:a="http://directpay.intele.com/v1/types"><a:PaymentStatus>Paid</a:PaymentStatus><a:TransactionId>42</a:TransactionId></GetPaymentStatusResult></GetPaymentStatusResponse>"#,
+        ),
+    )
+    .await;
+    let status = h.client.payment_status("ref-1").await.unwrap();
+    assert_eq!(status.payment_status, PaymentStatus::Paid);
+    assert_eq!(status.client_reference, "");
+
+    let without_description = ResponseTemplate::new(400).set_body_raw(
+        r#"<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><s:Fault><faultcode>s:Client</faultcode><faultstring>Bad Request</faultstring><detail><DirectPaymentFault xmlns="http://directpay.intele.com/v1/faults"><Code>2</Code></DirectPaymentFault></detail></s:Fault></s:Body></s:Envelope>"#,
+        "text/xml; charset=utf-8",
+    );
+    let h = serve(Transport::Soap, without_description).await;
+    let error = h.client.payment_status("ref-1").await.unwrap_err();
+    assert_eq!(error.code(), Some(ErrorCode::Validation), "{error:?}");
+}
+
 fn expiry() -> chrono::DateTime<chrono::Utc> {
     "2027-11-21T10:00:00Z".parse().unwrap()
 }

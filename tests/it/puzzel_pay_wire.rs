@@ -91,7 +91,7 @@ fn docs_batch() -> types::builder::BatchRequest {
             text: "Dear {{name}}. Amount kr. {{amount}},-. Tap the link to pay.".into(),
         }])
         .direct_payment_settings(Some(types::DirectPaymentSettings {
-            business_model: "STREX-PAYMENT".into(),
+            business_model: types::BusinessModel::StrexPayment,
             service_code: "14001".parse().unwrap(),
         }))
         .action(BatchAction::SendSms)

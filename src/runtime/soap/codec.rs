@@ -494,7 +494,11 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            response.pay_result.client_reference.into_inner().as_deref(),
+            response
+                .pay_result
+                .client_reference
+                .and_then(Nillable::into_inner)
+                .as_deref(),
             Some("r&1<x>A")
         );
         assert_eq!(response.pay_result.transaction_id, 42);
@@ -504,7 +508,7 @@ mod tests {
             &Limits::default(),
         )
         .unwrap();
-        assert!(nil.pay_result.client_reference.is_nil());
+        assert!(nil.pay_result.client_reference.is_some_and(|r| r.is_nil()));
     }
 
     #[test]
