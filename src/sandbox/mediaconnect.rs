@@ -180,8 +180,20 @@ impl Service for Mediaconnect {
         })
     }
 
+    /// `success: false`, and no payment to finish, for an invoice that is
+    /// paid already or not the user's (x-nordpay-inferred: the reference
+    /// shows only `success: true`).
     async fn pay_invoice(&self, input: PayInvoiceInput) -> PayInvoiceOutput {
         let invoice_number = input.body.invoice_number.to_string();
+        let payable = SANDBOX_INVOICES.contains(&invoice_number.as_str())
+            && !self
+                .0
+                .mediaconnect()
+                .paid_invoices
+                .contains(&invoice_number);
+        if !payable {
+            return PayInvoiceOutput::Ok(not_started());
+        }
         PayInvoiceOutput::Ok(started(&self.0, Pending::Invoice { invoice_number }))
     }
 
@@ -205,8 +217,19 @@ impl Service for Mediaconnect {
         })
     }
 
+    /// `success: false` for a product that has a valid Vipps agreement
+    /// already (x-nordpay-inferred, as for invoices).
     async fn add_vipps_agreement(&self, input: AddVippsAgreementInput) -> AddVippsAgreementOutput {
         let product = input.body.product_code.to_string();
+        let has_one = self
+            .0
+            .mediaconnect()
+            .vipps_agreements
+            .values()
+            .any(|p| *p == product);
+        if has_one {
+            return AddVippsAgreementOutput::Ok(not_started());
+        }
         AddVippsAgreementOutput::Ok(started(&self.0, Pending::Vipps { product }))
     }
 
@@ -745,6 +768,14 @@ fn start(shared: &Shared, pending: Pending) -> i64 {
     let happened = shared.mediaconnect().start(id, pending, shared.record_cap);
     shared.publish(happened);
     id
+}
+
+/// The answer to a payment that was not started: nothing to finish.
+fn not_started() -> PaymentStarted {
+    PaymentStarted {
+        success: Some(false),
+        transaction_id: None,
+    }
 }
 
 /// The answer to a started payment: `{success, transactionId}`.

@@ -579,3 +579,71 @@ async fn client_mode_takes_the_clients_own_token_and_only_there() {
         .unwrap_err();
     assert_eq!(no_reminder.status().map(|s| s.as_u16()), Some(404));
 }
+
+/// `{"success": false}` (x-nordpay-inferred; the reference shows only
+/// true): nothing was started, so there is no transaction to send the user
+/// to, for an invoice that is paid already or not the user's, and for a
+/// product that has a Vipps agreement already.
+#[tokio::test]
+async fn mediaconnect_answers_success_false_when_nothing_is_started() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let client = logged_in(&sandbox).await;
+    let login = mediaconnect::LoginServer::new(
+        sandbox.mediaconnect_environment().login_server(),
+        credentials::MEDIACONNECT_CLIENT_ID,
+    )
+    .unwrap();
+    let pay = |invoice: &'static str| {
+        let client = &client;
+        async move {
+            client
+                .pay_invoice()
+                .body(
+                    mediaconnect::types::InvoicePaymentRequest::builder()
+                        .invoice_number(invoice)
+                        .product_code("P1")
+                        .company_code("SANDBOX")
+                        .payment_method(mediaconnect::types::InvoicePaymentMethod::Nexi),
+                )
+                .send()
+                .await
+                .unwrap()
+                .into_inner()
+        }
+    };
+    let started = pay("1002").await;
+    assert_eq!(started.success, Some(true));
+    let url = login.invoice_payment(
+        &"https://shop.example/back".parse().unwrap(),
+        &"https://shop.example/err".parse().unwrap(),
+        started.transaction_id.unwrap(),
+    );
+    let browser = Browser::new();
+    let confirm = page(browser.open(&url).await.unwrap());
+    browser.click(&confirm, "Confirm").await.unwrap();
+    for invoice in ["1002", "9999"] {
+        let refused = pay(invoice).await;
+        assert_eq!(refused.success, Some(false), "{invoice}");
+        assert_eq!(refused.transaction_id, None, "{invoice}");
+    }
+
+    let add = || async {
+        client
+            .add_vipps_agreement()
+            .body(mediaconnect::types::VippsAgreementRequest::builder().product_code("P1"))
+            .send()
+            .await
+            .unwrap()
+            .into_inner()
+    };
+    let first = add().await;
+    let url = login.vipps_agreement(
+        &"https://shop.example/back".parse().unwrap(),
+        &"https://shop.example/err".parse().unwrap(),
+        first.transaction_id.unwrap(),
+    );
+    let confirm = page(browser.open(&url).await.unwrap());
+    browser.click(&confirm, "Confirm").await.unwrap();
+    let again = add().await;
+    assert_eq!((again.success, again.transaction_id), (Some(false), None));
+}
