@@ -434,6 +434,8 @@ impl Client {
     ) -> Result<(), Error> {
         let client = self.rest("user info v2")?;
         let msisdn = parse_msisdn(msisdn)?;
+        super::payment_rules::check_amount("amount", amount, &service_code)
+            .map_err(Error::InvalidRequest)?;
         let mut call = client
             .get_user_info_v2()
             .service_id(self.service_id)
@@ -470,6 +472,8 @@ impl Client {
     ) -> Result<types::UserInfoSummary, Error> {
         let client = self.rest("user info summary")?;
         let msisdn = parse_msisdn(msisdn)?;
+        super::payment_rules::check_amount("amount", amount, &service_code)
+            .map_err(Error::InvalidRequest)?;
         let mut call = client
             .get_user_info_summary()
             .service_id(self.service_id)

@@ -6,19 +6,28 @@
 
 use super::generated::rest::types;
 
-/// The rules the docs give for a payment that a schema cannot express.
-pub(crate) fn check_payment(details: &types::PaymentDetails) -> Result<(), String> {
-    let price =
-        u32::try_from(details.price).map_err(|_| format!("price {} is negative", details.price))?;
-    let code = &details.service_code;
-    if !code.price_range().contains(&price) {
+/// `amount` (named `what`) within `code`'s price range: a payment's price,
+/// or the amount user info v2 is asked about. The amount in øre.
+pub(crate) fn check_amount(
+    what: &str,
+    amount: i32,
+    code: &super::ServiceCode,
+) -> Result<u32, String> {
+    let amount = u32::try_from(amount).map_err(|_| format!("{what} {amount} is negative"))?;
+    if !code.price_range().contains(&amount) {
         return Err(format!(
-            "price {price} øre is not between {} and {} øre for service code {}",
+            "{what} {amount} øre is not between {} and {} øre for service code {}",
             code.price_range().start(),
             code.price_range().end(),
             code.code()
         ));
     }
+    Ok(amount)
+}
+
+/// The rules the docs give for a payment that a schema cannot express.
+pub(crate) fn check_payment(details: &types::PaymentDetails) -> Result<(), String> {
+    let price = check_amount("price", details.price, &details.service_code)?;
     if let Some(model) = &details.business_model
         && !model.price_range().contains(&price)
     {

@@ -1077,15 +1077,14 @@ fn check_charge(
     Ok(())
 }
 
-/// "If provided, age of the subscriber is checked to be above the input
-/// age": the fault table's 16-year-old is too young for 18. x-nordpay-inferred:
-/// the docs name no code for it; Forbidden (6) it is.
 /// The years of a PaymentDetails `Age` (16 or 18).
 fn years(age: Age) -> u8 {
     u8::try_from(age.value()).unwrap_or(u8::MAX)
 }
 
-/// The fault table's 16-year-old is younger than any age above 16.
+/// "If provided, age of the subscriber is checked to be above the input
+/// age": the fault table's 16-year-old is too young for any age above 16.
+/// x-nordpay-inferred: the docs name no code for it; Forbidden (6) it is.
 fn old_enough(msisdn: &str, age: Option<u8>) -> Result<(), Fault> {
     if msisdn == faults::AGED_16_MSISDN && age.is_some_and(|age| age > 16) {
         return Err(fault(

@@ -643,6 +643,30 @@ async fn bad_payments_are_refused_before_sending() {
     assert!(Age::try_from(17).is_err());
     assert!("99999".parse::<ServiceCode>().is_err());
     assert!("VOTES".parse::<BusinessModel>().is_err());
+
+    // User info v2 and the summary ask about an amount to charge: the same
+    // range holds (the audit found negative amounts sent).
+    let h = serve(Transport::Rest, ResponseTemplate::new(200)).await;
+    let code: ServiceCode = "06005".parse().unwrap();
+    for amount in [-5, 99, 50_001] {
+        let v2 = h
+            .client
+            .user_info_v2("+4799999999", amount, code, None)
+            .await;
+        assert!(
+            matches!(v2, Err(Error::InvalidRequest(_))),
+            "{amount}: {v2:?}"
+        );
+        let summary = h
+            .client
+            .user_info_summary("+4799999999", amount, code, None)
+            .await;
+        assert!(
+            matches!(summary, Err(Error::InvalidRequest(_))),
+            "{amount}: {summary:?}"
+        );
+    }
+    assert!(h.server.received_requests().await.unwrap().is_empty());
 }
 
 #[tokio::test]
