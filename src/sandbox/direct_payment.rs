@@ -16,7 +16,7 @@ use super::dashboard::actions::{Action, Actions, action, refused};
 use super::engine::{Capped, Engine, Kept};
 use super::journal::{Api, Happened, Kind, Record, RecordId};
 use super::serving::{Answer, Call, Malformed, Part, Stand};
-use super::{Shared, credentials, faults};
+use super::{Shared, credentials, faults, pages as sandbox_pages};
 use crate::direct_payment::rest_api::operations as rest_operations;
 use crate::direct_payment::rest_api::server::{
     GetPaymentStatusInput, GetPaymentStatusOutput, GetUserInfoInput, GetUserInfoOutput,
@@ -1012,6 +1012,42 @@ async fn answer_when_due(
     match waiting.await {
         Ok(true) => Ok(paid),
         _ => Err(not_confirmed()),
+    }
+}
+
+/// The docs promise XML as well as JSON on REST ("Valid values are
+/// application/json and application/xml"); the sandbox speaks JSON only,
+/// and says so rather than answer in a form the request did not ask for:
+/// 406 to a request whose Accept leaves JSON out, 415 to an XML body, each
+/// with a DirectPaymentFault (code 2). Middleware over the REST router.
+pub(super) async fn json_only(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let xml_body = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|media| media.contains("xml"));
+    let refusal = if xml_body {
+        Some((
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "the sandbox reads JSON bodies only (Content-Type: application/json)",
+        ))
+    } else if !sandbox_pages::accepts_json(request.headers()) {
+        Some((
+            StatusCode::NOT_ACCEPTABLE,
+            "the sandbox answers in JSON only (Accept: application/json)",
+        ))
+    } else {
+        None
+    };
+    match refusal {
+        Some((status, why)) => {
+            let body = fault_json(&fault(ErrorCode::Validation, why));
+            (status, axum::Json(body)).into_response()
+        }
+        None => next.run(request).await,
     }
 }
 

@@ -76,6 +76,7 @@ pub(super) const MOUNTS: &[Mount] = &[
         router: |shared| {
             let service = super::direct_payment::DirectPayment(shared.clone());
             crate::direct_payment::rest_api::server::router(service)
+                .layer(axum::middleware::from_fn(super::direct_payment::json_only))
         },
         pages: super::direct_payment::pages,
         offered: <super::direct_payment::DirectPayment as Actions>::offered,

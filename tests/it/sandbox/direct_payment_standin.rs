@@ -642,3 +642,49 @@ async fn security_level_2_waits_for_the_user_to_confirm_or_let_lapse() {
             .unwrap_err();
     }
 }
+
+/// "Valid values are application/json and application/xml": the sandbox
+/// speaks JSON only, and says so (406, 415) instead of answering a request
+/// for XML in JSON or reading an XML body as malformed JSON.
+#[tokio::test]
+async fn direct_payment_rest_says_it_speaks_json_only() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let rest = sandbox.direct_payment_environment().rest_url();
+    let url = format!(
+        "{}/service/1234/pay/nothing",
+        rest.as_str().trim_end_matches('/')
+    );
+    let http = reqwest::Client::new();
+    let auth = |request: reqwest::RequestBuilder| {
+        request.basic_auth(
+            credentials::DIRECT_PAYMENT_USERNAME,
+            Some(credentials::DIRECT_PAYMENT_PASSWORD),
+        )
+    };
+    let xml_only = auth(http.get(&url).header("accept", "application/xml"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(xml_only.status(), 406);
+    let fault: serde_json::Value = xml_only.json().await.unwrap();
+    assert_eq!(fault["Code"], 2);
+    let pay = format!("{}/service/1234/pay", rest.as_str().trim_end_matches('/'));
+    let xml_body = auth(http.post(&pay).header("content-type", "application/xml"))
+        .body("<PaymentRequest/>")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(xml_body.status(), 415);
+    let either = auth(
+        http.get(&url)
+            .header("accept", "application/xml, application/json"),
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(
+        either.status(),
+        404,
+        "JSON is taken: the payment is not found"
+    );
+}
