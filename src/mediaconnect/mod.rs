@@ -40,14 +40,16 @@
 //! ```
 
 mod client;
+mod customer;
 mod error;
 pub(crate) mod generated;
 mod oauth;
 mod redirect;
 
-pub use crate::runtime::TransportError;
 pub use crate::runtime::{BoxError, TokenFuture, TokenSource};
+pub use crate::runtime::{InvalidValue, TransportError};
 pub use client::{ClientBuilder, Setup};
+pub use customer::CustomerNumber;
 pub use error::Error;
 pub use generated::{Client, Environment, ResponseValue, builder, operations, servers, types};
 pub use oauth::{ClientTokens, OAuthClient, TokenError, TokenSet, UserTokens};

@@ -301,7 +301,9 @@ impl Service for Mediaconnect {
         &self,
         input: ListClientInvoicesInput,
     ) -> ListClientInvoicesOutput {
-        if input.customer_number.0 != credentials::MEDIACONNECT_CUSTOMER_NUMBER {
+        if u64::try_from(input.customer_number.get()).ok()
+            != Some(credentials::MEDIACONNECT_CUSTOMER_NUMBER)
+        {
             return ListClientInvoicesOutput::NotFound(api_error("no such customer"));
         }
         let product = input.product_code.to_string();
@@ -331,7 +333,7 @@ fn client_invoice(
     let kroner = INVOICE_AMOUNT as f64 / 100.0;
     crate::mediaconnect::types::ClientInvoice {
         invoice_id: Some(number.to_string()),
-        customer_number: i64::try_from(credentials::MEDIACONNECT_CUSTOMER_NUMBER.get()).ok(),
+        customer_number: i64::try_from(credentials::MEDIACONNECT_CUSTOMER_NUMBER).ok(),
         company_code: Some(SANDBOX_COMPANY.to_string()),
         product: Some(product.to_string()),
         amount: Some(kroner),
@@ -430,9 +432,7 @@ pub(super) fn details(sandbox: &super::Sandbox) -> Vec<(&'static str, serde_json
         ),
         (
             "customer_number",
-            super::credentials::MEDIACONNECT_CUSTOMER_NUMBER
-                .get()
-                .into(),
+            super::credentials::MEDIACONNECT_CUSTOMER_NUMBER.into(),
         ),
     ]
 }

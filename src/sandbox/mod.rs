@@ -85,8 +85,7 @@ pub mod credentials {
     pub const MEDIACONNECT_CLIENT_SECRET: &str = "sandbox-secret";
     /// Mediaconnect: the one customer client mode knows (the reference's
     /// example customer); the sandbox's invoices are this customer's.
-    pub const MEDIACONNECT_CUSTOMER_NUMBER: std::num::NonZeroU64 =
-        std::num::NonZeroU64::new(563_457).unwrap();
+    pub const MEDIACONNECT_CUSTOMER_NUMBER: u64 = 563_457;
 }
 
 /// Everything the sandbox remembers, one lock per API: a call to one API

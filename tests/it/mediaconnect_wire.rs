@@ -377,7 +377,7 @@ async fn list_client_invoices_decodes_the_reference_example() {
     .await;
     let invoices = client
         .list_client_invoices()
-        .customer_number(std::num::NonZeroU64::new(563457).unwrap())
+        .customer_number(563457u64)
         .product_code("CO27409")
         .from("2019-01-01".parse::<chrono::NaiveDate>().unwrap())
         .send()
@@ -392,6 +392,19 @@ async fn list_client_invoices_decodes_the_reference_example() {
         None,
     );
     assert_eq!(request.url.query(), Some("from=2019-01-01"));
+    // customerNumber is an int64 with minimum 1: 0 and past i64::MAX stay here.
+    for number in [0, i64::MAX as u64 + 1] {
+        let error = client
+            .list_client_invoices()
+            .customer_number(number)
+            .product_code("CO27409")
+            .send()
+            .await
+            .unwrap_err();
+        assert!(matches!(error, Error::InvalidRequest(_)), "{error:?}");
+        assert!(error.to_string().contains("CustomerNumber"), "{error}");
+    }
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
     let invoice = &invoices.client_invoice_info_list[0];
     assert_eq!(invoice.invoice_id.as_deref(), Some("1"));
     assert_eq!(invoice.invoice_amount, Some(295.0));
@@ -626,7 +639,7 @@ async fn client_mode_tokens_come_from_the_client_credentials_grant() {
     for _ in 0..2 {
         let invoices = client
             .list_client_invoices()
-            .customer_number(std::num::NonZeroU64::new(563457).unwrap())
+            .customer_number(563457u64)
             .product_code("CO27409")
             .send()
             .await

@@ -532,11 +532,11 @@ async fn client_mode_takes_the_clients_own_token_and_only_there() {
         invoices
             .client_invoice_info_list
             .iter()
-            .all(|i| i.customer_number == Some(customer.get() as i64))
+            .all(|i| i.customer_number == Some(customer as i64))
     );
     let nobody = merchant
         .list_client_invoices()
-        .customer_number(customer.checked_add(1).unwrap())
+        .customer_number(customer + 1)
         .product_code("CO27409")
         .send()
         .await

@@ -130,7 +130,14 @@ pub const APIS: &[ClientSpec] = &[
             context_type: "crate::runtime::Context",
             error_type: "crate::mediaconnect::Error",
             module: "crate::mediaconnect::generated",
-            replacements: &[],
+            replacements: &[
+                // int64 with minimum 1: typify's NonZeroU64 would send numbers past i64::MAX.
+                Replacement {
+                    schema: "CustomerNumber",
+                    rust_type: "crate::mediaconnect::CustomerNumber",
+                    impls: STRING_LIKE,
+                },
+            ],
             body_checks: &[],
         },
     },

@@ -207,13 +207,28 @@ fn classify(key: &str, old: Option<&str>, new: Option<&str>) -> (bool, String) {
 /// Every difference between `old` and `new`, classified, in key order.
 pub fn review(old: &Facts, new: &Facts) -> Vec<Change> {
     let keys: std::collections::BTreeSet<&String> = old.keys().chain(new.keys()).collect();
+    // "GET /path" of each operation the new spec adds: what it takes breaks no caller.
+    let added: Vec<&str> = keys
+        .iter()
+        .filter(|key| !old.contains_key(**key))
+        .filter_map(|key| key.strip_prefix("operation "))
+        .collect();
+    let of_added = |key: &str| {
+        added
+            .iter()
+            .any(|op| key.ends_with(&format!(" {op}")) || key.contains(&format!(" {op} ")))
+    };
     keys.into_iter()
         .filter_map(|key| {
             let (o, n) = (old.get(key), new.get(key));
             if o == n {
                 return None;
             }
-            let (breaking, why) = classify(key, o.map(String::as_str), n.map(String::as_str));
+            let (breaking, why) = if of_added(key) {
+                (false, "part of an added operation".to_string())
+            } else {
+                classify(key, o.map(String::as_str), n.map(String::as_str))
+            };
             Some(Change {
                 key: key.clone(),
                 old: o.cloned(),
@@ -392,6 +407,26 @@ paths:
             assert_eq!(change.breaking, breaking, "{name}: {change:?}");
             assert!(change.key.contains(key), "{name}: {change:?}");
         }
+    }
+
+    #[test]
+    fn what_an_added_operation_takes_breaks_no_caller() {
+        let old = facts_with_limits(BASE, None).unwrap();
+        let added = "  /orders/{id}/refunds:\n    post:\n      operationId: refundOrder\n      parameters:\n        - {name: id, in: path, required: true, schema: {type: string, maxLength: 12}}\n        - {name: amount, in: query, required: true, schema: {type: integer, minimum: 1}}\n      responses:\n        \"200\": {description: ok}\n";
+        let new = facts_with_limits(&format!("{BASE}{added}"), None).unwrap();
+        let changes = review(&old, &new);
+        assert!(changes.len() > 2, "{changes:#?}");
+        assert!(
+            changes.iter().any(|c| c.key.contains("query:amount")),
+            "{changes:#?}"
+        );
+        assert!(changes.iter().all(|c| !c.breaking), "{changes:#?}");
+        // The same parameter made required on an operation that was there is breaking.
+        let required = one((
+            "{name: dryRun, in: query, schema",
+            "{name: dryRun, in: query, required: true, schema",
+        ));
+        assert!(required.breaking);
     }
 
     #[test]
