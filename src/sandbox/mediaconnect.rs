@@ -1,5 +1,6 @@
 //! The Mediaconnect stand-in: the login server's OAuth endpoints and payment
-//! pages, and the payment API.
+//! pages, and the payment API. Its state is per customer: each logged-in
+//! user's methods, agreements and paid invoices are their own.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -43,18 +44,31 @@ const ACCESS_TOKEN_SECONDS: u64 = 43_200;
 /// The provider ID the sandbox's Vipps agreements carry (the reference's example).
 const VIPPS_PROVIDER_ID: i32 = 55;
 
+/// A Mediaconnect customer, by number: a logged-in user is one (the
+/// authorize request's `login_hint` picks which; the sandbox's own customer
+/// without it). Each has their own payment methods, agreements and paid
+/// invoices.
+type Customer = u64;
+
 /// Whose an access token is: the grant it came from decides.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Holder {
     /// A logged-in user's (authorization code, refresh).
-    User,
+    User(Customer),
     /// The merchant's own (client credentials): the "client mode" calls.
     Client,
 }
 
-/// What a login-server page finishes.
+/// What a login-server page finishes, and for whom.
 #[derive(Clone)]
-enum Pending {
+struct Pending {
+    customer: Customer,
+    what: Started,
+}
+
+/// What a user started through the API.
+#[derive(Clone)]
+enum Started {
     Invoice { invoice_number: String },
     Change { product: String, method: String },
     Vipps { product: String },
@@ -63,18 +77,35 @@ enum Pending {
 #[derive(Default)]
 pub(super) struct Store {
     /// Authorization codes not yet exchanged, each with the `redirect_uri`
-    /// it was issued for (RFC 6749 §4.1.3: the token request must repeat it).
-    codes: BTreeMap<String, String>,
+    /// it was issued for (RFC 6749 §4.1.3: the token request must repeat it)
+    /// and the user who logged in.
+    codes: BTreeMap<String, (String, Customer)>,
     /// Access tokens, each with the sandbox time it expires at and whose
     /// it is (a user's, or the merchant's own for client mode).
     access_tokens: BTreeMap<String, (DateTime<Utc>, Holder)>,
-    refresh_tokens: BTreeSet<String>,
-    /// Active payment method by product.
-    methods: BTreeMap<String, String>,
+    refresh_tokens: BTreeMap<String, Customer>,
+    /// Customers who have logged in (client mode knows them, and the
+    /// sandbox's own).
+    customers: BTreeSet<Customer>,
+    /// Active payment method by customer and product.
+    methods: BTreeMap<(Customer, String), String>,
     pending: BTreeMap<i64, Pending>,
-    paid_invoices: BTreeSet<String>,
-    /// Valid Vipps agreements: their product, by agreement reference.
-    vipps_agreements: BTreeMap<String, String>,
+    /// Paid invoices by customer and number.
+    paid_invoices: BTreeSet<(Customer, String)>,
+    /// Valid Vipps agreements: their customer and product, by agreement reference.
+    vipps_agreements: BTreeMap<String, (Customer, String)>,
+}
+
+impl Store {
+    /// Whether client mode knows the customer.
+    fn knows(&self, customer: Customer) -> bool {
+        customer == credentials::MEDIACONNECT_CUSTOMER_NUMBER || self.customers.contains(&customer)
+    }
+
+    fn paid(&self, customer: Customer, invoice_number: &str) -> bool {
+        self.paid_invoices
+            .contains(&(customer, invoice_number.to_string()))
+    }
 }
 
 const METHODS: [&str; 3] = [
@@ -116,14 +147,22 @@ impl Stand for Mediaconnect {
         let wanted = if operation.name == operations::LIST_CLIENT_INVOICES.name {
             Holder::Client
         } else {
-            Holder::User
+            Holder::User(0)
         };
         let description = match issued {
-            Some((at, holder)) if self.0.engine.now() < at && holder == wanted => return Ok(()),
+            Some((at, holder))
+                if self.0.engine.now() < at
+                    && matches!(
+                        (holder, wanted),
+                        (Holder::User(_), Holder::User(_)) | (Holder::Client, Holder::Client)
+                    ) =>
+            {
+                return Ok(());
+            }
             // The token answer's expires_in holds: move the sandbox's clock
             // past it and the client must refresh (RFC 6749 §1.5).
             Some((at, _)) if self.0.engine.now() >= at => "the access token has expired",
-            Some((_, Holder::User)) => "client mode takes the client's own token, not a user's",
+            Some((_, Holder::User(_))) => "client mode takes the client's own token, not a user's",
             Some((_, Holder::Client)) => "this call takes a user's token, not the client's",
             None => "the access token is not valid",
         };
@@ -132,6 +171,15 @@ impl Stand for Mediaconnect {
             error_description: Some(description.into()),
         };
         Err(PayInvoiceOutput::Unauthorized(body).into_answer())
+    }
+
+    /// The customer a user's access token was issued to.
+    fn caller(&self, call: &Call) -> Option<String> {
+        let token = super::bearer_token(call.headers())?;
+        match self.0.mediaconnect().access_tokens.get(token) {
+            Some((_, Holder::User(customer))) => Some(customer.to_string()),
+            _ => None,
+        }
     }
 
     /// Mediaconnect's own 400.
@@ -154,7 +202,7 @@ impl Service for Mediaconnect {
         let store = self.0.mediaconnect();
         let active = store
             .methods
-            .get(&product)
+            .get(&(customer(), product))
             .map_or("invoice", String::as_str);
         let payment_method_response_items = METHODS
             .iter()
@@ -174,7 +222,7 @@ impl Service for Mediaconnect {
     ) -> ChangePaymentMethodOutput {
         let product = input.product_code.to_string();
         let method = input.body.payment_method.to_string();
-        let id = start(&self.0, Pending::Change { product, method });
+        let id = start(&self.0, Started::Change { product, method });
         ChangePaymentMethodOutput::Ok(PaymentChange {
             payment_change_id: Some(id),
         })
@@ -186,15 +234,11 @@ impl Service for Mediaconnect {
     async fn pay_invoice(&self, input: PayInvoiceInput) -> PayInvoiceOutput {
         let invoice_number = input.body.invoice_number.to_string();
         let payable = SANDBOX_INVOICES.contains(&invoice_number.as_str())
-            && !self
-                .0
-                .mediaconnect()
-                .paid_invoices
-                .contains(&invoice_number);
+            && !self.0.mediaconnect().paid(customer(), &invoice_number);
         if !payable {
             return PayInvoiceOutput::Ok(not_started());
         }
-        PayInvoiceOutput::Ok(started(&self.0, Pending::Invoice { invoice_number }))
+        PayInvoiceOutput::Ok(started(&self.0, Started::Invoice { invoice_number }))
     }
 
     async fn list_vipps_agreements(
@@ -202,10 +246,12 @@ impl Service for Mediaconnect {
         _: ListVippsAgreementsInput,
     ) -> ListVippsAgreementsOutput {
         let store = self.0.mediaconnect();
+        let customer = customer();
         let recurring_agreements = store
             .vipps_agreements
             .iter()
-            .map(|(reference, product)| VippsAgreement {
+            .filter(|(_, (holder, _))| *holder == customer)
+            .map(|(reference, (_, product))| VippsAgreement {
                 agreement_ref: Some(reference.clone()),
                 payment_provider_id: Some(VIPPS_PROVIDER_ID),
                 product_code: Some(product.clone()),
@@ -221,16 +267,17 @@ impl Service for Mediaconnect {
     /// already (x-nordpay-inferred, as for invoices).
     async fn add_vipps_agreement(&self, input: AddVippsAgreementInput) -> AddVippsAgreementOutput {
         let product = input.body.product_code.to_string();
+        let customer = customer();
         let has_one = self
             .0
             .mediaconnect()
             .vipps_agreements
             .values()
-            .any(|p| *p == product);
+            .any(|(holder, p)| *holder == customer && *p == product);
         if has_one {
             return AddVippsAgreementOutput::Ok(not_started());
         }
-        AddVippsAgreementOutput::Ok(started(&self.0, Pending::Vipps { product }))
+        AddVippsAgreementOutput::Ok(started(&self.0, Started::Vipps { product }))
     }
 
     /// `success: false` for an agreement that is not (or no longer) there,
@@ -240,13 +287,16 @@ impl Service for Mediaconnect {
         input: RemoveVippsAgreementInput,
     ) -> RemoveVippsAgreementOutput {
         let request = input.body;
+        let reference = request.agreement_ref.as_str();
+        let mut store = self.0.mediaconnect();
+        // Another user's agreement is not there for this one.
+        let theirs = store
+            .vipps_agreements
+            .get(reference)
+            .is_some_and(|(holder, _)| *holder == customer());
         let success = i64::from(request.payment_provider_id.get()) == i64::from(VIPPS_PROVIDER_ID)
-            && self
-                .0
-                .mediaconnect()
-                .vipps_agreements
-                .remove(request.agreement_ref.as_str())
-                .is_some();
+            && theirs
+            && store.vipps_agreements.remove(reference).is_some();
         RemoveVippsAgreementOutput::Ok(Removed {
             success: Some(success),
         })
@@ -261,9 +311,10 @@ impl Service for Mediaconnect {
         }
         let product = input.product_code.to_string();
         let store = self.0.mediaconnect();
+        let customer = customer();
         let invoices = SANDBOX_INVOICES
             .iter()
-            .map(|number| (number, store.paid_invoices.contains(*number)))
+            .map(|number| (number, store.paid(customer, number)))
             .filter(|(_, paid)| !(filter.unpaid == Some(true) && *paid))
             .map(|(number, paid)| invoice(number, &product, paid))
             .collect();
@@ -287,7 +338,7 @@ impl Service for Mediaconnect {
         if !known {
             return ListInvoiceDetailsOutput::NotFound(api_error("no such invoice or reminder"));
         }
-        let paid = self.0.mediaconnect().paid_invoices.contains(&number);
+        let paid = self.0.mediaconnect().paid(customer(), &number);
         let details = match serde_json::to_value(invoice(&number, SANDBOX_PRODUCT, paid)) {
             Ok(serde_json::Value::Object(details)) => details,
             _ => serde_json::Map::new(),
@@ -295,22 +346,22 @@ impl Service for Mediaconnect {
         ListInvoiceDetailsOutput::Ok(crate::mediaconnect::types::InvoiceDetails(details))
     }
 
-    /// The sandbox customer's invoices of the product, as client mode shows
-    /// them; any other customer is not found.
+    /// A customer's invoices of the product, as client mode shows them:
+    /// the sandbox's own customer or one who has logged in; any other is
+    /// not found.
     async fn list_client_invoices(
         &self,
         input: ListClientInvoicesInput,
     ) -> ListClientInvoicesOutput {
-        if u64::try_from(input.customer_number.get()).ok()
-            != Some(credentials::MEDIACONNECT_CUSTOMER_NUMBER)
-        {
+        let store = self.0.mediaconnect();
+        let customer = u64::try_from(input.customer_number.get()).unwrap_or(0);
+        if !store.knows(customer) {
             return ListClientInvoicesOutput::NotFound(api_error("no such customer"));
         }
         let product = input.product_code.to_string();
-        let store = self.0.mediaconnect();
         let client_invoice_info_list = SANDBOX_INVOICES
             .iter()
-            .map(|number| client_invoice(number, &product, store.paid_invoices.contains(*number)))
+            .map(|number| client_invoice(customer, number, &product, store.paid(customer, number)))
             .collect();
         ListClientInvoicesOutput::Ok(crate::mediaconnect::types::ClientInvoices {
             client_invoice_info_list,
@@ -318,7 +369,16 @@ impl Service for Mediaconnect {
     }
 }
 
-/// The sandbox's invoices (every product has them), and who invoices them.
+/// The logged-in user a call acts for (its access token's; the adapter
+/// authenticated it).
+fn customer() -> Customer {
+    super::serving::caller()
+        .and_then(|caller| caller.parse().ok())
+        .unwrap_or(credentials::MEDIACONNECT_CUSTOMER_NUMBER)
+}
+
+/// The sandbox's invoices (every customer has them for every product, each
+/// paid or not on its own), and who invoices them.
 const SANDBOX_INVOICES: [&str; 3] = ["1001", "1002", faults::FAILING_INVOICE];
 const SANDBOX_COMPANY: &str = "SANDBOX";
 /// The product an invoice's details name (details are asked by number).
@@ -326,6 +386,7 @@ const SANDBOX_PRODUCT: &str = "SANDBOX";
 
 /// A sandbox invoice as client mode shows it.
 fn client_invoice(
+    customer: Customer,
     number: &str,
     product: &str,
     paid: bool,
@@ -333,7 +394,7 @@ fn client_invoice(
     let kroner = INVOICE_AMOUNT as f64 / 100.0;
     crate::mediaconnect::types::ClientInvoice {
         invoice_id: Some(number.to_string()),
-        customer_number: i64::try_from(credentials::MEDIACONNECT_CUSTOMER_NUMBER).ok(),
+        customer_number: i64::try_from(customer).ok(),
         company_code: Some(SANDBOX_COMPANY.to_string()),
         product: Some(product.to_string()),
         amount: Some(kroner),
@@ -473,6 +534,9 @@ struct AuthorizeQuery {
     /// As sent: the token request must repeat it to the letter.
     redirect_uri: String,
     state: Option<String>,
+    /// Which customer logs in (x-nordpay-inferred: OpenID Connect's
+    /// `login_hint`, as a customer number); the sandbox's own without it.
+    login_hint: Option<String>,
 }
 
 /// The user "logs in" at once: the sandbox redirects back with a code.
@@ -487,9 +551,24 @@ async fn authorize(State(shared): State<Shared>, Query(query): Query<AuthorizeQu
         )
             .into_response();
     };
+    let customer = match query.login_hint.as_deref() {
+        None => credentials::MEDIACONNECT_CUSTOMER_NUMBER,
+        Some(hint) => match hint.parse::<crate::mediaconnect::CustomerNumber>() {
+            Ok(number) => u64::try_from(number.get()).unwrap_or_default(),
+            Err(_) => {
+                return (
+                    StatusCode::BAD_REQUEST,
+                    "login_hint is a customer number (1 to 9223372036854775807)",
+                )
+                    .into_response();
+            }
+        },
+    };
     let mut state = shared.mediaconnect();
     let code = format!("mc-code-{}", shared.engine.next());
-    state.codes.insert(code.clone(), query.redirect_uri);
+    state
+        .codes
+        .insert(code.clone(), (query.redirect_uri, customer));
     target.query_pairs_mut().append_pair("code", &code);
     if let Some(csrf) = &query.state {
         target.query_pairs_mut().append_pair("state", csrf);
@@ -592,7 +671,9 @@ async fn token(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) ->
         // §4.1.3: the redirect_uri must be the authorization request's, to the letter.
         Some("authorization_code") => match field("code").and_then(|code| store.codes.remove(code))
         {
-            Some(issued_for) if field("redirect_uri") == Some(issued_for.as_str()) => true,
+            Some((issued_for, customer)) if field("redirect_uri") == Some(issued_for.as_str()) => {
+                Some(customer)
+            }
             Some(_) => {
                 return oauth_error(
                     StatusCode::BAD_REQUEST,
@@ -600,10 +681,10 @@ async fn token(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) ->
                     "redirect_uri is not the one the code was issued for",
                 );
             }
-            None => false,
+            None => None,
         },
         Some("refresh_token") => {
-            field("refresh_token").is_some_and(|t| store.refresh_tokens.remove(t))
+            field("refresh_token").and_then(|t| store.refresh_tokens.remove(t))
         }
         // §4.4: the client authenticated above is all it takes; no refresh
         // token is issued (§4.4.3).
@@ -631,20 +712,21 @@ async fn token(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) ->
             );
         }
     };
-    if !granted {
+    let Some(customer) = granted else {
         return oauth_error(
             StatusCode::BAD_REQUEST,
             "invalid_grant",
             "the code or refresh token is not valid",
         );
-    }
+    };
+    store.customers.insert(customer);
     let n = shared.engine.next();
     let (access, refresh) = (format!("mc-at-{n}"), format!("mc-rt-{n}"));
     let expires = shared.engine.now() + chrono::Duration::seconds(ACCESS_TOKEN_SECONDS as i64);
     store
         .access_tokens
-        .insert(access.clone(), (expires, Holder::User));
-    store.refresh_tokens.insert(refresh.clone());
+        .insert(access.clone(), (expires, Holder::User(customer)));
+    store.refresh_tokens.insert(refresh.clone(), customer);
     axum::Json(Tokens {
         access_token: access,
         token_type: "bearer",
@@ -657,26 +739,27 @@ async fn token(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) ->
 impl Pending {
     /// What its record is on the dashboard.
     fn kind(&self) -> Kind {
-        match self {
-            Pending::Invoice { .. } => Kind::InvoicePayment,
-            Pending::Change { .. } => Kind::PaymentChange,
-            Pending::Vipps { .. } => Kind::VippsAgreement,
+        match self.what {
+            Started::Invoice { .. } => Kind::InvoicePayment,
+            Started::Change { .. } => Kind::PaymentChange,
+            Started::Vipps { .. } => Kind::VippsAgreement,
         }
     }
 
     /// Its record on the dashboard, opened.
     fn opened(&self, id: i64) -> Happened {
-        let (amount, keys) = match self {
-            Pending::Invoice { invoice_number } => (
+        let (amount, mut keys) = match &self.what {
+            Started::Invoice { invoice_number } => (
                 crate::connect::Money::new("NOK", INVOICE_AMOUNT).ok(),
                 vec![("invoice", invoice_number.clone())],
             ),
-            Pending::Change { product, method } => (
+            Started::Change { product, method } => (
                 None,
                 vec![("product", product.clone()), ("method", method.clone())],
             ),
-            Pending::Vipps { product } => (None, vec![("product", product.clone())]),
+            Started::Vipps { product } => (None, vec![("product", product.clone())]),
         };
+        keys.push(("customer", self.customer.to_string()));
         let mut happened = Happened::nothing();
         let record = RecordId::new(self.kind(), id.to_string());
         let what = "started by the service; the user is sent to the login server";
@@ -690,8 +773,11 @@ impl Kept<Store> {
     pub(super) fn preload(&mut self, engine: &super::engine::Engine, cap: usize, records: usize) {
         for _ in 0..records {
             let id = 12_000_000 + i64::try_from(engine.next()).unwrap_or(0);
-            let pending = Pending::Invoice {
-                invoice_number: "1001".into(),
+            let pending = Pending {
+                customer: credentials::MEDIACONNECT_CUSTOMER_NUMBER,
+                what: Started::Invoice {
+                    invoice_number: "1001".into(),
+                },
             };
             self.pending.insert(id, pending);
             self.admit(id, cap);
@@ -721,8 +807,8 @@ impl Kept<Store> {
             self.pending.remove(&id)
         }?;
         let kind = pending.kind();
-        let result = match (&pending, chosen) {
-            (Pending::Invoice { invoice_number }, _)
+        let result = match (&pending.what, chosen) {
+            (Started::Invoice { invoice_number }, _)
                 if invoice_number == faults::FAILING_INVOICE =>
             {
                 Outcome::Failed
@@ -730,17 +816,19 @@ impl Kept<Store> {
             (_, chosen) => chosen,
         };
         if result == Outcome::Finished {
-            match pending {
-                Pending::Invoice { invoice_number } => {
-                    self.paid_invoices.insert(invoice_number);
+            let customer = pending.customer;
+            match pending.what {
+                Started::Invoice { invoice_number } => {
+                    self.paid_invoices.insert((customer, invoice_number));
                 }
-                Pending::Change { product, method } => {
-                    self.methods.insert(product, method);
+                Started::Change { product, method } => {
+                    self.methods.insert((customer, product), method);
                 }
-                Pending::Vipps { product } => {
+                Started::Vipps { product } => {
                     self.vipps_agreements
-                        .insert(vipps_reference(), product.clone());
-                    self.methods.insert(product, "recurringVippsPayment".into());
+                        .insert(vipps_reference(), (customer, product.clone()));
+                    self.methods
+                        .insert((customer, product), "recurringVippsPayment".into());
                 }
             }
         }
@@ -762,8 +850,12 @@ impl Kept<Store> {
     }
 }
 
-/// Remember what a login-server page is to finish; its ID.
-fn start(shared: &Shared, pending: Pending) -> i64 {
+/// Remember what a login-server page is to finish, for the calling user; its ID.
+fn start(shared: &Shared, what: Started) -> i64 {
+    let pending = Pending {
+        customer: customer(),
+        what,
+    };
     let id = 12_000_000 + i64::try_from(shared.engine.next()).unwrap_or(0);
     let happened = shared.mediaconnect().start(id, pending, shared.record_cap);
     shared.publish(happened);
@@ -779,10 +871,10 @@ fn not_started() -> PaymentStarted {
 }
 
 /// The answer to a started payment: `{success, transactionId}`.
-fn started(shared: &Shared, pending: Pending) -> PaymentStarted {
+fn started(shared: &Shared, what: Started) -> PaymentStarted {
     PaymentStarted {
         success: Some(true),
-        transaction_id: Some(start(shared, pending)),
+        transaction_id: Some(start(shared, what)),
     }
 }
 

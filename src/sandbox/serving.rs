@@ -53,6 +53,17 @@ macro_rules! stand_in {
 }
 pub(crate) use stand_in;
 
+tokio::task_local! {
+    /// The caller of the call being served (see [`Stand::caller`]).
+    static CALLER: Option<String>;
+}
+
+/// Whom the call being served acts for, from inside a `Service` method
+/// (see [`Stand::caller`]); `None` outside one.
+pub(crate) fn caller() -> Option<String> {
+    CALLER.try_with(Clone::clone).ok().flatten()
+}
+
 /// What every API's stand-in gives the adapter, beside its handlers.
 pub(crate) trait Stand: Served {
     /// Whether the call may be made (by its headers, or a path parameter
@@ -61,6 +72,14 @@ pub(crate) trait Stand: Served {
 
     /// A request that does not decode, answered in the API's own shape.
     fn malformed(&self, operation: &'static Operation, problem: Malformed) -> Answer;
+
+    /// Whom an authenticated call acts for, where the API's state is a
+    /// user's own (Mediaconnect's logged-in user); its methods read it
+    /// with [`caller`]. `None`: the merchant, the only caller there is.
+    fn caller(&self, call: &Call) -> Option<String> {
+        let _ = call;
+        None
+    }
 
     /// What a lookup answers for a record it does not see yet (a scripted
     /// `lookup_lag`), in the API's own shape; `None` for an operation that
@@ -373,8 +392,9 @@ where
         if let Err(refused) = service.authenticate(operation, &call) {
             return refused.into_response();
         }
+        let caller = service.caller(&call);
         let malformed = service.clone();
-        match run(service, call).await {
+        match CALLER.scope(caller, run(service, call)).await {
             Ok(answer) => answer.into_response(),
             Err(problem) => malformed.malformed(operation, problem).into_response(),
         }

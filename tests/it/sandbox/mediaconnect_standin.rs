@@ -3,6 +3,12 @@
 use super::*;
 
 pub(super) async fn logged_in(sandbox: &Sandbox) -> mediaconnect::Client {
+    logged_in_as(sandbox, None).await
+}
+
+/// A user's client, logged in as the customer `login_hint` names (the
+/// sandbox's own customer without one).
+async fn logged_in_as(sandbox: &Sandbox, login_hint: Option<&str>) -> mediaconnect::Client {
     let environment = sandbox.mediaconnect_environment();
     let oauth = mediaconnect::OAuthClient::new(
         environment.login_server(),
@@ -11,12 +17,11 @@ pub(super) async fn logged_in(sandbox: &Sandbox) -> mediaconnect::Client {
         "https://shop.example/cb".parse().unwrap(),
     )
     .unwrap();
-    let back = redirect(
-        Browser::new()
-            .open(&oauth.authorize_url("s"))
-            .await
-            .unwrap(),
-    );
+    let mut authorize = oauth.authorize_url("s");
+    if let Some(hint) = login_hint {
+        authorize.query_pairs_mut().append_pair("login_hint", hint);
+    }
+    let back = redirect(Browser::new().open(&authorize).await.unwrap());
     let code = back
         .query_pairs()
         .find(|(k, _)| k == "code")
@@ -646,4 +651,170 @@ async fn mediaconnect_answers_success_false_when_nothing_is_started() {
     browser.click(&confirm, "Confirm").await.unwrap();
     let again = add().await;
     assert_eq!((again.success, again.transaction_id), (Some(false), None));
+}
+
+/// Each logged-in user has their own payment methods, Vipps agreements and
+/// paid invoices ("the logged-in user's payment methods", as the reference
+/// has each call); `login_hint` picks the customer who logs in
+/// (x-nordpay-inferred: OpenID Connect's parameter, as a customer number).
+#[tokio::test]
+async fn each_user_has_their_own_methods_agreements_and_invoices() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let browser = Browser::new();
+    let (anna, bjorn) = (
+        logged_in(&sandbox).await,
+        logged_in_as(&sandbox, Some("563458")).await,
+    );
+    let login = mediaconnect::LoginServer::new(
+        sandbox.mediaconnect_environment().login_server(),
+        credentials::MEDIACONNECT_CLIENT_ID,
+    )
+    .unwrap();
+    let (back, error): (Url, Url) = (
+        "https://shop.example/back".parse().unwrap(),
+        "https://shop.example/err".parse().unwrap(),
+    );
+    let confirm = async |url: Url| {
+        let page = page(browser.open(&url).await.unwrap());
+        redirect(browser.click(&page, "Confirm").await.unwrap());
+    };
+
+    // Bjørn pays invoice 1001, agrees to Vipps for P1.
+    let paid = bjorn
+        .pay_invoice()
+        .body(
+            mediaconnect::types::InvoicePaymentRequest::builder()
+                .invoice_number("1001")
+                .product_code("P1")
+                .company_code("SANDBOX")
+                .payment_method(mediaconnect::types::InvoicePaymentMethod::Nexi),
+        )
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    confirm(login.invoice_payment(&back, &error, paid.transaction_id.unwrap())).await;
+    let agreed = bjorn
+        .add_vipps_agreement()
+        .body(mediaconnect::types::VippsAgreementRequest::builder().product_code("P1"))
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    confirm(login.vipps_agreement(&back, &error, agreed.transaction_id.unwrap())).await;
+
+    let agreements = async |client: &mediaconnect::Client| {
+        client
+            .list_vipps_agreements()
+            .send()
+            .await
+            .unwrap()
+            .into_inner()
+            .recurring_agreements
+    };
+    let active = async |client: &mediaconnect::Client| {
+        let methods = client
+            .list_payment_methods()
+            .product_code("P1")
+            .send()
+            .await
+            .unwrap()
+            .into_inner()
+            .payment_method_response_items;
+        methods
+            .into_iter()
+            .find(|m| m.is_active.as_deref() == Some("Y"))
+            .and_then(|m| m.payment_method)
+    };
+    let unpaid = async |client: &mediaconnect::Client| {
+        let invoices = client
+            .list_invoices()
+            .product_code("P1")
+            .unpaid(true)
+            .send()
+            .await
+            .unwrap()
+            .into_inner()
+            .invoices;
+        invoices
+            .into_iter()
+            .filter_map(|i| i.invoice_number)
+            .collect::<Vec<_>>()
+    };
+    let bjorns = agreements(&bjorn).await;
+    assert_eq!(bjorns.len(), 1);
+    assert!(
+        agreements(&anna).await.is_empty(),
+        "Anna sees Bjørn's agreement"
+    );
+    assert_eq!(
+        active(&bjorn).await.as_deref(),
+        Some("recurringVippsPayment")
+    );
+    assert_eq!(active(&anna).await.as_deref(), Some("invoice"));
+    assert!(!unpaid(&bjorn).await.contains(&"1001".to_string()));
+    assert!(unpaid(&anna).await.contains(&"1001".to_string()));
+
+    // Anna cannot remove Bjørn's agreement; he can.
+    let removal = |reference: &str| {
+        mediaconnect::types::VippsAgreementRemoval::builder()
+            .agreement_ref(reference)
+            .payment_provider_id(std::num::NonZeroU32::new(55).unwrap())
+    };
+    let reference = bjorns[0].agreement_ref.clone().unwrap();
+    for (client, removed) in [(&anna, false), (&bjorn, true)] {
+        let answer = client
+            .remove_vipps_agreement()
+            .body(removal(&reference))
+            .send()
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(answer.success, Some(removed));
+    }
+
+    // Client mode knows Bjørn now, with his invoice paid.
+    let oauth = mediaconnect::OAuthClient::new(
+        sandbox.mediaconnect_environment().login_server(),
+        credentials::MEDIACONNECT_CLIENT_ID,
+        credentials::MEDIACONNECT_CLIENT_SECRET,
+        "https://shop.example/cb".parse().unwrap(),
+    )
+    .unwrap();
+    let merchant = mediaconnect::Client::builder(
+        sandbox.mediaconnect_environment(),
+        mediaconnect::ClientTokens::new(oauth),
+    )
+    .build()
+    .unwrap();
+    let his = merchant
+        .list_client_invoices()
+        .customer_number(563458u64)
+        .product_code("P1")
+        .send()
+        .await
+        .unwrap()
+        .into_inner()
+        .client_invoice_info_list;
+    let first = his
+        .iter()
+        .find(|i| i.invoice_id.as_deref() == Some("1001"))
+        .unwrap();
+    assert_eq!(first.customer_number, Some(563458));
+    assert_eq!(first.payment_status.as_deref(), Some("1"));
+
+    // A hint that is no customer number is refused at the login page.
+    let user = mediaconnect::OAuthClient::new(
+        sandbox.mediaconnect_environment().login_server(),
+        credentials::MEDIACONNECT_CLIENT_ID,
+        credentials::MEDIACONNECT_CLIENT_SECRET,
+        "https://shop.example/cb".parse().unwrap(),
+    )
+    .unwrap();
+    let mut authorize = user.authorize_url("s");
+    authorize
+        .query_pairs_mut()
+        .append_pair("login_hint", "anna");
+    let refused = reqwest::get(authorize).await.unwrap();
+    assert_eq!(refused.status(), 400);
 }
