@@ -16,7 +16,7 @@ use super::dashboard::actions::{Action, Actions, action, refused};
 use super::engine::{Capped, Engine, Kept};
 use super::journal::{Api, Happened, Kind, Record, RecordId};
 use super::serving::{Answer, Call, Malformed, Part, Stand};
-use super::{Shared, credentials, faults, pages as sandbox_pages};
+use super::{Shared, credentials, faults};
 use crate::direct_payment::rest_api::operations as rest_operations;
 use crate::direct_payment::rest_api::server::{
     GetPaymentStatusInput, GetPaymentStatusOutput, GetUserInfoInput, GetUserInfoOutput,
@@ -763,6 +763,11 @@ impl Fault {
 }
 
 impl Stand for DirectPayment {
+    /// XML as well as JSON, as the docs promise, in the spec's DataContract form.
+    fn xml(&self) -> Option<&'static super::xml_body::Dialect> {
+        Some(&crate::direct_payment::rest_api::server::XML)
+    }
+
     /// Basic credentials, and the serviceId of the path must match.
     fn authenticate(&self, _: &'static Operation, call: &Call) -> Result<(), Answer> {
         let credentials_ok =
@@ -1015,40 +1020,19 @@ async fn answer_when_due(
     }
 }
 
-/// The docs promise XML as well as JSON on REST ("Valid values are
-/// application/json and application/xml"); the sandbox speaks JSON only,
-/// and says so rather than answer in a form the request did not ask for:
-/// 406 to a request whose Accept leaves JSON out, 415 to an XML body, each
-/// with a DirectPaymentFault (code 2). Middleware over the REST router.
-pub(super) async fn json_only(
+/// REST answers JSON or XML ("Valid values are application/json and
+/// application/xml"): a request whose Accept takes neither gets 406 with a
+/// DirectPaymentFault (code 2). Middleware over the REST router.
+pub(super) async fn json_or_xml(
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
-    let xml_body = request
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|media| media.contains("xml"));
-    let refusal = if xml_body {
-        Some((
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "the sandbox reads JSON bodies only (Content-Type: application/json)",
-        ))
-    } else if !sandbox_pages::accepts_json(request.headers()) {
-        Some((
-            StatusCode::NOT_ACCEPTABLE,
-            "the sandbox answers in JSON only (Accept: application/json)",
-        ))
-    } else {
-        None
-    };
-    match refusal {
-        Some((status, why)) => {
-            let body = fault_json(&fault(ErrorCode::Validation, why));
-            (status, axum::Json(body)).into_response()
-        }
-        None => next.run(request).await,
+    if super::xml_body::accepts_json_or_xml(request.headers()) {
+        return next.run(request).await;
     }
+    let why = "the REST endpoint answers application/json or application/xml";
+    let body = fault_json(&fault(ErrorCode::Validation, why));
+    (StatusCode::NOT_ACCEPTABLE, axum::Json(body)).into_response()
 }
 
 /// How long a SecurityLevel 2 payment waits for its user unless the

@@ -40,6 +40,7 @@ mod script;
 mod scripted;
 pub(crate) mod serving;
 pub mod soak;
+pub(crate) mod xml_body;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};

@@ -66,29 +66,6 @@ pub(super) fn prefers_html(headers: &axum::http::HeaderMap) -> bool {
     html > 0.0 && html >= json
 }
 
-/// Whether a request's `Accept` takes JSON: none given, or
-/// `application/json`, `application/*` or `*/*` with a weight above 0.
-pub(super) fn accepts_json(headers: &axum::http::HeaderMap) -> bool {
-    let mut given = false;
-    let mut weight = 0.0_f32;
-    for value in headers.get_all(axum::http::header::ACCEPT) {
-        let Ok(value) = value.to_str() else { continue };
-        for range in value.split(',') {
-            given = true;
-            let mut parts = range.split(';');
-            let media = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
-            if matches!(media.as_str(), "application/json" | "application/*" | "*/*") {
-                let q = parts
-                    .filter_map(|p| p.trim().strip_prefix("q="))
-                    .find_map(|q| q.trim().parse::<f32>().ok())
-                    .unwrap_or(1.0);
-                weight = weight.max(q);
-            }
-        }
-    }
-    !given || weight > 0.0
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -109,16 +86,5 @@ mod tests {
         assert!(!prefers_html(&accept("application/json, text/html;q=0.5")));
         assert!(!prefers_html(&accept("text/html;q=0")));
         assert!(!prefers_html(&axum::http::HeaderMap::new()));
-    }
-
-    #[test]
-    fn json_is_taken_unless_the_accept_leaves_it_out() {
-        assert!(accepts_json(&axum::http::HeaderMap::new()));
-        assert!(accepts_json(&accept("application/json; charset=utf-8")));
-        assert!(accepts_json(&accept("application/xml, */*;q=0.1")));
-        assert!(!accepts_json(&accept("application/xml")));
-        assert!(!accepts_json(&accept(
-            "application/json;q=0, application/xml"
-        )));
     }
 }

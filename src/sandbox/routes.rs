@@ -75,8 +75,9 @@ pub(super) const MOUNTS: &[Mount] = &[
         api_base_aliases: &["/RestV1.svc"],
         router: |shared| {
             let service = super::direct_payment::DirectPayment(shared.clone());
-            crate::direct_payment::rest_api::server::router(service)
-                .layer(axum::middleware::from_fn(super::direct_payment::json_only))
+            crate::direct_payment::rest_api::server::router(service).layer(
+                axum::middleware::from_fn(super::direct_payment::json_or_xml),
+            )
         },
         pages: super::direct_payment::pages,
         offered: <super::direct_payment::DirectPayment as Actions>::offered,

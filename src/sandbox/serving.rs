@@ -81,6 +81,13 @@ pub(crate) trait Stand: Served {
         None
     }
 
+    /// The XML form of the API's bodies, where its spec gives one
+    /// (`x-nordpay-xml`): XML requests are read, and answers written as XML
+    /// to a request whose `Accept` prefers it.
+    fn xml(&self) -> Option<&'static super::xml_body::Dialect> {
+        None
+    }
+
     /// What a lookup answers for a record it does not see yet (a scripted
     /// `lookup_lag`), in the API's own shape; `None` for an operation that
     /// is no lookup.
@@ -357,9 +364,30 @@ where
             return service.malformed(operation, problem).into_response();
         }
     };
-    let Ok(body) = axum::body::to_bytes(body, MAX_BODY).await else {
+    let Ok(mut body) = axum::body::to_bytes(body, MAX_BODY).await else {
         return StatusCode::PAYLOAD_TOO_LARGE.into_response();
     };
+    let dialect = service.xml();
+    let in_xml = dialect.filter(|_| super::xml_body::prefers_xml(&parts.headers));
+    if let Some(dialect) = dialect
+        && super::xml_body::is_xml(&parts.headers)
+    {
+        match dialect.read_request(operation.name, &body) {
+            Ok(json) => {
+                body = json.into();
+                parts.headers.insert(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/json"),
+                );
+            }
+            Err(why) => {
+                let refused = service
+                    .malformed(operation, Malformed::new(Part::Body, None, why))
+                    .into_response();
+                return answer_as(in_xml, operation, refused).await;
+            }
+        }
+    }
     let shared = service.shared().clone();
     let action = if shared.script().is_empty() {
         None
@@ -399,5 +427,41 @@ where
             Err(problem) => malformed.malformed(operation, problem).into_response(),
         }
     };
-    super::scripted::around(action, nothing_found, answer).await
+    let response = super::scripted::around(action, nothing_found, answer).await;
+    answer_as(in_xml, operation, response).await
+}
+
+/// `response` as XML when `dialect` is the one the request asked for and
+/// the answer is JSON the spec documents; otherwise as it is.
+async fn answer_as(
+    dialect: Option<&'static super::xml_body::Dialect>,
+    operation: &'static Operation,
+    response: Response,
+) -> Response {
+    let Some(dialect) = dialect else {
+        return response;
+    };
+    let json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !json {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    match dialect.write_answer(operation.name, parts.status.as_u16(), &bytes) {
+        Some(xml) => {
+            parts.headers.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/xml; charset=utf-8"),
+            );
+            parts.headers.remove(header::CONTENT_LENGTH);
+            Response::from_parts(parts, axum::body::Body::from(xml))
+        }
+        None => Response::from_parts(parts, axum::body::Body::from(bytes)),
+    }
 }

@@ -643,48 +643,116 @@ async fn security_level_2_waits_for_the_user_to_confirm_or_let_lapse() {
     }
 }
 
-/// "Valid values are application/json and application/xml": the sandbox
-/// speaks JSON only, and says so (406, 415) instead of answering a request
-/// for XML in JSON or reading an XML body as malformed JSON.
+/// "The REST endpoint supports both JSON and XML. To specify the content
+/// type of the request, you must specify the Content-Type header and to
+/// specify the content type of the response, you must specify the Accept
+/// header." XML is each body's DataContract (x-nordpay-xml in the spec):
+/// root named after the schema, the types namespace, enums by name.
 #[tokio::test]
-async fn direct_payment_rest_says_it_speaks_json_only() {
+async fn direct_payment_rest_speaks_xml_both_ways() {
     let sandbox = Sandbox::start().await.unwrap();
     let rest = sandbox.direct_payment_environment().rest_url();
-    let url = format!(
-        "{}/service/1234/pay/nothing",
-        rest.as_str().trim_end_matches('/')
+    let base = format!(
+        "{}/service/{}",
+        rest.as_str().trim_end_matches('/'),
+        credentials::DIRECT_PAYMENT_SERVICE_ID
     );
     let http = reqwest::Client::new();
-    let auth = |request: reqwest::RequestBuilder| {
-        request.basic_auth(
-            credentials::DIRECT_PAYMENT_USERNAME,
-            Some(credentials::DIRECT_PAYMENT_PASSWORD),
+    let send = async |request: reqwest::RequestBuilder| {
+        let answer = request
+            .basic_auth(
+                credentials::DIRECT_PAYMENT_USERNAME,
+                Some(credentials::DIRECT_PAYMENT_PASSWORD),
+            )
+            .send()
+            .await
+            .unwrap();
+        let media = answer
+            .headers()
+            .get("content-type")
+            .map(|v| v.to_str().unwrap().to_string())
+            .unwrap_or_default();
+        (
+            answer.status().as_u16(),
+            media,
+            answer.text().await.unwrap(),
         )
     };
-    let xml_only = auth(http.get(&url).header("accept", "application/xml"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(xml_only.status(), 406);
-    let fault: serde_json::Value = xml_only.json().await.unwrap();
-    assert_eq!(fault["Code"], 2);
-    let pay = format!("{}/service/1234/pay", rest.as_str().trim_end_matches('/'));
-    let xml_body = auth(http.post(&pay).header("content-type", "application/xml"))
-        .body("<PaymentRequest/>")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(xml_body.status(), 415);
-    let either = auth(
-        http.get(&url)
-            .header("accept", "application/xml, application/json"),
-    )
-    .send()
-    .await
-    .unwrap();
+    let pay = |msisdn: &str| {
+        format!(
+            r#"<a:PaymentRequest xmlns:a="http://directpay.intele.com/v1/types" xmlns:i="http://www.w3.org/2001/XMLSchema-instance"><a:PaymentDetails><a:Age i:nil="true"/><a:ClientReference>xml-1</a:ClientReference><a:Msisdn>{msisdn}</a:Msisdn><a:Price>2500</a:Price><a:SecurityLevel>None</a:SecurityLevel><a:ServiceCode>06005</a:ServiceCode></a:PaymentDetails></a:PaymentRequest>"#
+        )
+    };
+    let xml_post = |url: String, body: String| {
+        http.post(url)
+            .header("content-type", "application/xml; charset=utf-8")
+            .header("accept", "application/xml")
+            .body(body)
+    };
+
+    let (status, media, body) = send(xml_post(format!("{base}/pay"), pay("+4798079008"))).await;
     assert_eq!(
-        either.status(),
-        404,
-        "JSON is taken: the payment is not found"
+        (status, media.as_str()),
+        (200, "application/xml; charset=utf-8"),
+        "{body}"
+    );
+    assert!(
+        body.contains(r#"<PaymentResponse xmlns="http://directpay.intele.com/v1/types" xmlns:i="http://www.w3.org/2001/XMLSchema-instance"><ClientReference>xml-1</ClientReference><TransactionId>"#),
+        "{body}"
+    );
+
+    // The status in XML names the enum member; in JSON it is the number.
+    let (status, _, body) = send(
+        http.get(format!("{base}/pay/xml-1"))
+            .header("accept", "application/xml"),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(
+        body.contains("<PaymentStatus>Paid</PaymentStatus>"),
+        "{body}"
+    );
+    let (_, media, body) = send(http.get(format!("{base}/pay/xml-1"))).await;
+    assert!(media.starts_with("application/json"), "{media}");
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&body).unwrap()["PaymentStatus"],
+        1
+    );
+
+    // Faults too: a malformed MSISDN (code 13), an unknown payment (3), a
+    // body that is not XML (2).
+    for (request, status, code) in [
+        (xml_post(format!("{base}/pay"), pay("98079008")), 400, 13),
+        (
+            http.get(format!("{base}/pay/nothing"))
+                .header("accept", "text/xml"),
+            404,
+            3,
+        ),
+        (
+            xml_post(format!("{base}/pay"), "<PaymentRequest>".into()),
+            400,
+            2,
+        ),
+    ] {
+        let (got, media, body) = send(request).await;
+        assert_eq!(got, status, "{body}");
+        assert!(media.starts_with("application/xml"), "{media}");
+        assert!(
+            body.contains(&format!("<DirectPaymentFault xmlns=\"http://directpay.intele.com/v1/types\" xmlns:i=\"http://www.w3.org/2001/XMLSchema-instance\"><Code>{code}</Code><Description>")),
+            "{body}"
+        );
+    }
+
+    // Neither JSON nor XML: 406, with the fault in JSON.
+    let (status, _, body) = send(
+        http.get(format!("{base}/pay/xml-1"))
+            .header("accept", "text/html"),
+    )
+    .await;
+    assert_eq!(status, 406);
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&body).unwrap()["Code"],
+        2
     );
 }

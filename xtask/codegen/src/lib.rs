@@ -22,6 +22,7 @@ mod spec_enum;
 mod wsdl;
 #[cfg(feature = "wsdl")]
 mod xml_codec;
+mod xml_shapes;
 #[cfg(feature = "wsdl")]
 mod xsd_open;
 

@@ -69,6 +69,7 @@ pub fn render(api: &ClientSpec, spec: &OpenAPI, enums: &[String]) -> Result<Toke
         "The server side of `{}`: what the sandbox's stand-in implements.",
         api.spec
     );
+    let xml = crate::xml_shapes::render(spec)?;
     Ok(quote! {
         #[doc = #api_doc]
         #[cfg(feature = "sandbox")]
@@ -92,6 +93,8 @@ pub fn render(api: &ClientSpec, spec: &OpenAPI, enums: &[String]) -> Result<Toke
             }
 
             #(#handlers)*
+
+            #xml
         }
     })
 }
