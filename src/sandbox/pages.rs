@@ -40,30 +40,41 @@ pub(super) fn page(title: &str, lines: &[String], actions: &[(&str, String)]) ->
 pub(super) fn prefers_html(headers: &axum::http::HeaderMap) -> bool {
     let mut html = 0.0_f32;
     let (mut json, mut any_application, mut any) = (None, None, None);
-    for value in headers.get_all(axum::http::header::ACCEPT) {
-        let Ok(value) = value.to_str() else { continue };
-        for range in value.split(',') {
+    for (media, weight) in accept_ranges(headers) {
+        let slot = match media.as_str() {
+            "text/html" => {
+                html = html.max(weight);
+                continue;
+            }
+            "application/json" => &mut json,
+            "application/*" => &mut any_application,
+            "*/*" => &mut any,
+            _ => continue,
+        };
+        *slot = Some(slot.unwrap_or(0.0_f32).max(weight));
+    }
+    let json = json.or(any_application).or(any).unwrap_or(0.0);
+    html > 0.0 && html >= json
+}
+
+/// Each media range of a request's `Accept` (lower case, parameters cut)
+/// with its weight (`q`, 1 unless given).
+pub(super) fn accept_ranges(headers: &axum::http::HeaderMap) -> Vec<(String, f32)> {
+    headers
+        .get_all(axum::http::header::ACCEPT)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .map(|range| {
             let mut parts = range.split(';');
             let media = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
             let weight = parts
                 .filter_map(|p| p.trim().strip_prefix("q="))
                 .find_map(|q| q.trim().parse::<f32>().ok())
                 .unwrap_or(1.0);
-            let slot = match media.as_str() {
-                "text/html" => {
-                    html = html.max(weight);
-                    continue;
-                }
-                "application/json" => &mut json,
-                "application/*" => &mut any_application,
-                "*/*" => &mut any,
-                _ => continue,
-            };
-            *slot = Some(slot.unwrap_or(0.0_f32).max(weight));
-        }
-    }
-    let json = json.or(any_application).or(any).unwrap_or(0.0);
-    html > 0.0 && html >= json
+            (media, weight)
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -91,25 +91,15 @@ impl Dialect {
 /// Whether `Accept` prefers XML to JSON (JSON when it does not say, or
 /// weighs them the same and names JSON or neither).
 pub(crate) fn prefers_xml(headers: &HeaderMap) -> bool {
-    let (mut json, mut xml) = (None::<f32>, None::<f32>);
-    let mut any = None::<f32>;
-    for value in headers.get_all(header::ACCEPT) {
-        let Ok(value) = value.to_str() else { continue };
-        for range in value.split(',') {
-            let mut parts = range.split(';');
-            let media = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
-            let q = parts
-                .filter_map(|p| p.trim().strip_prefix("q="))
-                .find_map(|q| q.trim().parse::<f32>().ok())
-                .unwrap_or(1.0);
-            let slot = match media.as_str() {
-                "application/json" => &mut json,
-                "application/xml" | "text/xml" => &mut xml,
-                "*/*" | "application/*" => &mut any,
-                _ => continue,
-            };
-            *slot = Some(slot.map_or(q, |old| old.max(q)));
-        }
+    let (mut json, mut xml, mut any) = (None::<f32>, None::<f32>, None::<f32>);
+    for (media, q) in super::pages::accept_ranges(headers) {
+        let slot = match media.as_str() {
+            "application/json" => &mut json,
+            "application/xml" | "text/xml" => &mut xml,
+            "*/*" | "application/*" => &mut any,
+            _ => continue,
+        };
+        *slot = Some(slot.map_or(q, |old| old.max(q)));
     }
     let json = json.or(any).unwrap_or(0.0);
     let xml = xml.or(any).unwrap_or(0.0);
@@ -118,27 +108,15 @@ pub(crate) fn prefers_xml(headers: &HeaderMap) -> bool {
 
 /// Whether `Accept` takes JSON or XML at all (absent takes anything).
 pub(crate) fn accepts_json_or_xml(headers: &HeaderMap) -> bool {
-    let mut given = false;
-    for value in headers.get_all(header::ACCEPT) {
-        let Ok(value) = value.to_str() else { continue };
-        for range in value.split(',') {
-            given = true;
-            let mut parts = range.split(';');
-            let media = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
-            let q = parts
-                .filter_map(|p| p.trim().strip_prefix("q="))
-                .find_map(|q| q.trim().parse::<f32>().ok())
-                .unwrap_or(1.0);
-            let named = matches!(
-                media.as_str(),
-                "application/json" | "application/xml" | "text/xml" | "application/*" | "*/*"
-            );
-            if named && q > 0.0 {
-                return true;
-            }
-        }
-    }
-    !given
+    let ranges = super::pages::accept_ranges(headers);
+    ranges.is_empty()
+        || ranges.iter().any(|(media, q)| {
+            *q > 0.0
+                && matches!(
+                    media.as_str(),
+                    "application/json" | "application/xml" | "text/xml" | "application/*" | "*/*"
+                )
+        })
 }
 
 /// Whether a Content-Type is XML.
