@@ -55,6 +55,9 @@ pub(super) struct Store {
     references: BTreeMap<i64, String>,
     /// Verification codes by MSISDN: (code, expiry).
     codes: BTreeMap<String, (String, Option<DateTime<Utc>>)>,
+    /// Verified MSISDNs, each until its code's ExpiryTime ("If this field
+    /// is not used, the verification lasts forever").
+    verified: BTreeMap<String, Option<DateTime<Utc>>>,
     /// The Pay calls waiting for their user's confirmation, by
     /// ClientReference: told `true` when confirmed, `false` when lapsed.
     confirmations: BTreeMap<String, tokio::sync::oneshot::Sender<bool>>,
@@ -124,6 +127,19 @@ impl Kept<Store> {
             _ => {}
         }
         old_enough(&details.msisdn, details.age.map(years))?;
+        // x-nordpay-inferred: the docs do not say how an unverified number
+        // is refused; Forbidden (6) does.
+        if details.msisdn.as_str() == faults::MUST_VERIFY_MSISDN
+            && !self
+                .verified
+                .get(details.msisdn.as_str())
+                .is_some_and(|until| until.is_none_or(|until| engine.now() < until))
+        {
+            return Err(fault(
+                ErrorCode::Forbidden,
+                "The MSISDN must be verified before this service charges it",
+            ));
+        }
         // x-nordpay-inferred: the docs do not say how Strex refuses a token
         // it did not issue for this MSISDN, or revoked; Forbidden (6) does.
         if let Some(token) = &details.authorization_token
@@ -293,6 +309,8 @@ impl Kept<Store> {
         if *code != request.verification_code {
             return Err(fault(ErrorCode::Validation, "Wrong verification code"));
         }
+        let until = *expiry;
+        self.verified.insert(request.msisdn.to_string(), until);
         Ok(())
     }
 

@@ -8,6 +8,7 @@
 //! | Direct Payment | MSISDN [`SLOW_MSISDN`] | pay is committed, then answered after [`SLOW_RESPONSE`]: a client with a shorter timeout sees a timeout, and the status call shows Paid |
 //! | Direct Payment | MSISDN [`CONFIRMS_LATE_MSISDN`] with `SecurityLevel` 2 (Confirmation) | pay waits for the user's confirmation, which comes [`LATE_CONFIRMATION`] after the request: until then the status shows NotPaid; then the payment is Paid and answered (a client that gave up sooner finds it Paid later) |
 //! | Direct Payment | MSISDN [`AGED_16_MSISDN`] | a 16-year-old subscriber: pay with `Age` 18, and user info v2 or the summary with `age` 18, fail with code 6 (forbidden, 403) |
+//! | Direct Payment | MSISDN [`MUST_VERIFY_MSISDN`] | a service that "requires the mobile phone subscription to be verified before use": pay fails with code 6 (forbidden, 403) until the number is verified (send and verify a code); the verification lasts until the code's `ExpiryTime`, or for ever without one |
 //! | Direct Payment | a ClientReference used before | pay fails with code 2 (validation, 400); references must be unique |
 //! | Direct Payment | reversing twice | the second reversal fails with code 2 (validation, 400) |
 //! | Direct Payment | a verification code past its ExpiryTime | verify fails with code 10 (expired, 424) |
@@ -41,6 +42,8 @@ pub const CONFIRMS_LATE_MSISDN: &str = "+4790000005";
 pub const LATE_CONFIRMATION: Duration = Duration::from_millis(1500);
 /// Direct Payment: a subscriber aged 16 (every other one is an adult).
 pub const AGED_16_MSISDN: &str = "+4790000006";
+/// Direct Payment: a number the service charges only once it is verified.
+pub const MUST_VERIFY_MSISDN: &str = "+4790000007";
 /// CONNECT: transactions whose orderId starts with this fail when paid.
 pub const FAILING_ORDER_PREFIX: &str = "fail-";
 /// Mediaconnect: this invoice's payment always fails.

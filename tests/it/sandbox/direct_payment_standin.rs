@@ -756,3 +756,59 @@ async fn direct_payment_rest_speaks_xml_both_ways() {
         2
     );
 }
+
+/// "Some of our services requires the mobile phone subscription to be
+/// verified before use"; "If this field [ExpiryTime] is not used, the
+/// verification lasts forever." The fault table's MUST_VERIFY_MSISDN is
+/// such a service's number: refused (code 6, inferred) until verified, and
+/// again once its verification's ExpiryTime has passed.
+#[tokio::test]
+async fn a_service_that_requires_verification_charges_only_a_verified_number() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let client = direct_payment_client(&sandbox, direct_payment::Transport::Rest);
+    let msisdn = faults::MUST_VERIFY_MSISDN;
+    let code_sent = async || {
+        let url = sandbox
+            .control_url()
+            .join(&format!(
+                "sandbox/direct-payment/verification-codes/{msisdn}"
+            ))
+            .unwrap();
+        let sent: serde_json::Value = reqwest::get(url).await.unwrap().json().await.unwrap();
+        sent["Code"].as_str().unwrap().to_string()
+    };
+    let verify = async |expiry: Option<chrono::DateTime<chrono::Utc>>| {
+        client
+            .send_verification_code(
+                direct_payment::types::SendVerificationCodeRequest::builder()
+                    .msisdn(msisdn)
+                    .expiry_time(expiry.map(Into::into)),
+            )
+            .await
+            .unwrap();
+        let code = code_sent().await;
+        client
+            .verify_verification_code(
+                direct_payment::types::VerifyVerificationCodeRequest::builder()
+                    .msisdn(msisdn)
+                    .verification_code(code.as_str()),
+            )
+            .await
+            .unwrap();
+    };
+
+    let refused = client.pay(payment(msisdn, "verify-1")).await.unwrap_err();
+    assert_eq!(refused.code(), Some(direct_payment::ErrorCode::Forbidden));
+
+    // Verified for an hour: charged, then refused once the hour is over.
+    verify(Some(chrono::Utc::now() + chrono::Duration::hours(1))).await;
+    client.pay(payment(msisdn, "verify-2")).await.unwrap();
+    sandbox.advance(std::time::Duration::from_secs(2 * 3600));
+    let lapsed = client.pay(payment(msisdn, "verify-3")).await.unwrap_err();
+    assert_eq!(lapsed.code(), Some(direct_payment::ErrorCode::Forbidden));
+
+    // Without an ExpiryTime the verification lasts.
+    verify(None).await;
+    sandbox.advance(std::time::Duration::from_secs(400 * 24 * 3600));
+    client.pay(payment(msisdn, "verify-4")).await.unwrap();
+}

@@ -818,3 +818,62 @@ async fn each_user_has_their_own_methods_agreements_and_invoices() {
     let refused = reqwest::get(authorize).await.unwrap();
     assert_eq!(refused.status(), 400);
 }
+
+/// "When the user already has a valid ticket on the product, the new ticket
+/// must be authorized by verification and the old one removed; this is
+/// done by adding `&ticket=<recurrence token>` to the payment-change
+/// redirect URL": a second change to a PayEx card without it goes to the
+/// error URL (inferred); with it, the user can confirm.
+#[tokio::test]
+async fn replacing_a_payex_card_takes_the_old_ticket() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let browser = Browser::new();
+    let client = logged_in(&sandbox).await;
+    let login = mediaconnect::LoginServer::new(
+        sandbox.mediaconnect_environment().login_server(),
+        credentials::MEDIACONNECT_CLIENT_ID,
+    )
+    .unwrap();
+    let (back, error): (Url, Url) = (
+        "https://shop.example/back".parse().unwrap(),
+        "https://shop.example/err".parse().unwrap(),
+    );
+    let change = async || {
+        client
+            .change_payment_method()
+            .product_code("P9")
+            .body(mediaconnect::types::PaymentChangeRequest {
+                payment_method:
+                    mediaconnect::types::RecurringPaymentMethod::RecurringPayExCardPayment,
+            })
+            .send()
+            .await
+            .unwrap()
+            .into_inner()
+            .payment_change_id
+            .unwrap()
+    };
+    let confirmed = async |url: Url| {
+        let page = page(browser.open(&url).await.unwrap());
+        let back = redirect(browser.click(&page, "Confirm").await.unwrap());
+        mediaconnect::Outcome::from_return_url(&back).unwrap()
+    };
+
+    // The first card needs no ticket.
+    let first = change().await;
+    let url = login.payment_change(&back, &error, first);
+    assert_eq!(confirmed(url).await, mediaconnect::Outcome::Finished);
+
+    // The second replaces it: not without the old ticket, then with it.
+    let second = change().await;
+    let without = redirect(
+        browser
+            .open(&login.payment_change(&back, &error, second))
+            .await
+            .unwrap(),
+    );
+    assert_eq!(without, error);
+    let ticket = mediaconnect::PayExTicket::new("old-recurrence-token").unwrap();
+    let url = login.payment_change_replacing(&back, &error, second, &ticket);
+    assert_eq!(confirmed(url).await, mediaconnect::Outcome::Finished);
+}
