@@ -13,6 +13,18 @@ pub(super) fn payment(
         .client_reference(reference)
 }
 
+/// The code a phone received: the inbox of the sandbox's control routes.
+async fn code_sent_to(sandbox: &Sandbox, msisdn: &str) -> String {
+    let url = sandbox
+        .control_url()
+        .join(&format!(
+            "sandbox/direct-payment/verification-codes/{msisdn}"
+        ))
+        .unwrap();
+    let sent: serde_json::Value = reqwest::get(url).await.unwrap().json().await.unwrap();
+    sent["Code"].as_str().unwrap().to_string()
+}
+
 /// A PreAuthorize token for `msisdn` (PreAuthorize is REST only).
 async fn pre_authorized(sandbox: &Sandbox, msisdn: &str) -> String {
     direct_payment_client(sandbox, direct_payment::Transport::Rest)
@@ -190,19 +202,6 @@ async fn a_timeout_after_the_charge_was_committed_shows_as_paid() {
 #[tokio::test]
 async fn verification_codes_are_delivered_to_the_inbox_and_expire() {
     let sandbox = Sandbox::start().await.unwrap();
-    // What the phone received: the inbox of the sandbox's control routes.
-    let code_sent_to = |msisdn: &str| {
-        let url = sandbox
-            .control_url()
-            .join(&format!(
-                "sandbox/direct-payment/verification-codes/{msisdn}"
-            ))
-            .unwrap();
-        async move {
-            let sent: serde_json::Value = reqwest::get(url).await.unwrap().json().await.unwrap();
-            sent["Code"].as_str().unwrap().to_string()
-        }
-    };
     for (transport, msisdn) in [
         (direct_payment::Transport::Rest, "+4791111111"),
         (direct_payment::Transport::Soap, "+4792222222"),
@@ -229,7 +228,7 @@ async fn verification_codes_are_delivered_to_the_inbox_and_expire() {
             )
             .await
             .unwrap();
-        let code = code_sent_to(msisdn).await;
+        let code = code_sent_to(&sandbox, msisdn).await;
         let wrong = client
             .verify_verification_code(verify("999999x"))
             .await
@@ -253,7 +252,7 @@ async fn verification_codes_are_delivered_to_the_inbox_and_expire() {
             )
             .await
             .unwrap();
-        let code = code_sent_to(msisdn).await;
+        let code = code_sent_to(&sandbox, msisdn).await;
         let expired = client
             .verify_verification_code(verify(&code))
             .await
@@ -278,7 +277,7 @@ async fn verification_codes_are_delivered_to_the_inbox_and_expire() {
         )
         .await
         .unwrap();
-    let code = code_sent_to(msisdn).await;
+    let code = code_sent_to(&sandbox, msisdn).await;
     sandbox.advance(std::time::Duration::from_secs(2 * 3600));
     let expired = client
         .verify_verification_code(
@@ -767,16 +766,6 @@ async fn a_service_that_requires_verification_charges_only_a_verified_number() {
     let sandbox = Sandbox::start().await.unwrap();
     let client = direct_payment_client(&sandbox, direct_payment::Transport::Rest);
     let msisdn = faults::MUST_VERIFY_MSISDN;
-    let code_sent = async || {
-        let url = sandbox
-            .control_url()
-            .join(&format!(
-                "sandbox/direct-payment/verification-codes/{msisdn}"
-            ))
-            .unwrap();
-        let sent: serde_json::Value = reqwest::get(url).await.unwrap().json().await.unwrap();
-        sent["Code"].as_str().unwrap().to_string()
-    };
     let verify = async |expiry: Option<chrono::DateTime<chrono::Utc>>| {
         client
             .send_verification_code(
@@ -786,7 +775,7 @@ async fn a_service_that_requires_verification_charges_only_a_verified_number() {
             )
             .await
             .unwrap();
-        let code = code_sent().await;
+        let code = code_sent_to(&sandbox, msisdn).await;
         client
             .verify_verification_code(
                 direct_payment::types::VerifyVerificationCodeRequest::builder()

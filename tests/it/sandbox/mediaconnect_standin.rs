@@ -6,6 +6,20 @@ pub(super) async fn logged_in(sandbox: &Sandbox) -> mediaconnect::Client {
     logged_in_as(sandbox, None).await
 }
 
+/// The login server's pages, and the merchant's return and error URLs.
+fn login_server(sandbox: &Sandbox) -> (mediaconnect::LoginServer, Url, Url) {
+    let login = mediaconnect::LoginServer::new(
+        sandbox.mediaconnect_environment().login_server(),
+        credentials::MEDIACONNECT_CLIENT_ID,
+    )
+    .unwrap();
+    (
+        login,
+        "https://shop.example/back".parse().unwrap(),
+        "https://shop.example/err".parse().unwrap(),
+    )
+}
+
 /// A user's client, logged in as the customer `login_hint` names (the
 /// sandbox's own customer without one).
 async fn logged_in_as(sandbox: &Sandbox, login_hint: Option<&str>) -> mediaconnect::Client {
@@ -48,15 +62,7 @@ async fn mediaconnect_payment_pages_return_each_outcome() {
     let sandbox = Sandbox::start().await.unwrap();
     let browser = Browser::new();
     let client = logged_in(&sandbox).await;
-    let login = mediaconnect::LoginServer::new(
-        sandbox.mediaconnect_environment().login_server(),
-        credentials::MEDIACONNECT_CLIENT_ID,
-    )
-    .unwrap();
-    let (back, error): (Url, Url) = (
-        "https://shop.example/back".parse().unwrap(),
-        "https://shop.example/err".parse().unwrap(),
-    );
+    let (login, back, error) = login_server(&sandbox);
     for (invoice, button, expected) in [
         ("1001", "Leave pending", mediaconnect::Outcome::Initiated),
         ("1001", "Lose track", mediaconnect::Outcome::Unknown),
@@ -665,15 +671,7 @@ async fn each_user_has_their_own_methods_agreements_and_invoices() {
         logged_in(&sandbox).await,
         logged_in_as(&sandbox, Some("563458")).await,
     );
-    let login = mediaconnect::LoginServer::new(
-        sandbox.mediaconnect_environment().login_server(),
-        credentials::MEDIACONNECT_CLIENT_ID,
-    )
-    .unwrap();
-    let (back, error): (Url, Url) = (
-        "https://shop.example/back".parse().unwrap(),
-        "https://shop.example/err".parse().unwrap(),
-    );
+    let (login, back, error) = login_server(&sandbox);
     let confirm = async |url: Url| {
         let page = page(browser.open(&url).await.unwrap());
         redirect(browser.click(&page, "Confirm").await.unwrap());
@@ -829,15 +827,7 @@ async fn replacing_a_payex_card_takes_the_old_ticket() {
     let sandbox = Sandbox::start().await.unwrap();
     let browser = Browser::new();
     let client = logged_in(&sandbox).await;
-    let login = mediaconnect::LoginServer::new(
-        sandbox.mediaconnect_environment().login_server(),
-        credentials::MEDIACONNECT_CLIENT_ID,
-    )
-    .unwrap();
-    let (back, error): (Url, Url) = (
-        "https://shop.example/back".parse().unwrap(),
-        "https://shop.example/err".parse().unwrap(),
-    );
+    let (login, back, error) = login_server(&sandbox);
     let change = async || {
         client
             .change_payment_method()
