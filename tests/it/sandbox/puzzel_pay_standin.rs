@@ -261,6 +261,25 @@ async fn puzzel_pay_validation_errors_come_in_the_documented_shape() {
         answer["validationErrors"]["recipients[1].reference"][0],
         "the same as an earlier item's; each reference is unique"
     );
+    // As the docs' "Response example, validation errors" writes it:
+    // "smsStatuses": null, "paymentLinks": null.
+    assert_eq!(answer.get("smsStatuses"), Some(&serde_json::Value::Null));
+    assert_eq!(answer.get("paymentLinks"), Some(&serde_json::Value::Null));
+    // And the "Response example, ok" of a batch that sends SMS:
+    // "paymentLinks": null, "validationErrors": null.
+    let mut sent = two_with_one_reference.clone();
+    sent["batchReference"] = "b4-ok".into();
+    sent["recipients"][1]["reference"] = "other".into();
+    sent["action"] = 1.into();
+    let response = post_batch(&sandbox, &sent).await;
+    assert_eq!(response.status(), 200);
+    let answer: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(answer["smsStatuses"].as_array().map(Vec::len), Some(2));
+    assert_eq!(answer.get("paymentLinks"), Some(&serde_json::Value::Null));
+    assert_eq!(
+        answer.get("validationErrors"),
+        Some(&serde_json::Value::Null)
+    );
     // Answers read a `null` list as empty; requests stay strict: a batch
     // whose recipients are `null` is refused.
     let null_recipients = serde_json::json!({

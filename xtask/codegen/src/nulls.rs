@@ -5,6 +5,10 @@
 //! sandbox decodes requests with the same types, and serde takes `null` for
 //! any `Option`: an optional member of a schema only requests carry, which
 //! the spec does not mark `nullable`, refuses `null`, as the spec does.
+//! And where a spec says its provider writes `null` for a member with no
+//! value (`x-nordpay-writes-null`, as .NET does by default), the sandbox
+//! answers so: a nullable member of a schema no request carries is written
+//! as `null`, not left out.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -23,15 +27,29 @@ pub struct NullRules {
     lenient: BTreeSet<String>,
     /// Optional, not nullable members of schemas only requests carry.
     strict: BTreeMap<String, BTreeSet<String>>,
+    /// Nullable members of schemas no request carries, written as `null`
+    /// when they have no value (a spec marked `x-nordpay-writes-null`).
+    written_null: BTreeMap<String, BTreeSet<String>>,
 }
 
 impl NullRules {
     /// The rules `spec` implies.
     pub fn of(spec: &OpenAPI) -> Self {
         let carried = Carried::of(spec);
+        let lenient = carried.never_sent(spec);
+        let writes_null = spec
+            .extensions
+            .get("x-nordpay-writes-null")
+            .is_some_and(|v| v.as_bool() == Some(true));
+        let written_null = if writes_null {
+            nullable_members(spec, &lenient)
+        } else {
+            BTreeMap::new()
+        };
         Self {
-            lenient: carried.never_sent(spec),
             strict: carried.not_nullable_request_members(spec),
+            lenient,
+            written_null,
         }
     }
 
@@ -39,6 +57,7 @@ impl NullRules {
     pub fn apply(&self, file: &mut syn::File) {
         null_arrays_as_empty(file, &self.lenient);
         refuse_null_members(file, &self.strict);
+        write_null_members(file, &self.written_null);
     }
 }
 
@@ -122,6 +141,36 @@ impl Carried {
         }
         members
     }
+}
+
+/// The nullable members, by schema, of the object schemas named in `schemas`.
+fn nullable_members(
+    spec: &OpenAPI,
+    schemas: &BTreeSet<String>,
+) -> BTreeMap<String, BTreeSet<String>> {
+    let mut members = BTreeMap::new();
+    for (name, schema) in spec.components.iter().flat_map(|c| c.schemas.iter()) {
+        let Some(Schema {
+            schema_kind: SchemaKind::Type(Type::Object(object)),
+            ..
+        }) = schema.as_item()
+        else {
+            continue;
+        };
+        if !schemas.contains(name) {
+            continue;
+        }
+        let nullable: BTreeSet<String> = object
+            .properties
+            .iter()
+            .filter(|(_, schema)| nullable(schema, spec))
+            .map(|(property, _)| property.clone())
+            .collect();
+        if !nullable.is_empty() {
+            members.insert(name.clone(), nullable);
+        }
+    }
+    members
 }
 
 fn component_names(spec: &OpenAPI) -> impl Iterator<Item = String> + '_ {
@@ -312,6 +361,48 @@ pub fn refuse_null_members(file: &mut syn::File, members: &BTreeMap<String, BTre
             };
             add_serde(field, extra);
         }
+    }
+}
+
+/// In `mod types`, every `Option` field named in `members` (by struct and
+/// wire name) is written as `null` when `None`: its `skip_serializing_if`
+/// goes.
+pub fn write_null_members(file: &mut syn::File, members: &BTreeMap<String, BTreeSet<String>>) {
+    let Some(items) = types_items(file) else {
+        return;
+    };
+    for item in items {
+        let syn::Item::Struct(item) = item else {
+            continue;
+        };
+        let Some(names) = members.get(&item.ident.to_string()) else {
+            continue;
+        };
+        for field in item.fields.iter_mut() {
+            if is_path_named(&field.ty, "Option") && names.contains(&wire_name(field)) {
+                drop_serde(field, "skip_serializing_if");
+            }
+        }
+    }
+}
+
+/// The field's serde attributes without `name = …`.
+fn drop_serde(field: &mut syn::Field, name: &str) {
+    use syn::punctuated::Punctuated;
+    for attr in &mut field.attrs {
+        if !attr.path().is_ident("serde") {
+            continue;
+        }
+        let Ok(metas) =
+            attr.parse_args_with(Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated)
+        else {
+            continue;
+        };
+        let kept: Vec<&syn::Meta> = metas
+            .iter()
+            .filter(|meta| !meta.path().is_ident(name))
+            .collect();
+        *attr = syn::parse_quote!(#[serde(#(#kept),*)]);
     }
 }
 
@@ -511,5 +602,61 @@ components:
             text.contains("# [serde (rename = \"steps\" , default , deserialize_with"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn nullable_members_of_answers_are_written_as_null_where_the_provider_writes_null() {
+        let spec: OpenAPI = serde_yaml::from_str(
+            r##"
+openapi: 3.0.3
+info: {title: t, version: "1"}
+x-nordpay-writes-null: true
+paths:
+  /b:
+    post:
+      requestBody:
+        content:
+          application/json:
+            schema: {$ref: "#/components/schemas/Sent"}
+      responses:
+        "200":
+          description: ok
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/Answer"}
+components:
+  schemas:
+    Sent:
+      type: object
+      properties:
+        note: {type: string, nullable: true}
+    Answer:
+      type: object
+      properties:
+        links: {type: array, nullable: true, items: {type: string}}
+        name: {type: string}
+"##,
+        )
+        .unwrap();
+        let rules = NullRules::of(&spec);
+        let mut file: syn::File = syn::parse_quote! {
+            pub mod types {
+                pub struct Answer {
+                    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+                    pub links: ::std::option::Option<::std::vec::Vec<String>>,
+                    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+                    pub name: ::std::option::Option<String>,
+                }
+                pub struct Sent {
+                    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+                    pub note: ::std::option::Option<String>,
+                }
+            }
+        };
+        rules.apply(&mut file);
+        let text = quote::quote!(#file).to_string();
+        // Only Answer.links: name is not nullable, Sent is a request's.
+        assert_eq!(text.matches("skip_serializing_if").count(), 2, "{text}");
+        assert!(text.contains("# [serde (default)] pub links"), "{text}");
     }
 }
