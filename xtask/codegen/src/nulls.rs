@@ -332,42 +332,36 @@ pub fn null_arrays_as_empty(file: &mut syn::File, lenient: &BTreeSet<String>) {
 /// wire name) refuses `null`: `default` (absent is `None`) and
 /// `deserialize_with = "crate::runtime::absent_or_value"`.
 pub fn refuse_null_members(file: &mut syn::File, members: &BTreeMap<String, BTreeSet<String>>) {
-    let Some(items) = types_items(file) else {
-        return;
-    };
-    for item in items {
-        let syn::Item::Struct(item) = item else {
-            continue;
+    each_named_option(file, members, |field| {
+        let default = serde_words(field).iter().any(|word| word == "default");
+        let extra = if default {
+            quote::quote!(deserialize_with = "crate::runtime::absent_or_value")
+        } else {
+            quote::quote!(
+                default,
+                deserialize_with = "crate::runtime::absent_or_value"
+            )
         };
-        let Some(names) = members.get(&item.ident.to_string()) else {
-            continue;
-        };
-        for field in item.fields.iter_mut() {
-            if !is_path_named(&field.ty, "Option") {
-                continue;
-            }
-            let wire = wire_name(field);
-            if !names.contains(&wire) {
-                continue;
-            }
-            let default = serde_words(field).iter().any(|word| word == "default");
-            let extra = if default {
-                quote::quote!(deserialize_with = "crate::runtime::absent_or_value")
-            } else {
-                quote::quote!(
-                    default,
-                    deserialize_with = "crate::runtime::absent_or_value"
-                )
-            };
-            add_serde(field, extra);
-        }
-    }
+        add_serde(field, extra);
+    });
 }
 
 /// In `mod types`, every `Option` field named in `members` (by struct and
 /// wire name) is written as `null` when `None`: its `skip_serializing_if`
 /// goes.
 pub fn write_null_members(file: &mut syn::File, members: &BTreeMap<String, BTreeSet<String>>) {
+    each_named_option(file, members, |field| {
+        drop_serde(field, "skip_serializing_if")
+    });
+}
+
+/// `change` on every `Option` field of `mod types` that `members` names by
+/// struct and wire name.
+fn each_named_option(
+    file: &mut syn::File,
+    members: &BTreeMap<String, BTreeSet<String>>,
+    mut change: impl FnMut(&mut syn::Field),
+) {
     let Some(items) = types_items(file) else {
         return;
     };
@@ -380,7 +374,7 @@ pub fn write_null_members(file: &mut syn::File, members: &BTreeMap<String, BTree
         };
         for field in item.fields.iter_mut() {
             if is_path_named(&field.ty, "Option") && names.contains(&wire_name(field)) {
-                drop_serde(field, "skip_serializing_if");
+                change(field);
             }
         }
     }
