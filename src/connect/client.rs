@@ -21,9 +21,12 @@ impl Client {
     /// ```
     /// use nordpay::connect::{Auth, Client, Environment};
     ///
-    /// let client = Client::builder(Environment::Staging, Auth::api_key("your-api-key"))
-    ///     .build()
-    ///     .unwrap();
+    /// let built = Client::builder(Environment::Production, Auth::api_key("your-api-key")).build();
+    /// // https needs a TLS feature (`rustls-aws-lc`, the default, `rustls-ring`
+    /// // or `native-tls`); without one only http:// (the sandbox) is reached.
+    /// # if cfg!(any(feature = "rustls-aws-lc", feature = "rustls-ring", feature = "native-tls")) {
+    /// let client = built.unwrap();
+    /// # } else { assert!(built.unwrap_err().to_string().contains("TLS")); }
     /// ```
     pub fn builder(environment: Environment, auth: Auth) -> ClientBuilder {
         ClientBuilder::new(Setup { environment, auth })

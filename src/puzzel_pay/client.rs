@@ -26,7 +26,12 @@ impl Client {
     /// use nordpay::puzzel_pay::{Client, Environment};
     ///
     /// let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ5b3UifQ.c2ln"; // the one Puzzel issued you
-    /// let client = Client::builder(Environment::Production, jwt).build().unwrap();
+    /// let built = Client::builder(Environment::Production, jwt).build();
+    /// // https needs a TLS feature (`rustls-aws-lc`, the default, `rustls-ring`
+    /// // or `native-tls`); without one only http:// (the sandbox) is reached.
+    /// # if cfg!(any(feature = "rustls-aws-lc", feature = "rustls-ring", feature = "native-tls")) {
+    /// let client = built.unwrap();
+    /// # } else { assert!(built.unwrap_err().to_string().contains("TLS")); }
     /// // Not a JWT: refused before anything is sent.
     /// assert!(Client::builder(Environment::Production, "my password").build().is_err());
     /// ```
