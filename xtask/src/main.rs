@@ -35,6 +35,11 @@ use nordpay_codegen::{APIS, ClientSpec, generate, snapshot};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    // Asked for, the usage is an answer, not an error.
+    if args.iter().any(|arg| arg == "--help" || arg == "-h") {
+        println!("{}", usage());
+        return ExitCode::SUCCESS;
+    }
     match args.split_first() {
         Some((task, rest)) if task == "codegen" => codegen(rest),
         Some((task, rest)) if task == "bench-build" => bench_build::run(&root(), rest),
@@ -51,18 +56,26 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         _ => {
-            eprintln!("usage: cargo xtask codegen [--check] [API...]");
-            eprintln!("       cargo xtask bench-build [--rounds N]");
-            eprintln!("       cargo xtask soak [--ops N] [--seed S] [--restarts K] [--dev]");
-            eprintln!("       cargo xtask fuzz [--seconds S] [--runs N] [TARGET...]");
-            eprintln!("       cargo xtask drift <api> <file-or-URL>");
-            eprintln!("       cargo xtask bench-sandbox [--seconds S] [--records N]");
-            eprintln!("       cargo xtask review --base <git-ref>");
-            eprintln!("       cargo xtask features   (the APIs' cargo features, one a line)");
-            eprintln!("APIs: {}", names().join(", "));
+            eprintln!("{}", usage());
             ExitCode::from(2)
         }
     }
+}
+
+/// Every task with its arguments, and the APIs.
+fn usage() -> String {
+    [
+        "usage: cargo xtask codegen [--check] [API...]",
+        "       cargo xtask bench-build [--rounds N]",
+        "       cargo xtask soak [--ops N] [--seed S] [--restarts K] [--dev]",
+        "       cargo xtask fuzz [--seconds S] [--runs N] [TARGET...]",
+        "       cargo xtask drift <api> <file-or-URL>",
+        "       cargo xtask bench-sandbox [--seconds S] [--records N]",
+        "       cargo xtask review --base <git-ref>",
+        "       cargo xtask features   (the APIs' cargo features, one a line)",
+        &format!("APIs: {}", names().join(", ")),
+    ]
+    .join("\n")
 }
 
 fn names() -> Vec<&'static str> {
