@@ -498,12 +498,12 @@ super::serving::stand_in!(
 impl Stand for Connect {
     /// The merchant API key (Basic) or a CONNECT ID user's token (Bearer);
     /// otherwise CONNECT's 401 body.
-    fn authenticate(&self, _: &'static Operation, call: &Call) -> Result<(), Answer> {
+    fn authenticate(&self, _: &'static Operation, call: &Call) -> Result<Option<String>, Answer> {
         let headers = call.headers();
         let basic = super::basic_credentials(headers)
             .is_some_and(|(user, _)| user == credentials::CONNECT_API_KEY);
         if basic || super::bearer_token(headers) == Some(credentials::CONNECT_BEARER_TOKEN) {
-            return Ok(());
+            return Ok(None);
         }
         // As CONNECT sends it: the namespace the string "null", the code null.
         let body = ErrorModel {

@@ -787,7 +787,7 @@ impl Stand for DirectPayment {
     }
 
     /// Basic credentials, and the serviceId of the path must match.
-    fn authenticate(&self, _: &'static Operation, call: &Call) -> Result<(), Answer> {
+    fn authenticate(&self, _: &'static Operation, call: &Call) -> Result<Option<String>, Answer> {
         let credentials_ok =
             super::basic_credentials(call.headers()).is_some_and(|(user, password)| {
                 user == credentials::DIRECT_PAYMENT_USERNAME
@@ -796,7 +796,7 @@ impl Stand for DirectPayment {
         let service_ok =
             call.path::<i32>("serviceId").ok() == Some(credentials::DIRECT_PAYMENT_SERVICE_ID);
         if credentials_ok && service_ok {
-            Ok(())
+            Ok(None)
         } else {
             Err(PayOutput::from(fault(ErrorCode::Unauthorized, "Unauthorized")).into_answer())
         }

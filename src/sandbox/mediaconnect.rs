@@ -139,29 +139,25 @@ super::serving::stand_in!(
 
 impl Stand for Mediaconnect {
     /// An access token the login server issued, of the kind the call takes
-    /// (a user's; the merchant's own for client mode); otherwise its OAuth 401.
-    fn authenticate(&self, operation: &'static Operation, call: &Call) -> Result<(), Answer> {
+    /// (a user's, acting for its customer; the merchant's own for client
+    /// mode); otherwise its OAuth 401.
+    fn authenticate(
+        &self,
+        operation: &'static Operation,
+        call: &Call,
+    ) -> Result<Option<String>, Answer> {
         let headers = call.headers();
         let token = super::bearer_token(headers).unwrap_or_default();
         let issued = self.0.mediaconnect().access_tokens.get(token).copied();
-        let wanted = if operation.name == operations::LIST_CLIENT_INVOICES.name {
-            Holder::Client
-        } else {
-            Holder::User(0)
-        };
+        let client_mode = operation.name == operations::LIST_CLIENT_INVOICES.name;
         let description = match issued {
-            Some((at, holder))
-                if self.0.engine.now() < at
-                    && matches!(
-                        (holder, wanted),
-                        (Holder::User(_), Holder::User(_)) | (Holder::Client, Holder::Client)
-                    ) =>
-            {
-                return Ok(());
-            }
             // The token answer's expires_in holds: move the sandbox's clock
             // past it and the client must refresh (RFC 6749 §1.5).
             Some((at, _)) if self.0.engine.now() >= at => "the access token has expired",
+            Some((_, Holder::User(customer))) if !client_mode => {
+                return Ok(Some(customer.to_string()));
+            }
+            Some((_, Holder::Client)) if client_mode => return Ok(None),
             Some((_, Holder::User(_))) => "client mode takes the client's own token, not a user's",
             Some((_, Holder::Client)) => "this call takes a user's token, not the client's",
             None => "the access token is not valid",
@@ -171,15 +167,6 @@ impl Stand for Mediaconnect {
             error_description: Some(description.into()),
         };
         Err(PayInvoiceOutput::Unauthorized(body).into_answer())
-    }
-
-    /// The customer a user's access token was issued to.
-    fn caller(&self, call: &Call) -> Option<String> {
-        let token = super::bearer_token(call.headers())?;
-        match self.0.mediaconnect().access_tokens.get(token) {
-            Some((_, Holder::User(customer))) => Some(customer.to_string()),
-            _ => None,
-        }
     }
 
     /// Mediaconnect's own 400.

@@ -328,10 +328,10 @@ super::serving::stand_in!(
 
 impl Stand for PuzzelPay {
     /// The JWT; every operation documents a bodiless 401 without it.
-    fn authenticate(&self, _: &'static Operation, call: &Call) -> Result<(), Answer> {
+    fn authenticate(&self, _: &'static Operation, call: &Call) -> Result<Option<String>, Answer> {
         let headers = call.headers();
         if super::bearer_token(headers) == Some(credentials::PUZZEL_PAY_JWT) {
-            Ok(())
+            Ok(None)
         } else {
             Err(Answer::empty(StatusCode::UNAUTHORIZED.as_u16()))
         }

@@ -54,12 +54,12 @@ macro_rules! stand_in {
 pub(crate) use stand_in;
 
 tokio::task_local! {
-    /// The caller of the call being served (see [`Stand::caller`]).
+    /// The caller of the call being served (see [`Stand::authenticate`]).
     static CALLER: Option<String>;
 }
 
 /// Whom the call being served acts for, from inside a `Service` method
-/// (see [`Stand::caller`]); `None` outside one.
+/// (see [`Stand::authenticate`]); `None` outside one.
 pub(crate) fn caller() -> Option<String> {
     CALLER.try_with(Clone::clone).ok().flatten()
 }
@@ -67,19 +67,18 @@ pub(crate) fn caller() -> Option<String> {
 /// What every API's stand-in gives the adapter, beside its handlers.
 pub(crate) trait Stand: Served {
     /// Whether the call may be made (by its headers, or a path parameter
-    /// such as Direct Payment's service ID); `Err` is the API's own refusal.
-    fn authenticate(&self, operation: &'static Operation, call: &Call) -> Result<(), Answer>;
+    /// such as Direct Payment's service ID), and whom it acts for where the
+    /// API's state is a user's own (Mediaconnect's logged-in user; `None`:
+    /// the merchant, the only caller there is). Its methods read it with
+    /// [`caller`]. `Err` is the API's own refusal.
+    fn authenticate(
+        &self,
+        operation: &'static Operation,
+        call: &Call,
+    ) -> Result<Option<String>, Answer>;
 
     /// A request that does not decode, answered in the API's own shape.
     fn malformed(&self, operation: &'static Operation, problem: Malformed) -> Answer;
-
-    /// Whom an authenticated call acts for, where the API's state is a
-    /// user's own (Mediaconnect's logged-in user); its methods read it
-    /// with [`caller`]. `None`: the merchant, the only caller there is.
-    fn caller(&self, call: &Call) -> Option<String> {
-        let _ = call;
-        None
-    }
 
     /// The XML form of the API's bodies, where its spec gives one
     /// (`x-nordpay-xml`): XML requests are read, and answers written as XML
@@ -417,10 +416,10 @@ where
             .map(IntoResponse::into_response)
     };
     let answer = async move {
-        if let Err(refused) = service.authenticate(operation, &call) {
-            return refused.into_response();
-        }
-        let caller = service.caller(&call);
+        let caller = match service.authenticate(operation, &call) {
+            Ok(caller) => caller,
+            Err(refused) => return refused.into_response(),
+        };
         let malformed = service.clone();
         match CALLER.scope(caller, run(service, call)).await {
             Ok(answer) => answer.into_response(),
