@@ -11,8 +11,8 @@
 //! same schemas.
 
 use openapiv3::{
-    MediaType, OpenAPI, Operation, Parameter, ParameterSchemaOrContent, ReferenceOr, Response,
-    Schema, SchemaKind, StatusCode, Type, VariantOrUnknownOrEmpty,
+    MediaType, OpenAPI, Operation, Parameter, ParameterSchemaOrContent, PathItem, ReferenceOr,
+    Response, Schema, SchemaKind, StatusCode, Type, VariantOrUnknownOrEmpty,
 };
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -37,27 +37,25 @@ pub fn render(api: &ClientSpec, spec: &OpenAPI, enums: &[String]) -> Result<Toke
     let mut methods = Vec::new();
     let mut handlers = Vec::new();
     let mut routes: Vec<(String, Vec<TokenStream>)> = Vec::new();
-    for (path, item) in &spec.paths.paths {
-        let ReferenceOr::Item(item) = item else {
-            return Err(format!("{path}: a path item by $ref is not supported"));
-        };
-        for (method, operation) in item.iter() {
-            let name = operation
-                .operation_id
-                .clone()
-                .ok_or_else(|| format!("{method} {path}: no operationId"))?;
-            let mut parameters = item.parameters.clone();
-            parameters.extend(operation.parameters.iter().cloned());
-            let rendered = render_operation(&names, &name, method, path, operation, &parameters)
-                .map_err(|message| format!("{name}: {message}"))?;
-            items.push(rendered.items);
-            methods.push(rendered.method);
-            handlers.push(rendered.handler);
-            let route = rendered.route;
-            match routes.iter_mut().find(|(p, _)| p == path) {
-                Some((_, methods)) => methods.push(route),
-                None => routes.push((path.clone(), vec![route])),
-            }
+    for SpecOperation {
+        path,
+        item,
+        method,
+        name,
+        operation,
+    } in operations(spec)?
+    {
+        let mut parameters = item.parameters.clone();
+        parameters.extend(operation.parameters.iter().cloned());
+        let rendered = render_operation(&names, &name, method, path, operation, &parameters)
+            .map_err(|message| format!("{name}: {message}"))?;
+        items.push(rendered.items);
+        methods.push(rendered.method);
+        handlers.push(rendered.handler);
+        let route = rendered.route;
+        match routes.iter_mut().find(|(p, _)| p == path) {
+            Some((_, methods)) => methods.push(route),
+            None => routes.push((path.to_string(), vec![route])),
         }
     }
     let routes = routes.into_iter().map(|(path, methods)| {
@@ -97,6 +95,41 @@ pub fn render(api: &ClientSpec, spec: &OpenAPI, enums: &[String]) -> Result<Toke
             #xml
         }
     })
+}
+
+/// One operation of a spec, with the path item it is under.
+pub(crate) struct SpecOperation<'a> {
+    pub(crate) path: &'a str,
+    pub(crate) item: &'a PathItem,
+    pub(crate) method: &'a str,
+    /// Its operationId.
+    pub(crate) name: String,
+    pub(crate) operation: &'a Operation,
+}
+
+/// Every operation of `spec`, in spec order. A path item by `$ref`, or an
+/// operation without an operationId, is an error.
+pub(crate) fn operations(spec: &OpenAPI) -> Result<Vec<SpecOperation<'_>>, String> {
+    let mut found = Vec::new();
+    for (path, item) in &spec.paths.paths {
+        let ReferenceOr::Item(item) = item else {
+            return Err(format!("{path}: a path item by $ref is not supported"));
+        };
+        for (method, operation) in item.iter() {
+            let name = operation
+                .operation_id
+                .clone()
+                .ok_or_else(|| format!("{method} {path}: no operationId"))?;
+            found.push(SpecOperation {
+                path,
+                item,
+                method,
+                name,
+                operation,
+            });
+        }
+    }
+    Ok(found)
 }
 
 /// What one operation adds to the module.

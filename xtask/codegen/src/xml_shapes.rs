@@ -35,56 +35,50 @@ pub fn render(spec: &OpenAPI) -> Result<Option<TokenStream>, String> {
         rendered: BTreeMap::new(),
     };
     let mut operations = Vec::new();
-    for (path, item) in &spec.paths.paths {
-        let ReferenceOr::Item(item) = item else {
-            return Err(format!("{path}: a path item by $ref is not supported"));
-        };
-        for (method, operation) in item.iter() {
-            let name = operation
-                .operation_id
-                .clone()
-                .ok_or_else(|| format!("{method} {path}: no operationId"))?;
-            let request = match &operation.request_body {
-                Some(body) => {
-                    let body: &RequestBody = refs::resolve(spec.components.as_ref(), body)?;
-                    let (root, shape) = shapes
-                        .body(body.content.get("application/json"))
-                        .map_err(|e| format!("{name} request: {e}"))?;
-                    quote! { Some((#root, #shape)) }
-                }
-                None => quote! { None },
-            };
-            let mut answers = Vec::new();
-            let statuses = operation
-                .responses
-                .responses
-                .iter()
-                .map(|(status, response)| (status_pattern(status), response))
-                .chain(
-                    operation
-                        .responses
-                        .default
-                        .iter()
-                        .map(|response| ("default".to_string(), response)),
-                );
-            for (status, response) in statuses {
-                let response: &Response = refs::resolve(spec.components.as_ref(), response)?;
-                let Some(media) = response.content.get("application/json") else {
-                    continue;
-                };
+    for crate::server::SpecOperation {
+        name, operation, ..
+    } in crate::server::operations(spec)?
+    {
+        let request = match &operation.request_body {
+            Some(body) => {
+                let body: &RequestBody = refs::resolve(spec.components.as_ref(), body)?;
                 let (root, shape) = shapes
-                    .body(Some(media))
-                    .map_err(|e| format!("{name} {status}: {e}"))?;
-                answers.push(quote! { (#status, #root, #shape) });
+                    .body(body.content.get("application/json"))
+                    .map_err(|e| format!("{name} request: {e}"))?;
+                quote! { Some((#root, #shape)) }
             }
-            operations.push(quote! {
-                crate::sandbox::xml_body::OperationXml {
-                    name: #name,
-                    request: #request,
-                    answers: &[#(#answers),*],
-                }
-            });
+            None => quote! { None },
+        };
+        let mut answers = Vec::new();
+        let statuses = operation
+            .responses
+            .responses
+            .iter()
+            .map(|(status, response)| (status_pattern(status), response))
+            .chain(
+                operation
+                    .responses
+                    .default
+                    .iter()
+                    .map(|response| ("default".to_string(), response)),
+            );
+        for (status, response) in statuses {
+            let response: &Response = refs::resolve(spec.components.as_ref(), response)?;
+            let Some(media) = response.content.get("application/json") else {
+                continue;
+            };
+            let (root, shape) = shapes
+                .body(Some(media))
+                .map_err(|e| format!("{name} {status}: {e}"))?;
+            answers.push(quote! { (#status, #root, #shape) });
         }
+        operations.push(quote! {
+            crate::sandbox::xml_body::OperationXml {
+                name: #name,
+                request: #request,
+                answers: &[#(#answers),*],
+            }
+        });
     }
     let statics = shapes.rendered.into_values();
     Ok(Some(quote! {
