@@ -499,13 +499,7 @@ async fn mediaconnect_flow(sandbox: &Sandbox, shown: &mut Shown) -> Vec<String> 
     use mediaconnect::types;
     use secrecy::ExposeSecret as _;
     let environment = sandbox.mediaconnect_environment();
-    let oauth = mediaconnect::OAuthClient::new(
-        environment.login_server(),
-        credentials::MEDIACONNECT_CLIENT_ID,
-        credentials::MEDIACONNECT_CLIENT_SECRET,
-        "https://shop.example/cb".parse().unwrap(),
-    )
-    .unwrap();
+    let oauth = crate::support::mediaconnect_oauth(sandbox);
     shown.debug(&oauth);
     let back = redirect(
         Browser::new()

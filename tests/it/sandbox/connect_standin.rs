@@ -2,6 +2,22 @@
 
 use super::*;
 
+/// A hand-made request to CONNECT at `path` (below its base, with any
+/// query), sent with the merchant's API key.
+fn keyed_request(
+    sandbox: &Sandbox,
+    method: reqwest::Method,
+    path: &str,
+) -> reqwest::RequestBuilder {
+    let url = sandbox
+        .connect_url()
+        .join(&format!("connect/{path}"))
+        .unwrap();
+    reqwest::Client::new()
+        .request(method, url)
+        .basic_auth(credentials::CONNECT_API_KEY, Some(""))
+}
+
 pub(super) fn order(id: &str) -> connect::types::builder::NewTransaction {
     connect::types::NewTransaction::builder()
         .order_id(id)
@@ -229,9 +245,7 @@ async fn connect_wrong_credentials_and_bad_bodies_get_connects_own_errors() {
     );
 
     // A body the client would never send, straight to the sandbox.
-    let response = reqwest::Client::new()
-        .post(sandbox.connect_url().join("connect/transactions").unwrap())
-        .basic_auth(credentials::CONNECT_API_KEY, Some(""))
+    let response = keyed_request(&sandbox, reqwest::Method::POST, "transactions")
         .json(&serde_json::json!({"orderId": "x".repeat(101)}))
         .send()
         .await
@@ -245,14 +259,7 @@ async fn connect_wrong_credentials_and_bad_bodies_get_connects_own_errors() {
         ("transactions", "{\"orderId\": "),
         ("agreements", "not json"),
     ] {
-        let response = reqwest::Client::new()
-            .post(
-                sandbox
-                    .connect_url()
-                    .join(&format!("connect/{path}"))
-                    .unwrap(),
-            )
-            .basic_auth(credentials::CONNECT_API_KEY, Some(""))
+        let response = keyed_request(&sandbox, reqwest::Method::POST, path)
             .header("content-type", "application/json")
             .body(body)
             .send()
@@ -262,9 +269,7 @@ async fn connect_wrong_credentials_and_bad_bodies_get_connects_own_errors() {
     }
 
     // The product rules the client checks, the sandbox checks too.
-    let response = reqwest::Client::new()
-        .post(sandbox.connect_url().join("connect/transactions").unwrap())
-        .basic_auth(credentials::CONNECT_API_KEY, Some(""))
+    let response = keyed_request(&sandbox, reqwest::Method::POST, "transactions")
         .json(&serde_json::json!({
             "orderId": "short-list", "purchaseDescription": "d", "amount": "NOK 100.00",
             "vatRate": "0.25", "successRedirect": "https://e.com/s", "cancelRedirect": "https://e.com/c",
@@ -506,9 +511,7 @@ async fn connect_payment_link_is_the_transaction_url_for_merchant_and_user() {
 #[tokio::test]
 async fn connect_echoes_amounts_as_sent() {
     let sandbox = Sandbox::start().await.unwrap();
-    let response = reqwest::Client::new()
-        .post(sandbox.connect_url().join("connect/transactions").unwrap())
-        .basic_auth(credentials::CONNECT_API_KEY, Some(""))
+    let response = keyed_request(&sandbox, reqwest::Method::POST, "transactions")
         .json(&serde_json::json!({
             "orderId": "mmk", "purchaseDescription": "d", "amount": "MMK 1500",
             "vatRate": "0.05", "successRedirect": "https://e.com/s", "cancelRedirect": "https://e.com/c"
@@ -656,14 +659,7 @@ async fn connect_refuses_filters_by_unlisted_values() {
         "transactions?connectId=user-1&type=GIFT",
         "agreements?connectId=user-1&state=PAUSED",
     ] {
-        let response = reqwest::Client::new()
-            .get(
-                sandbox
-                    .connect_url()
-                    .join(&format!("connect/{query}"))
-                    .unwrap(),
-            )
-            .basic_auth(credentials::CONNECT_API_KEY, Some(""))
+        let response = keyed_request(&sandbox, reqwest::Method::GET, query)
             .send()
             .await
             .unwrap();
@@ -671,9 +667,7 @@ async fn connect_refuses_filters_by_unlisted_values() {
     }
     // An optional member the spec does not mark nullable is left out, not
     // null (schemathesis sent `"sku": null`).
-    let response = reqwest::Client::new()
-        .post(sandbox.connect_url().join("connect/transactions").unwrap())
-        .basic_auth(credentials::CONNECT_API_KEY, Some(""))
+    let response = keyed_request(&sandbox, reqwest::Method::POST, "transactions")
         .json(&serde_json::json!({
             "orderId": "null-sku", "purchaseDescription": "d", "amount": "NOK 100.00",
             "vatRate": "0.25", "successRedirect": "https://e.com/s", "cancelRedirect": "https://e.com/c",

@@ -20,17 +20,31 @@ fn login_server(sandbox: &Sandbox) -> (mediaconnect::LoginServer, Url, Url) {
     )
 }
 
+/// Start paying `invoice` of product P1 (the sandbox's company, by Nexi).
+async fn start_invoice_payment(
+    client: &mediaconnect::Client,
+    invoice: &str,
+) -> mediaconnect::types::PaymentStarted {
+    client
+        .pay_invoice()
+        .body(
+            mediaconnect::types::InvoicePaymentRequest::builder()
+                .invoice_number(invoice)
+                .product_code("P1")
+                .company_code("SANDBOX")
+                .payment_method(mediaconnect::types::InvoicePaymentMethod::Nexi),
+        )
+        .send()
+        .await
+        .unwrap()
+        .into_inner()
+}
+
 /// A user's client, logged in as the customer `login_hint` names (the
 /// sandbox's own customer without one).
 async fn logged_in_as(sandbox: &Sandbox, login_hint: Option<&str>) -> mediaconnect::Client {
     let environment = sandbox.mediaconnect_environment();
-    let oauth = mediaconnect::OAuthClient::new(
-        environment.login_server(),
-        credentials::MEDIACONNECT_CLIENT_ID,
-        credentials::MEDIACONNECT_CLIENT_SECRET,
-        "https://shop.example/cb".parse().unwrap(),
-    )
-    .unwrap();
+    let oauth = support::mediaconnect_oauth(sandbox);
     let mut authorize = oauth.authorize_url("s");
     if let Some(hint) = login_hint {
         authorize.query_pairs_mut().append_pair("login_hint", hint);
@@ -74,19 +88,7 @@ async fn mediaconnect_payment_pages_return_each_outcome() {
             mediaconnect::Outcome::Failed,
         ),
     ] {
-        let started = client
-            .pay_invoice()
-            .body(
-                mediaconnect::types::InvoicePaymentRequest::builder()
-                    .invoice_number(invoice)
-                    .product_code("P1")
-                    .company_code("SANDBOX")
-                    .payment_method(mediaconnect::types::InvoicePaymentMethod::Nexi),
-            )
-            .send()
-            .await
-            .unwrap()
-            .into_inner();
+        let started = start_invoice_payment(&client, invoice).await;
         let url = login.invoice_payment(&back, &error, started.transaction_id.unwrap());
         let confirm = page(browser.open(&url).await.unwrap());
         let returned = redirect(browser.click(&confirm, button).await.unwrap());
@@ -209,23 +211,9 @@ async fn a_lost_invoice_payment_start_is_started_again_and_confirmed_by_the_api(
         .unwrap_err();
     assert!(lost.is_outcome_unknown(), "{lost:?}");
     assert!(client.is_invoice_unpaid("P1", "1002").await.unwrap());
-    let started = client
-        .pay_invoice()
-        .body(request())
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
-    let login = mediaconnect::LoginServer::new(
-        sandbox.mediaconnect_environment().login_server(),
-        credentials::MEDIACONNECT_CLIENT_ID,
-    )
-    .unwrap();
-    let url = login.invoice_payment(
-        &"https://shop.example/back".parse().unwrap(),
-        &"https://shop.example/err".parse().unwrap(),
-        started.transaction_id.unwrap(),
-    );
+    let started = start_invoice_payment(&client, "1002").await;
+    let (login, back, error) = login_server(&sandbox);
+    let url = login.invoice_payment(&back, &error, started.transaction_id.unwrap());
     let browser = Browser::new();
     let confirm = page(browser.open(&url).await.unwrap());
     browser.click(&confirm, "Confirm").await.unwrap();
@@ -515,20 +503,12 @@ async fn a_standard_oauth_library_with_http_basic_logs_in_and_lists_payment_meth
 #[tokio::test]
 async fn client_mode_takes_the_clients_own_token_and_only_there() {
     let sandbox = Sandbox::start().await.unwrap();
-    let environment = sandbox.mediaconnect_environment();
-    let oauth = mediaconnect::OAuthClient::new(
-        environment.login_server(),
-        credentials::MEDIACONNECT_CLIENT_ID,
-        credentials::MEDIACONNECT_CLIENT_SECRET,
-        "https://shop.example/cb".parse().unwrap(),
-    )
-    .unwrap();
-    let own = oauth.client_credentials().await.unwrap();
+    let own = support::mediaconnect_oauth(&sandbox)
+        .client_credentials()
+        .await
+        .unwrap();
     assert!(own.refresh_token().is_none(), "§4.4.3: no refresh token");
-    let merchant =
-        mediaconnect::Client::builder(environment.clone(), mediaconnect::ClientTokens::new(oauth))
-            .build()
-            .unwrap();
+    let merchant = support::mediaconnect_merchant(&sandbox);
     let customer = credentials::MEDIACONNECT_CUSTOMER_NUMBER;
     let invoices = merchant
         .list_client_invoices()
@@ -599,41 +579,15 @@ async fn client_mode_takes_the_clients_own_token_and_only_there() {
 async fn mediaconnect_answers_success_false_when_nothing_is_started() {
     let sandbox = Sandbox::start().await.unwrap();
     let client = logged_in(&sandbox).await;
-    let login = mediaconnect::LoginServer::new(
-        sandbox.mediaconnect_environment().login_server(),
-        credentials::MEDIACONNECT_CLIENT_ID,
-    )
-    .unwrap();
-    let pay = |invoice: &'static str| {
-        let client = &client;
-        async move {
-            client
-                .pay_invoice()
-                .body(
-                    mediaconnect::types::InvoicePaymentRequest::builder()
-                        .invoice_number(invoice)
-                        .product_code("P1")
-                        .company_code("SANDBOX")
-                        .payment_method(mediaconnect::types::InvoicePaymentMethod::Nexi),
-                )
-                .send()
-                .await
-                .unwrap()
-                .into_inner()
-        }
-    };
-    let started = pay("1002").await;
+    let (login, back, error) = login_server(&sandbox);
+    let started = start_invoice_payment(&client, "1002").await;
     assert_eq!(started.success, Some(true));
-    let url = login.invoice_payment(
-        &"https://shop.example/back".parse().unwrap(),
-        &"https://shop.example/err".parse().unwrap(),
-        started.transaction_id.unwrap(),
-    );
+    let url = login.invoice_payment(&back, &error, started.transaction_id.unwrap());
     let browser = Browser::new();
     let confirm = page(browser.open(&url).await.unwrap());
     browser.click(&confirm, "Confirm").await.unwrap();
     for invoice in ["1002", "9999"] {
-        let refused = pay(invoice).await;
+        let refused = start_invoice_payment(&client, invoice).await;
         assert_eq!(refused.success, Some(false), "{invoice}");
         assert_eq!(refused.transaction_id, None, "{invoice}");
     }
@@ -648,11 +602,7 @@ async fn mediaconnect_answers_success_false_when_nothing_is_started() {
             .into_inner()
     };
     let first = add().await;
-    let url = login.vipps_agreement(
-        &"https://shop.example/back".parse().unwrap(),
-        &"https://shop.example/err".parse().unwrap(),
-        first.transaction_id.unwrap(),
-    );
+    let url = login.vipps_agreement(&back, &error, first.transaction_id.unwrap());
     let confirm = page(browser.open(&url).await.unwrap());
     browser.click(&confirm, "Confirm").await.unwrap();
     let again = add().await;
@@ -678,19 +628,7 @@ async fn each_user_has_their_own_methods_agreements_and_invoices() {
     };
 
     // Bjørn pays invoice 1001, agrees to Vipps for P1.
-    let paid = bjorn
-        .pay_invoice()
-        .body(
-            mediaconnect::types::InvoicePaymentRequest::builder()
-                .invoice_number("1001")
-                .product_code("P1")
-                .company_code("SANDBOX")
-                .payment_method(mediaconnect::types::InvoicePaymentMethod::Nexi),
-        )
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
+    let paid = start_invoice_payment(&bjorn, "1001").await;
     confirm(login.invoice_payment(&back, &error, paid.transaction_id.unwrap())).await;
     let agreed = bjorn
         .add_vipps_agreement()
@@ -772,19 +710,7 @@ async fn each_user_has_their_own_methods_agreements_and_invoices() {
     }
 
     // Client mode knows Bjørn now, with his invoice paid.
-    let oauth = mediaconnect::OAuthClient::new(
-        sandbox.mediaconnect_environment().login_server(),
-        credentials::MEDIACONNECT_CLIENT_ID,
-        credentials::MEDIACONNECT_CLIENT_SECRET,
-        "https://shop.example/cb".parse().unwrap(),
-    )
-    .unwrap();
-    let merchant = mediaconnect::Client::builder(
-        sandbox.mediaconnect_environment(),
-        mediaconnect::ClientTokens::new(oauth),
-    )
-    .build()
-    .unwrap();
+    let merchant = support::mediaconnect_merchant(&sandbox);
     let his = merchant
         .list_client_invoices()
         .customer_number(563458u64)
@@ -802,14 +728,7 @@ async fn each_user_has_their_own_methods_agreements_and_invoices() {
     assert_eq!(first.payment_status.as_deref(), Some("1"));
 
     // A hint that is no customer number is refused at the login page.
-    let user = mediaconnect::OAuthClient::new(
-        sandbox.mediaconnect_environment().login_server(),
-        credentials::MEDIACONNECT_CLIENT_ID,
-        credentials::MEDIACONNECT_CLIENT_SECRET,
-        "https://shop.example/cb".parse().unwrap(),
-    )
-    .unwrap();
-    let mut authorize = user.authorize_url("s");
+    let mut authorize = support::mediaconnect_oauth(&sandbox).authorize_url("s");
     authorize
         .query_pairs_mut()
         .append_pair("login_hint", "anna");

@@ -5,6 +5,29 @@ use nordpay::sandbox::{Sandbox, credentials};
 use nordpay::{connect, direct_payment};
 use serde_json::Value;
 
+/// An OAuth client of the sandbox's Mediaconnect login server, with the
+/// sandbox's client credentials, redirecting to `https://shop.example/cb`.
+pub fn mediaconnect_oauth(sandbox: &Sandbox) -> nordpay::mediaconnect::OAuthClient {
+    nordpay::mediaconnect::OAuthClient::new(
+        sandbox.mediaconnect_environment().login_server(),
+        credentials::MEDIACONNECT_CLIENT_ID,
+        credentials::MEDIACONNECT_CLIENT_SECRET,
+        "https://shop.example/cb".parse().unwrap(),
+    )
+    .unwrap()
+}
+
+/// A client-mode Mediaconnect client: the merchant's own token, from the
+/// client-credentials grant.
+pub fn mediaconnect_merchant(sandbox: &Sandbox) -> nordpay::mediaconnect::Client {
+    nordpay::mediaconnect::Client::builder(
+        sandbox.mediaconnect_environment(),
+        nordpay::mediaconnect::ClientTokens::new(mediaconnect_oauth(sandbox)),
+    )
+    .build()
+    .unwrap()
+}
+
 /// A Mediaconnect access token from the sandbox's login server, got over
 /// plain HTTP as a service in another language would: the authorize
 /// redirect's code, exchanged at the token endpoint.
