@@ -25,24 +25,82 @@
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use std::io::Write;
+use std::net::{IpAddr, SocketAddr};
 use std::process::ExitCode;
+
+use clap::Parser;
 
 use nordpay::sandbox::{Sandbox, SandboxConfig};
 
-const USAGE: &str = "usage: nordpay-sandbox [--host HOST] [--port PORT] [--public-url URL] \
-[--record-cap N] [--callback-url URL] [--confirmation-window-ms MS] [--print-config] \
-[--no-request-log] [PORT]";
-
-/// What `--help` says after the usage line.
-const HELP: &str = "A local stand-in for CONNECT Payment, Direct Payment, Puzzel Pay and \
-Mediaconnect (127.0.0.1:8787 unless told otherwise).\n\
-Open its root URL in a browser for the dashboard (every record, its timeline, \
+/// What `--help` says after the options.
+const AFTER_HELP: &str = "Open its root URL in a browser for the dashboard (every record, its timeline, \
 actions, scripted faults, callback deliveries) and /inbox for every SMS it sent.\n\
-Each option is also an environment variable: NORDPAY_SANDBOX_HOST, _PORT, \
-_PUBLIC_URL, _RECORD_CAP, _CALLBACK_URL, _CONFIRMATION_WINDOW_MS, _REQUEST_LOG=off.\n\
 A Direct Payment SecurityLevel 2 payment waits up to the confirmation window (60 s \
 unless set) for its user: answer on the dashboard or POST \
 /sandbox/direct-payment/payments/{reference}/confirm (or /lapse).";
+
+/// The command line; each option also an environment variable (the option wins).
+#[derive(Parser, Debug)]
+#[command(
+    name = "nordpay-sandbox",
+    version,
+    about = "A local stand-in for CONNECT Payment, Direct Payment, Puzzel Pay and Mediaconnect \
+             (127.0.0.1:8787 unless told otherwise)",
+    after_help = AFTER_HELP
+)]
+struct Flags {
+    /// The address to listen on.
+    #[arg(long, env = "NORDPAY_SANDBOX_HOST", default_value = "127.0.0.1")]
+    host: IpAddr,
+    /// The port (0 takes any free port).
+    #[arg(long = "port", env = "NORDPAY_SANDBOX_PORT", default_value_t = 8787)]
+    port: u16,
+    /// The port, as the old form gave it (`nordpay-sandbox 8080`).
+    #[arg(value_name = "PORT", conflicts_with = "port", hide = true)]
+    bare_port: Option<u16>,
+    /// The base URL put in payment-page links, when clients reach the
+    /// sandbox under another name.
+    #[arg(long, env = "NORDPAY_SANDBOX_PUBLIC_URL", value_parser = http_url)]
+    public_url: Option<url::Url>,
+    /// The most records each API keeps (the oldest go first).
+    #[arg(long, env = "NORDPAY_SANDBOX_RECORD_CAP", value_parser = clap::value_parser!(u64).range(1..))]
+    record_cap: Option<u64>,
+    /// Where Puzzel Pay's callback is POSTed.
+    #[arg(long, env = "NORDPAY_SANDBOX_CALLBACK_URL")]
+    callback_url: Option<url::Url>,
+    /// How long a SecurityLevel 2 payment waits for its user.
+    #[arg(
+        long,
+        env = "NORDPAY_SANDBOX_CONFIRMATION_WINDOW_MS",
+        value_name = "MS"
+    )]
+    confirmation_window_ms: Option<u64>,
+    /// Print the URLs and credentials as one JSON line first (for a parent process).
+    #[arg(long)]
+    print_config: bool,
+    /// No JSON line per request.
+    #[arg(long)]
+    no_request_log: bool,
+    /// The request log, on or off.
+    #[arg(long = "request-log", env = "NORDPAY_SANDBOX_REQUEST_LOG", value_parser = on_off, hide = true)]
+    request_log: Option<bool>,
+}
+
+fn http_url(text: &str) -> Result<url::Url, String> {
+    let url: url::Url = text.parse().map_err(|e| format!("{e}"))?;
+    match url.scheme() {
+        "http" | "https" => Ok(url),
+        _ => Err(format!("not an http(s) URL: {url}")),
+    }
+}
+
+fn on_off(text: &str) -> Result<bool, String> {
+    match text {
+        "on" | "1" | "true" => Ok(true),
+        "off" | "0" | "false" => Ok(false),
+        _ => Err(format!("on or off, not {text:?}")),
+    }
+}
 
 /// What the command line and the environment ask for: the sandbox's
 /// configuration, and whether to print it.
@@ -52,110 +110,25 @@ struct Options {
     print_config: bool,
 }
 
-fn parse_value<T: std::str::FromStr>(name: &str, value: &str) -> Result<T, String> {
-    value
-        .parse()
-        .map_err(|_| format!("{name}: not a valid value: {value:?}"))
-}
-
-fn options(
-    args: impl IntoIterator<Item = String>,
-    env: impl Fn(&str) -> Option<String>,
-) -> Result<Options, String> {
-    // The library's defaults, but a fixed port and the request log on.
-    let mut config = SandboxConfig::default();
-    config.addr.set_port(8787);
-    config.request_log = true;
-    let mut options = Options {
-        config,
-        print_config: false,
-    };
-    if let Some(host) = env("NORDPAY_SANDBOX_HOST") {
-        options
-            .config
-            .addr
-            .set_ip(parse_value("NORDPAY_SANDBOX_HOST", &host)?);
-    }
-    if let Some(port) = env("NORDPAY_SANDBOX_PORT") {
-        options
-            .config
-            .addr
-            .set_port(parse_value("NORDPAY_SANDBOX_PORT", &port)?);
-    }
-    if let Some(url) = env("NORDPAY_SANDBOX_PUBLIC_URL") {
-        options.config.public_url = Some(parse_value("NORDPAY_SANDBOX_PUBLIC_URL", &url)?);
-    }
-    if let Some(url) = env("NORDPAY_SANDBOX_CALLBACK_URL") {
-        options.config.callback_url = Some(parse_value("NORDPAY_SANDBOX_CALLBACK_URL", &url)?);
-    }
-    if let Some(ms) = env("NORDPAY_SANDBOX_CONFIRMATION_WINDOW_MS") {
-        options.config.confirmation_window = std::time::Duration::from_millis(parse_value(
-            "NORDPAY_SANDBOX_CONFIRMATION_WINDOW_MS",
-            &ms,
-        )?);
-    }
-    if let Some(cap) = env("NORDPAY_SANDBOX_RECORD_CAP") {
-        options.config.record_cap = parse_value("NORDPAY_SANDBOX_RECORD_CAP", &cap)?;
-    }
-    if let Some(log) = env("NORDPAY_SANDBOX_REQUEST_LOG") {
-        options.config.request_log = match log.as_str() {
-            "on" | "1" | "true" => true,
-            "off" | "0" | "false" => false,
-            _ => {
-                return Err(format!(
-                    "NORDPAY_SANDBOX_REQUEST_LOG: on or off, not {log:?}"
-                ));
-            }
-        };
-    }
-    let mut args = args.into_iter();
-    while let Some(arg) = args.next() {
-        let mut value = |name: &str| args.next().ok_or_else(|| format!("{name} needs a value"));
-        match arg.as_str() {
-            "--host" => options
-                .config
-                .addr
-                .set_ip(parse_value("--host", &value("--host")?)?),
-            "--port" => options
-                .config
-                .addr
-                .set_port(parse_value("--port", &value("--port")?)?),
-            "--public-url" => {
-                options.config.public_url =
-                    Some(parse_value("--public-url", &value("--public-url")?)?);
-            }
-            "--record-cap" => {
-                options.config.record_cap = parse_value("--record-cap", &value("--record-cap")?)?;
-            }
-            "--confirmation-window-ms" => {
-                let ms = value("--confirmation-window-ms")?;
-                options.config.confirmation_window =
-                    std::time::Duration::from_millis(parse_value("--confirmation-window-ms", &ms)?);
-            }
-            "--callback-url" => {
-                options.config.callback_url =
-                    Some(parse_value("--callback-url", &value("--callback-url")?)?);
-            }
-            "--print-config" => options.print_config = true,
-            "--no-request-log" => options.config.request_log = false,
-            positional if !positional.starts_with('-') => {
-                options
-                    .config
-                    .addr
-                    .set_port(parse_value("PORT", positional)?);
-            }
-            unknown => return Err(format!("unknown option {unknown}\n{USAGE}")),
+impl From<Flags> for Options {
+    fn from(flags: Flags) -> Options {
+        // The library's defaults, but a fixed port and the request log on.
+        let mut config = SandboxConfig::default();
+        config.addr = SocketAddr::new(flags.host, flags.bare_port.unwrap_or(flags.port));
+        config.request_log = !flags.no_request_log && flags.request_log.unwrap_or(true);
+        config.public_url = flags.public_url;
+        config.callback_url = flags.callback_url;
+        if let Some(cap) = flags.record_cap {
+            config.record_cap = usize::try_from(cap).unwrap_or(usize::MAX);
+        }
+        if let Some(ms) = flags.confirmation_window_ms {
+            config.confirmation_window = std::time::Duration::from_millis(ms);
+        }
+        Options {
+            config,
+            print_config: flags.print_config,
         }
     }
-    if let Some(url) = &options.config.public_url
-        && !matches!(url.scheme(), "http" | "https")
-    {
-        return Err(format!("--public-url: not an http(s) URL: {url}"));
-    }
-    if options.config.record_cap == 0 {
-        return Err("--record-cap: must be at least 1".into());
-    }
-    Ok(options)
 }
 
 /// The sandbox's URLs and credentials, for another process to read.
@@ -224,18 +197,11 @@ async fn stop_signal() -> std::io::Result<&'static str> {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    if std::env::args()
-        .skip(1)
-        .any(|arg| arg == "-h" || arg == "--help")
-    {
-        println!("{USAGE}\n\n{HELP}");
-        return ExitCode::SUCCESS;
-    }
-    let options = match options(std::env::args().skip(1), |name| std::env::var(name).ok()) {
-        Ok(options) => options,
-        Err(message) => {
-            eprintln!("nordpay-sandbox: {message}");
-            return ExitCode::from(2);
+    let options = match Flags::try_parse() {
+        Ok(flags) => Options::from(flags),
+        Err(error) => {
+            let _ = error.print();
+            return ExitCode::from(u8::try_from(error.exit_code()).unwrap_or(2));
         }
     };
     let addr = options.config.addr;
@@ -278,14 +244,29 @@ mod tests {
 
     use super::*;
 
+    /// `args` with the variables in `env` set for the parse only.
     fn parse(args: &[&str], env: &[(&str, &str)]) -> Result<Options, String> {
-        options(args.iter().map(|a| a.to_string()), |name| {
-            env.iter()
-                .find(|(key, _)| *key == name)
-                .map(|(_, value)| value.to_string())
-        })
+        use clap::{CommandFactory, FromArgMatches};
+        let mut command = Flags::command();
+        // clap reads variables from the process; the test gives them as
+        // defaults of an otherwise identical command line instead.
+        for (name, value) in env {
+            command = command.mut_args(|arg| {
+                if arg.get_env().is_some_and(|var| var == *name) {
+                    arg.default_value(value.to_string())
+                } else {
+                    arg
+                }
+            });
+        }
+        let argv = std::iter::once("nordpay-sandbox").chain(args.iter().copied());
+        let matches = command
+            .try_get_matches_from(argv)
+            .map_err(|e| e.to_string())?;
+        Flags::from_arg_matches(&matches)
+            .map(Options::from)
+            .map_err(|e| e.to_string())
     }
-
     #[test]
     fn options_come_from_flags_over_the_environment() {
         let defaults = parse(&[], &[]).unwrap();
@@ -320,14 +301,10 @@ mod tests {
     fn bad_options_are_refused_with_what_is_wrong() {
         for (args, env, says) in [
             (&["--port", "http"][..], &[][..], "--port"),
-            (&["--port"][..], &[][..], "needs a value"),
-            (&["--frobnicate"][..], &[][..], "unknown option"),
-            (
-                &[][..],
-                &[("NORDPAY_SANDBOX_PORT", "99999")][..],
-                "NORDPAY_SANDBOX_PORT",
-            ),
-            (&["--record-cap", "0"][..], &[][..], "at least 1"),
+            (&["--port"][..], &[][..], "a value is required"),
+            (&["--frobnicate"][..], &[][..], "unexpected argument"),
+            (&[][..], &[("NORDPAY_SANDBOX_PORT", "99999")][..], "99999"),
+            (&["--record-cap", "0"][..], &[][..], "not in 1.."),
             (&["--public-url", "ftp://x"][..], &[][..], "http(s)"),
             (
                 &[][..],

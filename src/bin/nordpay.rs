@@ -1,10 +1,9 @@
 //! `nordpay <api> <operation> …`: see [`nordpay::cli`]. `nordpay --help`
-//! lists every operation and the environment variables each API reads.
+//! lists every API, `nordpay <api> --help` its operations and credentials.
 
 use std::process::ExitCode;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    nordpay::cli::run(&args, &|name| std::env::var(name).ok()).await
+    nordpay::cli::run(std::env::args_os().skip(1)).await
 }

@@ -45,6 +45,8 @@ pub use crate::runtime::{Resolution, Resolved};
 pub use auth::{Auth, AuthError, BoxError, TokenFuture, TokenSource};
 pub use client::{ClientBuilder, Setup};
 pub use error::{Error, ProviderError};
+#[cfg(feature = "cli")]
+pub(crate) use generated::command_line;
 pub use generated::{Client, Environment, ResponseValue, builder, operations, servers, types};
 pub use links::{LinkError, PAYMENT, location};
 pub use money::{Money, MoneyError};

@@ -4,6 +4,8 @@
 //! before sending; the sandbox refuses a request that breaks them, on
 //! either transport.
 
+use serde::Deserialize;
+
 use super::generated::rest::types;
 
 /// `amount` (named `what`) within `code`'s price range: a payment's price,
@@ -23,6 +25,22 @@ pub(crate) fn check_amount(
         ));
     }
     Ok(amount)
+}
+
+/// [`check_payment`] of a REST pay request's JSON (the spec's
+/// `x-nordpay-body-check: payment-rules`), for whatever sends or receives
+/// one as JSON. Details the generated types refuse are left to them.
+pub(crate) fn check_request(body: &serde_json::Value) -> Result<(), crate::runtime::BrokenRule> {
+    let Some(details) = body.get("PaymentDetails") else {
+        return Ok(());
+    };
+    let Ok(details) = types::PaymentDetails::deserialize(details) else {
+        return Ok(());
+    };
+    check_payment(&details).map_err(|message| crate::runtime::BrokenRule {
+        path: "PaymentDetails".into(),
+        message,
+    })
 }
 
 /// The rules the docs give for a payment that a schema cannot express.

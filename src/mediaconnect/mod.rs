@@ -51,6 +51,8 @@ pub use crate::runtime::{InvalidValue, TransportError};
 pub use client::{ClientBuilder, Setup};
 pub use customer::CustomerNumber;
 pub use error::Error;
+#[cfg(feature = "cli")]
+pub(crate) use generated::command_line;
 pub use generated::{Client, Environment, ResponseValue, builder, operations, servers, types};
 pub use oauth::{ClientTokens, OAuthClient, TokenError, TokenSet, UserTokens};
 pub use redirect::{LoginServer, Outcome, OutcomeError, PayExTicket};

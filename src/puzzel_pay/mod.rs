@@ -45,6 +45,8 @@ pub use crate::runtime::{Resolution, Resolved};
 pub use callback::{CallbackError, parse_callback};
 pub use client::{ClientBuilder, Setup};
 pub use error::Error;
+#[cfg(feature = "cli")]
+pub(crate) use generated::command_line;
 pub use generated::types::{BatchAction, PaymentProvider, RequestType, Step};
 pub use generated::{Client, Environment, ResponseValue, builder, operations, servers, types};
 pub use resolve::BatchRecord;

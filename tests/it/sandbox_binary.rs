@@ -14,13 +14,15 @@ use std::time::Duration;
 use base64::Engine as _;
 use serde_json::{Value, json};
 
-struct Running {
+/// The sandbox binary, running, and the lines it writes on stdout.
+pub(crate) struct Running {
     child: Child,
     lines: mpsc::Receiver<String>,
 }
 
 impl Running {
-    fn start(args: &[&str]) -> Running {
+    /// Starts it with `args`.
+    pub(crate) fn start(args: &[&str]) -> Running {
         let mut child = Command::new(env!("CARGO_BIN_EXE_nordpay-sandbox"))
             .args(args)
             // The test's own environment must not pick the port.
@@ -43,14 +45,15 @@ impl Running {
         Running { child, lines }
     }
 
-    fn line(&self) -> String {
+    /// The next line.
+    pub(crate) fn line(&self) -> String {
         self.lines
             .recv_timeout(Duration::from_secs(20))
             .expect("a line on stdout")
     }
 
     /// Every line written so far.
-    fn drain(&self) -> Vec<String> {
+    pub(crate) fn drain(&self) -> Vec<String> {
         std::thread::sleep(Duration::from_millis(200));
         self.lines.try_iter().collect()
     }

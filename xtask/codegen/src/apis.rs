@@ -109,7 +109,10 @@ pub const APIS: &[ClientSpec] = &[
                     impls: STRING_LIKE,
                 },
             ],
-            body_checks: &[],
+            body_checks: &[(
+                "payment-rules",
+                "crate::direct_payment::payment_rules::check_request",
+            )],
         },
     },
     ClientSpec {

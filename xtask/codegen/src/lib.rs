@@ -5,6 +5,7 @@
 //! output is deterministic: the same spec gives byte-identical source.
 
 mod apis;
+mod command_line;
 pub mod docs;
 #[cfg(feature = "drift")]
 pub mod drift;

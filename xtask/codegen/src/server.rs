@@ -22,17 +22,7 @@ use crate::{ClientSpec, Kind, refs};
 /// `pub mod server` of `spec`; `enums` names the enums generated beside
 /// typify's types (`spec_enum`).
 pub fn render(api: &ClientSpec, spec: &OpenAPI, enums: &[String]) -> Result<TokenStream, String> {
-    let Kind::OpenApi { replacements, .. } = &api.kind else {
-        unreachable!("servers are rendered for OpenAPI specs only");
-    };
-    let names = Names {
-        spec,
-        replacements: replacements
-            .iter()
-            .map(|r| (r.schema, r.rust_type))
-            .collect(),
-        enums,
-    };
+    let names = Names::of(api, spec, enums);
     let mut items = Vec::new();
     let mut methods = Vec::new();
     let mut handlers = Vec::new();
@@ -68,7 +58,10 @@ pub fn render(api: &ClientSpec, spec: &OpenAPI, enums: &[String]) -> Result<Toke
         api.spec
     );
     let xml = crate::xml_shapes::render(spec)?;
+    let command_line = crate::command_line::render(&names, spec)?;
     Ok(quote! {
+        #command_line
+
         #[doc = #api_doc]
         #[cfg(feature = "sandbox")]
         pub(crate) mod server {
@@ -492,14 +485,30 @@ impl Variant {
 }
 
 /// Names the Rust types of a spec's schemas as progenitor generated them.
-struct Names<'a> {
+pub(crate) struct Names<'a> {
     spec: &'a OpenAPI,
     replacements: Vec<(&'static str, &'static str)>,
     enums: &'a [String],
 }
 
-impl Names<'_> {
-    fn rust_type(&self, schema: &ReferenceOr<Schema>) -> Result<TokenStream, String> {
+impl<'a> Names<'a> {
+    /// The names of `api`'s types; `enums` as for [`render`].
+    pub(crate) fn of(api: &ClientSpec, spec: &'a OpenAPI, enums: &'a [String]) -> Self {
+        let Kind::OpenApi { replacements, .. } = &api.kind else {
+            unreachable!("names are given for OpenAPI specs only");
+        };
+        Names {
+            spec,
+            replacements: replacements
+                .iter()
+                .map(|r| (r.schema, r.rust_type))
+                .collect(),
+            enums,
+        }
+    }
+
+    /// The Rust type of `schema`, named from a module beside `types`.
+    pub(crate) fn rust_type(&self, schema: &ReferenceOr<Schema>) -> Result<TokenStream, String> {
         let schema = match schema {
             ReferenceOr::Reference { reference } => return self.component(reference),
             ReferenceOr::Item(schema) => schema,

@@ -97,6 +97,7 @@ pub fn api_enum() -> String {
     let mut all = String::new();
     let mut arms = [String::new(), String::new(), String::new()];
     let mut operations = String::new();
+    let mut commands = String::new();
     for api in APIS {
         let cfg = format!("#[cfg(feature = \"{}\")]", api.feature);
         variants.push_str(&format!(
@@ -107,6 +108,12 @@ pub fn api_enum() -> String {
         operations.push_str(&format!(
             "            {cfg}\n            Api::{} => {},\n",
             api.variant, api.operations
+        ));
+        commands.push_str(&format!(
+            "            {cfg}\n            Api::{} => {},\n",
+            api.variant,
+            api.operations
+                .replace("::operations::ALL", "::command_line::ALL")
         ));
         for (arm, value) in arms.iter_mut().zip([api.name, api.feature, api.title]) {
             arm.push_str(&format!(
@@ -132,6 +139,9 @@ pub fn api_enum() -> String {
          \x20   pub(crate) fn title(self) -> &'static str {{\n        match self {{\n{title}        }}\n    }}\n\n\
          \x20   /// Its REST operations, in spec order.\n\
          \x20   pub(crate) fn operations(self) -> &'static [crate::runtime::Operation] {{\n        match self {{\n{operations}        }}\n    }}\n\n\
+         \x20   /// Its REST operations as the `nordpay` command's subcommands.\n\
+         \x20   #[cfg(feature = \"cli\")]\n\
+         \x20   pub(crate) fn commands(self) -> &'static [crate::cli::table::Command] {{\n        match self {{\n{commands}        }}\n    }}\n\n\
          \x20   /// The API named `name` (as [`Api::name`] gives it).\n\
          \x20   pub(crate) fn from_name(name: &str) -> Option<Api> {{\n\
          \x20       Api::ALL.iter().copied().find(|api| api.name() == name)\n    }}\n}}\n"
