@@ -36,6 +36,7 @@ mod error;
 pub(crate) mod generated;
 mod links;
 mod money;
+mod pages;
 mod products;
 mod resolve;
 mod vat_rate;

@@ -18,14 +18,13 @@
 //! the orderId.
 
 use chrono::{DateTime, Utc};
+use futures_util::StreamExt;
 
 use super::{Client, Error, ResponseValue, operations, types};
 use crate::runtime::{Lookup, Operation, Plan, Refusal, Resolved, outcome, resolve};
 
-/// Transactions per page of a lookup: the server's own default.
-const PAGE: u32 = 50;
-/// Pages one lookup reads at the most (2,500 transactions).
-const MAX_PAGES: u32 = 50;
+/// Transactions one lookup reads at the most (50 pages).
+const MAX_LISTED: u32 = 2_500;
 /// How far the server's clock may be behind ours: pages are read back to
 /// this long before the first attempt.
 const CLOCK_SKEW: chrono::TimeDelta = chrono::TimeDelta::minutes(10);
@@ -58,41 +57,45 @@ impl Client {
         }
     }
 
-    /// The first transaction `found` picks from `list` (one page per
-    /// offset), newest first: page after page until a short page, or (with
-    /// `since`) a page whose oldest transaction started before `since`.
+    /// The first transaction `found` picks from `list`'s stream, newest
+    /// first, until the list ends or (with `since`) a page's worth of
+    /// transactions in a row started before `since`.
     async fn find_listed<'a>(
         &'a self,
-        list: impl Fn(u32) -> super::builder::ListTransactions<'a>,
+        list: super::builder::ListTransactions<'a>,
         found: impl Fn(&types::Transaction) -> bool,
         since: Option<DateTime<Utc>>,
         what: &'static str,
     ) -> Lookup<types::Transaction, Error> {
-        for page in 0..MAX_PAGES {
-            let transactions = match list(page * PAGE)
-                .sort(types::SortDirection::Desc)
-                .limit(PAGE)
-                .send()
-                .await
-            {
-                Ok(transactions) => transactions.into_inner(),
+        let mut transactions = list.sort(types::SortDirection::Desc).stream();
+        let mut read = 0;
+        // Transactions in a row that started before `since`: a page of them
+        // ends the search (the order is the server's, not start times').
+        let mut older = 0;
+        while let Some(transaction) = transactions.next().await {
+            let transaction = match transaction {
+                Ok(transaction) => transaction,
                 Err(error) => return Lookup::failed(error),
             };
-            if let Some(transaction) = transactions.iter().find(|t| found(t)) {
-                return Lookup::Done(transaction.clone());
+            if found(&transaction) {
+                return Lookup::Done(transaction);
             }
-            let oldest = transactions.iter().filter_map(|t| t.start_time).min();
-            let older_than_since = since
-                .zip(oldest)
-                .is_some_and(|(since, oldest)| oldest < since);
-            if transactions.len() < PAGE as usize || older_than_since {
+            // Newest first: what follows started earlier still.
+            let before = since
+                .zip(transaction.start_time)
+                .is_some_and(|(since, started)| started < since);
+            older = if before { older + 1 } else { 0 };
+            if older >= super::pages::PAGE {
                 return Lookup::Missing(Error::NotListed(what));
             }
+            read += 1;
+            if read >= MAX_LISTED {
+                return Lookup::Never(Error::InvalidRequest(format!(
+                    "more than {MAX_LISTED} transactions to look through for the {what}"
+                )));
+            }
         }
-        Lookup::Never(Error::InvalidRequest(format!(
-            "more than {} transactions to look through for the {what}",
-            PAGE * MAX_PAGES
-        )))
+        Lookup::Missing(Error::NotListed(what))
     }
 
     /// The refund of `transaction_id`, among the REFUND transactions of the
@@ -127,15 +130,12 @@ impl Client {
                 ));
             }
         };
-        let list = |offset| {
-            let list = self
-                .list_transactions()
-                .type_(types::TransactionType::Refund)
-                .offset(offset);
-            match &owner {
-                Ok(token) => list.charge_token(token.clone()),
-                Err(connect_id) => list.connect_id(connect_id.clone()),
-            }
+        let list = self
+            .list_transactions()
+            .type_(types::TransactionType::Refund);
+        let list = match owner {
+            Ok(token) => list.charge_token(token),
+            Err(connect_id) => list.connect_id(connect_id),
         };
         let is_refund =
             |t: &types::Transaction| t.refund_for_transaction_id.as_deref() == Some(transaction_id);
@@ -201,12 +201,10 @@ impl Client {
         connect_id: &str,
         order_id: &str,
     ) -> Lookup<types::Transaction, Error> {
-        let list = |offset| {
-            self.list_transactions()
-                .connect_id(connect_id)
-                .order_id(order_id)
-                .offset(offset)
-        };
+        let list = self
+            .list_transactions()
+            .connect_id(connect_id)
+            .order_id(order_id);
         let is_order = |t: &types::Transaction| *t.order_id == *order_id;
         self.find_listed(list, is_order, None, "transaction of the orderId")
             .await

@@ -45,6 +45,7 @@ mod context;
 mod error;
 mod nulls;
 mod operation;
+pub(crate) mod pages;
 mod resolution;
 mod retry;
 mod rules;

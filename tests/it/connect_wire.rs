@@ -1020,3 +1020,55 @@ async fn api_key_debug_output_is_redacted() {
     assert!(!shown.contains("s3cr3t"), "{shown}");
     assert!(shown.contains("[redacted]"), "{shown}");
 }
+
+#[tokio::test]
+async fn the_transaction_stream_reads_page_after_page_with_the_filters_kept() {
+    use futures_util::TryStreamExt;
+    use wiremock::matchers::{method, path, query_param};
+
+    let server = MockServer::start().await;
+    let transaction = |id: usize| {
+        let mut transaction = fixture("transaction_created.json");
+        transaction["id"] = json!(format!("t-{id}"));
+        transaction
+    };
+    for (offset, count) in [(0, 50), (50, 50), (100, 20)] {
+        let page: Vec<Value> = (offset..offset + count).map(transaction).collect();
+        Mock::given(method("GET"))
+            .and(path("/transactions"))
+            .and(query_param("offset", offset.to_string()))
+            .and(query_param("limit", "50"))
+            .and(query_param("connectId", "pager"))
+            .and(query_param("sort", "desc"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(page))
+            .expect(1)
+            .mount(&server)
+            .await;
+    }
+    let client = client_for(&server, Auth::api_key("client:secret"));
+    let ids: Vec<String> = client
+        .list_transactions()
+        .connect_id("pager")
+        .sort(types::SortDirection::Desc)
+        .limit(7u32)
+        .stream()
+        .map_ok(|transaction| transaction.id)
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(ids.len(), 120);
+    assert_eq!(ids[0], "t-0");
+    assert_eq!(ids[119], "t-119");
+    server.verify().await;
+}
+
+#[tokio::test]
+async fn a_failing_page_ends_the_stream_with_its_error() {
+    use futures_util::StreamExt;
+
+    let (_server, client) = serve(text_error(503, "down")).await;
+    let mut stream = client.list_transactions().connect_id("pager").stream();
+    let first = stream.next().await.expect("an item");
+    assert!(first.unwrap_err().is_retryable());
+    assert!(stream.next().await.is_none());
+}

@@ -686,3 +686,53 @@ async fn connect_refuses_filters_by_unlisted_values() {
         "{body}"
     );
 }
+
+#[tokio::test]
+async fn all_transactions_of_a_user_stream_across_pages_newest_first() {
+    use futures_util::TryStreamExt;
+
+    let sandbox = Sandbox::start().await.unwrap();
+    let client = keyed_client(&sandbox);
+    let mut created = Vec::new();
+    for i in 0..120 {
+        let transaction = client
+            .create_transaction()
+            .body(order(&format!("paged-{i}")).connect_id(Some("pager".to_string())))
+            .send()
+            .await
+            .unwrap()
+            .into_inner();
+        created.push(transaction.id);
+    }
+    // Another user's transaction is not in the list.
+    client
+        .create_transaction()
+        .body(order("other-user"))
+        .send()
+        .await
+        .unwrap();
+
+    let newest_first: Vec<String> = client
+        .list_transactions()
+        .connect_id("pager")
+        .sort(connect::types::SortDirection::Desc)
+        .stream()
+        .map_ok(|transaction| transaction.id)
+        .try_collect()
+        .await
+        .unwrap();
+    let mut expected = created.clone();
+    expected.reverse();
+    assert_eq!(newest_first, expected);
+
+    let oldest_first: Vec<String> = client
+        .list_transactions()
+        .connect_id("pager")
+        .sort(connect::types::SortDirection::Asc)
+        .stream()
+        .map_ok(|transaction| transaction.id)
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(oldest_first, created);
+}
