@@ -235,9 +235,16 @@ impl Client {
     /// then unknown, and `pay_resolved` waits out the window before it
     /// trusts a `NotPaid` (see [`runtime::ClientBuilder::deadline`]).
     pub fn with_deadline(&self, deadline: Duration) -> Client {
+        self.with_overrides(runtime::Overrides::new().deadline(deadline))
+    }
+
+    /// The same client (connections, retry budget) with `overrides` (a
+    /// deadline, an attempt timeout, a retry policy) for every call made
+    /// through it, on either transport. See [`runtime::Overrides`].
+    pub fn with_overrides(&self, overrides: runtime::Overrides) -> Client {
         let inner = match &self.inner {
-            Inner::Rest(client) => Inner::Rest(client.with_deadline(deadline)),
-            Inner::Soap(soap) => Inner::Soap(soap.with_deadline(deadline)),
+            Inner::Rest(client) => Inner::Rest(client.with_overrides(overrides)),
+            Inner::Soap(soap) => Inner::Soap(soap.with_overrides(&overrides)),
         };
         Client {
             inner,

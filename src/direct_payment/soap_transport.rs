@@ -39,10 +39,10 @@ impl SoapTransport {
         &self.runtime
     }
 
-    /// The same transport with another deadline for every call.
-    pub(super) fn with_deadline(&self, deadline: std::time::Duration) -> Self {
+    /// The same transport with `overrides` for every call.
+    pub(super) fn with_overrides(&self, overrides: &crate::runtime::Overrides) -> Self {
         Self {
-            runtime: self.runtime.with_deadline(deadline),
+            runtime: self.runtime.with_overrides(overrides),
             endpoint: self.endpoint.clone(),
             credentials: self.credentials.clone(),
             limits: self.limits,

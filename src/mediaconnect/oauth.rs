@@ -201,6 +201,16 @@ impl OAuthClient {
         })
     }
 
+    /// The same OAuth client with `overrides` (a deadline, an attempt
+    /// timeout, a retry policy) for the token calls made through it, as
+    /// every API client's `with_overrides`.
+    pub fn with_overrides(&self, overrides: crate::runtime::Overrides) -> Self {
+        Self {
+            runtime: self.runtime.with_overrides(&overrides),
+            ..self.clone()
+        }
+    }
+
     /// Use your own `reqwest::Client`; the runtime's deadline and redirect
     /// refusal still apply.
     pub fn with_http_client(mut self, http: reqwest::Client) -> Result<Self, TokenError> {

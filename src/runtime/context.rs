@@ -24,10 +24,10 @@ impl Context {
         }
     }
 
-    /// The same context with another deadline for every call.
-    pub(crate) fn with_deadline(&self, deadline: std::time::Duration) -> Self {
+    /// The same context with `overrides` for every call.
+    pub(crate) fn with_overrides(&self, overrides: &super::Overrides) -> Self {
         Self {
-            runtime: self.runtime.with_deadline(deadline),
+            runtime: self.runtime.with_overrides(overrides),
             ..self.clone()
         }
     }

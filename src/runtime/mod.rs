@@ -45,6 +45,7 @@ mod context;
 mod error;
 mod nulls;
 mod operation;
+mod overrides;
 pub(crate) mod pages;
 mod resolution;
 mod retry;
@@ -61,6 +62,7 @@ pub use error::{DecodeError, StatusError, TransportError};
 pub use operation::{
     ArrayRule, BodyCheck, IntegerRule, Operation, Policy, QueryValues, RetryClass,
 };
+pub use overrides::Overrides;
 pub use resolution::{Resolution, Resolved};
 pub use retry::RetryConfig;
 pub use rules::{BrokenRule, InvalidValue};

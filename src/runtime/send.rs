@@ -66,11 +66,19 @@ impl Runtime {
         &self.settings.resolution
     }
 
-    /// The same runtime (client, budget) with another deadline for every call.
-    pub(crate) fn with_deadline(&self, deadline: Duration) -> Self {
+    /// The same runtime (client, budget) with `overrides` for every call.
+    pub(crate) fn with_overrides(&self, overrides: &super::Overrides) -> Self {
         let mut settings = (*self.settings).clone();
-        settings.deadline = Some(deadline);
-        settings.attempt_timeout = settings.attempt_timeout.map(|t| t.min(deadline));
+        if let Some(timeout) = overrides.get_attempt_timeout() {
+            settings.attempt_timeout = Some(timeout);
+        }
+        if let Some(deadline) = overrides.get_deadline() {
+            settings.deadline = Some(deadline);
+            settings.attempt_timeout = settings.attempt_timeout.map(|t| t.min(deadline));
+        }
+        if let Some(retry) = overrides.get_retry() {
+            settings.retry = retry;
+        }
         Self {
             http: self.http.clone(),
             settings: Arc::new(settings),

@@ -612,3 +612,168 @@ async fn a_chunked_body_over_the_limit_fails_as_too_large() {
         "{error:?}"
     );
 }
+
+/// A user token that never changes.
+struct FixedToken;
+
+impl mediaconnect::TokenSource for FixedToken {
+    fn access_token(&self) -> mediaconnect::TokenFuture<'_> {
+        Box::pin(async { Ok("user-token".to_string().into()) })
+    }
+}
+
+/// A safe read of each API (Direct Payment on both transports) through a
+/// handle made by `with_overrides`, against `base`: how each API takes
+/// per-call overrides, one way.
+async fn each_api_read(
+    base: &str,
+    overrides: nordpay::runtime::Overrides,
+) -> Vec<(&'static str, bool)> {
+    let mut failed = Vec::new();
+    let connect = connect_client(base)
+        .build()
+        .unwrap()
+        .with_overrides(overrides);
+    failed.push((
+        "connect",
+        connect
+            .get_transaction()
+            .transaction_id("t-1")
+            .send()
+            .await
+            .is_err(),
+    ));
+    for transport in TRANSPORTS {
+        let direct = direct_payment_client(base, transport)
+            .build()
+            .unwrap()
+            .with_overrides(overrides);
+        failed.push((
+            "direct_payment",
+            direct.payment_status("ref-1").await.is_err(),
+        ));
+    }
+    let puzzel = nordpay::puzzel_pay::Client::builder(
+        nordpay::puzzel_pay::Environment::Custom(base.parse().unwrap()),
+        "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJtZXJjaGFudCJ9.c2ln",
+    )
+    .build()
+    .unwrap()
+    .with_overrides(overrides);
+    failed.push((
+        "puzzel_pay",
+        puzzel
+            .get_batch_status()
+            .reference("b-1")
+            .send()
+            .await
+            .is_err(),
+    ));
+    let media = mediaconnect::Client::builder(
+        mediaconnect::Environment::Custom {
+            api: format!("{base}/capi").parse().unwrap(),
+            login: format!("{base}/login").parse().unwrap(),
+        },
+        FixedToken,
+    )
+    .build()
+    .unwrap()
+    .with_overrides(overrides);
+    failed.push((
+        "mediaconnect",
+        media
+            .list_payment_methods()
+            .product_code("CO27409")
+            .send()
+            .await
+            .is_err(),
+    ));
+    failed
+}
+
+#[tokio::test]
+async fn a_per_call_retry_policy_holds_for_every_api_and_the_client_keeps_its_own() {
+    use nordpay::runtime::Overrides;
+
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(503))
+        .mount(&server)
+        .await;
+    let quick = RetryConfig::default().backoff(Duration::from_millis(1), Duration::from_millis(1));
+    // Five reads (Direct Payment twice): 5 attempts each with the override …
+    let failed = each_api_read(&server.uri(), Overrides::new().retry(quick.max_attempts(5))).await;
+    assert!(failed.iter().all(|(_, failed)| *failed), "{failed:?}");
+    assert_eq!(server.received_requests().await.unwrap().len(), 5 * 5);
+    server.reset().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(503))
+        .mount(&server)
+        .await;
+    // … one each with retries off …
+    each_api_read(
+        &server.uri(),
+        Overrides::new().retry(RetryConfig::disabled()),
+    )
+    .await;
+    assert_eq!(server.received_requests().await.unwrap().len(), 5);
+    server.reset().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(503))
+        .mount(&server)
+        .await;
+    // … and with nothing overridden, the client's own policy (3 attempts).
+    each_api_read(
+        &server.uri(),
+        Overrides::new().deadline(Duration::from_secs(30)),
+    )
+    .await;
+    assert_eq!(server.received_requests().await.unwrap().len(), 5 * 3);
+}
+
+#[tokio::test]
+async fn a_per_call_attempt_timeout_and_deadline_hold_for_every_api() {
+    use nordpay::runtime::Overrides;
+
+    let base = silent_server().await;
+    let started = std::time::Instant::now();
+    // The spec's attempt timeouts are 10 s or more: each read would wait
+    // that long (and retry) without the override.
+    let failed = each_api_read(
+        &base,
+        Overrides::new()
+            .attempt_timeout(Duration::from_millis(100))
+            .deadline(Duration::from_millis(250)),
+    )
+    .await;
+    assert!(failed.iter().all(|(_, failed)| *failed), "{failed:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn a_retry_override_never_sends_a_payment_twice() {
+    use nordpay::runtime::Overrides;
+
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(503))
+        .mount(&server)
+        .await;
+    for transport in TRANSPORTS {
+        let client = direct_payment_client(&server.uri(), transport)
+            .build()
+            .unwrap()
+            .with_overrides(Overrides::new().retry(RetryConfig::default().max_attempts(10)));
+        let error = client.pay(payment("override-1")).await.unwrap_err();
+        assert!(
+            error.is_outcome_unknown() || error.is_retryable(),
+            "{error}"
+        );
+    }
+    // One Pay per transport: the retry class, not the policy, decides.
+    assert_eq!(server.received_requests().await.unwrap().len(), 2);
+}

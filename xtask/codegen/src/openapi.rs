@@ -286,10 +286,18 @@ pub fn operations(
             /// The same client (connections, retry budget) with `deadline`
             /// for every call made through it.
             pub fn with_deadline(&self, deadline: ::std::time::Duration) -> Self {
+                self.with_overrides(crate::runtime::Overrides::new().deadline(deadline))
+            }
+
+            /// The same client (connections, retry budget, credentials) with
+            /// `overrides` (a deadline, an attempt timeout, a retry policy)
+            /// for every call made through it: one call's, when it is made
+            /// through it once. See [`crate::runtime::Overrides`].
+            pub fn with_overrides(&self, overrides: crate::runtime::Overrides) -> Self {
                 Self::new_with_client(
                     &self.baseurl,
                     self.client.clone(),
-                    self.inner.with_deadline(deadline),
+                    self.inner.with_overrides(&overrides),
                 )
             }
         }
