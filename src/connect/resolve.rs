@@ -52,7 +52,7 @@ impl Client {
         let runtime = &self.inner.runtime;
         Plan {
             resolution: runtime.resolution(),
-            operation: operation.name,
+            operation,
             settle: runtime.settle_window(operation),
         }
     }

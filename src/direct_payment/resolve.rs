@@ -87,7 +87,7 @@ impl Client {
         }
         Plan {
             resolution: &self.resolution,
-            operation: operation.name,
+            operation,
             settle,
         }
     }
@@ -201,7 +201,7 @@ impl Client {
         );
         Plan {
             resolution: &self.resolution,
-            operation: operation.name,
+            operation,
             settle: runtime.settle_window(operation),
         }
     }

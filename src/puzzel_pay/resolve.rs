@@ -48,7 +48,7 @@ impl Client {
         let runtime = &self.inner.runtime;
         Plan {
             resolution: runtime.resolution(),
-            operation: operations::CREATE_BATCH.name,
+            operation: &operations::CREATE_BATCH,
             settle: runtime.settle_window(&operations::CREATE_BATCH),
         }
     }

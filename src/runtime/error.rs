@@ -137,6 +137,21 @@ impl TransportError {
         }
     }
 
+    /// A short name of the failure's kind (`timeout`, `connect`), as
+    /// OpenTelemetry's `error.type` takes it.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            TransportError::Connect { .. } => "connect",
+            TransportError::Timeout { .. } => "timeout",
+            TransportError::DeadlineExceeded { .. } => "deadline_exceeded",
+            TransportError::Io { .. } => "io",
+            TransportError::Redirected { .. } => "redirected",
+            TransportError::TooLarge { .. } => "too_large",
+            TransportError::UnexpectedResponse { .. } => "unexpected_response",
+            TransportError::Client { .. } => "client",
+        }
+    }
+
     /// The HTTP status, if a server answered.
     pub fn status(&self) -> Option<StatusCode> {
         match self {

@@ -53,6 +53,7 @@ mod rules;
 mod send;
 #[cfg(feature = "direct-payment")]
 pub mod soap;
+pub mod telemetry;
 mod tunnel;
 
 pub use auth::{BoxError, TokenFuture, TokenSource};

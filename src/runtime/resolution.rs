@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
+use super::telemetry::Resolving;
+
 /// What became of an operation that moves money, once resolved.
 #[derive(Debug)]
 #[must_use = "an unresolved payment must be looked at again, not dropped"]
@@ -191,8 +193,8 @@ impl Refusal {
 /// operation it resolves.
 pub(crate) struct Plan<'a> {
     pub(crate) resolution: &'a Resolution,
-    /// The operation's name in its spec, for the log.
-    pub(crate) operation: &'static str,
+    /// The operation resolved, for the log and the metrics.
+    pub(crate) operation: &'static super::Operation,
     /// How long after it was sent an attempt may still land at the
     /// provider (its attempt timeout, or a confirmation window): until then
     /// neither "nothing recorded" nor "not done" is final, and nothing is
@@ -220,8 +222,38 @@ pub(crate) struct Plan<'a> {
 pub(crate) async fn resolve<T, E, L, LF, S, SF>(
     plan: Plan<'_>,
     refusal: impl Fn(&E) -> Refusal,
+    lookup: L,
+    send: S,
+) -> Resolved<T, E>
+where
+    E: Classified,
+    L: FnMut() -> LF,
+    LF: Future<Output = Lookup<T, E>>,
+    S: FnMut() -> SF,
+    SF: Future<Output = Result<T, E>>,
+{
+    let mut resolving = Resolving::new(plan.operation);
+    let resolved = resolve_tracked(plan, refusal, lookup, send, &mut resolving).await;
+    resolving.end(result_name(&resolved));
+    resolved
+}
+
+/// The metric's name of a result.
+fn result_name<T, E>(resolved: &Resolved<T, E>) -> &'static str {
+    match resolved {
+        Resolved::Done(_) => "done",
+        Resolved::NotDone(_) => "not_done",
+        Resolved::Unresolved(_) => "unresolved",
+    }
+}
+
+/// [`resolve`], telling `resolving` when its lookups start.
+async fn resolve_tracked<T, E, L, LF, S, SF>(
+    plan: Plan<'_>,
+    refusal: impl Fn(&E) -> Refusal,
     mut lookup: L,
     mut send: S,
+    resolving: &mut Resolving,
 ) -> Resolved<T, E>
 where
     E: Classified,
@@ -241,7 +273,9 @@ where
             return Resolved::NotDone(error);
         }
         Err(error) => {
-            match attempt(&error, &refusal) {
+            let kind = attempt(&error, &refusal);
+            resolving.start(matches!(kind, Attempt::Unknown));
+            match kind {
                 Attempt::Unknown => {}
                 // Nothing is in flight: no settle window to wait out.
                 Attempt::NotNow => in_flight = None,
@@ -252,7 +286,7 @@ where
         }
     };
     tracing::info!(
-        operation = plan.operation,
+        operation = plan.operation.name,
         "the outcome is not known for the key; resolving by the provider's lookup"
     );
     let mut waits = Waits::new(plan.resolution);
@@ -299,7 +333,7 @@ where
                     resends += 1;
                     in_flight = Some(Instant::now());
                     tracing::info!(
-                        operation = plan.operation,
+                        operation = plan.operation.name,
                         resends,
                         "nothing recorded; sending again with the same key"
                     );
@@ -373,7 +407,21 @@ enum Evidence {
 /// `Unresolved`, at once: it is no proof that nothing moved (an attempt may
 /// still land, the lookup may lag), and only sending with the same key (the
 /// resolving call) can settle it.
-pub(crate) async fn outcome<T, E, L, LF>(plan: Plan<'_>, mut lookup: L) -> Resolved<T, E>
+pub(crate) async fn outcome<T, E, L, LF>(plan: Plan<'_>, lookup: L) -> Resolved<T, E>
+where
+    E: Classified,
+    L: FnMut() -> LF,
+    LF: Future<Output = Lookup<T, E>>,
+{
+    let mut resolving = Resolving::new(plan.operation);
+    resolving.start(false);
+    let resolved = outcome_of(plan, lookup).await;
+    resolving.end(result_name(&resolved));
+    resolved
+}
+
+/// [`outcome`], untracked.
+async fn outcome_of<T, E, L, LF>(plan: Plan<'_>, mut lookup: L) -> Resolved<T, E>
 where
     E: Classified,
     L: FnMut() -> LF,

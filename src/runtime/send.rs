@@ -16,6 +16,7 @@ use super::error::{CallFailure, TransportError, retryable_status};
 use super::operation::{Operation, RetryClass};
 use super::retry::{RetryBudget, RetryConfig, retry_after};
 use super::rules::{check_bearer_body, check_body, check_query};
+use super::telemetry;
 use super::tunnel::transport;
 
 /// A complete answer: status, headers and the whole (capped) body.
@@ -126,6 +127,7 @@ impl Runtime {
             }
         }
         let span = span(operation);
+        let started = Instant::now();
         let ends = super::after(self.deadline(operation));
         let authorization = match credentials {
             // Nothing to wait for: no timer.
@@ -140,10 +142,20 @@ impl Runtime {
                 .map_err(CallFailure::Credentials)?,
         };
         request.headers_mut().insert(AUTHORIZATION, authorization);
-        Ok(self
+        if !span.is_disabled() {
+            server(&span, request.url());
+        }
+        let outcome = self
             .run(operation, request, ends, &span)
             .instrument(span.clone())
-            .await?)
+            .await;
+        ended(
+            &span,
+            operation,
+            started,
+            outcome.as_ref().map(reqwest::Response::status),
+        );
+        Ok(outcome?)
     }
 
     /// Send `request` as `operation`, whose credentials (if any) are in its
@@ -155,13 +167,24 @@ impl Runtime {
     ) -> Result<Exchange, TransportError> {
         let request = request.build().map_err(transport)?;
         let span = span(operation);
+        if !span.is_disabled() {
+            server(&span, request.url());
+        }
+        let started = Instant::now();
         let ends = super::after(self.deadline(operation));
-        async {
+        let outcome = async {
             let response = self.run(operation, request, ends, &span).await?;
             read(response).await
         }
         .instrument(span.clone())
-        .await
+        .await;
+        ended(
+            &span,
+            operation,
+            started,
+            outcome.as_ref().map(|exchange| exchange.status),
+        );
+        outcome
     }
 
     /// The headers the spec asks for, then the attempts until `ends`.
@@ -204,10 +227,16 @@ impl Runtime {
             *request.timeout_mut() = Some(timeout);
             // nordpay's own client follows no redirect; a user's may have.
             let sent_to = self.settings.user_client.then(|| request.url().clone());
+            let attempt_span = attempt_span(span, operation, request.url(), attempt);
             // Sent from here, not from a function of its own: each level of
             // nested futures is copied whole when it is created, and a call's
             // state is large.
-            let outcome = match self.http.execute(request).await {
+            let outcome = match self
+                .http
+                .execute(request)
+                .instrument(attempt_span.clone())
+                .await
+            {
                 Ok(response)
                     if response.status().is_redirection()
                         || sent_to.is_some_and(|to| !same_origin(&to, response.url())) =>
@@ -230,6 +259,17 @@ impl Runtime {
                 Err(error) => Err(transport(error)),
             };
             span.record("nordpay.attempts", attempt);
+            match &outcome {
+                Ok(response) => {
+                    attempt_span.record("http.response.status_code", response.status().as_u16());
+                    if let Some(error) = telemetry::error_type(&Ok(response.status())) {
+                        attempt_span.record("error.type", error.as_str());
+                    }
+                }
+                Err(error) => {
+                    attempt_span.record("error.type", error.kind());
+                }
+            }
             let Some(reason) = retry_reason(operation.policy.retry, &outcome) else {
                 if let Ok(response) = &outcome {
                     span.record("http.response.status_code", response.status().as_u16());
@@ -257,9 +297,11 @@ impl Runtime {
             let after_timeout = matches!(outcome, Err(TransportError::Timeout { .. }));
             if !self.budget.withdraw(after_timeout) {
                 tracing::info!(reason, "no retry: the client's retry budget is spent");
+                telemetry::budget_refused(operation);
                 return outcome;
             }
             tracing::info!(reason, ?delay, attempt, "retry");
+            telemetry::retried(operation, reason);
             tokio::time::sleep(delay).await;
             request = next;
             attempt += 1;
@@ -287,18 +329,93 @@ fn same_origin(a: &url::Url, b: &url::Url) -> bool {
         && a.port_or_known_default() == b.port_or_known_default()
 }
 
-/// The span of one operation: names and the path template, never values.
+/// The span of one operation (OpenTelemetry's logical operation, kind
+/// internal): names, the path template and the server's host, never values.
 fn span(operation: &Operation) -> tracing::Span {
-    tracing::info_span!(
+    let span = tracing::info_span!(
         "nordpay",
         nordpay.api = operation.api,
         nordpay.operation = operation.name,
         http.request.method = operation.method,
         url.template = operation.path,
+        server.address = tracing::field::Empty,
+        server.port = tracing::field::Empty,
         http.response.status_code = tracing::field::Empty,
+        error.type = tracing::field::Empty,
         nordpay.attempts = tracing::field::Empty,
+        otel.name = tracing::field::Empty,
+        otel.kind = "internal",
+    );
+    name(&span, operation);
+    span
+}
+
+/// The span of one attempt (OpenTelemetry's HTTP client span), under the
+/// operation's: `http.request.resend_count` from the second attempt on.
+fn attempt_span(
+    parent: &tracing::Span,
+    operation: &Operation,
+    url: &url::Url,
+    attempt: u32,
+) -> tracing::Span {
+    let span = tracing::info_span!(
+        parent: parent,
+        "nordpay.attempt",
+        http.request.method = operation.method,
+        url.template = operation.path,
+        server.address = tracing::field::Empty,
+        server.port = tracing::field::Empty,
+        http.request.resend_count = tracing::field::Empty,
+        http.response.status_code = tracing::field::Empty,
+        error.type = tracing::field::Empty,
+        otel.name = tracing::field::Empty,
         otel.kind = "client",
-    )
+    );
+    if !span.is_disabled() {
+        name(&span, operation);
+        server(&span, url);
+        if attempt > 1 {
+            span.record("http.request.resend_count", attempt - 1);
+        }
+    }
+    span
+}
+
+/// `{method} {url.template}`: the span name the conventions ask for.
+fn name(span: &tracing::Span, operation: &Operation) {
+    if !span.is_disabled() {
+        span.record(
+            "otel.name",
+            format!("{} {}", operation.method, operation.path).as_str(),
+        );
+    }
+}
+
+/// `server.address` and `server.port` of `url`: the host, never the path.
+fn server(span: &tracing::Span, url: &url::Url) {
+    if let Some(host) = url.host_str() {
+        span.record("server.address", host);
+    }
+    if let Some(port) = url.port_or_known_default() {
+        span.record("server.port", port);
+    }
+}
+
+/// What the call's end tells the span and the metrics.
+fn ended(
+    span: &tracing::Span,
+    operation: &Operation,
+    started: Instant,
+    outcome: Result<StatusCode, &TransportError>,
+) {
+    if let Some(error) = telemetry::error_type(&outcome) {
+        span.record("error.type", error.as_str());
+    }
+    telemetry::call_ended(
+        operation,
+        started.elapsed(),
+        telemetry::outcome_class(&outcome),
+    );
 }
 
 /// Why `outcome` of an operation of class `class` is worth another attempt;

@@ -25,3 +25,4 @@ mod sandbox_dashboard;
 mod sandbox_ledger;
 mod soak;
 mod soap_hostile;
+mod telemetry;

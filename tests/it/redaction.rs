@@ -2,7 +2,8 @@
 //! chargeToken in anything nordpay traces (captured at TRACE, the HTTP
 //! stack's `log` records included) or in any error's Display and Debug,
 //! while every operation of every API runs against the sandbox, successes
-//! and failures alike. One test per binary: it installs the global subscriber.
+//! and failures alike. The subscriber is the test thread's own, so that
+//! the binary's other tests are neither captured nor slowed.
 #![cfg(feature = "sandbox")]
 
 use std::io::Write;
@@ -66,12 +67,19 @@ fn redirect(visit: Visit) -> url::Url {
 async fn nothing_secret_or_personal_is_traced_or_shown() {
     let captured = Captured::default();
     let writer = captured.clone();
-    tracing_subscriber::fmt()
+    // This thread's subscriber (the test's runtime runs on it, the
+    // sandbox's tasks too): a global one would also capture every other
+    // test of the binary, span by span, and slow them all.
+    let subscriber = tracing_subscriber::fmt()
         .with_max_level(tracing::Level::TRACE)
+        // Spans are written as they close, with every field recorded.
+        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
         .with_ansi(false)
         .with_writer(move || writer.clone())
-        .try_init()
-        .unwrap();
+        .finish();
+    let _default = tracing::subscriber::set_default(subscriber);
+    // The HTTP stack's `log` records, into whichever subscriber is current.
+    let _ = tracing_log::LogTracer::init();
 
     let sandbox = Sandbox::start().await.unwrap();
     let mut shown = Shown::default();
@@ -93,11 +101,40 @@ async fn nothing_secret_or_personal_is_traced_or_shown() {
         "nordpay.operation=\"getTransaction\"",
         "http.request.method=\"GET\"",
         "url.template=\"/transactions/{transactionId}\"",
-        "otel.kind=\"client\"",
+        "otel.name=\"GET /transactions/{transactionId}\"",
+        "otel.kind=\"internal\"",
+        "server.address=\"127.0.0.1\"",
         "reason=\"503 service unavailable\"",
         "delay=",
     ] {
         assert!(retry.contains(field), "{field} missing in {retry}");
+    }
+    // A client span per attempt (OpenTelemetry's HTTP conventions): the
+    // first answered 503, the second is the first resend.
+    let attempts: Vec<&str> = traced
+        .lines()
+        .filter(|line| {
+            line.contains("nordpay.attempt")
+                && line.contains("close")
+                && line.contains("url.template=\"/transactions/{transactionId}\"")
+        })
+        .collect();
+    let failed = attempts
+        .iter()
+        .find(|line| line.contains("error.type=\"503\""))
+        .unwrap_or_else(|| panic!("no attempt span with error.type 503 in:\n{traced}"));
+    assert!(!failed.contains("resend_count"), "{failed}");
+    let resent = attempts
+        .iter()
+        .find(|line| line.contains("http.request.resend_count=1"))
+        .unwrap_or_else(|| panic!("no resent attempt span in:\n{traced}"));
+    for field in [
+        "otel.kind=\"client\"",
+        "http.response.status_code=200",
+        "server.port=",
+        "otel.name=\"GET /transactions/{transactionId}\"",
+    ] {
+        assert!(resent.contains(field), "{field} missing in {resent}");
     }
     // The test would pass vacuously if nothing were traced.
     for operation in [
