@@ -3,7 +3,7 @@
 use super::types::Callback;
 
 /// Largest callback body accepted.
-const MAX_CALLBACK_BYTES: usize = 64 * 1024;
+pub(crate) const MAX_CALLBACK_BYTES: usize = 64 * 1024;
 
 /// Why a callback body was refused.
 #[derive(Debug, thiserror::Error)]

@@ -37,6 +37,8 @@ mod callback;
 mod client;
 mod error;
 pub(crate) mod generated;
+#[cfg(feature = "callback-receiver")]
+pub mod receiver;
 mod resolve;
 
 pub use crate::runtime::InvalidValue;

@@ -108,6 +108,8 @@ pub(crate) fn budget_refused(operation: &Operation) {
 /// One resolution, counted from its first lookup: open while it runs, then
 /// its result and duration; dropped unfinished, it counts as `abandoned`.
 pub(crate) struct Resolving {
+    // Read by the metrics only.
+    #[cfg_attr(not(feature = "metrics"), allow(dead_code))]
     operation: &'static Operation,
     since: Option<Instant>,
 }

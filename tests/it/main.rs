@@ -5,6 +5,7 @@
 #[cfg(feature = "sandbox")]
 mod support;
 
+mod callback_receiver;
 mod cli;
 mod codegen;
 mod connect_wire;

@@ -2,8 +2,8 @@
 //! chargeToken in anything nordpay traces (captured at TRACE, the HTTP
 //! stack's `log` records included) or in any error's Display and Debug,
 //! while every operation of every API runs against the sandbox, successes
-//! and failures alike. The subscriber is the test thread's own, so that
-//! the binary's other tests are neither captured nor slowed.
+//! and failures alike. One test per binary installs the global subscriber;
+//! it writes this test's thread only, so that the others are not slowed.
 #![cfg(feature = "sandbox")]
 
 use std::io::Write;
@@ -63,23 +63,37 @@ fn redirect(visit: Visit) -> url::Url {
     }
 }
 
+thread_local! {
+    /// Whether this thread's traces are captured.
+    static CAPTURING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
 #[tokio::test]
 async fn nothing_secret_or_personal_is_traced_or_shown() {
     let captured = Captured::default();
     let writer = captured.clone();
-    // This thread's subscriber (the test's runtime runs on it, the
-    // sandbox's tasks too): a global one would also capture every other
-    // test of the binary, span by span, and slow them all.
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        // Spans are written as they close, with every field recorded.
-        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _default = tracing::subscriber::set_default(subscriber);
-    // The HTTP stack's `log` records, into whichever subscriber is current.
-    let _ = tracing_log::LogTracer::init();
+    // The global subscriber (a thread's own misses spans whose callsites
+    // other tests' threads registered first), writing only what this
+    // test's thread does: the test's runtime and the sandbox's tasks run
+    // on it. Capturing every other test too, span by span, slowed the
+    // whole binary by half.
+    use tracing_subscriber::Layer as _;
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
+    CAPTURING.with(|capturing| capturing.set(true));
+    let this_thread =
+        tracing_subscriber::filter::dynamic_filter_fn(|_, _| CAPTURING.with(|c| c.get()));
+    tracing_subscriber::registry()
+        .with(
+            tracing_subscriber::fmt::layer()
+                // Spans are written as they close, with every field recorded.
+                .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
+                .with_ansi(false)
+                .with_writer(move || writer.clone())
+                .with_filter(this_thread),
+        )
+        .try_init()
+        .unwrap();
 
     let sandbox = Sandbox::start().await.unwrap();
     let mut shown = Shown::default();
