@@ -34,6 +34,7 @@ mod journal;
 mod mediaconnect;
 mod pages;
 mod puzzel_pay;
+mod recorded;
 mod request_log;
 mod routes;
 mod script;
@@ -209,6 +210,8 @@ impl Shared {
     /// path (load benches: the same load on a full sandbox as on an empty one).
     fn preload(&self, api: Option<&str>, records: usize) {
         let (engine, cap) = (&*self.engine, self.record_cap);
+        // More than a store keeps would only be made to be evicted.
+        let records = records.min(cap);
         let wanted = |wanted: journal::Api| api.is_none_or(|api| api == wanted.name());
         if wanted(journal::Api::Connect) {
             self.connect().preload(engine, cap, records);
@@ -553,8 +556,17 @@ fn control_routes() -> Router<Shared> {
             axum::routing::post(
                 |axum::extract::State(shared): axum::extract::State<Shared>,
                  axum::Json(preload): axum::Json<Preload>| async move {
+                    if preload
+                        .api
+                        .as_deref()
+                        .is_some_and(|name| journal::Api::from_name(name).is_none())
+                    {
+                        return recorded::problem(
+                            "api is one of connect, direct_payment, puzzel_pay, mediaconnect",
+                        );
+                    }
                     shared.preload(preload.api.as_deref(), preload.records);
-                    axum::http::StatusCode::NO_CONTENT
+                    axum::response::IntoResponse::into_response(axum::http::StatusCode::NO_CONTENT)
                 },
             ),
         )
@@ -563,15 +575,19 @@ fn control_routes() -> Router<Shared> {
             axum::routing::post(
                 |axum::extract::State(shared): axum::extract::State<Shared>,
                  axum::Json(advance): axum::Json<Advance>| async move {
+                    if advance.seconds > MAX_ADVANCE_SECONDS {
+                        return recorded::problem("seconds is at most ten years");
+                    }
                     shared
                         .engine
                         .advance(std::time::Duration::from_secs(advance.seconds));
-                    axum::http::StatusCode::NO_CONTENT
+                    axum::response::IntoResponse::into_response(axum::http::StatusCode::NO_CONTENT)
                 },
             ),
         )
         .merge(direct_payment::control_routes())
         .merge(puzzel_pay::control_routes())
+        .merge(recorded::routes())
 }
 
 /// `POST /sandbox/preload`: how many finished records to give each store.
@@ -581,6 +597,9 @@ struct Preload {
     api: Option<String>,
     records: usize,
 }
+
+/// The farthest one `POST /sandbox/advance` moves the clock: ten years.
+const MAX_ADVANCE_SECONDS: u64 = 10 * 365 * 24 * 60 * 60;
 
 /// `POST /sandbox/advance`: how far to move the clock.
 #[derive(serde::Deserialize)]

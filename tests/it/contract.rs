@@ -538,23 +538,12 @@ async fn every_sandbox_answer_to_generated_requests_is_one_its_spec_allows() {
             fixed: &[],
         },
     ];
-    let mut runner = TestRunner::deterministic();
     let mut failures = Vec::new();
     let mut sent = 0;
     for api in &apis {
-        let mut validators = Validators::new(&api.spec);
-        for operation in operations(&api.spec) {
-            for index in 0..CASES * 2 {
-                let case = case(api, &operation, &mut runner, index % 2 == 1);
-                sent += 1;
-                if let Err(failure) = check(api, &operation, &case, &mut validators, &http).await {
-                    failures.push(format!(
-                        "{} {} {}: {failure}",
-                        api.name, operation.method, case.url
-                    ));
-                }
-            }
-        }
+        let (sent_here, failed) = run_contract(api, &http).await;
+        sent += sent_here;
+        failures.extend(failed);
     }
     assert!(sent >= 28 * CASES * 2, "{sent} requests");
     assert!(
@@ -568,6 +557,170 @@ async fn every_sandbox_answer_to_generated_requests_is_one_its_spec_allows() {
             .collect::<Vec<_>>()
             .join("\n")
     );
+}
+
+/// Runs every operation of `api`'s spec `CASES` times valid and as many
+/// broken; the failures.
+async fn run_contract(api: &ServedSpec, http: &reqwest::Client) -> (usize, Vec<String>) {
+    let mut runner = TestRunner::deterministic();
+    let mut validators = Validators::new(&api.spec);
+    let mut failures = Vec::new();
+    let mut sent = 0;
+    for operation in operations(&api.spec) {
+        for index in 0..CASES * 2 {
+            let case = case(api, &operation, &mut runner, index % 2 == 1);
+            sent += 1;
+            if let Err(failure) = check(api, &operation, &case, &mut validators, http).await {
+                failures.push(format!(
+                    "{} {} {}: {failure}",
+                    api.name, operation.method, case.url
+                ));
+            }
+        }
+    }
+    (sent, failures)
+}
+
+/// The sandbox's control API against its own spec, as the providers' APIs
+/// are: on a sandbox of its own (its requests reset the clock, preload and
+/// script faults), with a small record cap (preloads stay small).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_control_answer_to_generated_requests_is_one_its_spec_allows() {
+    let mut config = nordpay::sandbox::SandboxConfig::default();
+    config.record_cap = 20;
+    let sandbox = Sandbox::start_with(config).await.unwrap();
+    let http = reqwest::Client::new();
+    let served = http
+        .get(format!("{}/openapi.yaml", sandbox.control_url()))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let written = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas/sandbox/control.yaml"),
+    )
+    .unwrap();
+    assert_eq!(served, written, "the sandbox serves its spec as written");
+    let spec = spec("schemas/sandbox/control.yaml");
+    let api = ServedSpec {
+        name: "sandbox",
+        spec,
+        base: sandbox.control_url().to_string(),
+        auth: vec![],
+        fixed: &[],
+    };
+    let (sent, failures) = run_contract(&api, &http).await;
+    assert!(sent >= 14 * CASES * 2, "{sent} requests");
+    assert!(
+        failures.is_empty(),
+        "{} of {sent} answers break the control spec:\n{}",
+        failures.len(),
+        failures
+            .iter()
+            .take(40)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}
+
+/// What the sandbox recorded of a flow in every API, read over HTTP as a
+/// suite in another language reads it, and held to the control spec.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_the_sandbox_recorded_is_read_back_as_json() {
+    use nordpay::direct_payment;
+    let sandbox = Sandbox::start().await.unwrap();
+    let http = reqwest::Client::new();
+    let dp = direct_payment::Client::builder(
+        sandbox.direct_payment_environment(),
+        direct_payment::Transport::Rest,
+        sandbox.direct_payment_credentials(),
+    )
+    .build()
+    .unwrap();
+    dp.pay(
+        direct_payment::types::PaymentDetails::builder()
+            .msisdn("+4799999999")
+            .price(2500)
+            .service_code("06005".parse::<direct_payment::ServiceCode>().unwrap())
+            .client_reference("read-back-1"),
+    )
+    .await
+    .unwrap();
+    let puzzel = nordpay::puzzel_pay::Client::builder(
+        sandbox.puzzel_pay_environment(),
+        credentials::PUZZEL_PAY_JWT,
+    )
+    .build()
+    .unwrap();
+    puzzel
+        .create_batch()
+        .body(support::batch("read-back-batch"))
+        .send()
+        .await
+        .unwrap();
+    let spec = spec("schemas/sandbox/control.yaml");
+    let mut validators = Validators::new(&spec);
+    let read = |path: &'static str| {
+        let url = format!("{}{path}", sandbox.control_url());
+        let http = http.clone();
+        async move {
+            let answer = http.get(url).send().await.unwrap();
+            assert_eq!(answer.status(), 200, "{path}");
+            answer.json::<Value>().await.unwrap()
+        }
+    };
+    let records = read("/records?api=direct_payment").await;
+    validators
+        .check(
+            &json!({"type": "array", "items": {"$ref": "#/components/schemas/Record"}}),
+            &records,
+        )
+        .unwrap();
+    let payment = records
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["keys"]["ClientReference"] == "read-back-1")
+        .unwrap_or_else(|| panic!("no payment in {records}"));
+    assert_eq!(payment["api"], "direct_payment");
+    assert_eq!(payment["kind"], "payment");
+    assert_eq!(payment["amount"], "NOK 25.00");
+    assert!(!payment["timeline"].as_array().unwrap().is_empty());
+    assert!(
+        records
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["api"] == "direct_payment"),
+        "{records}"
+    );
+    let batches = read("/records?kind=batch").await;
+    assert_eq!(batches[0]["id"], "read-back-batch", "{batches}");
+    let sms = read("/sms").await;
+    validators
+        .check(
+            &json!({"type": "array", "items": {"$ref": "#/components/schemas/Sms"}}),
+            &sms,
+        )
+        .unwrap();
+    assert!(
+        sms.as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["api"] == "puzzel_pay"),
+        "{sms}"
+    );
+    let deliveries = read("/callbacks").await;
+    assert_eq!(deliveries, json!([]), "no callback URL, no deliveries");
+    let refused = http
+        .get(format!("{}/records?api=paypal", sandbox.control_url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 400);
 }
 
 /// The checks above can fail: a body missing a required field, or of the
