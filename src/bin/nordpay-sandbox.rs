@@ -81,6 +81,10 @@ struct Flags {
     /// No JSON line per request.
     #[arg(long)]
     no_request_log: bool,
+    /// Serve HTTPS, with a certificate made at start for the names it
+    /// serves; its CA is in --print-config's `ca_pem`, and in the banner.
+    #[arg(long, env = "NORDPAY_SANDBOX_TLS")]
+    tls: bool,
     /// The request log, on or off.
     #[arg(long = "request-log", env = "NORDPAY_SANDBOX_REQUEST_LOG", value_parser = on_off, hide = true)]
     request_log: Option<bool>,
@@ -124,6 +128,7 @@ impl From<Flags> for Options {
         if let Some(ms) = flags.confirmation_window_ms {
             config.confirmation_window = std::time::Duration::from_millis(ms);
         }
+        config.tls = flags.tls;
         Options {
             config,
             print_config: flags.print_config,
@@ -140,6 +145,9 @@ fn config_json(sandbox: &Sandbox) -> serde_json::Value {
         "dashboard": sandbox.dashboard_url().as_str(),
         "inbox": sandbox.inbox_url().as_str(),
     });
+    if let Some(ca) = sandbox.ca_pem() {
+        config["ca_pem"] = ca.into();
+    }
     for stand_in in sandbox.stand_ins() {
         let details: serde_json::Map<String, serde_json::Value> = stand_in
             .details
@@ -153,10 +161,13 @@ fn config_json(sandbox: &Sandbox) -> serde_json::Value {
 
 fn banner(sandbox: &Sandbox) -> String {
     let mut text = format!(
-        "nordpay sandbox on http://{}  (dashboard: {})\n",
+        "nordpay sandbox on {}  (dashboard: {})\n",
         sandbox.addr(),
         sandbox.dashboard_url()
     );
+    if let Some(ca) = sandbox.ca_pem() {
+        text.push_str(&format!("  HTTPS; trust this CA:\n{ca}"));
+    }
     for stand_in in sandbox.stand_ins() {
         text.push_str(&format!("  {:<16}", stand_in.title));
         for (key, value) in &stand_in.details {

@@ -41,6 +41,7 @@ mod script;
 mod scripted;
 pub(crate) mod serving;
 pub mod soak;
+mod tls;
 pub(crate) mod xml_body;
 
 use std::net::SocketAddr;
@@ -273,6 +274,10 @@ pub struct SandboxConfig {
     /// (dashboard, `POST /sandbox/direct-payment/payments/{ref}/confirm`)
     /// can shorten it.
     pub confirmation_window: std::time::Duration,
+    /// Serve HTTPS: a CA and a certificate for the names served (the
+    /// address, `localhost`, the public URL's host) are made at start;
+    /// [`Sandbox::ca_pem`] is the CA to trust.
+    pub tls: bool,
 }
 
 impl Default for SandboxConfig {
@@ -284,6 +289,7 @@ impl Default for SandboxConfig {
             request_log: false,
             callback_url: None,
             confirmation_window: direct_payment::confirmation_window(),
+            tls: false,
         }
     }
 }
@@ -293,6 +299,7 @@ impl Default for SandboxConfig {
 pub struct Sandbox {
     shared: Shared,
     addr: SocketAddr,
+    ca_pem: Option<String>,
     server: tokio::task::JoinHandle<()>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
 }
@@ -330,11 +337,30 @@ impl Sandbox {
     pub async fn start_with(config: SandboxConfig) -> std::io::Result<Self> {
         let listener = tokio::net::TcpListener::bind(config.addr).await?;
         let addr = listener.local_addr()?;
+        let scheme = if config.tls { "https" } else { "http" };
         let base = match config.public_url {
             Some(url) => url,
             None => {
-                Url::parse(&format!("http://{addr}")).expect("a socket address is a valid host")
+                Url::parse(&format!("{scheme}://{addr}")).expect("a socket address is a valid host")
             }
+        };
+        let tls = match config.tls {
+            true => {
+                let mut names = vec![
+                    "localhost".to_string(),
+                    addr.ip().to_string(),
+                    "127.0.0.1".to_string(),
+                ];
+                names.extend(base.host_str().map(|host| {
+                    host.trim_start_matches('[')
+                        .trim_end_matches(']')
+                        .to_string()
+                }));
+                names.sort();
+                names.dedup();
+                Some(tls::make(names)?)
+            }
+            false => None,
         };
         let shared = Shared {
             state: Arc::default(),
@@ -349,18 +375,31 @@ impl Sandbox {
             app = app.layer(axum::middleware::from_fn(request_log::log));
         }
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let server = tokio::spawn(async move {
-            let serve = axum::serve(listener, app).with_graceful_shutdown(async {
-                // A dropped sender stops the server too.
-                let _ = stopped.await;
-            });
-            if let Err(error) = serve.await {
-                tracing::error!(%error, "the sandbox server stopped");
+        // A dropped sender stops the server too.
+        let stopped = async {
+            let _ = stopped.await;
+        };
+        let server = match &tls {
+            None => tokio::spawn(async move {
+                let serve = axum::serve(listener, app).with_graceful_shutdown(stopped);
+                if let Err(error) = serve.await {
+                    tracing::error!(%error, "the sandbox server stopped");
+                }
+            }),
+            Some(tls) => {
+                let listener = tls::TlsListener::new(listener, tls)?;
+                tokio::spawn(async move {
+                    let serve = axum::serve(listener, app).with_graceful_shutdown(stopped);
+                    if let Err(error) = serve.await {
+                        tracing::error!(%error, "the sandbox server stopped");
+                    }
+                })
             }
-        });
+        };
         Ok(Self {
             shared,
             addr,
+            ca_pem: tls.map(|tls| tls.ca_pem),
             server,
             stop: Some(stop),
         })
@@ -374,6 +413,12 @@ impl Sandbox {
         }
         let server = std::mem::replace(&mut self.server, tokio::spawn(async {}));
         let _ = server.await;
+    }
+
+    /// The CA (PEM) whose certificate the sandbox serves HTTPS with, when
+    /// started with [`SandboxConfig::tls`]: the one a client must trust.
+    pub fn ca_pem(&self) -> Option<&str> {
+        self.ca_pem.as_deref()
     }
 
     /// Where Puzzel Pay's callback goes from now on (`None`: nowhere).

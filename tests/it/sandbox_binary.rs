@@ -251,3 +251,69 @@ async fn sigint_stops_it_too_and_bad_options_exit_2() {
     assert_eq!(refused.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&refused.stderr).contains("--port"));
 }
+
+/// `--tls`: HTTPS with a certificate made at start, trusted by a client
+/// that trusts only the CA `--print-config` gives, and by nothing else.
+#[cfg(feature = "rustls-aws-lc")]
+#[tokio::test]
+async fn with_tls_it_serves_https_that_only_its_own_ca_vouches_for() {
+    let sandbox = Running::start(&["--port", "0", "--print-config", "--tls"]);
+    let config: Value = serde_json::from_str(&sandbox.line()).expect("the first line is JSON");
+    let health = text(&config["health"]).to_string();
+    assert!(health.starts_with("https://127.0.0.1:"), "{health}");
+    let ca = reqwest::Certificate::from_pem(text(&config["ca_pem"]).as_bytes()).unwrap();
+    let trusting = reqwest::Client::builder()
+        .tls_certs_only([ca])
+        .build()
+        .unwrap();
+    assert_eq!(answer(trusting.get(&health)).await, json!({"status": "ok"}));
+    // The same name by "localhost" is in the certificate too.
+    let by_name = health.replace("127.0.0.1", "localhost");
+    assert_eq!(
+        answer(trusting.get(&by_name)).await,
+        json!({"status": "ok"})
+    );
+    // A client with the usual roots does not trust it; plain HTTP is not served.
+    let usual = reqwest::Client::new();
+    assert!(usual.get(&health).send().await.is_err());
+    assert!(
+        usual
+            .get(health.replace("https://", "http://"))
+            .send()
+            .await
+            .is_err()
+    );
+
+    // A nordpay client on that trusting HTTP client: a CONNECT transaction.
+    let connect = &config["connect"];
+    let client = nordpay::connect::Client::builder(
+        nordpay::connect::Environment::Custom(text(&connect["url"]).parse().unwrap()),
+        nordpay::connect::Auth::api_key(text(&connect["api_key"])),
+    )
+    .http_client(trusting)
+    .build()
+    .unwrap();
+    let created = client
+        .create_transaction()
+        .body(
+            nordpay::connect::types::NewTransaction::builder()
+                .order_id("tls-order-1")
+                .purchase_description("over HTTPS")
+                .amount(nordpay::connect::Money::new("NOK", 10_000).unwrap())
+                .vat_rate(nordpay::connect::VatRate::from_percent(25).unwrap())
+                .success_redirect("https://shop.example/ok")
+                .cancel_redirect("https://shop.example/cancel"),
+        )
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(
+        created
+            .payment_link()
+            .unwrap()
+            .as_str()
+            .starts_with("https://127.0.0.1:"),
+        "payment pages are on HTTPS too"
+    );
+}
