@@ -125,22 +125,6 @@ pub(crate) fn credentials(
     })
 }
 
-/// `getPaymentStatus` → `get-payment-status`.
-pub(crate) fn kebab(name: &str) -> String {
-    let mut out = String::new();
-    for (i, c) in name.chars().enumerate() {
-        if c.is_uppercase() {
-            if i > 0 {
-                out.push('-');
-            }
-            out.extend(c.to_lowercase());
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
 /// The id of the positional form of a path flag.
 pub(crate) fn positional_id(flag: &str) -> String {
     format!("{flag}@path")
@@ -151,15 +135,14 @@ pub(crate) fn positional_id(flag: &str) -> String {
 /// a flag per query and body parameter, `--query` and `--body`.
 fn operation_command(table: &Command, api_options: &[String]) -> Clap {
     let operation = table.operation;
-    let name = kebab(operation.name);
-    let mut command = Clap::new(name.clone())
+    let mut command = Clap::new(table.name)
         .about(format!(
             "{} — {} {}",
             table.about, operation.method, operation.path
         ))
         .allow_negative_numbers(true);
-    if let Some(short) = name.strip_prefix("get-") {
-        command = command.visible_alias(short.to_string());
+    if let Some(short) = table.name.strip_prefix("get-") {
+        command = command.visible_alias(short);
     }
     for flag in table.flags {
         if api_options.iter().any(|option| option == flag.flag) {

@@ -113,7 +113,7 @@ fn parse(args: Vec<OsString>) -> Result<Asked, Refused> {
     let table = api
         .commands()
         .iter()
-        .find(|table| command::kebab(table.operation.name) == operation_name)
+        .find(|table| table.name == operation_name)
         .ok_or_else(|| usage_error(format!("no operation {operation_name:?}")))?;
     let credentials =
         command::credentials(api, api_matches).map_err(|error| usage_error(error.to_string()))?;
@@ -234,15 +234,18 @@ mod tests {
             for (table, operation) in api.commands().iter().zip(api.operations()) {
                 assert_eq!(table.operation, operation);
                 assert!(
-                    api_command
-                        .find_subcommand(command::kebab(operation.name))
-                        .is_some(),
+                    api_command.find_subcommand(table.name).is_some(),
                     "{}",
                     operation.name
                 );
             }
         }
-        assert_eq!(command::kebab("getPaymentStatus"), "get-payment-status");
+        let status = Api::DirectPayment
+            .commands()
+            .iter()
+            .find(|table| table.operation.name == "getPaymentStatus")
+            .unwrap();
+        assert_eq!(status.name, "get-payment-status");
     }
 
     #[test]

@@ -10,6 +10,8 @@ use crate::runtime::Operation;
 /// One operation as a subcommand.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Command {
+    /// The subcommand (`get-payment-status`).
+    pub(crate) name: &'static str,
     /// The operation it sends.
     pub(crate) operation: &'static Operation,
     /// The spec's summary, for `--help`.

@@ -280,11 +280,7 @@ async fn a_pay_answered_503_is_sent_exactly_once() {
 
 #[tokio::test]
 async fn an_empty_retry_budget_stops_retrying() {
-    let server = MockServer::start().await;
-    Mock::given(any())
-        .respond_with(ResponseTemplate::new(503))
-        .mount(&server)
-        .await;
+    let server = answering(503).await;
     let client = connect_client(&server.uri())
         .retry(
             RetryConfig::default()
@@ -691,37 +687,35 @@ async fn each_api_read(
     failed
 }
 
+/// A server that answers every request with `status`.
+async fn answering(status: u16) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(status))
+        .mount(&server)
+        .await;
+    server
+}
+
 #[tokio::test]
 async fn a_per_call_retry_policy_holds_for_every_api_and_the_client_keeps_its_own() {
     use nordpay::runtime::Overrides;
 
-    let server = MockServer::start().await;
-    Mock::given(any())
-        .respond_with(ResponseTemplate::new(503))
-        .mount(&server)
-        .await;
+    let server = answering(503).await;
     let quick = RetryConfig::default().backoff(Duration::from_millis(1), Duration::from_millis(1));
     // Five reads (Direct Payment twice): 5 attempts each with the override …
     let failed = each_api_read(&server.uri(), Overrides::new().retry(quick.max_attempts(5))).await;
     assert!(failed.iter().all(|(_, failed)| *failed), "{failed:?}");
     assert_eq!(server.received_requests().await.unwrap().len(), 5 * 5);
-    server.reset().await;
-    Mock::given(any())
-        .respond_with(ResponseTemplate::new(503))
-        .mount(&server)
-        .await;
     // … one each with retries off …
+    let server = answering(503).await;
     each_api_read(
         &server.uri(),
         Overrides::new().retry(RetryConfig::disabled()),
     )
     .await;
     assert_eq!(server.received_requests().await.unwrap().len(), 5);
-    server.reset().await;
-    Mock::given(any())
-        .respond_with(ResponseTemplate::new(503))
-        .mount(&server)
-        .await;
+    let server = answering(503).await;
     // … and with nothing overridden, the client's own policy (3 attempts).
     each_api_read(
         &server.uri(),
@@ -758,11 +752,7 @@ async fn a_per_call_attempt_timeout_and_deadline_hold_for_every_api() {
 async fn a_retry_override_never_sends_a_payment_twice() {
     use nordpay::runtime::Overrides;
 
-    let server = MockServer::start().await;
-    Mock::given(any())
-        .respond_with(ResponseTemplate::new(503))
-        .mount(&server)
-        .await;
+    let server = answering(503).await;
     for transport in TRANSPORTS {
         let client = direct_payment_client(&server.uri(), transport)
             .build()

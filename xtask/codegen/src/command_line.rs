@@ -152,6 +152,7 @@ fn render_operation(
             .as_deref()
             .unwrap_or(&operation.name),
     );
+    let subcommand = kebab(&operation.name);
     let check_doc = format!(
         "Reads each value of a `{}` call as its type.",
         operation.name
@@ -167,6 +168,7 @@ fn render_operation(
     Ok((
         quote! {
             Command {
+                name: #subcommand,
                 operation: &super::operations::#constant,
                 about: #about,
                 flags: &[#(#flags),*],
