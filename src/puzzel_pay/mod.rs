@@ -39,6 +39,7 @@ mod error;
 pub(crate) mod generated;
 #[cfg(feature = "callback-receiver")]
 pub mod receiver;
+pub mod report;
 mod resolve;
 
 pub use crate::runtime::InvalidValue;
