@@ -160,10 +160,11 @@ fn config_json(sandbox: &Sandbox) -> serde_json::Value {
 }
 
 fn banner(sandbox: &Sandbox) -> String {
+    let dashboard = sandbox.dashboard_url();
     let mut text = format!(
-        "nordpay sandbox on {}  (dashboard: {})\n",
+        "nordpay sandbox on {}://{}  (dashboard: {dashboard})\n",
+        dashboard.scheme(),
         sandbox.addr(),
-        sandbox.dashboard_url()
     );
     if let Some(ca) = sandbox.ca_pem() {
         text.push_str(&format!("  HTTPS; trust this CA:\n{ca}"));

@@ -259,23 +259,16 @@ impl Runtime {
                 Err(error) => Err(transport(error)),
             };
             span.record("nordpay.attempts", attempt);
-            match &outcome {
-                Ok(response) => {
-                    attempt_span.record("http.response.status_code", response.status().as_u16());
-                    if let Some(error) = telemetry::error_type(&Ok(response.status())) {
-                        attempt_span.record("error.type", error.as_str());
-                    }
-                }
-                Err(error) => {
-                    attempt_span.record("error.type", error.kind());
-                }
-            }
+            answered(
+                &attempt_span,
+                outcome.as_ref().map(reqwest::Response::status),
+            );
             let Some(reason) = retry_reason(operation.policy.retry, &outcome) else {
-                if let Ok(response) = &outcome {
-                    span.record("http.response.status_code", response.status().as_u16());
-                    if attempt == 1 && response.status().is_success() {
-                        self.budget.refund();
-                    }
+                if let Ok(response) = &outcome
+                    && attempt == 1
+                    && response.status().is_success()
+                {
+                    self.budget.refund();
                 }
                 return outcome;
             };
@@ -401,6 +394,17 @@ fn server(span: &tracing::Span, url: &url::Url) {
     }
 }
 
+/// The answer's status, or the failure's `error.type`, on `span` (an
+/// attempt's, or the operation's with its last answer).
+fn answered(span: &tracing::Span, outcome: Result<StatusCode, &TransportError>) {
+    if let Ok(status) = outcome {
+        span.record("http.response.status_code", status.as_u16());
+    }
+    if let Some(error) = telemetry::error_type(&outcome) {
+        span.record("error.type", error.as_ref());
+    }
+}
+
 /// What the call's end tells the span and the metrics.
 fn ended(
     span: &tracing::Span,
@@ -408,9 +412,7 @@ fn ended(
     started: Instant,
     outcome: Result<StatusCode, &TransportError>,
 ) {
-    if let Some(error) = telemetry::error_type(&outcome) {
-        span.record("error.type", error.as_str());
-    }
+    answered(span, outcome);
     telemetry::call_ended(
         operation,
         started.elapsed(),

@@ -58,13 +58,15 @@ pub(crate) fn outcome_class(
 
 /// The `error.type` of a failed attempt or call: the status, or the kind
 /// of transport failure.
-pub(crate) fn error_type(outcome: &Result<reqwest::StatusCode, &TransportError>) -> Option<String> {
+pub(crate) fn error_type(
+    outcome: &Result<reqwest::StatusCode, &TransportError>,
+) -> Option<std::borrow::Cow<'static, str>> {
     match outcome {
         Ok(status) if status.is_client_error() || status.is_server_error() => {
-            Some(status.as_u16().to_string())
+            Some(status.as_u16().to_string().into())
         }
         Ok(_) => None,
-        Err(error) => Some(error.kind().to_string()),
+        Err(error) => Some(error.kind().into()),
     }
 }
 

@@ -20,26 +20,7 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 const TRANSPORTS: [Transport; 2] = [Transport::Rest, Transport::Soap];
 
 use support::quick_resolution as resolution;
-
-fn dp_client(sandbox: &Sandbox, transport: Transport) -> direct_payment::Client {
-    direct_payment::Client::builder(
-        sandbox.direct_payment_environment(),
-        transport,
-        sandbox.direct_payment_credentials(),
-    )
-    .attempt_timeout(Duration::from_millis(500))
-    .resolution(resolution(6))
-    .build()
-    .unwrap()
-}
-
-fn payment(reference: &str) -> direct_payment::types::builder::PaymentDetails {
-    direct_payment::types::PaymentDetails::builder()
-        .msisdn("+4799999999")
-        .price(2500)
-        .service_code("06005".parse::<direct_payment::ServiceCode>().unwrap())
-        .client_reference(reference)
-}
+use support::{parking_payment as payment, resolving_direct_payment_client as dp_client};
 
 fn pay_operation(transport: Transport) -> &'static str {
     match transport {

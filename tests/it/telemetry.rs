@@ -9,7 +9,7 @@ use std::time::Duration;
 use metrics::{SharedString, Unit};
 use metrics_util::CompositeKey;
 use metrics_util::debugging::{DebugValue, DebuggingRecorder};
-use nordpay::direct_payment::{self, Transport};
+use nordpay::direct_payment::Transport;
 use nordpay::runtime::{RetryConfig, telemetry};
 use nordpay::sandbox::{FaultAction, Sandbox, ScriptedFault};
 use nordpay::{connect, direct_payment::fresh_client_reference};
@@ -42,26 +42,6 @@ fn value(recorded: &Recorded, name: &str, labels: &[(&str, &str)]) -> f64 {
         .sum()
 }
 
-fn dp_client(sandbox: &Sandbox) -> direct_payment::Client {
-    direct_payment::Client::builder(
-        sandbox.direct_payment_environment(),
-        Transport::Rest,
-        sandbox.direct_payment_credentials(),
-    )
-    .attempt_timeout(Duration::from_millis(500))
-    .resolution(support::quick_resolution(6))
-    .build()
-    .unwrap()
-}
-
-fn payment(reference: &str) -> direct_payment::types::builder::PaymentDetails {
-    direct_payment::types::PaymentDetails::builder()
-        .msisdn("+4799999999")
-        .price(2500)
-        .service_code("06005".parse::<direct_payment::ServiceCode>().unwrap())
-        .client_reference(reference)
-}
-
 /// Runs `flow` on a runtime of this thread with `recorder` as its metrics
 /// recorder (local: other tests' calls are not counted).
 fn recorded<F: std::future::Future<Output = ()>>(recorder: &DebuggingRecorder, flow: F) {
@@ -80,10 +60,10 @@ fn money_metrics_count_unknown_outcomes_and_their_resolutions() {
     let snapshotter = recorder.snapshotter();
     recorded(&recorder, async {
         let sandbox = Sandbox::start().await.unwrap();
-        let client = dp_client(&sandbox);
+        let client = support::resolving_direct_payment_client(&sandbox, Transport::Rest);
         // A plain payment: a request, no resolution.
         let plain = client
-            .pay_resolved(payment(&fresh_client_reference()))
+            .pay_resolved(support::parking_payment(&fresh_client_reference()))
             .await;
         assert!(plain.done().is_some());
         // Charged, then the answer lost: unknown, resolved by the lookup.
@@ -91,7 +71,13 @@ fn money_metrics_count_unknown_outcomes_and_their_resolutions() {
         sandbox.script(
             ScriptedFault::new("direct_payment", "pay", FaultAction::DropAfter).key(lost.as_str()),
         );
-        assert!(client.pay_resolved(payment(&lost)).await.done().is_some());
+        assert!(
+            client
+                .pay_resolved(support::parking_payment(&lost))
+                .await
+                .done()
+                .is_some()
+        );
         // Charged, answer lost, and the lookup lags: the caller gives up
         // on the resolution (drops it) while it is open.
         let abandoned = fresh_client_reference();
@@ -109,7 +95,7 @@ fn money_metrics_count_unknown_outcomes_and_their_resolutions() {
         );
         let gave_up = tokio::time::timeout(
             Duration::from_millis(800),
-            client.pay_resolved(payment(&abandoned)),
+            client.pay_resolved(support::parking_payment(&abandoned)),
         )
         .await;
         assert!(gave_up.is_err(), "the lookup should still lag");

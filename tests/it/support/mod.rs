@@ -97,6 +97,32 @@ pub fn direct_payment_client(
     .unwrap()
 }
 
+/// A Direct Payment client of the sandbox for resolution tests: attempts of
+/// 500 ms, a six-second resolution that looks up quickly.
+pub fn resolving_direct_payment_client(
+    sandbox: &Sandbox,
+    transport: direct_payment::Transport,
+) -> direct_payment::Client {
+    direct_payment::Client::builder(
+        sandbox.direct_payment_environment(),
+        transport,
+        sandbox.direct_payment_credentials(),
+    )
+    .attempt_timeout(std::time::Duration::from_millis(500))
+    .resolution(quick_resolution(6))
+    .build()
+    .unwrap()
+}
+
+/// A NOK 25 parking payment by +4799999999 under `reference`.
+pub fn parking_payment(reference: &str) -> direct_payment::types::builder::PaymentDetails {
+    direct_payment::types::PaymentDetails::builder()
+        .msisdn("+4799999999")
+        .price(2500)
+        .service_code("06005".parse::<direct_payment::ServiceCode>().unwrap())
+        .client_reference(reference)
+}
+
 /// The payment links of a Puzzel Pay batch's answer, in recipient order.
 pub fn payment_links(answer: nordpay::puzzel_pay::types::BatchResponse) -> Vec<url::Url> {
     answer
