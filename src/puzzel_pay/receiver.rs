@@ -287,12 +287,12 @@ impl<H: CallbackHandler> CallbackReceiver<H> {
             axum::routing::post(move |request: axum::extract::Request| {
                 let receiver = self.clone();
                 async move {
-                    let body = axum::body::to_bytes(request.into_body(), MAX_CALLBACK_BYTES + 1)
-                        .await
-                        .map(|body| body.to_vec())
-                        // Over the cap: parse_callback says so.
-                        .unwrap_or_else(|_| vec![b' '; MAX_CALLBACK_BYTES + 1]);
-                    let receipt = receiver.receive(&body).await;
+                    // Over the cap (or cut off): nothing to read.
+                    let receipt =
+                        match axum::body::to_bytes(request.into_body(), MAX_CALLBACK_BYTES).await {
+                            Ok(body) => receiver.receive(&body).await,
+                            Err(_) => Receipt::TooLarge,
+                        };
                     axum::http::StatusCode::from_u16(receipt.status())
                         .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR)
                 }
