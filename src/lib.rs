@@ -9,6 +9,9 @@ pub mod connect;
 #[cfg(feature = "_runtime")]
 pub mod runtime;
 
+#[cfg(feature = "_runtime")]
+pub mod money;
+
 #[cfg(any(feature = "sandbox", feature = "cli"))]
 mod apis;
 

@@ -40,7 +40,8 @@ use crate::connect::types::{
     Agreement, AgreementState, ErrorModel, NewAgreement, NewTransaction, RefundRequest,
     SortDirection, Transaction, TransactionState, TransactionType,
 };
-use crate::connect::{Money, VatRate, operations};
+use crate::connect::{VatRate, operations};
+use crate::money::Money;
 use crate::runtime::Operation;
 
 /// CONNECT's records, with an index for every lookup a handler makes: no

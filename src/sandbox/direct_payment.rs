@@ -343,7 +343,7 @@ impl Kept<Store> {
         let existed = self.payments.contains_key(&reference);
         let result = self.pay(engine, cap, details);
         let amount =
-            crate::connect::Money::new("NOK", u64::try_from(details.price).unwrap_or(0)).ok();
+            crate::money::Money::new("NOK", u64::try_from(details.price).unwrap_or(0)).ok();
         let mut keys = vec![
             ("ClientReference", reference.clone()),
             ("MSISDN", details.msisdn.to_string()),

@@ -11,7 +11,7 @@ use std::collections::{HashMap, VecDeque};
 
 use chrono::{DateTime, Utc};
 
-use crate::connect::Money;
+use crate::money::Money;
 
 /// Records the journal keeps, newest first; older ones leave the pages
 /// (not the stores).

@@ -737,7 +737,7 @@ impl Pending {
     fn opened(&self, id: i64) -> Happened {
         let (amount, mut keys) = match &self.what {
             Started::Invoice { invoice_number } => (
-                crate::connect::Money::new("NOK", INVOICE_AMOUNT).ok(),
+                crate::money::Money::new("NOK", INVOICE_AMOUNT).ok(),
                 vec![("invoice", invoice_number.clone())],
             ),
             Started::Change { product, method } => (

@@ -15,7 +15,7 @@ use super::engine::{Capped, Kept};
 use super::journal::{Api, Happened, Kind, Record, RecordId};
 use super::serving::{Answer, Call, Malformed, Part, Stand};
 use super::{Shared, credentials, faults, pages};
-use crate::connect::Money;
+use crate::money::Money;
 use crate::puzzel_pay::generated::server::{
     CreateBatchInput, CreateBatchOutput, GetBatchStatusInput, GetBatchStatusOutput,
     RefundRecipientInput, RefundRecipientOutput, Service,

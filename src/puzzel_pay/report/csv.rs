@@ -6,11 +6,14 @@
 //! line no reader can split. Lines end with `\n` or `\r\n`; an empty line
 //! (the file's last line break) is no record.
 
-use std::io::{BufRead, Write};
+use std::collections::VecDeque;
+use std::io::Write;
 
 use chrono::NaiveDateTime;
 
+use super::read::{Format, Reader};
 use super::{ReportError, ReportRecord, ReportedProvider};
+use crate::money::Money;
 
 /// How the report writes a timestamp (`29.05.2017 10:20:20`).
 const TIMESTAMP: &str = "%d.%m.%Y %H:%M:%S";
@@ -18,45 +21,33 @@ const TIMESTAMP: &str = "%d.%m.%Y %H:%M:%S";
 /// The fields before the variables.
 const FIXED: usize = 9;
 
+/// The CSV format, a record per line.
+#[derive(Debug, Default)]
+#[non_exhaustive]
+pub struct Csv;
+
+impl super::read::private::Sealed for Csv {}
+
+impl Format for Csv {
+    type Item = ReportRecord;
+
+    fn line(
+        &mut self,
+        text: &str,
+        number: u64,
+        out: &mut VecDeque<Result<ReportRecord, ReportError>>,
+    ) {
+        // An empty line (the file's last line break) is no record.
+        if !text.is_empty() {
+            out.push_back(parse(text, number));
+        }
+    }
+
+    fn end(&mut self, _: u64, _: &mut VecDeque<Result<ReportRecord, ReportError>>) {}
+}
+
 /// The records of a CSV report, one per line, read as they are asked for.
-#[derive(Debug)]
-pub struct CsvReader<R> {
-    input: R,
-    line: u64,
-    text: String,
-}
-
-impl<R: BufRead> CsvReader<R> {
-    /// A reader of the report in `input`.
-    pub fn new(input: R) -> Self {
-        Self {
-            input,
-            line: 0,
-            text: String::new(),
-        }
-    }
-}
-
-impl<R: BufRead> Iterator for CsvReader<R> {
-    type Item = Result<ReportRecord, ReportError>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        loop {
-            self.text.clear();
-            self.line += 1;
-            match self.input.read_line(&mut self.text) {
-                Ok(0) => return None,
-                Ok(_) => {}
-                Err(error) => return Some(Err(ReportError::Io(error))),
-            }
-            let line = self.text.trim_end_matches(['\n', '\r']);
-            if line.is_empty() {
-                continue;
-            }
-            return Some(parse(line, self.line));
-        }
-    }
-}
+pub type CsvReader<R> = Reader<R, Csv>;
 
 fn parse(line: &str, number: u64) -> Result<ReportRecord, ReportError> {
     let malformed = |field: &'static str, problem: &'static str| ReportError::Malformed {
@@ -83,10 +74,8 @@ fn parse(line: &str, number: u64) -> Result<ReportRecord, ReportError> {
     let amount = fields[3]
         .parse::<u64>()
         .map_err(|_| malformed("amount", "not a whole number of minor units"))?;
-    let currency = fields[4];
-    if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_uppercase()) {
-        return Err(malformed("currency", "not a three-letter currency code"));
-    }
+    let amount = Money::new(fields[4], amount)
+        .map_err(|_| malformed("currency", "not an ISO 4217 currency code"))?;
     if fields[6] != "1" {
         return Err(malformed(
             "paymentSucceeded",
@@ -107,7 +96,6 @@ fn parse(line: &str, number: u64) -> Result<ReportRecord, ReportError> {
         client_reference: text(1, "clientReference")?,
         msisdn: text(2, "msisdn")?,
         amount,
-        currency: currency.to_string(),
         payment_provider: ReportedProvider::from_name(&text(5, "paymentProvider")?),
         timestamp,
         // x-nordpay-inferred: a provider may give no reference.
@@ -128,7 +116,7 @@ pub fn write_csv<'a, W: Write>(
             ("clientReference", &record.client_reference),
             ("msisdn", &record.msisdn),
             ("amount", ""),
-            ("currency", &record.currency),
+            ("currency", ""),
             ("paymentProvider", record.payment_provider.as_str()),
             ("paymentSucceeded", "1"),
             ("timestamp", ""),
@@ -157,8 +145,8 @@ pub fn write_csv<'a, W: Write>(
             record.batch_reference,
             record.client_reference,
             record.msisdn,
-            record.amount,
-            record.currency,
+            record.amount.minor_units(),
+            record.amount.currency_code(),
             record.payment_provider.as_str(),
             record.timestamp.format(TIMESTAMP),
             record.external_reference,
@@ -198,7 +186,7 @@ mod tests {
         assert_eq!(first.client_reference, "100001");
         assert_eq!(first.msisdn, "+4799999990");
         // 162800 øre: the "amount" variable says 1.628,00 NOK.
-        assert_eq!((first.amount, first.currency.as_str()), (162_800, "NOK"));
+        assert_eq!(first.amount, Money::new("NOK", 162_800).unwrap());
         assert_eq!(first.payment_provider, ReportedProvider::Pcgw);
         assert_eq!(
             first.timestamp,
@@ -212,7 +200,7 @@ mod tests {
                 ("amount".to_string(), "1.628,00".to_string())
             ]
         );
-        assert_eq!(records[3].amount, 123_200);
+        assert_eq!(records[3].amount.minor_units(), 123_200);
         assert_eq!(records[1].variables[0].1, "Jamie");
     }
 
@@ -237,7 +225,7 @@ mod tests {
                     b;r2;+4790000002;12.50;NOK;PCGW;1;01.01.2027 00:00:00;x\n\
                     b;r3;+4790000003;100;NOK;PCGW;0;01.01.2027 00:00:00;x\n\
                     b;r4;+4790000004;100;NOK;PCGW;1;2027-01-01 00:00;x\n\
-                    b;r5;+4790000005;100;nok;PCGW;1;01.01.2027 00:00:00;x\n\
+                    b;r5;+4790000005;100;NOK1;PCGW;1;01.01.2027 00:00:00;x\n\
                     b;r6;+4790000006;100;NOK;PCGW;1;01.01.2027 00:00:00;x;name\n\
                     b;r7\n\
                     ;r8;+4790000008;100;NOK;PCGW;1;01.01.2027 00:00:00;x\n";
@@ -296,7 +284,8 @@ mod tests {
             records in proptest::collection::vec(
                 (
                     "[^;\r\n]{1,12}", "[^;\r\n]{1,12}", "\\+47[0-9]{8}",
-                    proptest::num::u64::ANY, "[A-Z]{3}",
+                    proptest::num::u64::ANY,
+                    proptest::sample::select(vec!["NOK", "SEK", "EUR", "JPY"]),
                     proptest::prop_oneof![
                         proptest::strategy::Just(ReportedProvider::Pcgw),
                         proptest::strategy::Just(ReportedProvider::DirectPay),
@@ -315,7 +304,7 @@ mod tests {
                 .into_iter()
                 .map(|(batch, client, msisdn, amount, currency, provider, seconds, external, variables)| {
                     ReportRecord::new(
-                        batch, client, msisdn, amount, currency, provider,
+                        batch, client, msisdn, Money::new(currency, amount).unwrap(), provider,
                         chrono::DateTime::from_timestamp(seconds, 0).unwrap().naive_utc(),
                         external,
                     )
@@ -337,8 +326,7 @@ mod tests {
             "b",
             "r;1",
             "+4790000001",
-            100,
-            "NOK",
+            Money::new("NOK", 100).unwrap(),
             ReportedProvider::Pcgw,
             NaiveDateTime::parse_from_str("2027-01-01 00:00:00", "%Y-%m-%d %H:%M:%S").unwrap(),
             "x",

@@ -10,10 +10,19 @@
 //! MSISDNs and references.
 
 mod csv;
+mod ocr;
+mod read;
 
-pub use csv::{CsvReader, write_csv};
+pub use csv::{Csv, CsvReader, write_csv};
+pub use ocr::{
+    AssignmentEnd, AssignmentStart, Ocr, OcrReader, OcrRecord, OcrTransaction, OcrTransactionType,
+    OcrWriter, TransmissionEnd, TransmissionStart,
+};
+pub use read::{Format, Reader};
 
 use chrono::NaiveDateTime;
+
+use crate::money::Money;
 
 /// One successful transaction of a report.
 #[derive(Clone, PartialEq, Eq)]
@@ -25,10 +34,8 @@ pub struct ReportRecord {
     pub client_reference: String,
     /// The recipient's MSISDN.
     pub msisdn: String,
-    /// The amount in minor units (øre for NOK), as in the batch request.
-    pub amount: u64,
-    /// The currency (ISO 4217, `NOK`).
-    pub currency: String,
+    /// The amount and its currency, as in the batch request.
+    pub amount: Money,
     /// The payment provider the user chose.
     pub payment_provider: ReportedProvider,
     /// When the payment was made. x-nordpay-inferred: the doc gives no time
@@ -48,8 +55,7 @@ impl ReportRecord {
         batch_reference: impl Into<String>,
         client_reference: impl Into<String>,
         msisdn: impl Into<String>,
-        amount: u64,
-        currency: impl Into<String>,
+        amount: Money,
         payment_provider: ReportedProvider,
         timestamp: NaiveDateTime,
         external_reference: impl Into<String>,
@@ -59,7 +65,6 @@ impl ReportRecord {
             client_reference: client_reference.into(),
             msisdn: msisdn.into(),
             amount,
-            currency: currency.into(),
             payment_provider,
             timestamp,
             external_reference: external_reference.into(),
@@ -79,7 +84,6 @@ impl std::fmt::Debug for ReportRecord {
         // References and MSISDNs are personal data: never shown.
         f.debug_struct("ReportRecord")
             .field("amount", &self.amount)
-            .field("currency", &self.currency)
             .field("payment_provider", &self.payment_provider)
             .field("timestamp", &self.timestamp)
             .finish_non_exhaustive()

@@ -498,7 +498,7 @@ fn new_transaction(order_id: &str, connect_id: &str) -> connect::types::builder:
     connect::types::NewTransaction::builder()
         .order_id(order_id)
         .purchase_description("Soak")
-        .amount(connect::Money::new("NOK", 10_000).expect("NOK"))
+        .amount(crate::money::Money::new("NOK", 10_000).expect("NOK"))
         .vat_rate(connect::VatRate::from_percent(25).expect("a VAT rate"))
         .success_redirect("https://shop.example/ok")
         .cancel_redirect("https://shop.example/cancel")

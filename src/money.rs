@@ -1,4 +1,6 @@
-//! `Money`: the "CUR AMOUNT" strings of CONNECT Payment as integer minor units.
+//! `Money`: an amount in one currency as integer minor units, written once
+//! for every API: CONNECT's "CUR AMOUNT" strings, Puzzel Pay's settlement
+//! reports, the sandbox's ledgers.
 
 use std::fmt;
 use std::str::FromStr;
@@ -15,7 +17,7 @@ use iso_currency::Currency;
 /// an amount made from minor units has as many decimals as the currency has.
 ///
 /// ```
-/// use nordpay::connect::Money;
+/// use nordpay::money::Money;
 ///
 /// let price: Money = "USD 18.14".parse().unwrap();
 /// assert_eq!(price.minor_units(), 1814);
