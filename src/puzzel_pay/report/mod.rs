@@ -1,17 +1,25 @@
-//! Puzzel Pay's daily settlement reports: every successful transaction of
-//! the day before, as a CSV file (`report_csv.md`). Read line by line from
-//! any [`std::io::BufRead`] (a year of reports need not fit in memory), and
-//! written the same way (the sandbox and tests make them).
+//! Puzzel Pay's daily settlement reports, and closing the day with them.
 //!
-//! Lenient where the doc allows variation (lines with different numbers of
-//! variables, a payment provider it does not list), strict where it does
-//! not: a malformed line is an error naming its line number and field,
-//! never skipped. Errors and `Debug` never show a value: the records carry
-//! MSISDNs and references.
+//! Every day Puzzel Pay reports the successful transactions of the day
+//! before, as CSV (`report_csv.md`: [`CsvReader`], [`write_csv`]) or as
+//! NETS OCR giro (`report_ocr.md`: [`OcrReader`], [`OcrWriter`]). Both are
+//! read line by line from any [`std::io::BufRead`], or with
+//! [`Reader::into_stream`] any tokio `AsyncBufRead`: a year of reports need
+//! not fit in memory. [`reconcile`] holds a report against what the
+//! merchant's system believes ([`Expectation`]) and names every
+//! [`Difference`] by kind.
+//!
+//! Lenient where the docs allow variation (lines with different numbers of
+//! variables, a payment provider or transaction type they do not list),
+//! strict where they do not: a malformed line is an error naming its line
+//! number and field, never skipped, and the OCR end records' counts and
+//! totals are checked. Errors and `Debug` never show a value: the records
+//! carry MSISDNs and references.
 
 mod csv;
 mod ocr;
 mod read;
+mod reconcile;
 
 pub use csv::{Csv, CsvReader, write_csv};
 pub use ocr::{
@@ -19,6 +27,10 @@ pub use ocr::{
     OcrWriter, TransmissionEnd, TransmissionStart,
 };
 pub use read::{Format, Reader};
+pub use reconcile::{
+    DayTotals, Difference, DifferenceKind, Expectation, ExpectedOutcome, Reconciler,
+    Reconciliation, Settled, read_expectations, reconcile,
+};
 
 use chrono::NaiveDateTime;
 
