@@ -40,6 +40,7 @@ mod routes;
 mod script;
 mod scripted;
 pub(crate) mod serving;
+mod settlement;
 pub mod soak;
 mod tls;
 pub(crate) mod xml_body;
@@ -434,6 +435,13 @@ impl Sandbox {
     /// Forget every transaction, payment, batch, token and agreement.
     pub fn reset(&self) {
         self.shared.reset();
+    }
+
+    /// The sandbox's clock: the real time plus every
+    /// [`advance`](Self::advance). Its UTC day is the day Puzzel Pay's
+    /// reports are made by.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.shared.engine.now()
     }
 
     /// Move the sandbox's clock forward: a verification code whose

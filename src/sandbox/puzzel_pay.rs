@@ -14,12 +14,14 @@ use super::dashboard::actions::{Action, Actions, FAIL, PAY, action, refused};
 use super::engine::{Capped, Kept};
 use super::journal::{Api, Happened, Kind, Record, RecordId};
 use super::serving::{Answer, Call, Malformed, Part, Stand};
+use super::settlement::{self, Entry, Ledger};
 use super::{Shared, credentials, faults, pages};
 use crate::money::Money;
 use crate::puzzel_pay::generated::server::{
     CreateBatchInput, CreateBatchOutput, GetBatchStatusInput, GetBatchStatusOutput,
     RefundRecipientInput, RefundRecipientOutput, Service,
 };
+use crate::puzzel_pay::report::ReportRecord;
 use crate::puzzel_pay::types::{
     BatchRequest, BatchResponse, BatchStatus, Callback, PaymentLink, PaymentProviderStatus,
     ProviderStatus, RecipientSmsStatus, RecipientStep, SmsStatus,
@@ -40,6 +42,10 @@ struct Recipient {
     refunded: bool,
     /// The receipt SMS sent when paid, its `{{paymentReference}}` still to fill.
     receipt: Option<String>,
+    /// What it is asked to pay (for the day's report).
+    amount: Option<Money>,
+    /// Its variables, for the day's report.
+    variables: Vec<(String, String)>,
 }
 
 #[derive(Default)]
@@ -48,6 +54,16 @@ pub(super) struct Store {
     /// When a batch expires, for those that say (`expires`): its links no
     /// longer pay after it.
     expiries: BTreeMap<String, DateTime<Utc>>,
+    /// Payments and refunds by day: the reports. Kept apart from the
+    /// batches, which may be forgotten before their day is reported.
+    ledger: Ledger,
+}
+
+impl Store {
+    /// Payments and refunds by day.
+    pub(super) fn ledger(&self) -> &Ledger {
+        &self.ledger
+    }
 }
 
 impl Capped for Store {
@@ -84,6 +100,8 @@ impl Kept<Store> {
                 provider: None,
                 refunded: false,
                 receipt: None,
+                amount: None,
+                variables: Vec::new(),
             };
             self.batches.insert(reference.clone(), vec![recipient]);
             self.admit(reference, cap);
@@ -198,8 +216,14 @@ impl Kept<Store> {
         })
     }
 
-    /// The merchant refunds a recipient in full.
-    fn refund(&mut self, batch: &str, reference: &str) -> (RefundRecipientOutput, Happened) {
+    /// The merchant refunds a recipient in full, at `now`.
+    fn refund(
+        &mut self,
+        batch: &str,
+        reference: &str,
+        now: DateTime<Utc>,
+        cap: usize,
+    ) -> (RefundRecipientOutput, Happened) {
         let Some(recipient) = self.recipient(batch, reference) else {
             return (RefundRecipientOutput::NotFound, Happened::nothing());
         };
@@ -212,6 +236,13 @@ impl Kept<Store> {
             return (RefundRecipientOutput::FailedDependency, Happened::nothing());
         }
         recipient.refunded = true;
+        let entry = report_record(batch, recipient, now, String::new()).map(|record| Entry {
+            record,
+            refund: true,
+        });
+        if let Some(entry) = entry {
+            self.ledger.push(entry, cap);
+        }
         let mut happened = Happened::nothing();
         happened.step(
             RecordId::recipient(batch, reference),
@@ -258,9 +289,11 @@ impl Kept<Store> {
         self.advance(batch, reference, Step::PickedPaymentProvider, &what)
     }
 
-    /// A recipient pays with `provider`: Paid, or PaymentFailed when `fail`
-    /// or for the no-funds MSISDN; the callback, and the receipt SMS if the
-    /// batch has one. The step, and whether it moved (a paid one stays paid).
+    /// A recipient pays with `provider` at `now`: Paid (and in the day's
+    /// report), or PaymentFailed when `fail` or for the no-funds MSISDN;
+    /// the callback, and the receipt SMS if the batch has one. The step,
+    /// and whether it moved (a paid one stays paid).
+    #[allow(clippy::too_many_arguments)]
     fn settle(
         &mut self,
         batch: &str,
@@ -268,6 +301,8 @@ impl Kept<Store> {
         provider: PaymentProvider,
         fail: bool,
         external_reference: String,
+        now: DateTime<Utc>,
+        cap: usize,
     ) -> Option<(Step, bool, Happened)> {
         let r = self.recipient(batch, reference)?;
         if r.step == Step::Paid {
@@ -286,6 +321,16 @@ impl Kept<Store> {
             .clone()
             .filter(|_| paid)
             .map(|text| (r.msisdn.clone(), text));
+        let entry = paid
+            .then(|| report_record(batch, r, now, external_reference.clone()))
+            .flatten()
+            .map(|record| Entry {
+                record,
+                refund: false,
+            });
+        if let Some(entry) = entry {
+            self.ledger.push(entry, cap);
+        }
         let mut happened = Happened::nothing();
         let what = if paid {
             "paid by the recipient"
@@ -319,6 +364,29 @@ impl Kept<Store> {
         });
         Some((step, true, happened))
     }
+}
+
+/// The report's record of a recipient's payment (or refund) at `at`; none
+/// for a recipient without an amount (a preloaded one).
+fn report_record(
+    batch: &str,
+    recipient: &Recipient,
+    at: DateTime<Utc>,
+    external_reference: String,
+) -> Option<ReportRecord> {
+    let provider = recipient.provider.unwrap_or(PaymentProvider::PaymentCard);
+    Some(
+        ReportRecord::new(
+            batch,
+            recipient.reference.as_str(),
+            recipient.msisdn.as_str(),
+            recipient.amount?,
+            provider.into(),
+            at.naive_utc(),
+            external_reference,
+        )
+        .with_variables(recipient.variables.clone()),
+    )
 }
 
 super::serving::stand_in!(
@@ -399,10 +467,12 @@ impl Service for PuzzelPay {
     }
 
     async fn refund_recipient(&self, input: RefundRecipientInput) -> RefundRecipientOutput {
-        let (answer, happened) = self
-            .0
-            .puzzel_pay()
-            .refund(&input.batch_reference, &input.recipient_reference);
+        let (answer, happened) = self.0.puzzel_pay().refund(
+            &input.batch_reference,
+            &input.recipient_reference,
+            self.0.engine.now(),
+            self.0.record_cap,
+        );
         self.0.publish(happened);
         answer
     }
@@ -484,10 +554,12 @@ pub(super) fn pages() -> Router<Shared> {
 
 /// `/sandbox/puzzel-pay/...`: what the SMS network would report.
 pub(super) fn control_routes() -> Router<Shared> {
-    Router::new().route(
-        "/puzzel-pay/batches/{batch}/recipients/{recipient}/delivered",
-        post(delivered),
-    )
+    Router::new()
+        .route(
+            "/puzzel-pay/batches/{batch}/recipients/{recipient}/delivered",
+            post(delivered),
+        )
+        .merge(settlement::routes())
 }
 
 /// A refused batch: its validation errors, keyed by the path of the
@@ -558,6 +630,12 @@ fn records(batch: &BatchRequest, links: bool, link: impl Fn(&str) -> String) -> 
             },
             provider: None,
             refunded: false,
+            amount: Money::new(&r.payment.currency, r.payment.amount.get()).ok(),
+            variables: r
+                .variables
+                .iter()
+                .map(|(name, value)| (name.clone(), value.clone()))
+                .collect(),
             // The template of the recipient's request type, else the first
             // (as for message templates; x-nordpay-inferred).
             receipt: batch
@@ -820,7 +898,15 @@ pub(super) fn settle(
         if store.expired(batch, now) {
             return Err(Expired);
         }
-        store.settle(batch, reference, provider, fail, external_reference)
+        store.settle(
+            batch,
+            reference,
+            provider,
+            fail,
+            external_reference,
+            now,
+            shared.record_cap,
+        )
     };
     let Some((step, moved, happened)) = settled else {
         return Ok(None);

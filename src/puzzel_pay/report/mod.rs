@@ -151,6 +151,27 @@ impl ReportedProvider {
     }
 }
 
+/// The name a report gives the provider the API names: the API's numbers
+/// for Adyen, Dibs and Vipps (before December 2017) and any it does not
+/// list are kept under their API names (x-nordpay-inferred: the report's
+/// current values are Direct Pay, PCGW, Mobile Banking, SMS, Apple Pay and
+/// PayPal).
+impl From<super::PaymentProvider> for ReportedProvider {
+    fn from(provider: super::PaymentProvider) -> Self {
+        use super::PaymentProvider as Api;
+        match provider {
+            Api::DirectPayment => ReportedProvider::DirectPay,
+            Api::PaymentCard => ReportedProvider::Pcgw,
+            Api::MobileBanking => ReportedProvider::MobileBanking,
+            Api::Sms => ReportedProvider::Sms,
+            Api::ApplePay => ReportedProvider::ApplePay,
+            Api::PayPal => ReportedProvider::PayPal,
+            Api::Unknown(number) => ReportedProvider::Other(format!("provider {number}")),
+            other => ReportedProvider::Other(format!("{other:?}")),
+        }
+    }
+}
+
 /// A report that cannot be read, or a record that cannot be written.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]

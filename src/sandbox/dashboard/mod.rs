@@ -162,6 +162,18 @@ fn live_part(shared: &Shared, filter: &Filter) -> Markup {
         }
         (shown, matching, journal.len())
     };
+    let today = shared.engine.now().date_naive();
+    let reports: Vec<view::ReportDay> = shared
+        .puzzel_pay()
+        .ledger()
+        .reported_days(today)
+        .take(view::ROWS)
+        .map(|(day, payments, refunds)| view::ReportDay {
+            day,
+            payments,
+            refunds,
+        })
+        .collect();
     view::live(
         filter,
         &shown,
@@ -170,6 +182,7 @@ fn live_part(shared: &Shared, filter: &Filter) -> Markup {
         &faults,
         callback_url.as_deref(),
         &deliveries,
+        &reports,
     )
 }
 

@@ -115,7 +115,17 @@ pub(super) fn dashboard(filter: &Filter, live: Markup) -> Markup {
     )
 }
 
-/// What changes while a test runs: records, faults waiting, deliveries.
+/// An ended day with Puzzel Pay payments or refunds, whose reports the
+/// dashboard links.
+pub(super) struct ReportDay {
+    pub(super) day: chrono::NaiveDate,
+    pub(super) payments: usize,
+    pub(super) refunds: usize,
+}
+
+/// What changes while a test runs: records, faults waiting, deliveries,
+/// the days' settlement reports.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn live(
     filter: &Filter,
     records: &[Record],
@@ -124,6 +134,7 @@ pub(super) fn live(
     faults: &[ScriptedFault],
     callback_url: Option<&str>,
     deliveries: &[Delivery],
+    reports: &[ReportDay],
 ) -> Markup {
     let back = format!("/{}", filter.query());
     html! {
@@ -198,6 +209,34 @@ pub(super) fn live(
                                         Some(status) => span.state data-tone=(if (200..300).contains(&status) { "good" } else { "bad" }) { "HTTP " (status) },
                                         None => span.state data-tone="bad" { "no answer" },
                                     }
+                                }
+                            }
+                        }
+                    },
+                ))
+            }
+        }
+        section aria-labelledby="reports-heading" {
+            h2 #reports-heading { "Settlement reports" }
+            p {
+                "Puzzel Pay's daily reports of the sandbox's payments, made once a day has ended on the sandbox's clock (UTC; move it with "
+                code { "POST /sandbox/advance" }
+                ")."
+            }
+            @if !reports.is_empty() {
+                (table(
+                    "Days with Puzzel Pay payments or refunds, newest first",
+                    &["Day", "Payments", "Refunds", "Reports"],
+                    html! {
+                        @for report in reports {
+                            tr.report {
+                                td { (report.day) }
+                                td { (report.payments) }
+                                td { (report.refunds) }
+                                td {
+                                    a href={ "/sandbox/puzzel-pay/reports/" (report.day) ".csv" } { "CSV" }
+                                    " "
+                                    a href={ "/sandbox/puzzel-pay/reports/" (report.day) ".ocr" } { "OCR" }
                                 }
                             }
                         }

@@ -82,6 +82,7 @@ mod connect_standin;
 mod direct_payment_standin;
 mod mediaconnect_standin;
 mod puzzel_pay_standin;
+mod settlement;
 
 use connect_standin::*;
 use direct_payment_standin::*;
