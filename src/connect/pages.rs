@@ -13,7 +13,7 @@ pub(crate) const PAGE: u32 = 50;
 
 impl<'a> builder::ListTransactions<'a> {
     /// Every transaction the list's filters match, read page after page
-    /// ([`PAGE`](self) at a time) as one stream; `.sort(SortDirection::Desc)`
+    /// (50 at a time, the server's default page) as one stream; `.sort(SortDirection::Desc)`
     /// first gives the newest first. It sets `limit` and `offset` itself.
     ///
     /// A transaction added while the pages are read can push one onto the

@@ -6,7 +6,9 @@
 //! (`application/vnd.instapay.…+json`) are what goes on the wire, and the
 //! spec's batch rules (1 to 250 recipients, unique references, a message
 //! template) are checked before anything is sent. This module adds the
-//! builder, one error type and the callback parser.
+//! builder, one error type and the callback parser; [`report`] reads the
+//! daily settlement reports and reconciles them, [`batch_file`] writes and
+//! reads the FTP batch file.
 //!
 //! ```no_run
 //! use nordpay::puzzel_pay::{types, BatchAction, Client, Environment, RequestType};
@@ -33,9 +35,11 @@
 //! # }
 //! ```
 
+pub mod batch_file;
 mod callback;
 mod client;
 mod error;
+mod file_error;
 pub(crate) mod generated;
 #[cfg(feature = "callback-receiver")]
 pub mod receiver;
@@ -48,6 +52,7 @@ pub use crate::runtime::{Resolution, Resolved};
 pub use callback::{CallbackError, parse_callback};
 pub use client::{ClientBuilder, Setup};
 pub use error::Error;
+pub use file_error::FileError;
 #[cfg(feature = "cli")]
 pub(crate) use generated::command_line;
 pub use generated::types::{BatchAction, PaymentProvider, RequestType, Step};

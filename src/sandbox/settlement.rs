@@ -23,7 +23,7 @@ use serde::Serialize;
 
 use super::Shared;
 use crate::puzzel_pay::report::{
-    AssignmentStart, OcrTransaction, OcrTransactionType, OcrWriter, ReportError, ReportRecord,
+    AssignmentStart, FileError, OcrTransaction, OcrTransactionType, OcrWriter, ReportRecord,
     TransmissionStart, write_csv,
 };
 
@@ -92,7 +92,7 @@ impl Ledger {
 }
 
 /// The CSV report of a day's entries: its payments.
-pub(super) fn csv(entries: &[Entry]) -> Result<Vec<u8>, ReportError> {
+pub(super) fn csv(entries: &[Entry]) -> Result<Vec<u8>, FileError> {
     let mut written = Vec::new();
     write_csv(
         &mut written,
@@ -102,7 +102,7 @@ pub(super) fn csv(entries: &[Entry]) -> Result<Vec<u8>, ReportError> {
 }
 
 /// The OCR report of `day`'s entries, made the day after.
-pub(super) fn ocr(day: NaiveDate, entries: &[Entry]) -> Result<Vec<u8>, ReportError> {
+pub(super) fn ocr(day: NaiveDate, entries: &[Entry]) -> Result<Vec<u8>, FileError> {
     let made = day + Days::new(1);
     let start = TransmissionStart::new(
         "00008080",

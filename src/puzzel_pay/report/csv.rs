@@ -12,7 +12,7 @@ use std::io::Write;
 use chrono::NaiveDateTime;
 
 use super::read::{Format, Reader};
-use super::{ReportError, ReportRecord, ReportedProvider};
+use super::{FileError, ReportRecord, ReportedProvider};
 use crate::money::Money;
 
 /// How the report writes a timestamp (`29.05.2017 10:20:20`).
@@ -35,7 +35,7 @@ impl Format for Csv {
         &mut self,
         text: &str,
         number: u64,
-        out: &mut VecDeque<Result<ReportRecord, ReportError>>,
+        out: &mut VecDeque<Result<ReportRecord, FileError>>,
     ) {
         // An empty line (the file's last line break) is no record.
         if !text.is_empty() {
@@ -43,14 +43,14 @@ impl Format for Csv {
         }
     }
 
-    fn end(&mut self, _: u64, _: &mut VecDeque<Result<ReportRecord, ReportError>>) {}
+    fn end(&mut self, _: u64, _: &mut VecDeque<Result<ReportRecord, FileError>>) {}
 }
 
 /// The records of a CSV report, one per line, read as they are asked for.
 pub type CsvReader<R> = Reader<R, Csv>;
 
-fn parse(line: &str, number: u64) -> Result<ReportRecord, ReportError> {
-    let malformed = |field: &'static str, problem: &'static str| ReportError::Malformed {
+fn parse(line: &str, number: u64) -> Result<ReportRecord, FileError> {
+    let malformed = |field: &'static str, problem: &'static str| FileError::Malformed {
         line: number,
         field,
         problem,
@@ -65,7 +65,7 @@ fn parse(line: &str, number: u64) -> Result<ReportRecord, ReportError> {
             "a variable's name without its value",
         ));
     }
-    let text = |index: usize, field: &'static str| -> Result<String, ReportError> {
+    let text = |index: usize, field: &'static str| -> Result<String, FileError> {
         match fields[index] {
             "" => Err(malformed(field, "empty")),
             value => Ok(value.to_string()),
@@ -109,7 +109,7 @@ fn parse(line: &str, number: u64) -> Result<ReportRecord, ReportError> {
 pub fn write_csv<'a, W: Write>(
     mut output: W,
     records: impl IntoIterator<Item = &'a ReportRecord>,
-) -> Result<(), ReportError> {
+) -> Result<(), FileError> {
     for record in records {
         let fixed: [(&'static str, &str); FIXED] = [
             ("batchReference", &record.batch_reference),
@@ -133,7 +133,7 @@ pub fn write_csv<'a, W: Write>(
                 .iter(),
         ) {
             if value.contains([';', '\n', '\r']) {
-                return Err(ReportError::Unwritable {
+                return Err(FileError::Unwritable {
                     field,
                     problem: "holds a ';' or a line break, which the format cannot carry",
                 });
@@ -172,7 +172,7 @@ mod tests {
 1234-1;100004;+4799999993;123200;NOK;PCGW;1;29.05.2017 17:33:36;756;firstname;Robbie;amount;1.232,00
 ";
 
-    fn read(text: &str) -> Vec<Result<ReportRecord, ReportError>> {
+    fn read(text: &str) -> Vec<Result<ReportRecord, FileError>> {
         CsvReader::new(text.as_bytes()).collect()
     }
 
@@ -234,7 +234,7 @@ mod tests {
         let errors: Vec<(u64, &str)> = results[1..]
             .iter()
             .map(|result| match result {
-                Err(ReportError::Malformed { line, field, .. }) => (*line, *field),
+                Err(FileError::Malformed { line, field, .. }) => (*line, *field),
                 other => panic!("{other:?}"),
             })
             .collect();
@@ -335,7 +335,7 @@ mod tests {
         assert!(
             matches!(
                 error,
-                ReportError::Unwritable {
+                FileError::Unwritable {
                     field: "clientReference",
                     ..
                 }

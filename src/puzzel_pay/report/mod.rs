@@ -36,6 +36,8 @@ use chrono::NaiveDateTime;
 
 use crate::money::Money;
 
+pub use super::file_error::FileError;
+
 /// One successful transaction of a report.
 #[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -170,31 +172,4 @@ impl From<super::PaymentProvider> for ReportedProvider {
             other => ReportedProvider::Other(format!("{other:?}")),
         }
     }
-}
-
-/// A report that cannot be read, or a record that cannot be written.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum ReportError {
-    /// Line `line` (from 1) breaks the format at `field`.
-    #[error("line {line}, {field}: {problem}")]
-    Malformed {
-        /// The line number, from 1.
-        line: u64,
-        /// The field's name in the doc (`amount`, `timestamp`).
-        field: &'static str,
-        /// What is wrong, without the value.
-        problem: &'static str,
-    },
-    /// A record has a value the format cannot carry (a `;` or a line break).
-    #[error("cannot write {field}: {problem}")]
-    Unwritable {
-        /// The field's name in the doc.
-        field: &'static str,
-        /// What is wrong, without the value.
-        problem: &'static str,
-    },
-    /// Reading or writing failed.
-    #[error("report I/O: {0}")]
-    Io(#[from] std::io::Error),
 }

@@ -15,7 +15,7 @@ use std::io::Write;
 use chrono::NaiveDate;
 use iso_currency::Currency;
 
-use super::ReportError;
+use super::FileError;
 use super::read::{Format, Reader};
 use crate::money::Money;
 
@@ -303,7 +303,7 @@ impl super::read::private::Sealed for Ocr {}
 /// The records of an OCR report, read as they are asked for.
 pub type OcrReader<R> = Reader<R, Ocr>;
 
-type Out = VecDeque<Result<OcrRecord, ReportError>>;
+type Out = VecDeque<Result<OcrRecord, FileError>>;
 
 /// Fixed-width fields of one record, by character.
 struct Columns<'a> {
@@ -314,7 +314,7 @@ struct Columns<'a> {
 }
 
 impl<'a> Columns<'a> {
-    fn new(text: &'a str, number: u64) -> Result<Self, ReportError> {
+    fn new(text: &'a str, number: u64) -> Result<Self, FileError> {
         let starts = if text.is_ascii() {
             Vec::new()
         } else {
@@ -339,8 +339,8 @@ impl<'a> Columns<'a> {
         Ok(columns)
     }
 
-    fn malformed(&self, field: &'static str, problem: &'static str) -> ReportError {
-        ReportError::Malformed {
+    fn malformed(&self, field: &'static str, problem: &'static str) -> FileError {
+        FileError::Malformed {
             line: self.number,
             field,
             problem,
@@ -356,12 +356,7 @@ impl<'a> Columns<'a> {
         }
     }
 
-    fn digits(
-        &self,
-        from: usize,
-        width: usize,
-        field: &'static str,
-    ) -> Result<&'a str, ReportError> {
+    fn digits(&self, from: usize, width: usize, field: &'static str) -> Result<&'a str, FileError> {
         let text = self.text(from, width);
         if text.bytes().all(|byte| byte.is_ascii_digit()) {
             Ok(text)
@@ -370,18 +365,18 @@ impl<'a> Columns<'a> {
         }
     }
 
-    fn number(&self, from: usize, width: usize, field: &'static str) -> Result<u64, ReportError> {
+    fn number(&self, from: usize, width: usize, field: &'static str) -> Result<u64, FileError> {
         self.digits(from, width, field)?
             .parse()
             .map_err(|_| self.malformed(field, "not digits"))
     }
 
-    fn date(&self, from: usize, field: &'static str) -> Result<NaiveDate, ReportError> {
+    fn date(&self, from: usize, field: &'static str) -> Result<NaiveDate, FileError> {
         NaiveDate::parse_from_str(self.digits(from, 6, field)?, DATE)
             .map_err(|_| self.malformed(field, "not a date as DDMMYY"))
     }
 
-    fn nok(&self, from: usize, field: &'static str) -> Result<Money, ReportError> {
+    fn nok(&self, from: usize, field: &'static str) -> Result<Money, FileError> {
         Ok(Money::from_currency(
             Currency::NOK,
             self.number(from, 17, field)?,
@@ -390,7 +385,7 @@ impl<'a> Columns<'a> {
 }
 
 impl Ocr {
-    fn record(&mut self, columns: &Columns<'_>, out: &mut Out) -> Result<(), ReportError> {
+    fn record(&mut self, columns: &Columns<'_>, out: &mut Out) -> Result<(), FileError> {
         if columns.text(0, 2) != "NY" {
             return Err(columns.malformed("format code", "not NY"));
         }
@@ -520,7 +515,7 @@ impl Ocr {
     }
 
     /// Counts a transaction whose items are all read, and gives it out.
-    fn release(&mut self, columns: &Columns<'_>, out: &mut Out) -> Result<(), ReportError> {
+    fn release(&mut self, columns: &Columns<'_>, out: &mut Out) -> Result<(), FileError> {
         let Some(transaction) = self.held.take() else {
             return Ok(());
         };
@@ -541,23 +536,20 @@ impl Ocr {
     }
 }
 
-fn transaction_type(columns: &Columns<'_>) -> Result<OcrTransactionType, ReportError> {
+fn transaction_type(columns: &Columns<'_>) -> Result<OcrTransactionType, FileError> {
     let code = columns.number(4, 2, "transaction type")?;
     Ok(OcrTransactionType::from_code(
         u8::try_from(code).unwrap_or(u8::MAX),
     ))
 }
 
-fn transaction_number(columns: &Columns<'_>) -> Result<u32, ReportError> {
+fn transaction_number(columns: &Columns<'_>) -> Result<u32, FileError> {
     u32::try_from(columns.number(8, 7, "transaction number")?)
         .map_err(|_| columns.malformed("transaction number", "too large"))
 }
 
 /// An amount item 2 or 3 belongs to the transaction before it.
-fn same_transaction(
-    columns: &Columns<'_>,
-    transaction: &OcrTransaction,
-) -> Result<(), ReportError> {
+fn same_transaction(columns: &Columns<'_>, transaction: &OcrTransaction) -> Result<(), FileError> {
     if transaction_number(columns)? != transaction.number {
         return Err(columns.malformed("transaction number", "not the number of the item before"));
     }
@@ -574,7 +566,7 @@ fn check(
     transactions: u64,
     records: u64,
     total: &Money,
-) -> Result<(), ReportError> {
+) -> Result<(), FileError> {
     let differs = "differs from the records read";
     if transactions != read.transactions {
         return Err(columns.malformed("number of transactions", differs));
@@ -600,7 +592,7 @@ impl Format for Ocr {
 
     fn end(&mut self, last: u64, out: &mut Out) {
         if !matches!(self.state, State::Ended) {
-            out.push_back(Err(ReportError::Malformed {
+            out.push_back(Err(FileError::Malformed {
                 line: last + 1,
                 field: "record type",
                 problem: "the file ends before the end record for transmission",
@@ -621,7 +613,7 @@ pub struct OcrWriter<W: Write> {
 
 impl<W: Write> OcrWriter<W> {
     /// Starts the transmission.
-    pub fn new(mut output: W, start: &TransmissionStart) -> Result<Self, ReportError> {
+    pub fn new(mut output: W, start: &TransmissionStart) -> Result<Self, FileError> {
         let line = format!(
             "NY000010{}{}{}{}",
             digits(&start.data_transmitter, 8, "data transmitter")?,
@@ -642,7 +634,7 @@ impl<W: Write> OcrWriter<W> {
 
     /// Starts an assignment (ending the one before, if open, is the
     /// caller's: see [`end_assignment`](Self::end_assignment)).
-    pub fn start_assignment(&mut self, start: &AssignmentStart) -> Result<(), ReportError> {
+    pub fn start_assignment(&mut self, start: &AssignmentStart) -> Result<(), FileError> {
         if self.assignment.is_some() {
             return Err(unwritable(
                 "record type",
@@ -669,7 +661,7 @@ impl<W: Write> OcrWriter<W> {
     }
 
     /// Writes a transaction's amount items (item 3 when it has free text).
-    pub fn transaction(&mut self, transaction: &OcrTransaction) -> Result<(), ReportError> {
+    pub fn transaction(&mut self, transaction: &OcrTransaction) -> Result<(), FileError> {
         let Some(sums) = self.assignment.as_mut() else {
             return Err(unwritable(
                 "record type",
@@ -741,7 +733,7 @@ impl<W: Write> OcrWriter<W> {
 
     /// Ends the assignment, made on `date`. An empty assignment's earliest
     /// and latest dates are `date`.
-    pub fn end_assignment(&mut self, date: NaiveDate) -> Result<(), ReportError> {
+    pub fn end_assignment(&mut self, date: NaiveDate) -> Result<(), FileError> {
         let Some(mut sums) = self.assignment.take() else {
             return Err(unwritable("record type", "no assignment to end"));
         };
@@ -762,7 +754,7 @@ impl<W: Write> OcrWriter<W> {
     }
 
     /// Ends the transmission, made on `date`, and gives the output back.
-    pub fn finish(mut self, date: NaiveDate) -> Result<W, ReportError> {
+    pub fn finish(mut self, date: NaiveDate) -> Result<W, FileError> {
         if self.assignment.is_some() {
             self.end_assignment(date)?;
         }
@@ -782,12 +774,12 @@ impl<W: Write> OcrWriter<W> {
     }
 }
 
-fn unwritable(field: &'static str, problem: &'static str) -> ReportError {
-    ReportError::Unwritable { field, problem }
+fn unwritable(field: &'static str, problem: &'static str) -> FileError {
+    FileError::Unwritable { field, problem }
 }
 
 /// `value` as exactly `width` digits.
-fn digits<'a>(value: &'a str, width: usize, field: &'static str) -> Result<&'a str, ReportError> {
+fn digits<'a>(value: &'a str, width: usize, field: &'static str) -> Result<&'a str, FileError> {
     if value.len() == width && value.bytes().all(|byte| byte.is_ascii_digit()) {
         Ok(value)
     } else {
@@ -800,7 +792,7 @@ fn digits<'a>(value: &'a str, width: usize, field: &'static str) -> Result<&'a s
 
 /// `value` when it fits `width` characters of one line, and has no blank at
 /// its ends (which the reader trims).
-fn fits<'a>(value: &'a str, width: usize, field: &'static str) -> Result<&'a str, ReportError> {
+fn fits<'a>(value: &'a str, width: usize, field: &'static str) -> Result<&'a str, FileError> {
     if value.chars().count() > width {
         return Err(unwritable(field, "longer than the record has room for"));
     }
@@ -810,7 +802,7 @@ fn fits<'a>(value: &'a str, width: usize, field: &'static str) -> Result<&'a str
     Ok(value)
 }
 
-fn put<W: Write>(output: &mut W, line: &str) -> Result<(), ReportError> {
+fn put<W: Write>(output: &mut W, line: &str) -> Result<(), FileError> {
     debug_assert_eq!(line.chars().count(), WIDTH, "{line}");
     output.write_all(line.as_bytes())?;
     output.write_all(b"\r\n")?;
@@ -831,7 +823,7 @@ NY090088000000010000000400000000000331200140617130617130617000000000000000000000
 NY000089000000010000000600000000000331200140617000000000000000000000000000000000
 ";
 
-    fn read(text: &str) -> Vec<Result<OcrRecord, ReportError>> {
+    fn read(text: &str) -> Vec<Result<OcrRecord, FileError>> {
         OcrReader::new(text.as_bytes()).collect()
     }
 
@@ -839,11 +831,11 @@ NY000089000000010000000600000000000331200140617000000000000000000000000000000000
         NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap()
     }
 
-    fn errors(results: &[Result<OcrRecord, ReportError>]) -> Vec<(u64, &'static str)> {
+    fn errors(results: &[Result<OcrRecord, FileError>]) -> Vec<(u64, &'static str)> {
         results
             .iter()
             .filter_map(|result| match result {
-                Err(ReportError::Malformed { line, field, .. }) => Some((*line, *field)),
+                Err(FileError::Malformed { line, field, .. }) => Some((*line, *field)),
                 _ => None,
             })
             .collect()

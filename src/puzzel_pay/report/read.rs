@@ -8,7 +8,7 @@ use std::io::BufRead;
 use futures_util::Stream;
 use tokio::io::{AsyncBufRead, AsyncBufReadExt};
 
-use super::ReportError;
+use super::FileError;
 
 /// A report format read a line at a time. Sealed: the formats are this
 /// module's.
@@ -19,17 +19,12 @@ pub trait Format: private::Sealed {
     /// Reads line `number` (from 1, without its line break) and queues
     /// what it completes.
     #[doc(hidden)]
-    fn line(
-        &mut self,
-        text: &str,
-        number: u64,
-        out: &mut VecDeque<Result<Self::Item, ReportError>>,
-    );
+    fn line(&mut self, text: &str, number: u64, out: &mut VecDeque<Result<Self::Item, FileError>>);
 
     /// The input ended after line `last`: queues what is still held, or
     /// the error of a report that stops short.
     #[doc(hidden)]
-    fn end(&mut self, last: u64, out: &mut VecDeque<Result<Self::Item, ReportError>>);
+    fn end(&mut self, last: u64, out: &mut VecDeque<Result<Self::Item, FileError>>);
 }
 
 pub(super) mod private {
@@ -49,7 +44,7 @@ pub struct Reader<R, F: Format> {
     format: F,
     line: u64,
     bytes: Vec<u8>,
-    ready: VecDeque<Result<<F as Format>::Item, ReportError>>,
+    ready: VecDeque<Result<<F as Format>::Item, FileError>>,
     ended: bool,
 }
 
@@ -99,15 +94,15 @@ impl<R, F: Format> Reader<R, F> {
         }
     }
 
-    fn failed(&mut self, error: std::io::Error) -> Option<Result<F::Item, ReportError>> {
+    fn failed(&mut self, error: std::io::Error) -> Option<Result<F::Item, FileError>> {
         // An input that failed is not read on as if it had ended.
         self.ended = true;
-        Some(Err(ReportError::Io(error)))
+        Some(Err(FileError::Io(error)))
     }
 }
 
 impl<R: BufRead, F: Format> Iterator for Reader<R, F> {
-    type Item = Result<F::Item, ReportError>;
+    type Item = Result<F::Item, FileError>;
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
@@ -128,7 +123,7 @@ impl<R: BufRead, F: Format> Iterator for Reader<R, F> {
 
 impl<R: AsyncBufRead + Unpin, F: Format> Reader<R, F> {
     /// The next record, read without blocking.
-    pub async fn next_async(&mut self) -> Option<Result<F::Item, ReportError>> {
+    pub async fn next_async(&mut self) -> Option<Result<F::Item, FileError>> {
         loop {
             if let Some(item) = self.ready.pop_front() {
                 return Some(item);
@@ -145,7 +140,7 @@ impl<R: AsyncBufRead + Unpin, F: Format> Reader<R, F> {
     }
 
     /// The records as a [`Stream`].
-    pub fn into_stream(self) -> impl Stream<Item = Result<F::Item, ReportError>> {
+    pub fn into_stream(self) -> impl Stream<Item = Result<F::Item, FileError>> {
         futures_util::stream::unfold(self, |mut reader| async move {
             let item = reader.next_async().await?;
             Some((item, reader))

@@ -11,7 +11,7 @@ use std::io::BufRead;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::{OcrTransaction, ReportError, ReportRecord};
+use super::{FileError, OcrTransaction, ReportRecord};
 use crate::money::Money;
 
 /// One transaction of a report, CSV or OCR, in the form reconciliation
@@ -462,7 +462,7 @@ pub fn reconcile(
 /// (amount in minor units as in the report, `shipped` `true` or `false`,
 /// `outcome` `paid`, `notPaid` or `unresolved`, an optional seventh field
 /// `refunded`; a first line naming the fields is skipped).
-pub fn read_expectations(mut input: impl BufRead) -> Result<Vec<Expectation>, ReportError> {
+pub fn read_expectations(mut input: impl BufRead) -> Result<Vec<Expectation>, FileError> {
     let starts_json = loop {
         let buffer = input.fill_buf()?;
         match buffer.iter().position(|byte| !byte.is_ascii_whitespace()) {
@@ -475,7 +475,7 @@ pub fn read_expectations(mut input: impl BufRead) -> Result<Vec<Expectation>, Re
         }
     };
     if starts_json {
-        return serde_json::from_reader(input).map_err(|error| ReportError::Malformed {
+        return serde_json::from_reader(input).map_err(|error| FileError::Malformed {
             line: u64::try_from(error.line()).unwrap_or(u64::MAX),
             field: "expectations",
             problem: "not a JSON array of expectations",
@@ -494,8 +494,8 @@ pub fn read_expectations(mut input: impl BufRead) -> Result<Vec<Expectation>, Re
     Ok(expectations)
 }
 
-fn expectation(line: &str, number: u64) -> Result<Expectation, ReportError> {
-    let malformed = |field, problem| ReportError::Malformed {
+fn expectation(line: &str, number: u64) -> Result<Expectation, FileError> {
+    let malformed = |field, problem| FileError::Malformed {
         line: number,
         field,
         problem,
@@ -670,7 +670,7 @@ mod tests {
         assert!(
             matches!(
                 bad,
-                ReportError::Malformed {
+                FileError::Malformed {
                     line: 1,
                     field: "amount",
                     ..
