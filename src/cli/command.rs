@@ -70,6 +70,9 @@ pub(crate) enum Builtin {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+    /// Hold Puzzel Pay's daily reports (CSV or OCR) against the merchant's
+    /// view and print every difference; exit 1 when there is any.
+    Reconcile(super::reconcile::ReconcileArgs),
 }
 
 /// The whole command line.
@@ -80,7 +83,7 @@ pub(crate) fn command() -> Clap {
         .after_help(
             "Exit codes: 0 answered 2xx; 2 bad usage or input (nothing sent); 3 the API refused (4xx); \
              4 the API failed or could not be reached, nothing done; 5 the outcome is unknown: \
-             look it up before repeating it.",
+             look it up before repeating it. `reconcile`: 0 agree, 1 differ, 2 a file cannot be read.",
         )
         .subcommand_required(true)
         .arg_required_else_help(true);

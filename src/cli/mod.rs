@@ -11,6 +11,9 @@
 //! deadline and retry class. Credentials and base URLs are flags or
 //! environment variables; the answer is printed as JSON.
 //!
+//! `nordpay reconcile REPORT… --expected FILE` holds Puzzel Pay's daily
+//! reports against the merchant's view (see `puzzel_pay::report`).
+//!
 //! Exit codes: 0 answered 2xx; 2 bad usage or input (nothing sent); 3 the
 //! API refused (4xx); 4 the API failed or could not be reached (5xx,
 //! transport), nothing done; 5 the outcome is unknown (the request may have
@@ -28,7 +31,10 @@ use crate::runtime::{ClientBuilder, Operation, TransportError};
 
 mod call;
 mod command;
+mod reconcile;
 pub(crate) mod table;
+
+pub use reconcile::EXIT_DIFFERENCES;
 
 /// Exit code: bad usage or input; nothing was sent.
 pub const EXIT_USAGE: u8 = 2;
@@ -72,6 +78,8 @@ type Refused = (u8, String);
 enum Asked {
     /// Help, the version or completions: printed already.
     Printed,
+    /// A command that runs without calling an API: its exit code.
+    Finished(u8),
     /// A call, checked.
     Call(Call),
 }
@@ -92,15 +100,21 @@ fn parse(args: Vec<OsString>) -> Result<Asked, Refused> {
     let (api_name, api_matches) = matches
         .subcommand()
         .ok_or_else(|| usage_error("no subcommand"))?;
-    if let Ok(builtin) = command::Builtin::from_arg_matches(&matches) {
-        let command::Builtin::Completions { shell } = builtin;
-        clap_complete::generate(
-            shell,
-            &mut command::command(),
-            "nordpay",
-            &mut std::io::stdout(),
-        );
-        return Ok(Asked::Printed);
+    match command::Builtin::from_arg_matches(&matches) {
+        Ok(command::Builtin::Completions { shell }) => {
+            clap_complete::generate(
+                shell,
+                &mut command::command(),
+                "nordpay",
+                &mut std::io::stdout(),
+            );
+            return Ok(Asked::Printed);
+        }
+        Ok(command::Builtin::Reconcile(args)) => {
+            let code = reconcile::run(&args, &mut std::io::stdout(), &mut std::io::stderr());
+            return Ok(Asked::Finished(code));
+        }
+        Err(_) => {}
     }
     let api = Api::ALL
         .iter()
@@ -140,6 +154,7 @@ where
     let call = match parse(argv) {
         Ok(Asked::Call(call)) => call,
         Ok(Asked::Printed) => return ExitCode::SUCCESS,
+        Ok(Asked::Finished(code)) => return ExitCode::from(code),
         Err((code, message)) => {
             if !message.is_empty() {
                 eprintln!("nordpay: {message}");
@@ -220,7 +235,7 @@ mod tests {
     fn call(text: &str) -> Result<Call, Refused> {
         match parse(args(text))? {
             Asked::Call(call) => Ok(call),
-            Asked::Printed => panic!("{text}: printed"),
+            Asked::Printed | Asked::Finished(_) => panic!("{text}: printed"),
         }
     }
 

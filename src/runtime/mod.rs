@@ -75,7 +75,9 @@ pub(crate) use context::exec;
 pub(crate) use nulls::{absent_or_value, null_as_empty};
 pub(crate) use resolution::{Classified, Lookup, Plan, Refusal, after, outcome, resolve};
 pub(crate) use retry::retry_after;
+#[cfg(feature = "sandbox")]
+pub(crate) use rules::{check_bearer_json, check_not_null, has_rules};
 #[cfg(any(feature = "sandbox", feature = "cli"))]
-pub(crate) use rules::{check_bearer_json, check_json, check_not_null, check_query, has_rules};
+pub(crate) use rules::{check_json, check_query};
 pub(crate) use send::Runtime;
 pub(crate) use tunnel::{ApiError, ErrorAnswer, api_error, finish, from_generated};

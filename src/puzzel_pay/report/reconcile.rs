@@ -135,39 +135,76 @@ impl std::fmt::Debug for Expectation {
     }
 }
 
-/// A kind of difference between the report and the merchant's view, with
-/// what to do about it.
+/// A kind of difference between the report and the merchant's view;
+/// [`advice`](Self::advice) says what to do about it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub enum DifferenceKind {
-    /// Paid, and not shipped. Ship it, or refund the payment.
+    /// Paid, and not shipped.
     PaidNotShipped,
-    /// Shipped, and no payment in the report. Ask the batch status: if it
-    /// is not paid, ask for the payment or take the goods back; a payment
-    /// made late in a day may be in the next day's report.
+    /// Shipped, and no payment in the report.
     ShippedNotInReport,
-    /// The batch status said paid, and no payment in the report. Ask Puzzel
-    /// before shipping; the report is what is settled.
+    /// The batch status said paid, and no payment in the report.
     PaidNotInReport,
-    /// The report's amount or currency is not what was asked. Compare the
-    /// batch request sent; charge or refund the difference.
+    /// The report's amount or currency is not what was asked.
     AmountDiffers,
-    /// The same recipient paid more than once. Refund the extra payments.
+    /// The same recipient paid more than once.
     PaidTwice,
-    /// A payment nobody expected (another system's batch, or a reference
-    /// the merchant's system lost). Find its order, or refund it.
+    /// A payment nobody expected.
     UnknownToMerchant,
-    /// Paid, though the merchant's system holds it not paid (a payment
-    /// after a failure or expiry was seen). Treat it as paid: ship or
-    /// refund, and correct the record.
+    /// Paid, though the merchant's system holds it not paid.
     PaidAfterNotPaid,
-    /// Still not known, and not in the report. Resolve it by the batch
-    /// status; neither ship nor send it again until then.
+    /// Still not known, and not in the report.
     Unresolved,
-    /// A refund the merchant's system has not booked. Book it against the
-    /// order.
+    /// A refund the merchant's system has not booked.
     Refunded,
+}
+
+impl DifferenceKind {
+    /// What the merchant should do about it.
+    pub fn advice(self) -> &'static str {
+        match self {
+            DifferenceKind::PaidNotShipped => "Ship it, or refund the payment.",
+            DifferenceKind::ShippedNotInReport => {
+                "Ask the batch status: if it is not paid, ask for the payment or take the goods \
+                 back; a payment made late in a day is in the next day's report."
+            }
+            DifferenceKind::PaidNotInReport => {
+                "Ask Puzzel before shipping: the report is what is settled."
+            }
+            DifferenceKind::AmountDiffers => {
+                "Compare the batch request sent; charge or refund the difference."
+            }
+            DifferenceKind::PaidTwice => "Refund the extra payments.",
+            DifferenceKind::UnknownToMerchant => {
+                "Find its order (another system's batch, or a reference lost), or refund it."
+            }
+            DifferenceKind::PaidAfterNotPaid => {
+                "Treat it as paid (it was paid after a failure or expiry was seen): ship or \
+                 refund, and correct the record."
+            }
+            DifferenceKind::Unresolved => {
+                "Resolve it by the batch status; neither ship nor send it again until then."
+            }
+            DifferenceKind::Refunded => "Book the refund against the order.",
+        }
+    }
+
+    /// The name JSON gives it (`paidNotShipped`).
+    pub fn name(self) -> &'static str {
+        match self {
+            DifferenceKind::PaidNotShipped => "paidNotShipped",
+            DifferenceKind::ShippedNotInReport => "shippedNotInReport",
+            DifferenceKind::PaidNotInReport => "paidNotInReport",
+            DifferenceKind::AmountDiffers => "amountDiffers",
+            DifferenceKind::PaidTwice => "paidTwice",
+            DifferenceKind::UnknownToMerchant => "unknownToMerchant",
+            DifferenceKind::PaidAfterNotPaid => "paidAfterNotPaid",
+            DifferenceKind::Unresolved => "unresolved",
+            DifferenceKind::Refunded => "refunded",
+        }
+    }
 }
 
 /// One difference.
@@ -649,6 +686,25 @@ mod tests {
             )],
         );
         assert!(clean.is_clean(), "{clean:?}");
+    }
+
+    #[test]
+    fn each_kind_is_named_in_json_as_serde_names_it() {
+        use DifferenceKind::*;
+        for kind in [
+            PaidNotShipped,
+            ShippedNotInReport,
+            PaidNotInReport,
+            AmountDiffers,
+            PaidTwice,
+            UnknownToMerchant,
+            PaidAfterNotPaid,
+            Unresolved,
+            Refunded,
+        ] {
+            assert_eq!(serde_json::to_value(kind).unwrap(), kind.name());
+            assert!(kind.advice().ends_with('.'));
+        }
     }
 
     #[test]
