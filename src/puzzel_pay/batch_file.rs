@@ -186,6 +186,13 @@ impl BatchFile {
                 match lines.next()? {
                     Err(error) => return Some(Err(error.into())),
                     Ok(line) if line.trim_end_matches('\r').is_empty() => continue,
+                    Ok(line) if line.trim_end_matches('\r').contains('\r') => {
+                        return Some(Err(malformed(
+                            number,
+                            "line",
+                            "a carriage return inside the line",
+                        )));
+                    }
                     Ok(line) => return Some(Ok((number, line.trim_end_matches('\r').to_string()))),
                 }
             }
@@ -452,6 +459,8 @@ mod tests {
             error(&format!("{config}\n+4799999999;r;100;NOK;name\n")),
             (3, "Variable value")
         );
+        // Found by the fuzz target: a bare CR inside a line.
+        assert_eq!(error("1;b;30;Hi\rthere;\n"), (1, "line"));
         // No value in an error.
         let shown = BatchFile::read(format!("{config}4799999999;r;100;NOK\n").as_bytes())
             .unwrap_err()

@@ -228,7 +228,8 @@ mod tests {
                     b;r5;+4790000005;100;NOK1;PCGW;1;01.01.2027 00:00:00;x\n\
                     b;r6;+4790000006;100;NOK;PCGW;1;01.01.2027 00:00:00;x;name\n\
                     b;r7\n\
-                    ;r8;+4790000008;100;NOK;PCGW;1;01.01.2027 00:00:00;x\n";
+                    ;r8;+4790000008;100;NOK;PCGW;1;01.01.2027 00:00:00;x\n\
+                    b;r9;+4790000009;100;NOK;PCGW;1;01.01.2027 00:00:00;x;name;A\rB\n";
         let results = read(text);
         assert!(results[0].is_ok());
         let errors: Vec<(u64, &str)> = results[1..]
@@ -247,7 +248,9 @@ mod tests {
                 (5, "currency"),
                 (6, "variables"),
                 (7, "externalReference"),
-                (8, "batchReference")
+                (8, "batchReference"),
+                // Found by the fuzz target: a value cannot hold a bare CR.
+                (9, "line")
             ]
         );
         // No value in the message: the MSISDN stays out.

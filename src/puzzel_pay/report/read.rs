@@ -85,6 +85,16 @@ impl<R, F: Format> Reader<R, F> {
         while let [rest @ .., b'\n' | b'\r'] = bytes {
             bytes = rest;
         }
+        if bytes.contains(&b'\r') {
+            // A line break no line ends with: a value cannot hold it, and
+            // guessing where the line ends could merge two records.
+            self.ready.push_back(Err(FileError::Malformed {
+                line: self.line,
+                field: "line",
+                problem: "a carriage return inside the line",
+            }));
+            return;
+        }
         match std::str::from_utf8(bytes) {
             Ok(text) => self.format.line(text, self.line, &mut self.ready),
             Err(_) => {
