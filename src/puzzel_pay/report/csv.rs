@@ -12,8 +12,9 @@ use std::io::Write;
 use chrono::NaiveDateTime;
 
 use super::read::{Format, Reader};
-use super::{FileError, ReportRecord, ReportedProvider};
+use super::record::{ReportRecord, ReportedProvider};
 use crate::money::Money;
+use crate::puzzel_pay::FileError;
 
 /// How the report writes a timestamp (`29.05.2017 10:20:20`).
 const TIMESTAMP: &str = "%d.%m.%Y %H:%M:%S";

@@ -8,7 +8,7 @@ use std::io::BufRead;
 use futures_util::Stream;
 use tokio::io::{AsyncBufRead, AsyncBufReadExt};
 
-use super::FileError;
+use crate::puzzel_pay::FileError;
 
 /// A report format read a line at a time. Sealed: the formats are this
 /// module's.

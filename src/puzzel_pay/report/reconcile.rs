@@ -11,8 +11,10 @@ use std::io::BufRead;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::{FileError, OcrTransaction, ReportRecord};
+use super::ocr::OcrTransaction;
+use super::record::ReportRecord;
 use crate::money::Money;
+use crate::puzzel_pay::FileError;
 
 /// One transaction of a report, CSV or OCR, in the form reconciliation
 /// needs.
