@@ -104,6 +104,16 @@ impl<R, F: Format> Reader<R, F> {
         }
     }
 
+    /// What can be given without reading: `Some(item)`, or `Some(None)`
+    /// once all was given; `None` when a line must be read first.
+    #[allow(clippy::option_option)]
+    fn take(&mut self) -> Option<Option<Result<F::Item, FileError>>> {
+        match self.ready.pop_front() {
+            Some(item) => Some(Some(item)),
+            None => self.ended.then_some(None),
+        }
+    }
+
     fn failed(&mut self, error: std::io::Error) -> Option<Result<F::Item, FileError>> {
         // An input that failed is not read on as if it had ended.
         self.ended = true;
@@ -116,11 +126,8 @@ impl<R: BufRead, F: Format> Iterator for Reader<R, F> {
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
-            if let Some(item) = self.ready.pop_front() {
-                return Some(item);
-            }
-            if self.ended {
-                return None;
+            if let Some(given) = self.take() {
+                return given;
             }
             self.bytes.clear();
             match self.input.read_until(b'\n', &mut self.bytes) {
@@ -135,11 +142,8 @@ impl<R: AsyncBufRead + Unpin, F: Format> Reader<R, F> {
     /// The next record, read without blocking.
     pub async fn next_async(&mut self) -> Option<Result<F::Item, FileError>> {
         loop {
-            if let Some(item) = self.ready.pop_front() {
-                return Some(item);
-            }
-            if self.ended {
-                return None;
+            if let Some(given) = self.take() {
+                return given;
             }
             self.bytes.clear();
             match self.input.read_until(b'\n', &mut self.bytes).await {

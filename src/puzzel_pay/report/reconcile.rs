@@ -164,6 +164,19 @@ pub enum DifferenceKind {
 }
 
 impl DifferenceKind {
+    /// Every kind, in the order above.
+    pub const ALL: [DifferenceKind; 9] = [
+        DifferenceKind::PaidNotShipped,
+        DifferenceKind::ShippedNotInReport,
+        DifferenceKind::PaidNotInReport,
+        DifferenceKind::AmountDiffers,
+        DifferenceKind::PaidTwice,
+        DifferenceKind::UnknownToMerchant,
+        DifferenceKind::PaidAfterNotPaid,
+        DifferenceKind::Unresolved,
+        DifferenceKind::Refunded,
+    ];
+
     /// What the merchant should do about it.
     pub fn advice(self) -> &'static str {
         match self {
@@ -692,18 +705,7 @@ mod tests {
 
     #[test]
     fn each_kind_is_named_in_json_as_serde_names_it() {
-        use DifferenceKind::*;
-        for kind in [
-            PaidNotShipped,
-            ShippedNotInReport,
-            PaidNotInReport,
-            AmountDiffers,
-            PaidTwice,
-            UnknownToMerchant,
-            PaidAfterNotPaid,
-            Unresolved,
-            Refunded,
-        ] {
+        for kind in DifferenceKind::ALL {
             assert_eq!(serde_json::to_value(kind).unwrap(), kind.name());
             assert!(kind.advice().ends_with('.'));
         }
