@@ -27,6 +27,7 @@ use super::dashboard::actions::{Action, Actions, FAIL, PAY, refused};
 use super::engine::{Capped, Kept};
 use super::journal::{Api, Happened, Kind, Record, RecordId};
 use super::serving::{Answer, Call, Malformed, Part, Stand};
+use super::stored::Stored;
 use super::{Shared, credentials, faults, pages};
 use crate::connect::generated::server::{
     CreateAgreementInput, CreateAgreementOutput, CreateTransactionInput, CreateTransactionOutput,
@@ -50,9 +51,9 @@ use crate::runtime::Operation;
 pub(super) struct Store {
     /// B-trees, not hash maps: a hash map that grows rehashes every entry at
     /// once, under the lock (half a second at two million records); a
-    /// B-tree grows a node at a time. Boxed: a record is large, a node
-    /// moves its entries.
-    transactions: BTreeMap<String, Box<Transaction>>,
+    /// B-tree grows a node at a time. Transactions are kept as their JSON
+    /// (`Stored`): the type is 952 bytes, a transaction's JSON a fifth of it.
+    transactions: BTreeMap<String, Stored<Transaction>>,
     agreements: BTreeMap<String, Box<Agreement>>,
     /// Transaction IDs by orderId, connectId and chargeToken, oldest first.
     by_order: BTreeMap<String, VecDeque<String>>,
@@ -68,8 +69,9 @@ pub(super) struct Store {
 
 fn index(map: &mut BTreeMap<String, VecDeque<String>>, key: Option<&str>, id: &str) {
     if let Some(key) = key {
+        // Most keys name one transaction: room for one, not VecDeque's four.
         map.entry(key.to_string())
-            .or_default()
+            .or_insert_with(|| VecDeque::with_capacity(1))
             .push_back(id.to_string());
     }
 }
@@ -110,7 +112,8 @@ impl Kept<Store> {
         if let Some(original) = &transaction.refund_for_transaction_id {
             self.refunded.insert(original.clone());
         }
-        self.transactions.insert(id.clone(), Box::new(transaction));
+        self.transactions
+            .insert(id.clone(), Stored::new(&transaction));
         self.admit(id, cap);
     }
 
@@ -137,21 +140,21 @@ impl Kept<Store> {
     }
 
     /// How many transactions each orderId has (REFUNDs aside): the ledger a soak checks.
-    pub(super) fn order_counts(&self) -> BTreeMap<&str, usize> {
+    pub(super) fn order_counts(&self) -> BTreeMap<String, usize> {
         let mut counts = BTreeMap::new();
-        for transaction in self.transactions.values() {
+        for transaction in self.transactions.values().map(Stored::get) {
             if transaction.refund_for_transaction_id.is_none() {
-                *counts.entry(transaction.order_id.as_str()).or_insert(0) += 1;
+                *counts.entry(transaction.order_id).or_insert(0) += 1;
             }
         }
         counts
     }
 
     /// How many refunds each refunded transaction has: the ledger a soak checks.
-    pub(super) fn refund_counts(&self) -> BTreeMap<&str, usize> {
+    pub(super) fn refund_counts(&self) -> BTreeMap<String, usize> {
         let mut counts = BTreeMap::new();
-        for transaction in self.transactions.values() {
-            if let Some(original) = transaction.refund_for_transaction_id.as_deref() {
+        for transaction in self.transactions.values().map(Stored::get) {
+            if let Some(original) = transaction.refund_for_transaction_id {
                 *counts.entry(original).or_insert(0) += 1;
             }
         }
@@ -168,13 +171,18 @@ impl Capped for Store {
 
     /// A transaction no one can pay any more: not STARTED.
     fn finished(&self, id: &String) -> Option<bool> {
+        /// The one field eviction reads (the rest is skipped).
+        #[derive(serde::Deserialize)]
+        struct State {
+            state: TransactionState,
+        }
         self.transactions
             .get(id)
-            .map(|t| t.state != TransactionState::Started)
+            .map(|t| t.read::<State>().state != TransactionState::Started)
     }
 
     fn forget(&mut self, id: &String) {
-        let Some(transaction) = self.transactions.remove(id) else {
+        let Some(transaction) = self.transactions.remove(id).as_ref().map(Stored::get) else {
             return;
         };
         unindex(&mut self.by_order, Some(&transaction.order_id), id);
@@ -208,7 +216,7 @@ impl Kept<Store> {
     fn find(
         &self,
         filter: &crate::connect::generated::server::ListTransactionsQuery,
-    ) -> Vec<&Transaction> {
+    ) -> Vec<Transaction> {
         let candidates = match (&filter.order_id, &filter.connect_id, &filter.charge_token) {
             (Some(order), _, _) => self.by_order.get(order),
             (None, Some(user), _) => self.by_connect_id.get(user),
@@ -218,7 +226,7 @@ impl Kept<Store> {
         candidates
             .into_iter()
             .flatten()
-            .filter_map(|id| self.transactions.get(id).map(|t| &**t))
+            .filter_map(|id| self.transactions.get(id).map(Stored::get))
             .filter(|t| matches(filter.connect_id.as_deref(), t.connect_id.as_deref()))
             .filter(|t| matches(filter.charge_token.as_deref(), t.charge_token.as_deref()))
             .filter(|t| matches(filter.order_id.as_deref(), Some(t.order_id.as_str())))
@@ -243,7 +251,7 @@ impl Kept<Store> {
         let original = self
             .transactions
             .get(id)
-            .map(|t| (**t).clone())
+            .map(Stored::get)
             .ok_or(RefundTransactionOutput::Forbidden)?;
         if original.state != TransactionState::Completed
             || original.type_ != Some(TransactionType::Charge)
@@ -387,7 +395,7 @@ impl Kept<Store> {
     /// The user opens the PAYMENT link: an agreement it verifies is
     /// pending verification from now on.
     fn open_page(&mut self, id: &str) -> Option<(Transaction, Happened)> {
-        let transaction = self.transactions.get(id).map(|t| (**t).clone())?;
+        let transaction = self.transactions.get(id).map(Stored::get)?;
         let mut happened = Happened::nothing();
         happened.step(
             RecordId::new(Kind::Transaction, id),
@@ -415,10 +423,11 @@ impl Kept<Store> {
         pay: bool,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<(Option<String>, Happened), Refused> {
-        let transaction = self
+        let stored = self
             .transactions
             .get_mut(id)
             .ok_or(Refused::NoSuchTransaction)?;
+        let mut transaction = stored.get();
         if transaction.state != TransactionState::Started {
             return Err(Refused::NotOpen);
         }
@@ -443,7 +452,7 @@ impl Kept<Store> {
         } else {
             transaction.cancel_redirect.clone()
         };
-        let transaction = transaction.clone();
+        *stored = Stored::new(&transaction);
         index(&mut self.by_charge_token, token.as_deref(), id);
         let what = match (pay, paid) {
             (true, true) => "paid by the user",
@@ -459,7 +468,7 @@ impl Kept<Store> {
         if paid && let Some(agreement) = self.agreement_of(&transaction) {
             agreement.state = AgreementState::Active;
             agreement.has_active_right = Some(true);
-            agreement.verification_transaction = Some(*transaction.clone());
+            agreement.verification_transaction = Some(transaction.clone());
             let id = agreement.id.clone();
             happened = happened.and(agreement_step(
                 &id,
@@ -607,21 +616,19 @@ impl Service for Connect {
         }
         let offset = usize::try_from(filter.offset.unwrap_or(0)).unwrap_or(usize::MAX);
         let limit = usize::try_from(filter.limit.unwrap_or(50)).unwrap_or(usize::MAX);
-        let page = found
-            .into_iter()
-            .skip(offset)
-            .take(limit)
-            .cloned()
-            .collect();
+        let page = found.into_iter().skip(offset).take(limit).collect();
         ListTransactionsOutput::Ok(page)
     }
 
     async fn get_transaction(&self, input: GetTransactionInput) -> GetTransactionOutput {
         let store = self.0.connect();
-        let Some(transaction) = store.transactions.get(&input.transaction_id) else {
+        let Some(mut shown) = store
+            .transactions
+            .get(&input.transaction_id)
+            .map(Stored::get)
+        else {
             return GetTransactionOutput::Forbidden;
         };
-        let mut shown = (**transaction).clone();
         // "To check if a charging agreement is active and valid look for
         // "hasActiveRight": true on Get Transaction by ID."
         let agreement = shown

@@ -42,6 +42,7 @@ mod scripted;
 pub(crate) mod serving;
 mod settlement;
 pub mod soak;
+mod stored;
 mod tls;
 pub(crate) mod xml_body;
 
