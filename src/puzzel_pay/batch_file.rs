@@ -13,6 +13,7 @@
 
 use std::io::{BufRead, Write};
 
+use super::file_error::separated_field;
 use super::{FileError, RequestType, types};
 use crate::money::Money;
 
@@ -108,7 +109,9 @@ impl BatchFile {
             .map(|recipient| {
                 let amount =
                     Money::new(&recipient.payment.currency, recipient.payment.amount.get())
-                        .map_err(|_| unwritable("currency", "not an ISO 4217 currency code"))?;
+                        .map_err(|_| {
+                            FileError::unwritable("currency", "not an ISO 4217 currency code")
+                        })?;
                 Ok(FileRecipient {
                     msisdn: recipient.msisdn.to_string(),
                     client_reference: recipient.reference.to_string(),
@@ -146,7 +149,7 @@ impl BatchFile {
             Some(receipt) => text(receipt, "SMS receipt text")?,
             None => String::new(),
         };
-        let reference = field(&self.batch_reference, "Batch reference")?;
+        let reference = separated_field(&self.batch_reference, "Batch reference")?;
         write!(
             output,
             "1;{reference};{};{sms};{receipt}\r\n",
@@ -156,8 +159,8 @@ impl BatchFile {
             write!(
                 output,
                 "{};{};{};{}",
-                field(&recipient.msisdn, "Msisdn")?,
-                field(&recipient.client_reference, "Customer reference")?,
+                separated_field(&recipient.msisdn, "Msisdn")?,
+                separated_field(&recipient.client_reference, "Customer reference")?,
                 recipient.amount.minor_units(),
                 recipient.amount.currency_code(),
             )?;
@@ -165,8 +168,8 @@ impl BatchFile {
                 write!(
                     output,
                     ";{};{}",
-                    field(name, "Variable name")?,
-                    field(value, "Variable value")?
+                    separated_field(name, "Variable name")?,
+                    separated_field(value, "Variable value")?
                 )?;
             }
             output.write_all(b"\r\n")?;
@@ -187,7 +190,7 @@ impl BatchFile {
                     Err(error) => return Some(Err(error.into())),
                     Ok(line) if line.trim_end_matches('\r').is_empty() => continue,
                     Ok(line) if line.trim_end_matches('\r').contains('\r') => {
-                        return Some(Err(malformed(
+                        return Some(Err(FileError::malformed(
                             number,
                             "line",
                             "a carriage return inside the line",
@@ -198,20 +201,24 @@ impl BatchFile {
             }
         };
         let (first, line) =
-            next().ok_or_else(|| malformed(1, "Version", "the file is empty"))??;
+            next().ok_or_else(|| FileError::malformed(1, "Version", "the file is empty"))??;
         let fields: Vec<&str> = line.split(';').collect();
         if fields.len() != 5 {
-            return Err(malformed(first, "configuration", "not five fields"));
+            return Err(FileError::malformed(
+                first,
+                "configuration",
+                "not five fields",
+            ));
         }
         if fields[0] != "1" {
-            return Err(malformed(first, "Version", "not 1"));
+            return Err(FileError::malformed(first, "Version", "not 1"));
         }
         if fields[1].is_empty() {
-            return Err(malformed(first, "Batch reference", "empty"));
+            return Err(FileError::malformed(first, "Batch reference", "empty"));
         }
-        let expiry_days = fields[2]
-            .parse()
-            .map_err(|_| malformed(first, "Expiry days", "not a whole number of days"))?;
+        let expiry_days = fields[2].parse().map_err(|_| {
+            FileError::malformed(first, "Expiry days", "not a whole number of days")
+        })?;
         let mut file = Self {
             batch_reference: fields[1].to_string(),
             expiry_days,
@@ -242,7 +249,8 @@ impl BatchFile {
                 text: text.to_string(),
             }]
         };
-        let invalid = |_| unwritable("batch", "not a batch the API takes (see its rules)");
+        let invalid =
+            |_| FileError::unwritable("batch", "not a batch the API takes (see its rules)");
         let mut requests = Vec::with_capacity(parts);
         for (index, chunk) in self.recipients.chunks(RECIPIENTS_PER_PART).enumerate() {
             let reference = if parts > 1 {
@@ -291,37 +299,42 @@ impl BatchFile {
 fn recipient(line: &str, number: u64) -> Result<FileRecipient, FileError> {
     let fields: Vec<&str> = line.split(';').collect();
     if fields.len() < 4 {
-        return Err(malformed(number, "Currency", "fewer than four fields"));
+        return Err(FileError::malformed(
+            number,
+            "Currency",
+            "fewer than four fields",
+        ));
     }
     if !(fields.len() - 4).is_multiple_of(2) {
-        return Err(malformed(
+        return Err(FileError::malformed(
             number,
             "Variable value",
             "a variable's name without its value",
         ));
     }
-    types::Msisdn::try_from(fields[0])
-        .map_err(|_| malformed(number, "Msisdn", "not an E.164 number (+ and digits)"))?;
+    types::Msisdn::try_from(fields[0]).map_err(|_| {
+        FileError::malformed(number, "Msisdn", "not an E.164 number (+ and digits)")
+    })?;
     if fields[1].is_empty() {
-        return Err(malformed(number, "Customer reference", "empty"));
+        return Err(FileError::malformed(number, "Customer reference", "empty"));
     }
     let minor: u64 = fields[2]
         .parse()
         .ok()
         .filter(|&minor| minor > 0)
         .ok_or_else(|| {
-            malformed(
+            FileError::malformed(
                 number,
                 "Amount",
                 "not a whole number of minor units above 0",
             )
         })?;
     let amount = Money::new(fields[3], minor)
-        .map_err(|_| malformed(number, "Currency", "not an ISO 4217 currency code"))?;
+        .map_err(|_| FileError::malformed(number, "Currency", "not an ISO 4217 currency code"))?;
     let mut variables = Vec::with_capacity((fields.len() - 4) / 2);
     for pair in fields[4..].chunks_exact(2) {
         if pair[0].is_empty() {
-            return Err(malformed(number, "Variable name", "empty"));
+            return Err(FileError::malformed(number, "Variable name", "empty"));
         }
         variables.push((pair[0].to_string(), pair[1].to_string()));
     }
@@ -333,33 +346,10 @@ fn recipient(line: &str, number: u64) -> Result<FileRecipient, FileError> {
     })
 }
 
-fn malformed(line: u64, field: &'static str, problem: &'static str) -> FileError {
-    FileError::Malformed {
-        line,
-        field,
-        problem,
-    }
-}
-
-fn unwritable(field: &'static str, problem: &'static str) -> FileError {
-    FileError::Unwritable { field, problem }
-}
-
-/// A field as written: refused if it holds a `;` or a line break.
-fn field<'a>(value: &'a str, name: &'static str) -> Result<&'a str, FileError> {
-    if value.contains([';', '\n', '\r']) {
-        return Err(unwritable(
-            name,
-            "holds a ';' or a line break, which the file cannot carry",
-        ));
-    }
-    Ok(value)
-}
-
 /// A text as written: its line breaks as `{{CRLF}}`.
 fn text(value: &str, name: &'static str) -> Result<String, FileError> {
     let written = value.replace("\r\n", CRLF).replace(['\n', '\r'], CRLF);
-    field(&written, name)?;
+    separated_field(&written, name)?;
     Ok(written)
 }
 

@@ -1,4 +1,5 @@
-//! The one error of Puzzel Pay's files.
+//! The one error of Puzzel Pay's files, and the rule every `;`-separated
+//! field of them follows.
 
 /// A Puzzel Pay file (a report, a batch file, a merchant's expectations)
 /// that cannot be read, or a record that cannot be written.
@@ -27,4 +28,35 @@ pub enum FileError {
     /// Reading or writing failed.
     #[error("file I/O: {0}")]
     Io(#[from] std::io::Error),
+}
+
+impl FileError {
+    /// Line `line` breaks the format at `field`.
+    pub(crate) fn malformed(line: u64, field: &'static str, problem: &'static str) -> Self {
+        FileError::Malformed {
+            line,
+            field,
+            problem,
+        }
+    }
+
+    /// `field` has a value the format cannot carry.
+    pub(crate) fn unwritable(field: &'static str, problem: &'static str) -> Self {
+        FileError::Unwritable { field, problem }
+    }
+}
+
+/// `value` as one `;`-separated field (the CSV report, the FTP batch file):
+/// refused if it holds a `;` or a line break, as the docs show no quoting.
+pub(crate) fn separated_field<'a>(
+    value: &'a str,
+    field: &'static str,
+) -> Result<&'a str, FileError> {
+    if value.contains([';', '\n', '\r']) {
+        return Err(FileError::unwritable(
+            field,
+            "holds a ';' or a line break, which the file cannot carry",
+        ));
+    }
+    Ok(value)
 }

@@ -614,6 +614,12 @@ fn variable_errors(batch: &BatchRequest) -> BTreeMap<String, Vec<String>> {
     errors
 }
 
+/// What a recipient is asked to pay (`None` for a code that is no ISO 4217
+/// currency).
+fn asked(recipient: &crate::puzzel_pay::types::Recipient) -> Option<Money> {
+    Money::new(&recipient.payment.currency, recipient.payment.amount.get()).ok()
+}
+
 /// The store's records of a batch's recipients.
 fn records(batch: &BatchRequest, links: bool, link: impl Fn(&str) -> String) -> Vec<Recipient> {
     batch
@@ -630,7 +636,7 @@ fn records(batch: &BatchRequest, links: bool, link: impl Fn(&str) -> String) -> 
             },
             provider: None,
             refunded: false,
-            amount: Money::new(&r.payment.currency, r.payment.amount.get()).ok(),
+            amount: asked(r),
             variables: r
                 .variables
                 .iter()
@@ -703,16 +709,13 @@ fn created(
     link: impl Fn(&str) -> String,
 ) -> Happened {
     let reference = batch.batch_reference.to_string();
-    let money = |r: &crate::puzzel_pay::types::Recipient| {
-        Money::new(&r.payment.currency, r.payment.amount.get()).ok()
-    };
     let mut happened = Happened::nothing();
     let action = if links { "create links" } else { "send SMS" };
     let keys = vec![
         ("action", action.to_string()),
         ("recipients", steps.len().to_string()),
     ];
-    let total = total(batch.recipients.iter().map(money));
+    let total = total(batch.recipients.iter().map(asked));
     let id = RecordId::new(Kind::Batch, &reference);
     happened.open(id, state, total, keys, "created by the merchant");
     for (request, &step) in batch.recipients.iter().zip(steps) {
@@ -725,7 +728,7 @@ fn created(
         };
         let link = link(&request.reference);
         let id = RecordId::recipient(&reference, &request.reference);
-        happened.open(id, format!("{step:?}"), money(request), keys, what);
+        happened.open(id, format!("{step:?}"), asked(request), keys, what);
         if !links && step != Step::SmsFailed {
             let text = payment_sms(batch, request, &link);
             happened.sms(msisdn, Api::PuzzelPay, text, Some(link));

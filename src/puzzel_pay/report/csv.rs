@@ -15,6 +15,7 @@ use super::read::{Format, Reader};
 use super::record::{ReportRecord, ReportedProvider};
 use crate::money::Money;
 use crate::puzzel_pay::FileError;
+use crate::puzzel_pay::file_error::separated_field;
 
 /// How the report writes a timestamp (`29.05.2017 10:20:20`).
 const TIMESTAMP: &str = "%d.%m.%Y %H:%M:%S";
@@ -51,11 +52,7 @@ impl Format for Csv {
 pub type CsvReader<R> = Reader<R, Csv>;
 
 fn parse(line: &str, number: u64) -> Result<ReportRecord, FileError> {
-    let malformed = |field: &'static str, problem: &'static str| FileError::Malformed {
-        line: number,
-        field,
-        problem,
-    };
+    let malformed = |field, problem| FileError::malformed(number, field, problem);
     let fields: Vec<&str> = line.split(';').collect();
     if fields.len() < FIXED {
         return Err(malformed("externalReference", "fewer than nine fields"));
@@ -123,22 +120,13 @@ pub fn write_csv<'a, W: Write>(
             ("timestamp", ""),
             ("externalReference", &record.external_reference),
         ];
-        for (field, value) in fixed.iter().chain(
-            record
-                .variables
-                .iter()
-                .flat_map(|(name, value)| {
-                    [("variables", name.as_str()), ("variables", value.as_str())]
-                })
-                .collect::<Vec<_>>()
-                .iter(),
-        ) {
-            if value.contains([';', '\n', '\r']) {
-                return Err(FileError::Unwritable {
-                    field,
-                    problem: "holds a ';' or a line break, which the format cannot carry",
-                });
-            }
+        // Every field checked before any is written: no half a line.
+        for (field, value) in fixed {
+            separated_field(value, field)?;
+        }
+        for (name, value) in &record.variables {
+            separated_field(name, "variables")?;
+            separated_field(value, "variables")?;
         }
         write!(
             output,

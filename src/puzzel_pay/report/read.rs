@@ -88,11 +88,11 @@ impl<R, F: Format> Reader<R, F> {
         if bytes.contains(&b'\r') {
             // A line break no line ends with: a value cannot hold it, and
             // guessing where the line ends could merge two records.
-            self.ready.push_back(Err(FileError::Malformed {
-                line: self.line,
-                field: "line",
-                problem: "a carriage return inside the line",
-            }));
+            self.ready.push_back(Err(FileError::malformed(
+                self.line,
+                "line",
+                "a carriage return inside the line",
+            )));
             return;
         }
         match std::str::from_utf8(bytes) {

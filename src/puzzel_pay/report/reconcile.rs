@@ -312,8 +312,8 @@ pub struct Reconciler {
     expectations: Vec<Expectation>,
     /// Payments seen per expectation.
     seen: Vec<u32>,
-    by_key: HashMap<(String, String), usize>,
-    /// For OCR reports, which carry no batch reference.
+    /// Expectations by recipient reference; the batch picks among them (an
+    /// OCR report has none: the first not yet paid).
     by_client: HashMap<String, Vec<usize>>,
     differences: Vec<Difference>,
     /// By day (recipients not in the report last) and currency.
@@ -325,28 +325,24 @@ impl Reconciler {
     /// A reconciler of the merchant's `expectations`. A recipient expected
     /// twice counts once (the first).
     pub fn new(expectations: impl IntoIterator<Item = Expectation>) -> Self {
-        let mut kept = Vec::new();
-        let mut by_key = HashMap::new();
+        let mut kept: Vec<Expectation> = Vec::new();
         let mut by_client: HashMap<String, Vec<usize>> = HashMap::new();
         for expectation in expectations {
-            let key = (
-                expectation.batch_reference.clone(),
-                expectation.client_reference.clone(),
-            );
-            if by_key.contains_key(&key) {
+            let same = by_client
+                .entry(expectation.client_reference.clone())
+                .or_default();
+            if same
+                .iter()
+                .any(|&index| kept[index].batch_reference == expectation.batch_reference)
+            {
                 continue;
             }
-            by_key.insert(key, kept.len());
-            by_client
-                .entry(expectation.client_reference.clone())
-                .or_default()
-                .push(kept.len());
+            same.push(kept.len());
             kept.push(expectation);
         }
         Self {
             seen: vec![0; kept.len()],
             expectations: kept,
-            by_key,
             by_client,
             differences: Vec::new(),
             totals: BTreeMap::new(),
@@ -358,19 +354,19 @@ impl Reconciler {
     /// a report without batch references by the recipient alone (the first
     /// not yet paid of those with that reference).
     fn find(&self, settled: &Settled) -> Option<usize> {
+        let mut candidates = self
+            .by_client
+            .get(&settled.client_reference)?
+            .iter()
+            .copied();
         match &settled.batch_reference {
-            Some(batch) => self
-                .by_key
-                .get(&(batch.clone(), settled.client_reference.clone()))
-                .copied(),
-            None => {
-                let candidates = self.by_client.get(&settled.client_reference)?;
-                candidates
-                    .iter()
-                    .copied()
-                    .find(|&index| self.seen[index] == 0)
-                    .or_else(|| candidates.first().copied())
+            Some(batch) => {
+                candidates.find(|&index| self.expectations[index].batch_reference == *batch)
             }
+            None => candidates
+                .clone()
+                .find(|&index| self.seen[index] == 0)
+                .or_else(|| candidates.next()),
         }
     }
 
@@ -413,6 +409,8 @@ impl Reconciler {
                 }
             }
         }
+        self.day(Some(settled.day), settled.amount.currency_code())
+            .differences += kinds.len() as u64;
         for kind in kinds {
             let expected = found.map(|index| &self.expectations[index]);
             self.differences.push(Difference {
@@ -426,8 +424,6 @@ impl Reconciler {
                 expected: expected.map(|e| e.amount),
                 day: Some(settled.day),
             });
-            self.day(Some(settled.day), settled.amount.currency_code())
-                .differences += 1;
         }
     }
 
@@ -547,11 +543,7 @@ pub fn read_expectations(mut input: impl BufRead) -> Result<Vec<Expectation>, Fi
 }
 
 fn expectation(line: &str, number: u64) -> Result<Expectation, FileError> {
-    let malformed = |field, problem| FileError::Malformed {
-        line: number,
-        field,
-        problem,
-    };
+    let malformed = |field, problem| FileError::malformed(number, field, problem);
     let fields: Vec<&str> = line.split(';').collect();
     if !(6..=7).contains(&fields.len()) {
         return Err(malformed("expectation", "not six or seven fields"));

@@ -83,18 +83,24 @@ pub fn connect_client(sandbox: &Sandbox, auth: connect::Auth) -> connect::Client
         .unwrap()
 }
 
-/// A Direct Payment client of the sandbox, over `transport`.
-pub fn direct_payment_client(
+/// A builder of a Direct Payment client of the sandbox, over `transport`.
+fn direct_payment_builder(
     sandbox: &Sandbox,
     transport: direct_payment::Transport,
-) -> direct_payment::Client {
+) -> direct_payment::ClientBuilder {
     direct_payment::Client::builder(
         sandbox.direct_payment_environment(),
         transport,
         sandbox.direct_payment_credentials(),
     )
-    .build()
-    .unwrap()
+}
+
+/// A Direct Payment client of the sandbox, over `transport`.
+pub fn direct_payment_client(
+    sandbox: &Sandbox,
+    transport: direct_payment::Transport,
+) -> direct_payment::Client {
+    direct_payment_builder(sandbox, transport).build().unwrap()
 }
 
 /// A Direct Payment client of the sandbox for resolution tests: attempts of
@@ -103,15 +109,11 @@ pub fn resolving_direct_payment_client(
     sandbox: &Sandbox,
     transport: direct_payment::Transport,
 ) -> direct_payment::Client {
-    direct_payment::Client::builder(
-        sandbox.direct_payment_environment(),
-        transport,
-        sandbox.direct_payment_credentials(),
-    )
-    .attempt_timeout(std::time::Duration::from_millis(500))
-    .resolution(quick_resolution(6))
-    .build()
-    .unwrap()
+    direct_payment_builder(sandbox, transport)
+        .attempt_timeout(std::time::Duration::from_millis(500))
+        .resolution(quick_resolution(6))
+        .build()
+        .unwrap()
 }
 
 /// A NOK 25 parking payment by +4799999999 under `reference`.

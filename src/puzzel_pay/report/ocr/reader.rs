@@ -82,11 +82,7 @@ impl<'a> Columns<'a> {
     }
 
     fn malformed(&self, field: &'static str, problem: &'static str) -> FileError {
-        FileError::Malformed {
-            line: self.number,
-            field,
-            problem,
-        }
+        FileError::malformed(self.number, field, problem)
     }
 
     /// Characters `from..from + width` (from 0).
@@ -346,11 +342,11 @@ impl Format for Ocr {
 
     fn end(&mut self, last: u64, out: &mut Out) {
         if !matches!(self.state, State::Ended) {
-            out.push_back(Err(FileError::Malformed {
-                line: last + 1,
-                field: "record type",
-                problem: "the file ends before the end record for transmission",
-            }));
+            out.push_back(Err(FileError::malformed(
+                last + 1,
+                "record type",
+                "the file ends before the end record for transmission",
+            )));
         }
     }
 }

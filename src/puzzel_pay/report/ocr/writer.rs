@@ -43,9 +43,15 @@ impl<W: Write> OcrWriter<W> {
     /// caller's: see [`end_assignment`](Self::end_assignment)).
     pub fn start_assignment(&mut self, start: &AssignmentStart) -> Result<(), FileError> {
         if self.assignment.is_some() {
-            return Err(unwritable(
+            return Err(FileError::unwritable(
                 "record type",
                 "the assignment before is not ended",
+            ));
+        }
+        if start.assignment_number > 9_999_999 {
+            return Err(FileError::unwritable(
+                "assignment number",
+                "more than 7 digits",
             ));
         }
         let line = format!(
@@ -55,9 +61,6 @@ impl<W: Write> OcrWriter<W> {
             digits(&start.assignment_account, 11, "assignment account")?,
             "0".repeat(45),
         );
-        if start.assignment_number > 9_999_999 {
-            return Err(unwritable("assignment number", "more than 7 digits"));
-        }
         put(&mut self.output, &line)?;
         let mut sums = Sums::default();
         sums.record();
@@ -70,23 +73,29 @@ impl<W: Write> OcrWriter<W> {
     /// Writes a transaction's amount items (item 3 when it has free text).
     pub fn transaction(&mut self, transaction: &OcrTransaction) -> Result<(), FileError> {
         let Some(sums) = self.assignment.as_mut() else {
-            return Err(unwritable(
+            return Err(FileError::unwritable(
                 "record type",
                 "a transaction outside an assignment",
             ));
         };
         if transaction.amount.currency() != Currency::NOK {
-            return Err(unwritable("amount", "not NOK"));
+            return Err(FileError::unwritable("amount", "not NOK"));
         }
         if transaction.amount.minor_units() > 99_999_999_999_999_999 {
-            return Err(unwritable("amount", "more than 17 digits"));
+            return Err(FileError::unwritable("amount", "more than 17 digits"));
         }
         if transaction.number > 9_999_999 {
-            return Err(unwritable("transaction number", "more than 7 digits"));
+            return Err(FileError::unwritable(
+                "transaction number",
+                "more than 7 digits",
+            ));
         }
         let code = transaction.transaction_type.code();
         if code > 99 {
-            return Err(unwritable("transaction type", "more than 2 digits"));
+            return Err(FileError::unwritable(
+                "transaction type",
+                "more than 2 digits",
+            ));
         }
         let reference = fits(&transaction.customer_reference, 25, "customer reference")?;
         let head = |record: &str| format!("NY09{code:02}{record}{:07}", transaction.number);
@@ -107,7 +116,7 @@ impl<W: Write> OcrWriter<W> {
         );
         let third = match &transaction.free_text {
             Some(_) if !transaction.transaction_type.has_text() => {
-                return Err(unwritable(
+                return Err(FileError::unwritable(
                     "free text",
                     "amount item 3 is for types 20 and 21 only",
                 ));
@@ -121,10 +130,10 @@ impl<W: Write> OcrWriter<W> {
             None => None,
         };
         sums.add(transaction)
-            .map_err(|problem| unwritable("amount", problem))?;
+            .map_err(|problem| FileError::unwritable("amount", problem))?;
         self.transmission
             .add(transaction)
-            .map_err(|problem| unwritable("amount", problem))?;
+            .map_err(|problem| FileError::unwritable("amount", problem))?;
         let date = transaction.date;
         self.dates = Some(match self.dates {
             Some((earliest, latest)) => (earliest.min(date), latest.max(date)),
@@ -142,7 +151,7 @@ impl<W: Write> OcrWriter<W> {
     /// and latest dates are `date`.
     pub fn end_assignment(&mut self, date: NaiveDate) -> Result<(), FileError> {
         let Some(mut sums) = self.assignment.take() else {
-            return Err(unwritable("record type", "no assignment to end"));
+            return Err(FileError::unwritable("record type", "no assignment to end"));
         };
         sums.record();
         self.transmission.record();
@@ -181,16 +190,12 @@ impl<W: Write> OcrWriter<W> {
     }
 }
 
-fn unwritable(field: &'static str, problem: &'static str) -> FileError {
-    FileError::Unwritable { field, problem }
-}
-
 /// `value` as exactly `width` digits.
 fn digits<'a>(value: &'a str, width: usize, field: &'static str) -> Result<&'a str, FileError> {
     if value.len() == width && value.bytes().all(|byte| byte.is_ascii_digit()) {
         Ok(value)
     } else {
-        Err(unwritable(
+        Err(FileError::unwritable(
             field,
             "not the number of digits the record has room for",
         ))
@@ -201,10 +206,16 @@ fn digits<'a>(value: &'a str, width: usize, field: &'static str) -> Result<&'a s
 /// its ends (which the reader trims).
 fn fits<'a>(value: &'a str, width: usize, field: &'static str) -> Result<&'a str, FileError> {
     if value.chars().count() > width {
-        return Err(unwritable(field, "longer than the record has room for"));
+        return Err(FileError::unwritable(
+            field,
+            "longer than the record has room for",
+        ));
     }
     if value.contains(['\n', '\r']) || value.trim() != value {
-        return Err(unwritable(field, "a line break or blanks at its ends"));
+        return Err(FileError::unwritable(
+            field,
+            "a line break or blanks at its ends",
+        ));
     }
     Ok(value)
 }
