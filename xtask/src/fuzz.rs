@@ -1,14 +1,20 @@
-//! `cargo xtask fuzz [--seconds S] [--runs N] [TARGET…]`: every fuzz target
-//! of `fuzz/` (or those named) for S seconds each (default 60), or for N
-//! executions each (however long they take), with cargo-fuzz on the
-//! nightly toolchain (installed if missing). Corpora start from
+//! `cargo xtask fuzz [--seconds S] [--runs N] [--jobs J] [--dev] [TARGET…]`:
+//! every fuzz target of `fuzz/` (or those named) for S seconds each (default
+//! 60), or for N executions each (however long they take), J targets at once
+//! (default 1), with cargo-fuzz on the nightly toolchain (installed if
+//! missing). `--dev` builds without optimisations: half the build time for
+//! a tenth of the executions, what a smoke run in CI wants. Corpora start from
 //! `fuzz/seeds/<target>` and the test fixtures. The last line is
 //! `fuzz: T targets, E execs, C crashes`; a crash leaves its input in
 //! `fuzz/artifacts/<target>/` and fails the task.
 
 use std::fs;
 use std::path::Path;
-use std::process::{Command, ExitCode, Stdio};
+use std::process::{Child, Command, ExitCode, Stdio};
+use std::time::Duration;
+
+const USAGE: &str =
+    "usage: cargo xtask fuzz [--seconds S] [--runs N] [--jobs J] [--dev] [TARGET...]";
 
 /// The fuzz targets, from `fuzz/Cargo.toml`.
 fn targets(fuzz: &Path) -> Vec<String> {
@@ -71,15 +77,20 @@ fn executions(output: &str) -> u64 {
 pub fn run(root: &Path, args: &[String]) -> ExitCode {
     let mut seconds = 60u64;
     let mut runs = None;
+    let mut jobs = 1usize;
+    let mut dev = false;
     let mut selected = Vec::new();
     let mut args = args.iter();
     while let Some(arg) = args.next() {
-        if arg == "--seconds" || arg == "--runs" {
+        if arg == "--dev" {
+            dev = true;
+        } else if arg == "--seconds" || arg == "--runs" || arg == "--jobs" {
             match args.next().and_then(|s| s.parse::<u64>().ok()) {
                 Some(n) if arg == "--seconds" => seconds = n,
-                Some(n) => runs = Some(n),
-                None => {
-                    eprintln!("usage: cargo xtask fuzz [--seconds S] [--runs N] [TARGET...]");
+                Some(n) if arg == "--runs" => runs = Some(n),
+                Some(n) if n > 0 => jobs = usize::try_from(n).unwrap_or(usize::MAX),
+                _ => {
+                    eprintln!("{USAGE}");
                     return ExitCode::from(2);
                 }
             }
@@ -108,53 +119,81 @@ pub fn run(root: &Path, args: &[String]) -> ExitCode {
             return ExitCode::FAILURE;
         }
     }
-    let (mut total, mut crashes) = (0u64, 0usize);
     for target in &chosen {
         if let Err(error) = seed(root, target) {
             eprintln!("{target}: cannot seed the corpus: {error}");
             return ExitCode::FAILURE;
         }
-        let corpus = format!("corpus/{target}");
-        let output = Command::new("cargo")
-            .current_dir(&fuzz)
-            .args([
-                "+nightly",
-                "fuzz",
-                "run",
-                "--sanitizer",
-                "none",
-                target,
-                &corpus,
-                "--",
-            ])
-            .arg(match runs {
-                Some(runs) => format!("-runs={runs}"),
-                None => format!("-max_total_time={seconds}"),
-            })
-            .args(["-print_final_stats=1", "-rss_limit_mb=2048", "-timeout=10"])
-            .output();
-        let output = match output {
-            Ok(output) => output,
-            Err(error) => {
-                eprintln!("{target}: cannot run cargo fuzz: {error}");
-                return ExitCode::FAILURE;
-            }
-        };
-        let log = String::from_utf8_lossy(&output.stderr);
-        let execs = executions(&log);
-        total += execs;
-        if output.status.success() {
-            println!("{target}: {execs} execs, no crash");
-        } else {
-            crashes += 1;
-            let tail: Vec<&str> = log.lines().rev().take(30).collect();
-            eprintln!(
-                "{target}: CRASH after {execs} execs; the input is in fuzz/artifacts/{target}/"
-            );
-            for line in tail.into_iter().rev() {
-                eprintln!("  {line}");
+    }
+    // Built first, all in one cargo call: runs side by side would each wait
+    // for the build lock.
+    let profile: &[&str] = if dev { &["--dev"] } else { &[] };
+    let mut build = Command::new("cargo");
+    build
+        .current_dir(&fuzz)
+        .args(["+nightly", "fuzz", "build", "--sanitizer", "none"])
+        .args(profile);
+    // cargo fuzz builds one target or every one.
+    if let [only] = chosen.as_slice()
+        && all.len() > 1
+    {
+        build.arg(only);
+    }
+    if !build.status().is_ok_and(|s| s.success()) {
+        eprintln!("the fuzz targets do not build");
+        return ExitCode::FAILURE;
+    }
+    let logs = fuzz.join("logs");
+    if let Err(error) = fs::create_dir_all(&logs) {
+        eprintln!("cannot make {}: {error}", logs.display());
+        return ExitCode::FAILURE;
+    }
+    let (mut total, mut crashes) = (0u64, 0usize);
+    let mut waiting = chosen.iter();
+    let mut running: Vec<(&String, Child)> = Vec::new();
+    loop {
+        while running.len() < jobs
+            && let Some(target) = waiting.next()
+        {
+            match start(&fuzz, &logs, target, profile, runs, seconds) {
+                Ok(child) => running.push((target, child)),
+                Err(error) => {
+                    eprintln!("{target}: cannot run cargo fuzz: {error}");
+                    return ExitCode::FAILURE;
+                }
             }
         }
+        if running.is_empty() {
+            break;
+        }
+        let mut index = 0;
+        while index < running.len() {
+            let status = match running[index].1.try_wait() {
+                Ok(Some(status)) => status.success(),
+                Ok(None) => {
+                    index += 1;
+                    continue;
+                }
+                Err(_) => false,
+            };
+            let (target, _) = running.swap_remove(index);
+            let log = fs::read_to_string(logs.join(format!("{target}.log"))).unwrap_or_default();
+            let execs = executions(&log);
+            total += execs;
+            if status {
+                println!("{target}: {execs} execs, no crash");
+            } else {
+                crashes += 1;
+                let tail: Vec<&str> = log.lines().rev().take(30).collect();
+                eprintln!(
+                    "{target}: CRASH after {execs} execs; the input is in fuzz/artifacts/{target}/"
+                );
+                for line in tail.into_iter().rev() {
+                    eprintln!("  {line}");
+                }
+            }
+        }
+        std::thread::sleep(Duration::from_millis(50));
     }
     println!(
         "fuzz: {} targets, {total} execs, {crashes} crashes",
@@ -165,4 +204,29 @@ pub fn run(root: &Path, args: &[String]) -> ExitCode {
     } else {
         ExitCode::FAILURE
     }
+}
+
+/// `cargo fuzz run` of one target, its output in `logs/<target>.log`.
+fn start(
+    fuzz: &Path,
+    logs: &Path,
+    target: &str,
+    profile: &[&str],
+    runs: Option<u64>,
+    seconds: u64,
+) -> std::io::Result<Child> {
+    let log = fs::File::create(logs.join(format!("{target}.log")))?;
+    Command::new("cargo")
+        .current_dir(fuzz)
+        .args(["+nightly", "fuzz", "run", "--sanitizer", "none"])
+        .args(profile)
+        .args([target, &format!("corpus/{target}"), "--"])
+        .arg(match runs {
+            Some(runs) => format!("-runs={runs}"),
+            None => format!("-max_total_time={seconds}"),
+        })
+        .args(["-print_final_stats=1", "-rss_limit_mb=2048", "-timeout=10"])
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
 }

@@ -13,7 +13,7 @@
 //!   release unless `--dev`; its last line is the verdict).
 //! - `cargo xtask review --base <git-ref>`: markdown of what the specs'
 //!   change since `git-ref` does to the generated API, breaking or not.
-//! - `cargo xtask fuzz [--seconds S] [TARGET…]`: every fuzz target of `fuzz/`
+//! - `cargo xtask fuzz [--seconds S] [--jobs J] [--dev] [TARGET…]`: every fuzz target of `fuzz/`
 //!   with cargo-fuzz (nightly); last line `fuzz: T targets, E execs, C crashes`.
 //! - `cargo xtask bench-sandbox [--seconds S] [--records N]`: the sandbox's
 //!   main write operations under wrk against a bare axum baseline, and again
@@ -68,7 +68,7 @@ fn usage() -> String {
         "usage: cargo xtask codegen [--check] [API...]",
         "       cargo xtask bench-build [--rounds N]",
         "       cargo xtask soak [--ops N] [--seed S] [--restarts K] [--dev]",
-        "       cargo xtask fuzz [--seconds S] [--runs N] [TARGET...]",
+        "       cargo xtask fuzz [--seconds S] [--runs N] [--jobs J] [--dev] [TARGET...]",
         "       cargo xtask drift <api> <file-or-URL>",
         "       cargo xtask bench-sandbox [--seconds S] [--records N]",
         "       cargo xtask review --base <git-ref>",
