@@ -127,12 +127,7 @@ pub fn run(root: &Path, args: &[String]) -> ExitCode {
     }
     // Built first, all in one cargo call: runs side by side would each wait
     // for the build lock.
-    let profile: &[&str] = if dev { &["--dev"] } else { &[] };
-    let mut build = Command::new("cargo");
-    build
-        .current_dir(&fuzz)
-        .args(["+nightly", "fuzz", "build", "--sanitizer", "none"])
-        .args(profile);
+    let mut build = cargo_fuzz(&fuzz, "build", dev);
     // cargo fuzz builds one target or every one.
     if let [only] = chosen.as_slice()
         && all.len() > 1
@@ -155,7 +150,7 @@ pub fn run(root: &Path, args: &[String]) -> ExitCode {
         while running.len() < jobs
             && let Some(target) = waiting.next()
         {
-            match start(&fuzz, &logs, target, profile, runs, seconds) {
+            match start(&fuzz, &logs, target, dev, runs, seconds) {
                 Ok(child) => running.push((target, child)),
                 Err(error) => {
                     eprintln!("{target}: cannot run cargo fuzz: {error}");
@@ -206,20 +201,30 @@ pub fn run(root: &Path, args: &[String]) -> ExitCode {
     }
 }
 
+/// `cargo +nightly fuzz <verb>` with the build settings: `build` and `run`
+/// must share them, or each run would build again.
+fn cargo_fuzz(fuzz: &Path, verb: &str, dev: bool) -> Command {
+    let mut command = Command::new("cargo");
+    command
+        .current_dir(fuzz)
+        .args(["+nightly", "fuzz", verb, "--sanitizer", "none"]);
+    if dev {
+        command.arg("--dev");
+    }
+    command
+}
+
 /// `cargo fuzz run` of one target, its output in `logs/<target>.log`.
 fn start(
     fuzz: &Path,
     logs: &Path,
     target: &str,
-    profile: &[&str],
+    dev: bool,
     runs: Option<u64>,
     seconds: u64,
 ) -> std::io::Result<Child> {
     let log = fs::File::create(logs.join(format!("{target}.log")))?;
-    Command::new("cargo")
-        .current_dir(fuzz)
-        .args(["+nightly", "fuzz", "run", "--sanitizer", "none"])
-        .args(profile)
+    cargo_fuzz(fuzz, "run", dev)
         .args([target, &format!("corpus/{target}"), "--"])
         .arg(match runs {
             Some(runs) => format!("-runs={runs}"),
