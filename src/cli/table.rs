@@ -144,17 +144,22 @@ impl Values {
         })
     }
 
-    /// Reads the body as `T`, naming the member that breaks it.
-    pub(crate) fn body<T: DeserializeOwned>(&self) -> Result<(), String> {
+    /// Reads the body as `T`, naming the member that breaks it, and checks
+    /// `operation`'s rule across its fields, as the typed client does.
+    pub(crate) fn body<T: DeserializeOwned + 'static>(
+        &self,
+        operation: &crate::runtime::Operation,
+    ) -> Result<(), String> {
         let Some(body) = &self.body else {
             return Err("a body is needed: --body JSON|@FILE, or the body's flags".into());
         };
-        serde_path_to_error::deserialize::<_, T>(body)
-            .map(drop)
-            .map_err(|e| match e.path().to_string().as_str() {
+        let body: T = serde_path_to_error::deserialize(body).map_err(|e| {
+            match e.path().to_string().as_str() {
                 "." => format!("body: {}", e.inner()),
                 path => format!("body {path}: {}", e.inner()),
-            })
+            }
+        })?;
+        crate::runtime::check_typed(operation, &body).map_err(|broken| broken.to_string())
     }
 }
 
@@ -207,7 +212,12 @@ mod tests {
         struct Inner {
             b: u32,
         }
-        assert!(values.body::<Outer>().unwrap_err().starts_with("body a.b:"));
+        assert!(
+            values
+                .body::<Outer>(&crate::runtime::context::UNKNOWN)
+                .unwrap_err()
+                .starts_with("body a.b:")
+        );
         assert!(format!("{values:?}").find("abc").is_none());
     }
 }

@@ -11,56 +11,56 @@
 //! and the highest product rate, so only a `vatRate` outside that range is
 //! refused: never a list CONNECT would accept.
 
-use serde_json::Value;
-
-use super::{Money, VatRate};
+use super::generated::types::{NewAgreement, NewTransaction};
 use crate::runtime::BrokenRule;
 
-/// The first broken product rule of the transaction in `body` (a new
-/// transaction, or a new agreement's `verificationTransaction`). Values
-/// the generated types refuse anyway (a malformed amount) are left to them.
-pub(crate) fn check(body: &Value) -> Result<(), BrokenRule> {
-    match body.get("verificationTransaction") {
-        Some(transaction) => check_transaction(transaction, "verificationTransaction."),
-        None => check_transaction(body, ""),
+/// A request body that carries a new transaction, and the path to it.
+pub(crate) trait CarriesTransaction {
+    /// The transaction, and the prefix of paths into it.
+    fn transaction(&self) -> (&NewTransaction, &'static str);
+}
+
+impl CarriesTransaction for NewTransaction {
+    fn transaction(&self) -> (&NewTransaction, &'static str) {
+        (self, "")
     }
 }
 
-fn check_transaction(transaction: &Value, prefix: &str) -> Result<(), BrokenRule> {
-    let Some(products) = transaction.get("products").and_then(Value::as_array) else {
-        return Ok(());
-    };
+impl CarriesTransaction for NewAgreement {
+    fn transaction(&self) -> (&NewTransaction, &'static str) {
+        (&self.verification_transaction, "verificationTransaction.")
+    }
+}
+
+/// The first broken product rule of the transaction in `body` (a new
+/// transaction, or a new agreement's `verificationTransaction`).
+pub(crate) fn check<B: CarriesTransaction>(body: &B) -> Result<(), BrokenRule> {
+    let (transaction, prefix) = body.transaction();
     let broken = |path: String, message: &str| {
         Err(BrokenRule {
             path: format!("{prefix}{path}"),
             message: message.to_string(),
         })
     };
+    let products = &transaction.products;
     for (index, product) in products.iter().enumerate() {
-        let has = |field: &str| product.get(field).is_some_and(|value| !value.is_null());
-        if has("sku") && !has("timeSpec") {
+        if product.sku.is_some() && product.time_spec.is_none() {
             return broken(
                 format!("products[{index}].timeSpec"),
                 "missing; a product with a sku needs a timeSpec (e.g. \"P1M\")",
             );
         }
     }
-    let money = |value: Option<&Value>| value?.as_str()?.parse::<Money>().ok();
-    let Some(amount) = money(transaction.get("amount")) else {
-        return Ok(());
-    };
+    let amount = &transaction.amount;
     let mut sum: u128 = 0;
     for (index, product) in products.iter().enumerate() {
-        let Some(price) = money(product.get("price")) else {
-            return Ok(());
-        };
-        if price.currency() != amount.currency() {
+        if product.price.currency() != amount.currency() {
             return broken(
                 format!("products[{index}].price"),
                 "in another currency than amount",
             );
         }
-        sum += u128::from(price.minor_units());
+        sum += u128::from(product.price.minor_units());
     }
     if !products.is_empty() && sum != u128::from(amount.minor_units()) {
         return broken(
@@ -68,24 +68,18 @@ fn check_transaction(transaction: &Value, prefix: &str) -> Result<(), BrokenRule
             "the prices do not sum to amount; the list must be complete",
         );
     }
-    let rate = |value: Option<&Value>| serde_json::from_value::<VatRate>(value?.clone()).ok();
-    let (Some(total), rates) = (
-        rate(transaction.get("vatRate")),
-        products
-            .iter()
-            .map(|product| rate(product.get("vatRate")))
-            .collect::<Option<Vec<_>>>(),
-    ) else {
-        return Ok(());
-    };
     // A product without a rate leaves the average unknown: nothing to check.
-    let Some(rates) = rates else {
+    let Some(rates) = products
+        .iter()
+        .map(|product| product.vat_rate)
+        .collect::<Option<Vec<_>>>()
+    else {
         return Ok(());
     };
     let (Some(lowest), Some(highest)) = (rates.iter().min(), rates.iter().max()) else {
         return Ok(());
     };
-    if total < *lowest || total > *highest {
+    if transaction.vat_rate < *lowest || transaction.vat_rate > *highest {
         return broken(
             "vatRate".into(),
             "outside the products' rates; it must be their average",
@@ -96,12 +90,23 @@ fn check_transaction(transaction: &Value, prefix: &str) -> Result<(), BrokenRule
 
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
+    use serde_json::{Value, json};
 
     use super::check;
+    use crate::connect::types::{NewAgreement, NewTransaction};
 
-    fn path(body: serde_json::Value) -> Option<String> {
-        check(&body).err().map(|broken| broken.path)
+    /// `fields` as a whole new transaction.
+    fn transaction(fields: Value) -> NewTransaction {
+        let mut body = json!({"orderId": "o-1", "purchaseDescription": "p",
+            "successRedirect": "https://example.com/ok", "cancelRedirect": "https://example.com/no"});
+        body.as_object_mut()
+            .unwrap()
+            .extend(fields.as_object().unwrap().clone());
+        serde_json::from_value(body).unwrap()
+    }
+
+    fn path(body: Value) -> Option<String> {
+        check(&transaction(body)).err().map(|broken| broken.path)
     }
 
     #[test]
@@ -129,9 +134,12 @@ mod tests {
             {"name": "b", "price": "NOK 40.00", "vatRate": "0.15"},
         ]});
         assert_eq!(path(vat).as_deref(), Some("vatRate"));
-        let sku = json!({"verificationTransaction": {"amount": "NOK 1.00", "vatRate": "0.25",
-            "products": [{"name": "a", "price": "NOK 1.00", "sku": "premium"}]}});
-        let broken = check(&sku).unwrap_err();
+        let sku = transaction(json!({"amount": "NOK 1.00", "vatRate": "0.25",
+            "products": [{"name": "a", "price": "NOK 1.00", "sku": "premium"}]}));
+        let agreement: NewAgreement = serde_json::from_value(json!({
+            "recurrenceTimeSpec": "P1M", "verificationTransaction": sku}))
+        .unwrap();
+        let broken = check(&agreement).unwrap_err();
         assert_eq!(broken.path, "verificationTransaction.products[0].timeSpec");
         assert!(!broken.message.contains("premium"));
     }

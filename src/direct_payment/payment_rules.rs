@@ -4,8 +4,6 @@
 //! before sending; the sandbox refuses a request that breaks them, on
 //! either transport.
 
-use serde::Deserialize;
-
 use super::generated::rest::types;
 
 /// `amount` (named `what`) within `code`'s price range: a payment's price,
@@ -27,17 +25,12 @@ pub(crate) fn check_amount(
     Ok(amount)
 }
 
-/// [`check_payment`] of a REST pay request's JSON (the spec's
-/// `x-nordpay-body-check: payment-rules`), for whatever sends or receives
-/// one as JSON. Details the generated types refuse are left to them.
-pub(crate) fn check_request(body: &serde_json::Value) -> Result<(), crate::runtime::BrokenRule> {
-    let Some(details) = body.get("PaymentDetails") else {
-        return Ok(());
-    };
-    let Ok(details) = types::PaymentDetails::deserialize(details) else {
-        return Ok(());
-    };
-    check_payment(&details).map_err(|message| crate::runtime::BrokenRule {
+/// [`check_payment`] of a REST pay request (the spec's
+/// `x-nordpay-body-check: payment-rules`).
+pub(crate) fn check_request(
+    body: &types::PaymentRequest,
+) -> Result<(), crate::runtime::BrokenRule> {
+    check_payment(&body.payment_details).map_err(|message| crate::runtime::BrokenRule {
         path: "PaymentDetails".into(),
         message,
     })

@@ -43,7 +43,7 @@ impl fmt::Debug for Context {
 
 /// An operation the table does not know (it cannot happen: the table and
 /// the client come from one spec): treated as the most careful class.
-pub(super) const UNKNOWN: Operation = Operation {
+pub(crate) const UNKNOWN: Operation = Operation {
     api: "unknown",
     name: "unknown",
     method: "",
@@ -63,6 +63,40 @@ pub(super) const UNKNOWN: Operation = Operation {
     body_check: None,
     bearer_requires: &[],
 };
+
+/// The JSON of `body`, a request of `operation` sent with `context`'s
+/// credentials: the spec's rule across its fields checked first, then its
+/// other rules while it is written, so that nothing is parsed again. Called
+/// by every generated `send` with a JSON body; the message says what breaks.
+pub(crate) fn request_json<B: serde::Serialize + std::any::Any>(
+    operation: &Operation,
+    context: &Context,
+    body: &B,
+) -> Result<Vec<u8>, String> {
+    super::rules::check_typed(operation, body).map_err(|broken| broken.to_string())?;
+    let checks = super::json_rules::Checks {
+        bearer: matches!(context.credentials, Credentials::Bearer(_)),
+        not_null: false,
+    };
+    super::json_rules::to_json(operation, checks, body)
+}
+
+/// A success's body as `T`, read as progenitor's
+/// `ResponseValue::from_response` reads it but keeping the response's
+/// headers, which it copies. Called by every generated `send`.
+pub(crate) async fn decoded<T: serde::de::DeserializeOwned, E>(
+    mut response: reqwest::Response,
+) -> Result<progenitor_client::ResponseValue<T>, progenitor_client::Error<E>> {
+    use progenitor_client::Error;
+    let status = response.status();
+    let headers = std::mem::take(response.headers_mut());
+    let body = response.bytes().await.map_err(Error::ResponseBodyError)?;
+    let inner = serde_json::from_slice(&body)
+        .map_err(|error| Error::InvalidResponsePayload(body, error))?;
+    Ok(progenitor_client::ResponseValue::new(
+        inner, status, headers,
+    ))
+}
 
 /// The request hook of every generated client: the call through the
 /// runtime and its answer. Every failure, an error status included, travels

@@ -41,8 +41,9 @@ mod body;
 mod builder;
 pub(crate) mod checks;
 mod classify;
-mod context;
+pub(crate) mod context;
 mod error;
+pub(crate) mod json_rules;
 mod nulls;
 mod operation;
 mod overrides;
@@ -72,12 +73,11 @@ pub(crate) use auth::Credentials;
 pub use body::RawBody;
 pub(crate) use classify::{Class, classified};
 pub(crate) use context::exec;
+pub(crate) use context::{decoded, request_json};
 pub(crate) use nulls::{absent_or_value, null_as_empty};
 pub(crate) use resolution::{Classified, Lookup, Plan, Refusal, after, outcome, resolve};
 pub(crate) use retry::retry_after;
-#[cfg(feature = "sandbox")]
-pub(crate) use rules::{check_bearer_json, check_not_null, has_rules};
 #[cfg(any(feature = "sandbox", feature = "cli"))]
-pub(crate) use rules::{check_json, check_query};
+pub(crate) use rules::{check_json, check_query, check_typed};
 pub(crate) use send::Runtime;
 pub(crate) use tunnel::{ApiError, ErrorAnswer, api_error, finish, from_generated};

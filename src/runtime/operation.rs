@@ -95,8 +95,10 @@ pub struct Operation {
 pub struct BodyCheck {
     /// The spec's name of the rule (`products-add-up`).
     pub name: &'static str,
-    /// The check, on the JSON about to be sent (or received, in the sandbox).
-    pub check: fn(&serde_json::Value) -> Result<(), super::BrokenRule>,
+    /// The check, on the body's generated type (a body of another type
+    /// passes): before the client writes it, after the sandbox and the CLI
+    /// read it.
+    pub check: fn(&dyn std::any::Any) -> Result<(), super::BrokenRule>,
 }
 
 impl PartialEq for BodyCheck {

@@ -15,7 +15,7 @@ use super::body::{capped, one_shot};
 use super::error::{CallFailure, TransportError, retryable_status};
 use super::operation::{Operation, RetryClass};
 use super::retry::{RetryBudget, RetryConfig, retry_after};
-use super::rules::{check_bearer_body, check_body, check_query};
+use super::rules::check_query;
 use super::telemetry;
 use super::tunnel::transport;
 
@@ -118,14 +118,7 @@ impl Runtime {
     ) -> Result<reqwest::Response, CallFailure> {
         check_query(operation, request.url().query())
             .map_err(|broken| CallFailure::Invalid(broken.to_string()))?;
-        if let Some(body) = request.body().and_then(reqwest::Body::as_bytes) {
-            check_body(operation, body)
-                .map_err(|broken| CallFailure::Invalid(broken.to_string()))?;
-            if matches!(credentials, Credentials::Bearer(_)) {
-                check_bearer_body(operation, body)
-                    .map_err(|broken| CallFailure::Invalid(broken.to_string()))?;
-            }
-        }
+        // The body's rules were checked when it was written (`request_json`).
         let span = span(operation);
         let started = Instant::now();
         let ends = super::after(self.deadline(operation));

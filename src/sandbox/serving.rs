@@ -20,9 +20,8 @@ use serde::de::DeserializeOwned;
 use super::Shared;
 use super::engine::MAX_BODY;
 use super::journal::Api;
-use crate::runtime::{
-    Operation, check_bearer_json, check_json, check_not_null, check_query, has_rules,
-};
+use crate::runtime::json_rules::{Checks, watched};
+use crate::runtime::{Operation, check_json, check_query, check_typed};
 
 /// A stand-in's handle: the sandbox it is part of, and the API it serves.
 /// Written by [`stand_in!`].
@@ -189,7 +188,7 @@ impl Call {
 
     /// The JSON body as `T`: sent as the operation's media type, keeping
     /// the spec's body rules (the ones the client checks before sending).
-    pub(crate) fn json<T: DeserializeOwned>(&self) -> Result<T, Malformed> {
+    pub(crate) fn json<T: DeserializeOwned + 'static>(&self) -> Result<T, Malformed> {
         if let Some(expected) = self.operation.content_type {
             let sent = self
                 .parts
@@ -212,25 +211,27 @@ impl Call {
                 .get(header::AUTHORIZATION)
                 .and_then(|v| v.as_bytes().get(..7))
                 .is_some_and(|scheme| scheme.eq_ignore_ascii_case(b"bearer "));
-        if !has_rules(self.operation) && self.operation.not_null.is_empty() && !bearer {
+        let checks = Checks {
+            bearer,
+            not_null: true,
+        };
+        let broken = |broken: crate::runtime::BrokenRule| Malformed {
+            part: Part::BodyRule,
+            name: Some(broken.path),
+            message: broken.message,
+        };
+        let typed = if watched(self.operation, checks) {
+            // Parsed once, for the rules and for the type.
+            let value: serde_json::Value = serde_json::from_slice(&self.body)
+                .map_err(|e| Malformed::new(Part::NotJson, None, without_position(&e)))?;
+            let typed = serde_path_to_error::deserialize(&value).map_err(unreadable)?;
+            check_json(self.operation, checks, &value).map_err(broken)?;
+            typed
+        } else {
             let mut json = serde_json::Deserializer::from_slice(&self.body);
-            return serde_path_to_error::deserialize(&mut json).map_err(unreadable);
-        }
-        // Parsed once, for the rules and for the type.
-        let value: serde_json::Value = serde_json::from_slice(&self.body)
-            .map_err(|e| Malformed::new(Part::NotJson, None, without_position(&e)))?;
-        let typed = serde_path_to_error::deserialize(&value).map_err(unreadable)?;
-        check_json(self.operation, &value)
-            .and_then(|()| check_not_null(self.operation.not_null, &value))
-            .and_then(|()| match bearer {
-                true => check_bearer_json(self.operation, &value),
-                false => Ok(()),
-            })
-            .map_err(|broken| Malformed {
-                part: Part::BodyRule,
-                name: Some(broken.path),
-                message: broken.message,
-            })?;
+            serde_path_to_error::deserialize(&mut json).map_err(unreadable)?
+        };
+        check_typed(self.operation, &typed).map_err(broken)?;
         Ok(typed)
     }
 }

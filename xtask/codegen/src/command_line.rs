@@ -126,7 +126,8 @@ fn render_operation(
             .and_then(|media| media.schema.as_ref())
             .ok_or("a request body without a schema")?;
         let ty = names.rust_type(schema)?;
-        reads.push(quote! { values.body::<#ty>()?; });
+        let constant = format_ident!("{}", crate::snake_case(&operation.name).to_uppercase());
+        reads.push(quote! { values.body::<#ty>(&super::operations::#constant)?; });
         plan_body(spec, schema, &mut planned)?;
     }
     let flags = planned.iter().map(|p| {

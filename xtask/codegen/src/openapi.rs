@@ -390,11 +390,14 @@ impl Row<'_> {
                     .as_str()
                     .ok_or_else(|| fail(format!("{name}: x-nordpay-body-check is not a name")))?;
                 let found = body_checks.iter().find(|(known, _)| *known == check);
-                Some(*found.ok_or_else(|| {
+                let (check, function) = *found.ok_or_else(|| {
                     fail(format!(
                         "{name}: x-nordpay-body-check `{check}` is not one this API implements"
                     ))
-                })?)
+                })?;
+                let body = body_type(api, spec, operation)
+                    .map_err(|message| fail(format!("{name}: x-nordpay-body-check: {message}")))?;
+                Some((check, function, body))
             }
         };
         let query_values = query_values(spec, operation)
@@ -427,6 +430,26 @@ impl Row<'_> {
         };
         Ok((constant, snake, ident))
     }
+}
+
+/// The generated type of `operation`'s request body, named from `operations`.
+fn body_type(
+    api: &ClientSpec,
+    spec: &OpenAPI,
+    operation: &openapiv3::Operation,
+) -> Result<TokenStream, String> {
+    let body = operation
+        .request_body
+        .as_ref()
+        .ok_or("the operation has no request body")?;
+    let body = crate::refs::resolve(spec.components.as_ref(), body)?;
+    let schema = body
+        .content
+        .values()
+        .next()
+        .and_then(|media| media.schema.as_ref())
+        .ok_or("a request body without a schema")?;
+    crate::server::Names::of(api, spec, &[]).rust_type(schema)
 }
 
 /// Run progenitor on `spec`. A panic inside progenitor becomes

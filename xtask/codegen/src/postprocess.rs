@@ -29,6 +29,8 @@ pub fn postprocess(
                 spec: api.spec.to_string(),
                 message: format!("error_type {error_type:?}: {error}"),
             })?;
+        CheckedJsonBody.visit_file_mut(&mut file);
+        DecodedInPlace.visit_file_mut(&mut file);
         ApiErrorFromSend { error }.visit_file_mut(&mut file);
     }
     let noun = match api.kind {
@@ -103,6 +105,97 @@ impl VisitMut for ApiErrorFromSend {
             mapped.push(syn::ImplItem::Fn(send));
         }
         item.items.extend(mapped);
+    }
+}
+
+/// A JSON body is written by the runtime, which checks the spec's rules on
+/// it while it writes it (`crate::runtime::request_json`): reqwest's
+/// `.json()` would write it unchecked, and a check after it would have to
+/// parse the bytes again.
+struct CheckedJsonBody;
+
+impl VisitMut for CheckedJsonBody {
+    fn visit_impl_item_fn_mut(&mut self, function: &mut syn::ImplItemFn) {
+        if function.sig.ident != "send" || function.sig.asyncness.is_none() {
+            return;
+        }
+        let mut id = OperationId(None);
+        id.visit_block_mut(&mut function.block);
+        let Some(id) = id.0 else {
+            return;
+        };
+        let constant = quote::format_ident!("{}", id.to_uppercase());
+        JsonBody { constant }.visit_block_mut(&mut function.block);
+    }
+}
+
+/// The `operation_id` of the `OperationInfo` a `send` builds.
+struct OperationId(Option<String>);
+
+impl VisitMut for OperationId {
+    fn visit_field_value_mut(&mut self, field: &mut syn::FieldValue) {
+        if let (syn::Member::Named(name), syn::Expr::Lit(literal)) = (&field.member, &field.expr)
+            && name == "operation_id"
+            && let syn::Lit::Str(text) = &literal.lit
+        {
+            self.0 = Some(text.value());
+        }
+    }
+}
+
+/// `.json(&body)` as the runtime's checked JSON of the operation's body.
+struct JsonBody {
+    constant: proc_macro2::Ident,
+}
+
+impl VisitMut for JsonBody {
+    fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
+        syn::visit_mut::visit_expr_mut(self, expr);
+        let syn::Expr::MethodCall(call) = expr else {
+            return;
+        };
+        if call.method != "json" || call.args.len() != 1 {
+            return;
+        }
+        let (receiver, body, constant) = (&call.receiver, &call.args[0], &self.constant);
+        *expr = syn::parse_quote! {
+            #receiver
+                .header(
+                    ::reqwest::header::CONTENT_TYPE,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .body(
+                    crate::runtime::request_json(
+                        &super::operations::#constant,
+                        progenitor_client::ClientInfo::inner(client),
+                        #body,
+                    )
+                    .map_err(Error::InvalidRequest)?,
+                )
+        };
+    }
+}
+
+/// A success's body is decoded by the runtime (`crate::runtime::decoded`),
+/// which keeps the response's headers where progenitor's
+/// `ResponseValue::from_response` copies them: a map and its entries per call.
+struct DecodedInPlace;
+
+impl VisitMut for DecodedInPlace {
+    fn visit_expr_call_mut(&mut self, call: &mut syn::ExprCall) {
+        syn::visit_mut::visit_expr_call_mut(self, call);
+        let syn::Expr::Path(function) = &*call.func else {
+            return;
+        };
+        let names: Vec<String> = function
+            .path
+            .segments
+            .iter()
+            .map(|segment| segment.ident.to_string())
+            .collect();
+        if names.ends_with(&["ResponseValue".to_string(), "from_response".to_string()]) {
+            *call.func = syn::parse_quote!(crate::runtime::decoded);
+        }
     }
 }
 

@@ -132,8 +132,9 @@ pub struct OperationRow<'a> {
     pub query_values: &'a [(String, Vec<String>)],
     /// Pointers of the body's optional members that are not nullable.
     pub not_null: &'a [String],
-    /// The spec's `x-nordpay-body-check`: its name and the Rust function.
-    pub body_check: Option<(&'a str, &'a str)>,
+    /// The spec's `x-nordpay-body-check`: its name, the Rust function, and
+    /// the generated type of the body it checks.
+    pub body_check: Option<(&'a str, &'a str, TokenStream)>,
     /// The spec's `x-nordpay-bearer-requires`: members of the body a request
     /// with a user's access token must carry.
     pub bearer_requires: &'a [String],
@@ -346,10 +347,18 @@ pub fn operation(row: &OperationRow<'_>) -> TokenStream {
     let query_values = row.query_values.iter().map(|(name, values)| {
         quote! { crate::runtime::QueryValues { name: #name, values: &[#(#values),*] } }
     });
-    let body_check = match row.body_check {
-        Some((name, function)) => {
+    let body_check = match &row.body_check {
+        Some((name, function, body)) => {
             let function: TokenStream = function.parse().expect("body_checks name Rust paths");
-            quote! { Some(crate::runtime::BodyCheck { name: #name, check: #function }) }
+            quote! {
+                Some(crate::runtime::BodyCheck {
+                    name: #name,
+                    check: |body| match body.downcast_ref::<#body>() {
+                        Some(body) => #function(body),
+                        None => Ok(()),
+                    },
+                })
+            }
         }
         None => quote! { None },
     };
