@@ -41,16 +41,19 @@ impl ClientBuilder {
         }
         crate::runtime::checks::tls("CONNECT", &self.setup.environment.base_url())
             .map_err(Error::InvalidRequest)?;
-        let runtime = self.runtime().map_err(Error::Transport)?;
+        let runtime = self
+            .runtime_for(super::generated::operations::ALL)
+            .map_err(Error::Transport)?;
         let credentials = self
             .setup
             .auth
             .credentials()
             .map_err(|e| Error::Auth(e.to_string()))?;
+        let base = self.setup.environment.base_url();
         Ok(Client::new_with_client(
-            &self.setup.environment.base_url(),
+            &base,
             runtime.http().clone(),
-            Context::new(runtime, credentials),
+            Context::new(runtime, credentials, &base),
         ))
     }
 }

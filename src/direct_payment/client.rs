@@ -164,7 +164,12 @@ impl ClientBuilder {
             .credentials
             .check()
             .map_err(Error::InvalidRequest)?;
-        let runtime = self.runtime()?;
+        let runtime = match self.setup.transport {
+            Transport::Rest => self.runtime_for(rest_api::operations::ALL),
+            Transport::Soap => {
+                self.runtime_for(soap_api::operations::ALL.iter().map(|soap| &soap.runtime))
+            }
+        }?;
         let resolution = *runtime.resolution();
         let Setup {
             environment,
@@ -176,14 +181,18 @@ impl ClientBuilder {
             Transport::Rest => Inner::Rest(rest_api::Client::new_with_client(
                 &environment.rest_url(),
                 runtime.http().clone(),
-                Context::new(runtime, credentials.basic_authorization()?),
+                Context::new(
+                    runtime,
+                    credentials.basic_authorization()?,
+                    &environment.rest_url(),
+                ),
             )),
             Transport::Soap => Inner::Soap(SoapTransport::new(
                 runtime,
-                environment.soap_url(),
+                &environment.soap_url(),
                 credentials.clone(),
                 limits,
-            )),
+            )?),
         };
         Ok(Client {
             inner,

@@ -14,24 +14,28 @@ const BODY_PREFIX: &str = "dp";
 #[derive(Debug)]
 pub(super) struct SoapTransport {
     runtime: Runtime,
-    endpoint: String,
+    /// Parsed once: each call sends to a copy, not a string parsed again.
+    endpoint: url::Url,
     credentials: Credentials,
     limits: Limits,
 }
 
 impl SoapTransport {
+    /// The transport to `endpoint`; why not, if it is not a URL.
     pub(super) fn new(
         runtime: Runtime,
-        endpoint: String,
+        endpoint: &str,
         credentials: Credentials,
         limits: Limits,
-    ) -> Self {
-        Self {
+    ) -> Result<Self, Error> {
+        let endpoint = url::Url::parse(endpoint)
+            .map_err(|error| Error::InvalidRequest(format!("the SOAP endpoint: {error}")))?;
+        Ok(Self {
             runtime,
             endpoint,
             credentials,
             limits,
-        }
+        })
     }
 
     /// The runtime its calls go through.
@@ -70,7 +74,7 @@ impl SoapTransport {
         let request = self
             .runtime
             .http()
-            .post(&self.endpoint)
+            .post(self.endpoint.clone())
             .header(CONTENT_TYPE, soap::CONTENT_TYPE)
             .header("SOAPAction", operation.soap_action_header())
             .body(envelope);

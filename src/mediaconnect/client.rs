@@ -28,7 +28,7 @@ impl ClientBuilder {
         // The login server is the browser's; the API is ours to call.
         checks::tls("Mediaconnect API", &self.setup.environment.base_url())
             .map_err(Error::InvalidRequest)?;
-        let runtime = self.runtime()?;
+        let runtime = self.runtime_for(super::generated::operations::ALL)?;
         Ok(Client::on(
             &runtime,
             &self.setup.environment.base_url(),
@@ -53,7 +53,7 @@ impl Client {
         Client::new_with_client(
             api_url,
             runtime.http().clone(),
-            Context::new(runtime.clone(), tokens),
+            Context::new(runtime.clone(), tokens, api_url),
         )
     }
 

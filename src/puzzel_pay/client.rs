@@ -67,16 +67,17 @@ impl ClientBuilder {
                 "the JWT is not three base64url parts joined by dots".into(),
             ));
         }
-        let runtime = self.runtime()?;
+        let runtime = self.runtime_for(super::generated::operations::ALL)?;
         let credentials =
             runtime::Credentials::header(&format!("Bearer {}", self.setup.jwt.expose_secret()))
                 .ok_or_else(|| {
                     Error::InvalidRequest("the JWT holds characters not allowed in a header".into())
                 })?;
+        let base = self.setup.environment.base_url();
         Ok(Client::new_with_client(
-            &self.setup.environment.base_url(),
+            &base,
             runtime.http().clone(),
-            Context::new(runtime, credentials),
+            Context::new(runtime, credentials, &base),
         ))
     }
 }

@@ -103,16 +103,32 @@ impl<S> ClientBuilder<S> {
         self
     }
 
-    /// The runtime these settings make.
+    /// The runtime these settings make, for no operation table of its own.
     pub(crate) fn runtime(&self) -> Result<Runtime, TransportError> {
-        let (http, user_client) = match &self.http {
-            Some(http) => (http.clone(), true),
-            None => (default_client()?, false),
+        self.runtime_for([])
+    }
+
+    /// The runtime these settings make for an API of `operations`: nordpay's
+    /// own HTTP client times out after the attempt timeout of the API's
+    /// lookups (its most frequent calls), so that a request needs a timeout
+    /// of its own only when it differs (reqwest keeps that in a map it
+    /// allocates per request).
+    pub(crate) fn runtime_for<'o>(
+        &self,
+        operations: impl IntoIterator<Item = &'o super::Operation>,
+    ) -> Result<Runtime, TransportError> {
+        let (http, user_client, client_timeout) = match &self.http {
+            Some(http) => (http.clone(), true, None),
+            None => {
+                let timeout = self.attempt_timeout.or_else(|| usual_timeout(operations));
+                (default_client(timeout)?, false, timeout)
+            }
         };
         Ok(Runtime::new(
             http,
             Settings {
                 user_client,
+                client_timeout,
                 attempt_timeout: self.attempt_timeout,
                 deadline: self.deadline,
                 retry: self.retry,
@@ -123,23 +139,50 @@ impl<S> ClientBuilder<S> {
     }
 }
 
+/// The attempt timeout most of `operations` that are safe to repeat (the
+/// reads and lookups) share; of all of them if none is.
+fn usual_timeout<'o>(
+    operations: impl IntoIterator<Item = &'o super::Operation>,
+) -> Option<Duration> {
+    let mut safe = std::collections::BTreeMap::<Duration, usize>::new();
+    let mut all = std::collections::BTreeMap::<Duration, usize>::new();
+    for operation in operations {
+        let timeout = operation.policy.attempt_timeout;
+        *all.entry(timeout).or_default() += 1;
+        if operation.policy.retry.repeats_after_sending() {
+            *safe.entry(timeout).or_default() += 1;
+        }
+    }
+    let most = |counts: std::collections::BTreeMap<Duration, usize>| {
+        counts
+            .into_iter()
+            .max_by_key(|(_, count)| *count)
+            .map(|(timeout, _)| timeout)
+    };
+    most(safe).or_else(|| most(all))
+}
+
 /// nordpay's reqwest client: no redirects, a connect timeout, a
-/// `nordpay/<version>` user agent. Times are the runtime's.
-pub(crate) fn default_client() -> Result<reqwest::Client, TransportError> {
+/// `nordpay/<version>` user agent, and `timeout` for a request that sets
+/// none of its own. Times are the runtime's.
+pub(crate) fn default_client(timeout: Option<Duration>) -> Result<reqwest::Client, TransportError> {
     #[cfg(all(feature = "rustls-ring", not(feature = "rustls-aws-lc")))]
     {
         // reqwest without a provider takes the process-wide one; an
         // application that installed its own keeps it (then this fails).
         let _ = rustls::crypto::ring::default_provider().install_default();
     }
-    reqwest::Client::builder()
+    let builder = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .connect_timeout(Duration::from_secs(10))
-        .user_agent(concat!("nordpay/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .map_err(|e| TransportError::Client {
-            source: std::sync::Arc::new(e),
-        })
+        .user_agent(concat!("nordpay/", env!("CARGO_PKG_VERSION")));
+    let builder = match timeout {
+        Some(timeout) => builder.timeout(timeout),
+        None => builder,
+    };
+    builder.build().map_err(|e| TransportError::Client {
+        source: std::sync::Arc::new(e),
+    })
 }
 
 #[cfg(test)]
@@ -148,6 +191,35 @@ mod tests {
     /// client builds: with ring, that needs the provider installed first.
     #[test]
     fn the_http_client_builds_with_the_chosen_tls() {
-        super::default_client().expect("the HTTP client builds");
+        super::default_client(None).expect("the HTTP client builds");
+    }
+
+    /// The client's own timeout is the lookups' (the calls made most),
+    /// whatever most operations of the table take.
+    #[test]
+    fn the_clients_timeout_is_the_one_its_lookups_share() {
+        use crate::runtime::{Operation, RetryClass};
+        use std::time::Duration;
+        let operation = |retry, seconds| Operation {
+            policy: crate::runtime::Policy {
+                retry,
+                attempt_timeout: Duration::from_secs(seconds),
+                ..crate::runtime::context::UNKNOWN.policy
+            },
+            ..crate::runtime::context::UNKNOWN
+        };
+        let table = [
+            operation(RetryClass::Safe, 10),
+            operation(RetryClass::Never, 30),
+            operation(RetryClass::Safe, 10),
+            operation(RetryClass::Never, 30),
+            operation(RetryClass::Never, 30),
+        ];
+        assert_eq!(super::usual_timeout(&table), Some(Duration::from_secs(10)));
+        assert_eq!(
+            super::usual_timeout(&table[3..]),
+            Some(Duration::from_secs(30))
+        );
+        assert_eq!(super::usual_timeout(&[]), None);
     }
 }

@@ -14,13 +14,18 @@ use super::tunnel::tunnel;
 pub struct Context {
     pub(crate) runtime: Runtime,
     pub(crate) credentials: Credentials,
+    /// The client's base URL, parsed once: each call's URL is built from
+    /// it, not formatted and parsed again. None if it does not parse.
+    base: Option<url::Url>,
 }
 
 impl Context {
-    pub(crate) fn new(runtime: Runtime, credentials: Credentials) -> Self {
+    /// The context of a client of `base` (its base URL).
+    pub(crate) fn new(runtime: Runtime, credentials: Credentials, base: &str) -> Self {
         Self {
             runtime,
             credentials,
+            base: url::Url::parse(base).ok(),
         }
     }
 
@@ -79,6 +84,19 @@ pub(crate) fn request_json<B: serde::Serialize + std::any::Any>(
         not_null: false,
     };
     super::json_rules::to_json(operation, checks, body)
+}
+
+/// The URL of a call through `context`'s client: its base URL with
+/// `segments` appended. Called by every generated `send`.
+pub(crate) fn url_of(
+    context: &Context,
+    segments: &[super::Segment<'_>],
+) -> Result<url::Url, String> {
+    let base = context
+        .base
+        .as_ref()
+        .ok_or("the client's base URL is not a URL")?;
+    super::call_url::url_of(base, segments)
 }
 
 /// A success's body as `T`, read as progenitor's

@@ -39,6 +39,7 @@
 pub(crate) mod auth;
 mod body;
 mod builder;
+mod call_url;
 pub(crate) mod checks;
 mod classify;
 pub(crate) mod context;
@@ -71,9 +72,10 @@ pub use rules::{BrokenRule, InvalidValue};
 
 pub(crate) use auth::Credentials;
 pub use body::RawBody;
+pub(crate) use call_url::Segment;
 pub(crate) use classify::{Class, classified};
 pub(crate) use context::exec;
-pub(crate) use context::{decoded, request_json};
+pub(crate) use context::{decoded, request_json, url_of};
 pub(crate) use nulls::{absent_or_value, null_as_empty};
 pub(crate) use resolution::{Classified, Lookup, Plan, Refusal, after, outcome, resolve};
 pub(crate) use retry::retry_after;

@@ -40,6 +40,9 @@ pub(crate) struct Runtime {
 pub(crate) struct Settings {
     /// The user's own client: its redirect policy is unknown.
     pub(crate) user_client: bool,
+    /// The timeout nordpay's own HTTP client gives a request that sets
+    /// none (see `ClientBuilder::runtime_for`); none for a user's client.
+    pub(crate) client_timeout: Option<Duration>,
     /// Overrides of every operation's spec times.
     pub(crate) attempt_timeout: Option<Duration>,
     pub(crate) deadline: Option<Duration>,
@@ -215,9 +218,12 @@ impl Runtime {
             }
             let remaining = ends - now;
             let timeout = self.attempt_timeout(operation).min(remaining);
-            // reqwest's per-request timeout covers reading the body too, and
-            // holds with any client, a user's included.
-            *request.timeout_mut() = Some(timeout);
+            // reqwest's timeout covers reading the body too. The client's
+            // own is this one for most requests; a request sets its own
+            // otherwise, and always with a user's client.
+            if self.settings.client_timeout != Some(timeout) {
+                *request.timeout_mut() = Some(timeout);
+            }
             // nordpay's own client follows no redirect; a user's may have.
             let sent_to = self.settings.user_client.then(|| request.url().clone());
             let attempt_span = attempt_span(span, operation, request.url(), attempt);

@@ -408,6 +408,25 @@ async fn path_parameters_are_percent_encoded() {
     assert_eq!(request.url.path(), "/transactions/a%2Fb%3Fc");
 }
 
+/// A URL parser resolves a `..` segment (and drops `.`): formatted into the
+/// path, such an ID would reach another resource with the merchant's key.
+#[tokio::test]
+async fn a_path_parameter_that_would_leave_its_segment_is_refused_before_sending() {
+    let (server, client) =
+        serve(ResponseTemplate::new(200).set_body_json(fixture("transaction_created.json"))).await;
+    for id in ["..", ".", ""] {
+        let error = client
+            .get_transaction()
+            .transaction_id(id)
+            .send()
+            .await
+            .expect_err("refused");
+        assert!(matches!(error, Error::InvalidRequest(_)), "{error:?}");
+        assert!(error.to_string().contains("transaction_id"), "{error}");
+    }
+    assert!(server.received_requests().await.unwrap().is_empty());
+}
+
 #[tokio::test]
 async fn refund_sends_issuer_and_reason_and_decodes_the_refund_transaction() {
     let (server, client) =

@@ -31,6 +31,7 @@ pub fn postprocess(
             })?;
         CheckedJsonBody.visit_file_mut(&mut file);
         DecodedInPlace.visit_file_mut(&mut file);
+        UrlFromBase.visit_file_mut(&mut file);
         ApiErrorFromSend { error }.visit_file_mut(&mut file);
     }
     let noun = match api.kind {
@@ -174,6 +175,106 @@ impl VisitMut for JsonBody {
                 )
         };
     }
+}
+
+/// Each call's URL is the client's parsed base URL with the path's segments
+/// appended (`crate::runtime::url_of`), where progenitor formats a string
+/// that reqwest parses again: the parse was a fifth of a call's work, and
+/// a parameter of `.` or `..` left its segment when the string was parsed.
+struct UrlFromBase;
+
+impl VisitMut for UrlFromBase {
+    fn visit_impl_item_fn_mut(&mut self, function: &mut syn::ImplItemFn) {
+        if function.sig.ident != "send" || function.sig.asyncness.is_none() {
+            return;
+        }
+        for stmt in &mut function.block.stmts {
+            let syn::Stmt::Local(local) = stmt else {
+                continue;
+            };
+            let syn::Pat::Ident(name) = &local.pat else {
+                continue;
+            };
+            if name.ident != "url" {
+                continue;
+            }
+            let Some(init) = &mut local.init else {
+                continue;
+            };
+            if let Some(built) = url_of(&init.expr) {
+                *init.expr = built;
+            }
+        }
+    }
+}
+
+/// `format!("{}/transactions/{}", client.baseurl, encode_path(&id.to_string()))`
+/// as the runtime's URL of those segments; `None` for a template it does
+/// not read (then progenitor's code stays).
+fn url_of(format: &syn::Expr) -> Option<syn::Expr> {
+    let syn::Expr::Macro(format) = format else {
+        return None;
+    };
+    if !format.mac.path.is_ident("format") {
+        return None;
+    }
+    let arguments = format
+        .mac
+        .parse_body_with(Punctuated::<syn::Expr, Token![,]>::parse_terminated)
+        .ok()?;
+    let mut arguments = arguments.into_iter();
+    let syn::Expr::Lit(syn::ExprLit {
+        lit: syn::Lit::Str(template),
+        ..
+    }) = arguments.next()?
+    else {
+        return None;
+    };
+    let base = arguments.next()?;
+    if quote::quote!(#base).to_string().replace(' ', "") != "client.baseurl" {
+        return None;
+    }
+    let template = template.value();
+    let path = template.strip_prefix("{}/")?;
+    let mut segments = Vec::new();
+    for piece in path.split('/') {
+        if piece == "{}" {
+            let syn::Expr::Call(encode) = arguments.next()? else {
+                return None;
+            };
+            let value = encode.args.first()?;
+            let name = parameter_name(value)?;
+            segments.push(quote::quote! { crate::runtime::Segment::Parameter(#name, #value) });
+        } else if piece.is_empty() || piece.contains(['{', '}']) {
+            return None;
+        } else {
+            segments.push(quote::quote! { crate::runtime::Segment::Fixed(#piece) });
+        }
+    }
+    if arguments.next().is_some() {
+        return None;
+    }
+    Some(syn::parse_quote! {
+        crate::runtime::url_of(
+            progenitor_client::ClientInfo::inner(client),
+            &[#(#segments),*],
+        )
+        .map_err(Error::InvalidRequest)?
+    })
+}
+
+/// `id` of `&id.to_string()`.
+fn parameter_name(value: &syn::Expr) -> Option<String> {
+    let syn::Expr::Reference(reference) = value else {
+        return None;
+    };
+    let syn::Expr::MethodCall(call) = &*reference.expr else {
+        return None;
+    };
+    let syn::Expr::Path(path) = &*call.receiver else {
+        return None;
+    };
+    Some(path.path.get_ident()?.to_string())
 }
 
 /// A success's body is decoded by the runtime (`crate::runtime::decoded`),
