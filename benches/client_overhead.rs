@@ -5,7 +5,9 @@
 //!
 //! Sequential requests on loopback. Each operation runs ROUNDS rounds; a
 //! round times BATCH calls through nordpay and BATCH by hand, in alternating
-//! order. The ratio is the median nordpay round over the median hand round.
+//! order. The ratio is the median of the rounds' own ratios: the two halves
+//! of a round run back to back, so a machine that slows down for a while
+//! (another process, the kernel's page scanner) slows both.
 //! The hand-written client has the settings of nordpay's own (no redirects,
 //! a connect timeout) and a 30 s timeout, as any production client would.
 //! Set `NORDPAY_BENCH_ROUNDS` for a longer run.
@@ -93,10 +95,25 @@ impl mediaconnect::TokenSource for Tokens {
     }
 }
 
+/// An operation, nordpay's and the hand-written median time per call, and
+/// the median ratio.
+type Row = (&'static str, Duration, Duration, f64);
+
 /// Median time per call of `rounds` batches.
 fn median(mut rounds: Vec<Duration>) -> Duration {
     rounds.sort();
     rounds[rounds.len() / 2] / BATCH as u32
+}
+
+/// Median of each round's nordpay time over its hand time.
+fn median_ratio(ours: &[Duration], theirs: &[Duration]) -> f64 {
+    let mut ratios: Vec<f64> = ours
+        .iter()
+        .zip(theirs)
+        .map(|(ours, theirs)| ours.as_secs_f64() / theirs.as_secs_f64())
+        .collect();
+    ratios.sort_by(f64::total_cmp);
+    ratios[ratios.len() / 2]
 }
 
 async fn time<F, Fut>(call: &F) -> Duration
@@ -115,12 +132,7 @@ where
 ///
 /// `NORDPAY_BENCH_PROFILE="<operation>/nordpay"` (or `/hand`) runs that side
 /// of that operation alone, for a profiler (`valgrind --tool=callgrind`).
-async fn side_by_side<A, AF, B, BF>(
-    name: &'static str,
-    rounds: usize,
-    nordpay: A,
-    hand: B,
-) -> (&'static str, Duration, Duration)
+async fn side_by_side<A, AF, B, BF>(name: &'static str, rounds: usize, nordpay: A, hand: B) -> Row
 where
     A: Fn() -> AF,
     AF: Future<Output = ()>,
@@ -138,7 +150,8 @@ where
                 _ => {}
             }
         }
-        return (name, Duration::from_nanos(1), Duration::from_nanos(1));
+        let none = Duration::from_nanos(1);
+        return (name, none, none, 1.0);
     }
     time(&nordpay).await;
     time(&hand).await;
@@ -152,7 +165,8 @@ where
             ours.push(time(&nordpay).await);
         }
     }
-    (name, median(ours), median(theirs))
+    let ratio = median_ratio(&ours, &theirs);
+    (name, median(ours), median(theirs), ratio)
 }
 
 fn hand_client() -> reqwest::Client {
@@ -211,17 +225,16 @@ fn main() {
     );
     println!("| operation | nordpay µs/call | hand µs/call | ratio |");
     println!("|---|---:|---:|---:|");
-    for (name, ours, theirs) in rows {
+    for (name, ours, theirs, ratio) in rows {
         println!(
-            "| {name} | {:.1} | {:.1} | {:.3} |",
+            "| {name} | {:.1} | {:.1} | {ratio:.3} |",
             ours.as_secs_f64() * 1e6,
             theirs.as_secs_f64() * 1e6,
-            ours.as_secs_f64() / theirs.as_secs_f64()
         );
     }
 }
 
-async fn run(base: &str, rounds: usize) -> Vec<(&'static str, Duration, Duration)> {
+async fn run(base: &str, rounds: usize) -> Vec<Row> {
     let hand = hand_client();
     let mut rows = Vec::new();
 

@@ -126,18 +126,31 @@ pub(crate) async fn exec(
     request: reqwest::Request,
 ) -> reqwest::Result<reqwest::Response> {
     let operation = operation.unwrap_or(&UNKNOWN);
-    let response = match context
+    let outcome = context
         .runtime
         .call(operation, &context.credentials, request)
-        .await
-    {
-        Ok(response) => response,
-        Err(failure) => return Err(tunnel(failure).await),
-    };
-    let status = response.status();
-    if !(status.is_client_error() || status.is_server_error()) {
-        return Ok(response);
+        .await;
+    match outcome {
+        Ok(response)
+            if !(response.status().is_client_error() || response.status().is_server_error()) =>
+        {
+            Ok(response)
+        }
+        // Boxed: a failure's state is not carried by every call's future.
+        failed => Err(Box::pin(failure(operation, failed)).await),
     }
+}
+
+/// A call that failed, or was answered with an error status, as the
+/// `reqwest::Error` that tunnels the runtime's failure.
+async fn failure(
+    operation: &'static Operation,
+    outcome: Result<reqwest::Response, CallFailure>,
+) -> reqwest::Error {
+    let response = match outcome {
+        Ok(response) => response,
+        Err(failure) => return tunnel(failure).await,
+    };
     let failure = match read(response).await {
         Ok(Exchange {
             status,
@@ -151,5 +164,5 @@ pub(crate) async fn exec(
         },
         Err(error) => CallFailure::Transport(error),
     };
-    Err(tunnel(failure).await)
+    tunnel(failure).await
 }

@@ -294,7 +294,8 @@ impl Runtime {
             }
             tracing::info!(reason, ?delay, attempt, "retry");
             telemetry::retried(operation, reason);
-            tokio::time::sleep(delay).await;
+            // Boxed: only a retry carries the timer.
+            Box::pin(tokio::time::sleep(delay)).await;
             request = next;
             attempt += 1;
         }
