@@ -181,6 +181,10 @@ impl Capped for Store {
             .map(|t| t.read::<State>().state != TransactionState::Started)
     }
 
+    fn holds(&self, id: &String) -> bool {
+        self.transactions.contains_key(id)
+    }
+
     fn forget(&mut self, id: &String) {
         let Some(keys) = self.transactions.remove(id).map(|t| t.read::<Keys>()) else {
             return;

@@ -68,6 +68,11 @@ pub(crate) trait Capped {
     fn records(&self) -> usize;
     /// Whether the record is finished (`None`: it is gone already).
     fn finished(&self, key: &Self::Key) -> Option<bool>;
+    /// Whether the record is still held: a store whose `finished` decodes
+    /// the record answers this without.
+    fn holds(&self, key: &Self::Key) -> bool {
+        self.finished(key).is_some()
+    }
     /// Forget the record, and every index entry of it.
     fn forget(&mut self, key: &Self::Key);
 }
@@ -113,18 +118,30 @@ impl<S: Capped> Kept<S> {
 
 /// Records in the order they came, to forget the oldest finished first.
 #[derive(Debug)]
-pub(crate) struct Arrivals<K>(VecDeque<K>);
+pub(crate) struct Arrivals<K> {
+    keys: VecDeque<K>,
+    /// How many keys at the front were unfinished when last looked at: a
+    /// trim looks only past them. Reading a record's state decodes it, and
+    /// a window of open payments looked at again for every record forgotten
+    /// cost 64 decodes a create (CONNECT at its cap: 38k → 9.5k req/s). A
+    /// record finished since is then forgotten as the oldest instead: the
+    /// same record, a little later.
+    known_open: usize,
+}
 
 impl<K> Default for Arrivals<K> {
     fn default() -> Self {
-        Self(VecDeque::new())
+        Self {
+            keys: VecDeque::new(),
+            known_open: 0,
+        }
     }
 }
 
 impl<K> Arrivals<K> {
     /// A record came.
     pub(crate) fn push(&mut self, key: K) {
-        self.0.push_back(key);
+        self.keys.push_back(key);
     }
 
     /// Forget records of `store` until it holds at most `cap`: the first
@@ -138,23 +155,31 @@ impl<K> Arrivals<K> {
     /// stays within a small multiple of the store, at O(1) a record.
     pub(crate) fn trim<S: Capped<Key = K>>(&mut self, store: &mut S, cap: usize) {
         const WINDOW: usize = 64;
-        if self.0.len() > 2 * store.records() + WINDOW {
-            self.0.retain(|key| store.finished(key).is_some());
+        if self.keys.len() > 2 * store.records() + WINDOW {
+            self.keys.retain(|key| store.holds(key));
+            self.known_open = 0;
         }
         while store.records() > cap {
-            while self
-                .0
-                .front()
-                .is_some_and(|key| store.finished(key).is_none())
-            {
-                self.0.pop_front();
+            while self.keys.front().is_some_and(|key| !store.holds(key)) {
+                self.keys.pop_front();
+                self.known_open = self.known_open.saturating_sub(1);
             }
+            let looked = self.known_open.min(WINDOW);
             let finished = self
-                .0
+                .keys
                 .iter()
                 .take(WINDOW)
-                .position(|key| store.finished(key) == Some(true));
-            let Some(key) = self.0.remove(finished.unwrap_or(0)) else {
+                .skip(looked)
+                .position(|key| store.finished(key) == Some(true))
+                .map(|at| at + looked);
+            let at = finished.unwrap_or(0);
+            // Those before the finished one (or the whole window) are open;
+            // forgetting the oldest takes one of them away.
+            self.known_open = match finished {
+                Some(at) => at,
+                None => self.keys.len().min(WINDOW).saturating_sub(1),
+            };
+            let Some(key) = self.keys.remove(at) else {
                 return;
             };
             store.forget(&key);
@@ -210,7 +235,44 @@ mod tests {
             store.0.remove(&n);
             arrivals.trim(&mut store, 10);
         }
-        assert!(arrivals.0.len() <= 65, "{}", arrivals.0.len());
+        assert!(arrivals.keys.len() <= 65, "{}", arrivals.keys.len());
+    }
+
+    /// A store of open records only: each record forgotten looks at about
+    /// one record's state, not at the whole window again.
+    #[test]
+    fn open_records_are_looked_at_once_each() {
+        struct Open {
+            records: std::collections::BTreeSet<u32>,
+            looked: std::cell::Cell<usize>,
+        }
+        impl Capped for Open {
+            type Key = u32;
+            fn records(&self) -> usize {
+                self.records.len()
+            }
+            fn finished(&self, key: &u32) -> Option<bool> {
+                self.looked.set(self.looked.get() + 1);
+                self.records.contains(key).then_some(false)
+            }
+            fn forget(&mut self, key: &u32) {
+                self.records.remove(key);
+            }
+        }
+        let mut store = Open {
+            records: Default::default(),
+            looked: Default::default(),
+        };
+        let mut arrivals = Arrivals::default();
+        for n in 0..10_000 {
+            store.records.insert(n);
+            arrivals.push(n);
+            arrivals.trim(&mut store, 1_000);
+        }
+        // The oldest go, in order.
+        assert_eq!(store.records.first(), Some(&9_000));
+        let per_record = store.looked.get() as f64 / 9_000.0;
+        assert!(per_record < 4.0, "{per_record} looks per record forgotten");
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! `cargo xtask bench-sandbox [--seconds S] [--records N]`: the sandbox
+//! `cargo xtask bench-sandbox [--seconds S] [--records N] [--repeats R] [--api A]`: the sandbox
 //! under an external load generator (wrk, installed from Debian's packages
 //! if missing), against a bare axum server answering fixed JSON in the same
 //! run, then the same load again after preloading N records per store.
@@ -7,7 +7,9 @@
 //! baseline's req/s (measured again just before each API, so that drift in
 //! the machine's speed does not land in the ratio), the flatness ratio
 //! (req/s with N records stored over req/s on an empty sandbox), and bytes
-//! of memory per stored record.
+//! of memory per stored record. Each figure is the median of R runs
+//! (default 3): one stall of the machine (the kernel's page scanner, a
+//! neighbour) moves a single run's p99 by more than the server does.
 //!
 //! The load generator and the servers get separate CPUs (`taskset`; the
 //! first half for wrk, the second half for the server, whose tokio workers
@@ -103,6 +105,34 @@ impl Cpus {
 struct Measured {
     requests_per_second: f64,
     p99_ms: f64,
+    /// Requests answered (of all the runs, for a median).
+    requests: u64,
+}
+
+/// One letter per run in a key: a key of a million requests' counter still
+/// fits Mediaconnect's 10-character invoice number.
+fn run_letter(run: u64) -> char {
+    char::from(b'a' + (run % 26) as u8)
+}
+
+/// The median req/s and the median p99 of `repeats` runs of `run`.
+fn median_of(
+    repeats: u64,
+    mut run: impl FnMut(u64) -> Result<Measured, String>,
+) -> Result<Measured, String> {
+    let mut runs = (0..repeats.max(1))
+        .map(&mut run)
+        .collect::<Result<Vec<_>, _>>()?;
+    let middle = runs.len() / 2;
+    let requests = runs.iter().map(|run| run.requests).sum();
+    runs.sort_by(|a, b| a.requests_per_second.total_cmp(&b.requests_per_second));
+    let requests_per_second = runs[middle].requests_per_second;
+    runs.sort_by(|a, b| a.p99_ms.total_cmp(&b.p99_ms));
+    Ok(Measured {
+        requests_per_second,
+        p99_ms: runs[middle].p99_ms,
+        requests,
+    })
 }
 
 pub fn run(root: &Path, args: &[String]) -> ExitCode {
@@ -114,7 +144,14 @@ pub fn run(root: &Path, args: &[String]) -> ExitCode {
     };
     let seconds = value("--seconds").unwrap_or(10);
     let records = value("--records").unwrap_or(1_000_000) as usize;
-    match bench(root, seconds, records) {
+    let repeats = value("--repeats").unwrap_or(3);
+    // `--api connect`: that API alone.
+    let only = args
+        .iter()
+        .position(|a| a == "--api")
+        .and_then(|at| args.get(at + 1))
+        .map(String::as_str);
+    match bench(root, seconds, records, repeats, only) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("bench-sandbox: {error}");
@@ -241,12 +278,18 @@ fn wrk_run(
         .map(str::trim)
         .and_then(milliseconds)
         .ok_or_else(|| format!("no 99% latency in wrk's output:\n{text}"))?;
+    let requests = text
+        .lines()
+        .find_map(|line| line.trim().split_once(" requests in "))
+        .and_then(|(count, _)| count.trim().parse::<u64>().ok())
+        .ok_or_else(|| format!("no request count in wrk's output:\n{text}"))?;
     if text.contains("Non-2xx or 3xx responses") {
         return Err(format!("the server refused requests:\n{text}"));
     }
     Ok(Measured {
         requests_per_second,
         p99_ms,
+        requests,
     })
 }
 
@@ -380,7 +423,13 @@ fn base64_basic(text: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(text)
 }
 
-fn bench(root: &Path, seconds: u64, records: usize) -> Result<(), String> {
+fn bench(
+    root: &Path,
+    seconds: u64,
+    records: usize,
+    repeats: u64,
+    only: Option<&str>,
+) -> Result<(), String> {
     wrk()?;
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let status = Command::new(cargo)
@@ -425,15 +474,17 @@ fn bench(root: &Path, seconds: u64, records: usize) -> Result<(), String> {
     let bare_url = format!("http://127.0.0.1:{bare_port}/");
     let mut bare_runs = 0;
     let mut baseline = || {
-        bare_runs += 1;
-        let key = format!("b{bare_runs}");
-        wrk_run(&cpus, &bare_url, &bare_script, (&plain, &key), seconds)
+        median_of(repeats, |_| {
+            bare_runs += 1;
+            let key = format!("b{bare_runs}");
+            wrk_run(&cpus, &bare_url, &bare_script, (&plain, &key), seconds)
+        })
     };
     // A warm-up, forgotten.
     wrk_run(&cpus, &bare_url, &bare_script, (&plain, "w"), 2)?;
 
     println!(
-        "sandbox load bench: wrk -c10 -d{seconds}s, unique keys, release build, loopback; {}",
+        "sandbox load bench: wrk -c10 -d{seconds}s, median of {repeats} runs, unique keys, release build, loopback; {}",
         cpus.describe()
     );
     println!();
@@ -442,6 +493,10 @@ fn bench(root: &Path, seconds: u64, records: usize) -> Result<(), String> {
     );
     println!("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for index in 0..4 {
+        let api = loads("").swap_remove(index).api;
+        if only.is_some_and(|only| only != api) {
+            continue;
+        }
         // A fresh process per API: its memory growth is that API's records.
         let port = free_port()?;
         let sandbox = Server::start(
@@ -456,9 +511,9 @@ fn bench(root: &Path, seconds: u64, records: usize) -> Result<(), String> {
         let script = scripts.join(format!("{index}.lua"));
 
         // A warm-up (threads, allocator, connections), forgotten; then the
-        // empty run; then the same load with `records` more stored (what the
-        // empty run stored stays: the memory growth of the preload is its
-        // records' alone).
+        // empty runs; then the same load with `records` stored (what the
+        // empty runs stored stays, and the preload adds the rest; the
+        // memory growth since the reset is theirs alone).
         let url = format!("{base}{}", load.path);
         let measure = |load: &Load, key: &str, seconds: u64| {
             wrk_run(&cpus, &url, &script, (load, key), seconds)
@@ -468,14 +523,23 @@ fn bench(root: &Path, seconds: u64, records: usize) -> Result<(), String> {
         // The reset forgot the Mediaconnect token: log in again.
         let load = loads(&mediaconnect_token(&base)?).swap_remove(index);
         let bare = baseline()?;
-        let empty = measure(&load, &format!("e{index}"), seconds)?;
         let before = sandbox.rss();
+        let empty = median_of(repeats, |run| {
+            measure(&load, &format!("e{index}{}", run_letter(run)), seconds)
+        })?;
+        // The empty runs stored records too: the preload tops the store up
+        // to `records`, so that the runs after it start at that many.
+        let preload = records.saturating_sub(empty.requests as usize).max(1);
         post_json(
             &format!("{base}/sandbox/preload"),
-            serde_json::json!({"api": load.api, "records": records}),
+            serde_json::json!({"api": load.api, "records": preload}),
         )?;
-        let per_record = sandbox.rss().saturating_sub(before) as f64 / records as f64;
-        let full = measure(&load, &format!("f{index}"), seconds)?;
+        // Every record stored since the reset: the empty runs' and the preload's.
+        let stored = empty.requests as f64 + preload as f64;
+        let per_record = sandbox.rss().saturating_sub(before) as f64 / stored;
+        let full = median_of(repeats, |run| {
+            measure(&load, &format!("f{index}{}", run_letter(run)), seconds)
+        })?;
         println!(
             "| {} | {} | {:.0} | {:.2} ms | {:.0} | {:.2} ms | {:.2}x | {:.0} | {:.2} ms | {:.2}x | {:.0} |",
             load.api,
