@@ -105,8 +105,29 @@ impl Cpus {
 struct Measured {
     requests_per_second: f64,
     p99_ms: f64,
-    /// Requests answered (of all the runs, for a median).
-    requests: u64,
+}
+
+/// Bytes of RSS per record `records` add to a fresh sandbox: its own
+/// process, so that no memory freed by earlier runs is reused.
+fn memory_per_record(
+    cpus: &Cpus,
+    release: &Path,
+    api: &str,
+    records: usize,
+) -> Result<f64, String> {
+    let port = free_port()?;
+    let sandbox = Server::start(
+        cpus,
+        &release.join("nordpay-sandbox"),
+        port,
+        &["--no-request-log"],
+    )?;
+    let before = sandbox.rss();
+    post_json(
+        &format!("http://127.0.0.1:{port}/sandbox/preload"),
+        serde_json::json!({"api": api, "records": records}),
+    )?;
+    Ok(sandbox.rss().saturating_sub(before) as f64 / records as f64)
 }
 
 /// One letter per run in a key: a key of a million requests' counter still
@@ -124,14 +145,12 @@ fn median_of(
         .map(&mut run)
         .collect::<Result<Vec<_>, _>>()?;
     let middle = runs.len() / 2;
-    let requests = runs.iter().map(|run| run.requests).sum();
     runs.sort_by(|a, b| a.requests_per_second.total_cmp(&b.requests_per_second));
     let requests_per_second = runs[middle].requests_per_second;
     runs.sort_by(|a, b| a.p99_ms.total_cmp(&b.p99_ms));
     Ok(Measured {
         requests_per_second,
         p99_ms: runs[middle].p99_ms,
-        requests,
     })
 }
 
@@ -278,18 +297,12 @@ fn wrk_run(
         .map(str::trim)
         .and_then(milliseconds)
         .ok_or_else(|| format!("no 99% latency in wrk's output:\n{text}"))?;
-    let requests = text
-        .lines()
-        .find_map(|line| line.trim().split_once(" requests in "))
-        .and_then(|(count, _)| count.trim().parse::<u64>().ok())
-        .ok_or_else(|| format!("no request count in wrk's output:\n{text}"))?;
     if text.contains("Non-2xx or 3xx responses") {
         return Err(format!("the server refused requests:\n{text}"));
     }
     Ok(Measured {
         requests_per_second,
         p99_ms,
-        requests,
     })
 }
 
@@ -499,7 +512,7 @@ fn bench(
         }
         // A fresh process per API: its memory growth is that API's records.
         let port = free_port()?;
-        let sandbox = Server::start(
+        let _sandbox = Server::start(
             &cpus,
             &release.join("nordpay-sandbox"),
             port,
@@ -511,9 +524,8 @@ fn bench(
         let script = scripts.join(format!("{index}.lua"));
 
         // A warm-up (threads, allocator, connections), forgotten; then the
-        // empty runs; then the same load with `records` stored (what the
-        // empty runs stored stays, and the preload adds the rest; the
-        // memory growth since the reset is theirs alone).
+        // empty runs; then the same load with `records` stored. Memory per
+        // record is measured apart, on a fresh sandbox.
         let url = format!("{base}{}", load.path);
         let measure = |load: &Load, key: &str, seconds: u64| {
             wrk_run(&cpus, &url, &script, (load, key), seconds)
@@ -523,20 +535,19 @@ fn bench(
         // The reset forgot the Mediaconnect token: log in again.
         let load = loads(&mediaconnect_token(&base)?).swap_remove(index);
         let bare = baseline()?;
-        let before = sandbox.rss();
         let empty = median_of(repeats, |run| {
             measure(&load, &format!("e{index}{}", run_letter(run)), seconds)
         })?;
-        // The empty runs stored records too: the preload tops the store up
-        // to `records`, so that the runs after it start at that many.
-        let preload = records.saturating_sub(empty.requests as usize).max(1);
+        // The empty runs stored records too (more than `records`, for the
+        // fastest API): forgotten, so that the runs after the preload start
+        // at `records`, however fast the API is.
+        post_json(&format!("{base}/sandbox/reset"), serde_json::json!(null))?;
+        let load = loads(&mediaconnect_token(&base)?).swap_remove(index);
         post_json(
             &format!("{base}/sandbox/preload"),
-            serde_json::json!({"api": load.api, "records": preload}),
+            serde_json::json!({"api": load.api, "records": records}),
         )?;
-        // Every record stored since the reset: the empty runs' and the preload's.
-        let stored = empty.requests as f64 + preload as f64;
-        let per_record = sandbox.rss().saturating_sub(before) as f64 / stored;
+        let per_record = memory_per_record(&cpus, &release, load.api, records)?;
         let full = median_of(repeats, |run| {
             measure(&load, &format!("f{index}{}", run_letter(run)), seconds)
         })?;
