@@ -118,13 +118,7 @@ fn render_operation(
         });
     }
     if let Some(body) = &operation.operation.request_body {
-        let body = refs::resolve(components, body)?;
-        let schema = body
-            .content
-            .values()
-            .next()
-            .and_then(|media| media.schema.as_ref())
-            .ok_or("a request body without a schema")?;
+        let schema = refs::body_schema(components, body)?;
         let ty = names.rust_type(schema)?;
         let constant = format_ident!("{}", crate::snake_case(&operation.name).to_uppercase());
         reads.push(quote! { values.body::<#ty>(&super::operations::#constant)?; });

@@ -442,13 +442,7 @@ fn body_type(
         .request_body
         .as_ref()
         .ok_or("the operation has no request body")?;
-    let body = crate::refs::resolve(spec.components.as_ref(), body)?;
-    let schema = body
-        .content
-        .values()
-        .next()
-        .and_then(|media| media.schema.as_ref())
-        .ok_or("a request body without a schema")?;
+    let schema = crate::refs::body_schema(spec.components.as_ref(), body)?;
     crate::server::Names::of(api, spec, &[]).rust_type(schema)
 }
 

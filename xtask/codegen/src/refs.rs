@@ -71,6 +71,19 @@ pub fn resolve<'a, T: Component>(
     }
 }
 
+/// The schema of `body` (an operation's request body, or a reference to one).
+pub fn body_schema<'a>(
+    components: Option<&'a Components>,
+    body: &'a ReferenceOr<RequestBody>,
+) -> Result<&'a ReferenceOr<Schema>, String> {
+    resolve(components, body)?
+        .content
+        .values()
+        .next()
+        .and_then(|media| media.schema.as_ref())
+        .ok_or_else(|| "a request body without a schema".to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
