@@ -76,10 +76,12 @@ pub(crate) use call_url::Segment;
 pub(crate) use classify::{Class, classified};
 pub(crate) use context::exec;
 pub(crate) use context::{decoded, request_json, url_of};
+#[cfg(any(feature = "sandbox", feature = "cli"))]
+pub(crate) use json_rules::check as check_json;
 pub(crate) use nulls::{absent_or_value, null_as_empty};
 pub(crate) use resolution::{Classified, Lookup, Plan, Refusal, after, outcome, resolve};
 pub(crate) use retry::retry_after;
 #[cfg(any(feature = "sandbox", feature = "cli"))]
-pub(crate) use rules::{check_json, check_query, check_typed};
+pub(crate) use rules::{check_query, check_typed};
 pub(crate) use send::Runtime;
 pub(crate) use tunnel::{ApiError, ErrorAnswer, api_error, finish, from_generated};

@@ -52,17 +52,6 @@ pub struct InvalidValue {
     pub value: String,
 }
 
-/// The first rule of `operation`'s body that `body`, JSON read already,
-/// breaks: its array and integer rules, and null and user-token rules as
-/// `checks` asks. Its rule across fields is [`check_typed`]'s.
-pub(crate) fn check_json(
-    operation: &Operation,
-    checks: super::json_rules::Checks,
-    body: &serde_json::Value,
-) -> Result<(), BrokenRule> {
-    super::json_rules::check(operation, checks, body)
-}
-
 /// The spec's rule across the fields of `body` (`x-nordpay-body-check`),
 /// if `operation` has one.
 pub(crate) fn check_typed<B: std::any::Any>(

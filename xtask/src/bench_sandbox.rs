@@ -530,10 +530,13 @@ fn bench(
         let measure = |load: &Load, key: &str, seconds: u64| {
             wrk_run(&cpus, &url, &script, (load, key), seconds)
         };
+        // A reset forgets the Mediaconnect token too: log in again.
+        let reset = || -> Result<Load, String> {
+            post_json(&format!("{base}/sandbox/reset"), serde_json::json!(null))?;
+            Ok(loads(&mediaconnect_token(&base)?).swap_remove(index))
+        };
         measure(&load, &format!("w{index}"), 2)?;
-        post_json(&format!("{base}/sandbox/reset"), serde_json::json!(null))?;
-        // The reset forgot the Mediaconnect token: log in again.
-        let load = loads(&mediaconnect_token(&base)?).swap_remove(index);
+        let load = reset()?;
         let bare = baseline()?;
         let empty = median_of(repeats, |run| {
             measure(&load, &format!("e{index}{}", run_letter(run)), seconds)
@@ -541,8 +544,7 @@ fn bench(
         // The empty runs stored records too (more than `records`, for the
         // fastest API): forgotten, so that the runs after the preload start
         // at `records`, however fast the API is.
-        post_json(&format!("{base}/sandbox/reset"), serde_json::json!(null))?;
-        let load = loads(&mediaconnect_token(&base)?).swap_remove(index);
+        let load = reset()?;
         post_json(
             &format!("{base}/sandbox/preload"),
             serde_json::json!({"api": load.api, "records": records}),
