@@ -97,7 +97,10 @@ impl mediaconnect::TokenSource for Tokens {
 
 /// An operation, nordpay's and the hand-written median time per call, and
 /// the median ratio.
-type Row = (&'static str, Duration, Duration, f64);
+/// An operation's row: nordpay's and the hand-written time per call, the
+/// ratio, and the size of each side's call future (a call's state, copied
+/// whole whenever it moves).
+type Row = (&'static str, Duration, Duration, f64, (usize, usize));
 
 /// Median time per call of `rounds` batches.
 fn median(mut rounds: Vec<Duration>) -> Duration {
@@ -139,6 +142,7 @@ where
     B: Fn() -> BF,
     BF: Future<Output = ()>,
 {
+    let sizes = (size_of_val(&nordpay()), size_of_val(&hand()));
     if let Ok(profile) = std::env::var("NORDPAY_BENCH_PROFILE") {
         let side = profile
             .strip_prefix(name)
@@ -151,7 +155,7 @@ where
             }
         }
         let none = Duration::from_nanos(1);
-        return (name, none, none, 1.0);
+        return (name, none, none, 1.0, sizes);
     }
     time(&nordpay).await;
     time(&hand).await;
@@ -166,7 +170,7 @@ where
         }
     }
     let ratio = median_ratio(&ours, &theirs);
-    (name, median(ours), median(theirs), ratio)
+    (name, median(ours), median(theirs), ratio, sizes)
 }
 
 fn hand_client() -> reqwest::Client {
@@ -223,11 +227,13 @@ fn main() {
     println!(
         "client overhead: nordpay vs hand-written reqwest + serde, {rounds} rounds of {BATCH} sequential calls"
     );
-    println!("| operation | nordpay µs/call | hand µs/call | ratio |");
-    println!("|---|---:|---:|---:|");
-    for (name, ours, theirs, ratio) in rows {
+    println!(
+        "| operation | nordpay µs/call | hand µs/call | ratio | nordpay future B | hand future B |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|");
+    for (name, ours, theirs, ratio, (our_future, their_future)) in rows {
         println!(
-            "| {name} | {:.1} | {:.1} | {ratio:.3} |",
+            "| {name} | {:.1} | {:.1} | {ratio:.3} | {our_future} | {their_future} |",
             ours.as_secs_f64() * 1e6,
             theirs.as_secs_f64() * 1e6,
         );

@@ -101,44 +101,53 @@ pub(crate) fn url_of(
 
 /// A success's body as `T`, read as progenitor's
 /// `ResponseValue::from_response` reads it but keeping the response's
-/// headers, which it copies. Called by every generated `send`.
-pub(crate) async fn decoded<T: serde::de::DeserializeOwned, E>(
+/// headers, which it copies. Called by every generated `send`; a
+/// combinator, for the reason `Runtime::call` gives.
+// The error is progenitor's, as large as its own `send` returns.
+#[allow(clippy::result_large_err)]
+pub(crate) fn decoded<T: serde::de::DeserializeOwned, E>(
     mut response: reqwest::Response,
-) -> Result<progenitor_client::ResponseValue<T>, progenitor_client::Error<E>> {
+) -> impl Future<Output = Result<progenitor_client::ResponseValue<T>, progenitor_client::Error<E>>>
+{
+    use futures_util::FutureExt as _;
     use progenitor_client::Error;
     let status = response.status();
     let headers = std::mem::take(response.headers_mut());
-    let body = response.bytes().await.map_err(Error::ResponseBodyError)?;
-    let inner = serde_json::from_slice(&body)
-        .map_err(|error| Error::InvalidResponsePayload(body, error))?;
-    Ok(progenitor_client::ResponseValue::new(
-        inner, status, headers,
-    ))
+    response.bytes().map(move |body| {
+        let body = body.map_err(Error::ResponseBodyError)?;
+        let inner = serde_json::from_slice(&body)
+            .map_err(|error| Error::InvalidResponsePayload(body, error))?;
+        Ok(progenitor_client::ResponseValue::new(
+            inner, status, headers,
+        ))
+    })
 }
 
 /// The request hook of every generated client: the call through the
 /// runtime and its answer. Every failure, an error status included, travels
 /// tunnelled inside a `reqwest::Error` (the hook's fixed error type), so
-/// that each API turns it into its own error without I/O.
-pub(crate) async fn exec(
-    context: &Context,
+/// that each API turns it into its own error without I/O. A combinator, not
+/// an `async fn`, for the reason `Runtime::call` gives.
+pub(crate) fn exec<'a>(
+    context: &'a Context,
     operation: Option<&'static Operation>,
     request: reqwest::Request,
-) -> reqwest::Result<reqwest::Response> {
+) -> impl Future<Output = reqwest::Result<reqwest::Response>> + 'a {
+    use futures_util::future::{Either, FutureExt as _, ready};
     let operation = operation.unwrap_or(&UNKNOWN);
-    let outcome = context
+    context
         .runtime
         .call(operation, &context.credentials, request)
-        .await;
-    match outcome {
-        Ok(response)
-            if !(response.status().is_client_error() || response.status().is_server_error()) =>
-        {
+        .then(move |outcome| match outcome {
             Ok(response)
-        }
-        // Boxed: a failure's state is not carried by every call's future.
-        failed => Err(Box::pin(failure(operation, failed)).await),
-    }
+                if !(response.status().is_client_error()
+                    || response.status().is_server_error()) =>
+            {
+                Either::Left(ready(Ok(response)))
+            }
+            // Boxed: a failure's state is not carried by every call's future.
+            failed => Either::Right(Box::pin(failure(operation, failed)).map(Err)),
+        })
 }
 
 /// A call that failed, or was answered with an error status, as the

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
+use futures_util::future::{Either, FutureExt as _, TryFutureExt as _, ready};
 use reqwest::StatusCode;
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue};
 use tokio::time::Instant;
@@ -113,85 +114,122 @@ impl Runtime {
     /// `Authorization` header, under its deadline. The answer's body is not
     /// read yet: the attempt's timeout still covers it, and a body over the
     /// limit fails while it is read.
-    pub(crate) async fn call(
-        &self,
+    ///
+    /// Not an `async fn`, nor is anything it awaits: an async fn keeps its
+    /// arguments beside the futures it awaits, so the request would be held
+    /// once per level, and a call's whole state is copied whenever it moves.
+    /// Each step is a combinator that holds only what is still to come.
+    pub(crate) fn call<'a>(
+        &'a self,
         operation: &'static Operation,
-        credentials: &Credentials,
+        credentials: &'a Credentials,
         mut request: reqwest::Request,
-    ) -> Result<reqwest::Response, CallFailure> {
-        check_query(operation, request.url().query())
-            .map_err(|broken| CallFailure::Invalid(broken.to_string()))?;
+    ) -> impl Future<Output = Result<reqwest::Response, CallFailure>> + 'a {
+        if let Err(broken) = check_query(operation, request.url().query()) {
+            return Either::Left(ready(Err(CallFailure::Invalid(broken.to_string()))));
+        }
         // The body's rules were checked when it was written (`request_json`).
         let span = span(operation);
         let started = Instant::now();
         let ends = super::after(self.deadline(operation));
-        let authorization = match credentials {
-            // Nothing to wait for: no timer.
-            Credentials::Header(value) => value.clone(),
-            Credentials::Bearer(_) => tokio::time::timeout_at(ends, credentials.authorization())
-                .instrument(span.clone())
-                .await
-                .map_err(|_| TransportError::DeadlineExceeded {
-                    deadline: self.deadline(operation),
-                    sent: false,
-                })?
-                .map_err(CallFailure::Credentials)?,
-        };
-        request.headers_mut().insert(AUTHORIZATION, authorization);
         if !span.is_disabled() {
             server(&span, request.url());
         }
-        let outcome = self
-            .run(operation, request, ends, &span)
+        let credentials = match credentials {
+            // Nothing to wait for: no timer.
+            Credentials::Header(value) => {
+                request.headers_mut().insert(AUTHORIZATION, value.clone());
+                return Either::Right(Either::Left(
+                    self.attempts(operation, request, ends, span, started),
+                ));
+            }
+            Credentials::Bearer(_) => credentials,
+        };
+        let deadline = self.deadline(operation);
+        let authorized = tokio::time::timeout_at(ends, credentials.authorization())
             .instrument(span.clone())
-            .await;
-        ended(
-            &span,
-            operation,
-            started,
-            outcome.as_ref().map(reqwest::Response::status),
-        );
-        Ok(outcome?)
+            .then(move |authorization| match authorization {
+                Ok(Ok(authorization)) => {
+                    request.headers_mut().insert(AUTHORIZATION, authorization);
+                    Either::Left(self.attempts(operation, request, ends, span, started))
+                }
+                Ok(Err(error)) => Either::Right(ready(Err(CallFailure::Credentials(error)))),
+                Err(_) => Either::Right(ready(Err(CallFailure::Transport(
+                    TransportError::DeadlineExceeded {
+                        deadline,
+                        sent: false,
+                    },
+                )))),
+            });
+        Either::Right(Either::Right(authorized))
+    }
+
+    /// The attempts of `call` under the operation's span, and what their end
+    /// tells it.
+    // A `CallFailure` is as large as `call` returned it before.
+    #[allow(clippy::result_large_err)]
+    fn attempts(
+        &self,
+        operation: &'static Operation,
+        request: reqwest::Request,
+        ends: Instant,
+        span: tracing::Span,
+        started: Instant,
+    ) -> impl Future<Output = Result<reqwest::Response, CallFailure>> + '_ {
+        self.run(operation, request, ends, span.clone())
+            .instrument(span.clone())
+            .map(move |outcome| {
+                ended(
+                    &span,
+                    operation,
+                    started,
+                    outcome.as_ref().map(reqwest::Response::status),
+                );
+                Ok(outcome?)
+            })
     }
 
     /// Send `request` as `operation`, whose credentials (if any) are in its
     /// body (a SOAP envelope, an OAuth token form), and read the answer.
-    pub(crate) async fn exchange(
+    pub(crate) fn exchange(
         &self,
         operation: &'static Operation,
         request: reqwest::RequestBuilder,
-    ) -> Result<Exchange, TransportError> {
-        let request = request.build().map_err(transport)?;
+    ) -> impl Future<Output = Result<Exchange, TransportError>> + '_ {
+        let request = match request.build() {
+            Ok(request) => request,
+            Err(error) => return Either::Left(ready(Err(transport(error)))),
+        };
         let span = span(operation);
         if !span.is_disabled() {
             server(&span, request.url());
         }
         let started = Instant::now();
         let ends = super::after(self.deadline(operation));
-        let outcome = async {
-            let response = self.run(operation, request, ends, &span).await?;
-            read(response).await
-        }
-        .instrument(span.clone())
-        .await;
-        ended(
-            &span,
-            operation,
-            started,
-            outcome.as_ref().map(|exchange| exchange.status),
-        );
-        outcome
+        let exchanged = self
+            .run(operation, request, ends, span.clone())
+            .and_then(read)
+            .instrument(span.clone())
+            .map(move |outcome| {
+                ended(
+                    &span,
+                    operation,
+                    started,
+                    outcome.as_ref().map(|exchange| exchange.status),
+                );
+                outcome
+            });
+        Either::Right(exchanged)
     }
 
     /// The headers the spec asks for, then the attempts until `ends`.
-    async fn run(
+    fn run(
         &self,
         operation: &'static Operation,
         mut request: reqwest::Request,
         ends: Instant,
-        span: &tracing::Span,
-    ) -> Result<reqwest::Response, TransportError> {
-        let deadline = self.deadline(operation);
+        span: tracing::Span,
+    ) -> impl Future<Output = Result<reqwest::Response, TransportError>> + '_ {
         let headers = request.headers_mut();
         if let Some(content_type) = operation.content_type {
             headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
@@ -199,119 +237,170 @@ impl Runtime {
         if let Some(accept) = operation.accept {
             headers.insert(ACCEPT, HeaderValue::from_static(accept));
         }
-        let retry = &self.settings.retry;
-        let mut attempt = 1;
-        loop {
-            let last = attempt >= retry.attempts();
-            let spare = if last { None } else { request.try_clone() };
-            if self.settings.user_client
-                && let Some(body) = request.body().and_then(one_shot)
-            {
-                *request.body_mut() = Some(body);
-            }
-            let now = Instant::now();
-            if now >= ends {
-                return Err(TransportError::DeadlineExceeded {
-                    deadline,
-                    sent: attempt > 1,
-                });
-            }
-            let remaining = ends - now;
-            let timeout = self.attempt_timeout(operation).min(remaining);
-            // reqwest's timeout covers reading the body too. The client's
-            // own is this one for most requests; a request sets its own
-            // otherwise, and always with a user's client.
-            if self.settings.client_timeout != Some(timeout) {
-                *request.timeout_mut() = Some(timeout);
-            }
-            // nordpay's own client follows no redirect; a user's may have.
-            let sent_to = self.settings.user_client.then(|| request.url().clone());
-            let attempt_span = attempt_span(span, operation, request.url(), attempt);
-            // Sent from here, not from a function of its own: each level of
-            // nested futures is copied whole when it is created, and a call's
-            // state is large.
-            let outcome = match self
-                .http
-                .execute(request)
-                .instrument(attempt_span.clone())
-                .await
-            {
-                Ok(response)
-                    if response.status().is_redirection()
-                        || sent_to.is_some_and(|to| !same_origin(&to, response.url())) =>
-                {
-                    Err(TransportError::Redirected {
-                        status: response.status(),
-                    })
+        // Started here, not in the loop below: what the loop captures it
+        // keeps for its whole life, and this request is sent and gone.
+        let mut current = match self.attempt(operation, request, ends, 1, &span) {
+            Ok(attempt) => attempt,
+            Err(error) => return Either::Left(ready(Err(error))),
+        };
+        Either::Right(async move {
+            let deadline = self.deadline(operation);
+            let retry = &self.settings.retry;
+            loop {
+                let outcome = match (&mut current.sending).await {
+                    Ok(response)
+                        if response.status().is_redirection()
+                            || current
+                                .sent_to
+                                .as_ref()
+                                .is_some_and(|to| !same_origin(to, response.url())) =>
+                    {
+                        Err(TransportError::Redirected {
+                            status: response.status(),
+                        })
+                    }
+                    Ok(response) => capped(response, self.settings.max_response_bytes),
+                    Err(error) if error.is_timeout() && !error.is_connect() => {
+                        Err(if current.timeout == current.remaining {
+                            TransportError::DeadlineExceeded {
+                                deadline,
+                                sent: true,
+                            }
+                        } else {
+                            TransportError::Timeout {
+                                timeout: current.timeout,
+                            }
+                        })
+                    }
+                    Err(error) => Err(transport(error)),
+                };
+                span.record("nordpay.attempts", current.number);
+                answered(
+                    current.sending.span(),
+                    outcome.as_ref().map(reqwest::Response::status),
+                );
+                let Some(reason) = retry_reason(operation.policy.retry, &outcome) else {
+                    if let Ok(response) = &outcome
+                        && current.number == 1
+                        && response.status().is_success()
+                    {
+                        self.budget.refund();
+                    }
+                    return outcome;
+                };
+                let Some(next) = current.spare.take() else {
+                    return outcome;
+                };
+                let server_wait = match &outcome {
+                    Ok(response) => retry_after(response.headers()),
+                    Err(_) => None,
+                };
+                let delay = retry
+                    .backoff_before(current.number)
+                    .max(server_wait.unwrap_or(Duration::ZERO));
+                // A Retry-After of any size is compared, never added.
+                if delay >= ends.saturating_duration_since(Instant::now()) {
+                    tracing::info!(reason, ?delay, "no retry: the deadline comes first");
+                    return outcome;
                 }
-                Ok(response) => capped(response, self.settings.max_response_bytes),
-                Err(error) if error.is_timeout() && !error.is_connect() => {
-                    Err(if timeout == remaining {
-                        TransportError::DeadlineExceeded {
-                            deadline,
-                            sent: true,
-                        }
-                    } else {
-                        TransportError::Timeout { timeout }
-                    })
+                let after_timeout = matches!(outcome, Err(TransportError::Timeout { .. }));
+                if !self.budget.withdraw(after_timeout) {
+                    tracing::info!(reason, "no retry: the client's retry budget is spent");
+                    telemetry::budget_refused(operation);
+                    return outcome;
                 }
-                Err(error) => Err(transport(error)),
-            };
-            span.record("nordpay.attempts", attempt);
-            answered(
-                &attempt_span,
-                outcome.as_ref().map(reqwest::Response::status),
-            );
-            let Some(reason) = retry_reason(operation.policy.retry, &outcome) else {
-                if let Ok(response) = &outcome
-                    && attempt == 1
-                    && response.status().is_success()
-                {
-                    self.budget.refund();
-                }
-                return outcome;
-            };
-            let Some(next) = spare else {
-                return outcome;
-            };
-            let server_wait = match &outcome {
-                Ok(response) => retry_after(response.headers()),
-                Err(_) => None,
-            };
-            let delay = retry
-                .backoff_before(attempt)
-                .max(server_wait.unwrap_or(Duration::ZERO));
-            // A Retry-After of any size is compared, never added.
-            if delay >= ends.saturating_duration_since(Instant::now()) {
-                tracing::info!(reason, ?delay, "no retry: the deadline comes first");
-                return outcome;
+                drop(outcome);
+                tracing::info!(reason, ?delay, attempt = current.number, "retry");
+                telemetry::retried(operation, reason);
+                // Boxed: only a retry carries the timer.
+                Box::pin(tokio::time::sleep(delay)).await;
+                current = self.attempt(operation, next, ends, current.number + 1, &span)?;
             }
-            let after_timeout = matches!(outcome, Err(TransportError::Timeout { .. }));
-            if !self.budget.withdraw(after_timeout) {
-                tracing::info!(reason, "no retry: the client's retry budget is spent");
-                telemetry::budget_refused(operation);
-                return outcome;
-            }
-            tracing::info!(reason, ?delay, attempt, "retry");
-            telemetry::retried(operation, reason);
-            // Boxed: only a retry carries the timer.
-            Box::pin(tokio::time::sleep(delay)).await;
-            request = next;
-            attempt += 1;
-        }
+        })
     }
+
+    /// Attempt `number` of `operation` with `request`, sent when polled,
+    /// with the copy the next attempt would send; or the deadline if `ends`
+    /// has come.
+    fn attempt(
+        &self,
+        operation: &'static Operation,
+        mut request: reqwest::Request,
+        ends: Instant,
+        number: u32,
+        span: &tracing::Span,
+    ) -> Result<
+        Attempt<impl Future<Output = reqwest::Result<reqwest::Response>> + use<>>,
+        TransportError,
+    > {
+        let spare = if number >= self.settings.retry.attempts() {
+            None
+        } else {
+            request.try_clone()
+        };
+        if self.settings.user_client
+            && let Some(body) = request.body().and_then(one_shot)
+        {
+            *request.body_mut() = Some(body);
+        }
+        let now = Instant::now();
+        if now >= ends {
+            return Err(TransportError::DeadlineExceeded {
+                deadline: self.deadline(operation),
+                sent: number > 1,
+            });
+        }
+        let remaining = ends - now;
+        let timeout = self.attempt_timeout(operation).min(remaining);
+        // reqwest's timeout covers reading the body too. The client's
+        // own is this one for most requests; a request sets its own
+        // otherwise, and always with a user's client.
+        if self.settings.client_timeout != Some(timeout) {
+            *request.timeout_mut() = Some(timeout);
+        }
+        // nordpay's own client follows no redirect; a user's may have.
+        let sent_to = self.settings.user_client.then(|| request.url().clone());
+        let attempt_span = attempt_span(span, operation, request.url(), number);
+        Ok(Attempt {
+            number,
+            sending: self.http.execute(request).instrument(attempt_span),
+            spare,
+            sent_to,
+            timeout,
+            remaining,
+        })
+    }
+}
+
+/// One attempt on its way (`S`, reqwest's sending), and what the next one
+/// would need.
+struct Attempt<S> {
+    /// 1 for the first.
+    number: u32,
+    /// The request in flight, under the attempt's span.
+    sending: tracing::instrument::Instrumented<S>,
+    /// A copy of the request for the next attempt, if one may follow.
+    spare: Option<reqwest::Request>,
+    /// Where it went, to tell a redirect a user's client followed.
+    sent_to: Option<url::Url>,
+    timeout: Duration,
+    /// What was left of the deadline when it was sent.
+    remaining: Duration,
 }
 
 /// The whole body of `response`. `run` capped it already: by its
 /// Content-Length, or by a limit that fails the read with `TooLarge`.
-pub(crate) async fn read(mut response: reqwest::Response) -> Result<Exchange, TransportError> {
+pub(crate) fn read(
+    mut response: reqwest::Response,
+) -> impl Future<Output = Result<Exchange, TransportError>> {
     let status = response.status();
     let headers = std::mem::take(response.headers_mut());
-    let body = response.bytes().await.map_err(transport)?;
-    Ok(Exchange {
-        status,
-        headers,
-        body,
+    response.bytes().map(move |body| {
+        Ok(Exchange {
+            status,
+            headers,
+            body: body.map_err(transport)?,
+        })
     })
 }
 

@@ -302,19 +302,19 @@ pub fn operations(
             }
         }
         /// Every call goes through nordpay's runtime: credentials, deadlines,
-        /// retries, redirects, body limits, tracing.
+        /// retries, redirects, body limits, tracing. The runtime's future
+        /// itself, not one more level around it.
         impl progenitor_client::ClientHooks<crate::runtime::Context> for Client {
-            async fn exec(
+            fn exec(
                 &self,
                 request: reqwest::Request,
                 info: &progenitor_client::OperationInfo,
-            ) -> reqwest::Result<reqwest::Response> {
+            ) -> impl ::std::future::Future<Output = reqwest::Result<reqwest::Response>> {
                 crate::runtime::exec(
                     progenitor_client::ClientInfo::inner(self),
                     operations::by_id(info.operation_id),
                     request,
                 )
-                .await
             }
         }
     })
