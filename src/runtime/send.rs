@@ -166,8 +166,6 @@ impl Runtime {
 
     /// The attempts of `call` under the operation's span, and what their end
     /// tells it.
-    // A `CallFailure` is as large as `call` returned it before.
-    #[allow(clippy::result_large_err)]
     fn attempts(
         &self,
         operation: &'static Operation,
@@ -176,17 +174,8 @@ impl Runtime {
         span: tracing::Span,
         started: Instant,
     ) -> impl Future<Output = Result<reqwest::Response, CallFailure>> + '_ {
-        self.run(operation, request, ends, span.clone())
-            .instrument(span.clone())
-            .map(move |outcome| {
-                ended(
-                    &span,
-                    operation,
-                    started,
-                    outcome.as_ref().map(reqwest::Response::status),
-                );
-                Ok(outcome?)
-            })
+        let run = self.run(operation, request, ends, span.clone());
+        traced(run, span, operation, started, reqwest::Response::status).map_err(CallFailure::from)
     }
 
     /// Send `request` as `operation`, whose credentials (if any) are in its
@@ -208,18 +197,10 @@ impl Runtime {
         let ends = super::after(self.deadline(operation));
         let exchanged = self
             .run(operation, request, ends, span.clone())
-            .and_then(read)
-            .instrument(span.clone())
-            .map(move |outcome| {
-                ended(
-                    &span,
-                    operation,
-                    started,
-                    outcome.as_ref().map(|exchange| exchange.status),
-                );
-                outcome
-            });
-        Either::Right(exchanged)
+            .and_then(read);
+        Either::Right(traced(exchanged, span, operation, started, |exchange| {
+            exchange.status
+        }))
     }
 
     /// The headers the spec asks for, then the attempts until `ends`.
@@ -386,6 +367,21 @@ struct Attempt<S> {
     timeout: Duration,
     /// What was left of the deadline when it was sent.
     remaining: Duration,
+}
+
+/// `sending` under the operation's `span`, and what its end (`status` of
+/// an answer, or the failure) tells the span and the metrics.
+fn traced<T>(
+    sending: impl Future<Output = Result<T, TransportError>>,
+    span: tracing::Span,
+    operation: &'static Operation,
+    started: Instant,
+    status: fn(&T) -> StatusCode,
+) -> impl Future<Output = Result<T, TransportError>> {
+    sending.instrument(span.clone()).map(move |outcome| {
+        ended(&span, operation, started, outcome.as_ref().map(status));
+        outcome
+    })
 }
 
 /// The whole body of `response`. `run` capped it already: by its
