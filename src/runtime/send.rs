@@ -115,10 +115,11 @@ impl Runtime {
     /// read yet: the attempt's timeout still covers it, and a body over the
     /// limit fails while it is read.
     ///
-    /// Not an `async fn`, nor is anything it awaits: an async fn keeps its
+    /// Not an `async fn`, nor are the steps under it: an async fn keeps its
     /// arguments beside the futures it awaits, so the request would be held
     /// once per level, and a call's whole state is copied whenever it moves.
-    /// Each step is a combinator that holds only what is still to come.
+    /// Each step is a combinator that holds only what is still to come; the
+    /// retry loop keeps its attempt in one variable it updates in place.
     pub(crate) fn call<'a>(
         &'a self,
         operation: &'static Operation,
@@ -131,21 +132,18 @@ impl Runtime {
         // The body's rules were checked when it was written (`request_json`).
         let span = span(operation);
         let started = Instant::now();
-        let ends = super::after(self.deadline(operation));
+        let deadline = self.deadline(operation);
+        let ends = super::after(deadline);
         if !span.is_disabled() {
             server(&span, request.url());
         }
-        let credentials = match credentials {
-            // Nothing to wait for: no timer.
-            Credentials::Header(value) => {
-                request.headers_mut().insert(AUTHORIZATION, value.clone());
-                return Either::Right(Either::Left(
-                    self.attempts(operation, request, ends, span, started),
-                ));
-            }
-            Credentials::Bearer(_) => credentials,
-        };
-        let deadline = self.deadline(operation);
+        // Nothing to wait for: no timer.
+        if let Credentials::Header(value) = credentials {
+            request.headers_mut().insert(AUTHORIZATION, value.clone());
+            return Either::Right(Either::Left(
+                self.attempts(operation, request, ends, span, started),
+            ));
+        }
         let authorized = tokio::time::timeout_at(ends, credentials.authorization())
             .instrument(span.clone())
             .then(move |authorization| match authorization {
