@@ -55,6 +55,10 @@ fn seed(root: &Path, target: &str) -> std::io::Result<()> {
     Ok(())
 }
 
+/// The cargo-fuzz this task installs when it finds none (`.ci/tools` reads
+/// it from here too).
+const CARGO_FUZZ: &str = "0.13.2";
+
 fn cargo_fuzz_installed() -> bool {
     Command::new("cargo")
         .args(["fuzz", "--version"])
@@ -112,7 +116,7 @@ pub fn run(root: &Path, args: &[String]) -> ExitCode {
     if !cargo_fuzz_installed() {
         eprintln!("installing cargo-fuzz");
         let installed = Command::new("cargo")
-            .args(["install", "cargo-fuzz", "--locked"])
+            .args(["install", "--locked", &format!("cargo-fuzz@{CARGO_FUZZ}")])
             .status();
         if !installed.is_ok_and(|s| s.success()) {
             eprintln!("cannot install cargo-fuzz");
