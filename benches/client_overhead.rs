@@ -12,6 +12,10 @@
 //! a connect timeout) and a 30 s timeout, as any production client would.
 //! Set `NORDPAY_BENCH_ROUNDS` for a longer run.
 //!
+//! Each side's CPU time per call is printed too (the kernel's schedstat, on
+//! the client's thread and in the whole process): wall time that grows
+//! without CPU time is waiting, not work.
+//!
 //! Wall time on a shared machine is noisy; instruction counts are not. For
 //! those, run one side of one operation under callgrind and subtract a run
 //! of neither (`NORDPAY_BENCH_PROFILE=none/none`), e.g.
@@ -100,7 +104,16 @@ impl mediaconnect::TokenSource for Tokens {
 /// An operation's row: nordpay's and the hand-written time per call, the
 /// ratio, and the size of each side's call future (a call's state, copied
 /// whole whenever it moves).
-type Row = (&'static str, Duration, Duration, f64, (usize, usize));
+type Row = (&'static str, Duration, Duration, f64, (usize, usize), Cpu);
+
+/// Median CPU time per call (client thread, whole process) of each side,
+/// and the median ratio of each.
+#[derive(Default)]
+struct Cpu {
+    nordpay: (Duration, Duration),
+    hand: (Duration, Duration),
+    ratios: (f64, f64),
+}
 
 /// Median time per call of `rounds` batches.
 fn median(mut rounds: Vec<Duration>) -> Duration {
@@ -119,16 +132,55 @@ fn median_ratio(ours: &[Duration], theirs: &[Duration]) -> f64 {
     ratios[ratios.len() / 2]
 }
 
-async fn time<F, Fut>(call: &F) -> Duration
+/// Nanoseconds on a CPU so far (the kernel's schedstat, user and system
+/// time both): of this thread, and of every thread of the process (the
+/// server's too).
+fn cpu_ns() -> (u64, u64) {
+    fn of(path: &std::path::Path) -> u64 {
+        std::fs::read_to_string(path)
+            .ok()
+            .and_then(|stat| stat.split_whitespace().next()?.parse().ok())
+            .unwrap_or(0)
+    }
+    let client = of("/proc/thread-self/schedstat".as_ref());
+    let all = std::fs::read_dir("/proc/self/task")
+        .map(|tasks| {
+            tasks
+                .flatten()
+                .map(|task| of(&task.path().join("schedstat")))
+                .sum()
+        })
+        .unwrap_or(0);
+    (client, all)
+}
+
+/// A batch's wall time, and the CPU time the client's thread and the whole
+/// process spent in it: where wall time grows without CPU time, the
+/// difference is waiting, not work.
+#[derive(Clone, Copy)]
+struct Batch {
+    wall: Duration,
+    client_cpu: Duration,
+    all_cpu: Duration,
+}
+
+async fn time<F, Fut>(call: &F) -> Batch
 where
     F: Fn() -> Fut,
     Fut: Future<Output = ()>,
 {
+    let (client, all) = cpu_ns();
     let started = Instant::now();
     for _ in 0..BATCH {
         call().await;
     }
-    started.elapsed()
+    let wall = started.elapsed();
+    let (client_after, all_after) = cpu_ns();
+    Batch {
+        wall,
+        client_cpu: Duration::from_nanos(client_after.saturating_sub(client)),
+        all_cpu: Duration::from_nanos(all_after.saturating_sub(all)),
+    }
 }
 
 /// Alternate batches of the two, after a warm-up; (nordpay, hand) per call.
@@ -149,13 +201,13 @@ where
             .and_then(|rest| rest.strip_prefix('/'));
         for _ in 0..rounds {
             match side {
-                Some("nordpay") => drop(time(&nordpay).await),
-                Some("hand") => drop(time(&hand).await),
+                Some("nordpay") => _ = time(&nordpay).await,
+                Some("hand") => _ = time(&hand).await,
                 _ => {}
             }
         }
         let none = Duration::from_nanos(1);
-        return (name, none, none, 1.0, sizes);
+        return (name, none, none, 1.0, sizes, Cpu::default());
     }
     time(&nordpay).await;
     time(&hand).await;
@@ -169,8 +221,29 @@ where
             ours.push(time(&nordpay).await);
         }
     }
-    let ratio = median_ratio(&ours, &theirs);
-    (name, median(ours), median(theirs), ratio, sizes)
+    let of =
+        |batches: &[Batch], field: Field| -> Vec<Duration> { batches.iter().map(field).collect() };
+    type Field = fn(&Batch) -> Duration;
+    let wall: Field = |batch| batch.wall;
+    let client: Field = |batch| batch.client_cpu;
+    let all: Field = |batch| batch.all_cpu;
+    let cpu = Cpu {
+        nordpay: (median(of(&ours, client)), median(of(&ours, all))),
+        hand: (median(of(&theirs, client)), median(of(&theirs, all))),
+        ratios: (
+            median_ratio(&of(&ours, client), &of(&theirs, client)),
+            median_ratio(&of(&ours, all), &of(&theirs, all)),
+        ),
+    };
+    let ratio = median_ratio(&of(&ours, wall), &of(&theirs, wall));
+    (
+        name,
+        median(of(&ours, wall)),
+        median(of(&theirs, wall)),
+        ratio,
+        sizes,
+        cpu,
+    )
 }
 
 fn hand_client() -> reqwest::Client {
@@ -231,11 +304,31 @@ fn main() {
         "| operation | nordpay µs/call | hand µs/call | ratio | nordpay future B | hand future B |"
     );
     println!("|---|---:|---:|---:|---:|---:|");
-    for (name, ours, theirs, ratio, (our_future, their_future)) in rows {
+    let mut cpu_rows = Vec::new();
+    for (name, ours, theirs, ratio, (our_future, their_future), cpu) in rows {
         println!(
             "| {name} | {:.1} | {:.1} | {ratio:.3} | {our_future} | {their_future} |",
             ours.as_secs_f64() * 1e6,
             theirs.as_secs_f64() * 1e6,
+        );
+        cpu_rows.push((name, cpu));
+    }
+    println!();
+    println!("CPU time per call (the kernel's schedstat: user and system), median of the rounds");
+    println!(
+        "| operation | client thread nordpay µs | hand µs | ratio | process nordpay µs | hand µs | ratio |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|");
+    let micros = |d: Duration| d.as_secs_f64() * 1e6;
+    for (name, cpu) in cpu_rows {
+        println!(
+            "| {name} | {:.1} | {:.1} | {:.3} | {:.1} | {:.1} | {:.3} |",
+            micros(cpu.nordpay.0),
+            micros(cpu.hand.0),
+            cpu.ratios.0,
+            micros(cpu.nordpay.1),
+            micros(cpu.hand.1),
+            cpu.ratios.1,
         );
     }
 }
