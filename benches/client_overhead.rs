@@ -99,20 +99,37 @@ impl mediaconnect::TokenSource for Tokens {
     }
 }
 
-/// An operation, nordpay's and the hand-written median time per call, and
-/// the median ratio.
-/// An operation's row: nordpay's and the hand-written time per call, the
-/// ratio, and the size of each side's call future (a call's state, copied
-/// whole whenever it moves).
-type Row = (&'static str, Duration, Duration, f64, (usize, usize), Cpu);
+/// An operation's row: wall time, the client thread's CPU time and the
+/// process's CPU time, each side by side; and the size of each side's call
+/// future (a call's state, copied whole whenever it moves).
+struct Row {
+    name: &'static str,
+    wall: Compared,
+    client_cpu: Compared,
+    process_cpu: Compared,
+    futures: (usize, usize),
+}
 
-/// Median CPU time per call (client thread, whole process) of each side,
-/// and the median ratio of each.
-#[derive(Default)]
-struct Cpu {
-    nordpay: (Duration, Duration),
-    hand: (Duration, Duration),
-    ratios: (f64, f64),
+/// One measure of both sides: nordpay's and the hand-written median per
+/// call, and the median of the rounds' ratios.
+#[derive(Clone, Copy)]
+struct Compared {
+    nordpay: Duration,
+    hand: Duration,
+    ratio: f64,
+}
+
+impl Compared {
+    /// `measure` of the rounds' batches, `ours` against `theirs`.
+    fn of(ours: &[Batch], theirs: &[Batch], measure: fn(&Batch) -> Duration) -> Self {
+        let ours: Vec<Duration> = ours.iter().map(measure).collect();
+        let theirs: Vec<Duration> = theirs.iter().map(measure).collect();
+        Self {
+            ratio: median_ratio(&ours, &theirs),
+            nordpay: median(ours),
+            hand: median(theirs),
+        }
+    }
 }
 
 /// Median time per call of `rounds` batches.
@@ -161,7 +178,7 @@ fn cpu_ns() -> (u64, u64) {
 struct Batch {
     wall: Duration,
     client_cpu: Duration,
-    all_cpu: Duration,
+    process_cpu: Duration,
 }
 
 async fn time<F, Fut>(call: &F) -> Batch
@@ -179,7 +196,7 @@ where
     Batch {
         wall,
         client_cpu: Duration::from_nanos(client_after.saturating_sub(client)),
-        all_cpu: Duration::from_nanos(all_after.saturating_sub(all)),
+        process_cpu: Duration::from_nanos(all_after.saturating_sub(all)),
     }
 }
 
@@ -206,8 +223,18 @@ where
                 _ => {}
             }
         }
-        let none = Duration::from_nanos(1);
-        return (name, none, none, 1.0, sizes, Cpu::default());
+        let none = Compared {
+            nordpay: Duration::from_nanos(1),
+            hand: Duration::from_nanos(1),
+            ratio: 1.0,
+        };
+        return Row {
+            name,
+            wall: none,
+            client_cpu: none,
+            process_cpu: none,
+            futures: sizes,
+        };
     }
     time(&nordpay).await;
     time(&hand).await;
@@ -221,29 +248,13 @@ where
             ours.push(time(&nordpay).await);
         }
     }
-    let of =
-        |batches: &[Batch], field: Field| -> Vec<Duration> { batches.iter().map(field).collect() };
-    type Field = fn(&Batch) -> Duration;
-    let wall: Field = |batch| batch.wall;
-    let client: Field = |batch| batch.client_cpu;
-    let all: Field = |batch| batch.all_cpu;
-    let cpu = Cpu {
-        nordpay: (median(of(&ours, client)), median(of(&ours, all))),
-        hand: (median(of(&theirs, client)), median(of(&theirs, all))),
-        ratios: (
-            median_ratio(&of(&ours, client), &of(&theirs, client)),
-            median_ratio(&of(&ours, all), &of(&theirs, all)),
-        ),
-    };
-    let ratio = median_ratio(&of(&ours, wall), &of(&theirs, wall));
-    (
+    Row {
         name,
-        median(of(&ours, wall)),
-        median(of(&theirs, wall)),
-        ratio,
-        sizes,
-        cpu,
-    )
+        wall: Compared::of(&ours, &theirs, |batch| batch.wall),
+        client_cpu: Compared::of(&ours, &theirs, |batch| batch.client_cpu),
+        process_cpu: Compared::of(&ours, &theirs, |batch| batch.process_cpu),
+        futures: sizes,
+    }
 }
 
 fn hand_client() -> reqwest::Client {
@@ -304,14 +315,17 @@ fn main() {
         "| operation | nordpay µs/call | hand µs/call | ratio | nordpay future B | hand future B |"
     );
     println!("|---|---:|---:|---:|---:|---:|");
-    let mut cpu_rows = Vec::new();
-    for (name, ours, theirs, ratio, (our_future, their_future), cpu) in rows {
+    let micros = |d: Duration| d.as_secs_f64() * 1e6;
+    for row in &rows {
         println!(
-            "| {name} | {:.1} | {:.1} | {ratio:.3} | {our_future} | {their_future} |",
-            ours.as_secs_f64() * 1e6,
-            theirs.as_secs_f64() * 1e6,
+            "| {} | {:.1} | {:.1} | {:.3} | {} | {} |",
+            row.name,
+            micros(row.wall.nordpay),
+            micros(row.wall.hand),
+            row.wall.ratio,
+            row.futures.0,
+            row.futures.1,
         );
-        cpu_rows.push((name, cpu));
     }
     println!();
     println!("CPU time per call (the kernel's schedstat: user and system), median of the rounds");
@@ -319,16 +333,17 @@ fn main() {
         "| operation | client thread nordpay µs | hand µs | ratio | process nordpay µs | hand µs | ratio |"
     );
     println!("|---|---:|---:|---:|---:|---:|---:|");
-    let micros = |d: Duration| d.as_secs_f64() * 1e6;
-    for (name, cpu) in cpu_rows {
+    for row in &rows {
+        let (client, process) = (row.client_cpu, row.process_cpu);
         println!(
-            "| {name} | {:.1} | {:.1} | {:.3} | {:.1} | {:.1} | {:.3} |",
-            micros(cpu.nordpay.0),
-            micros(cpu.hand.0),
-            cpu.ratios.0,
-            micros(cpu.nordpay.1),
-            micros(cpu.hand.1),
-            cpu.ratios.1,
+            "| {} | {:.1} | {:.1} | {:.3} | {:.1} | {:.1} | {:.3} |",
+            row.name,
+            micros(client.nordpay),
+            micros(client.hand),
+            client.ratio,
+            micros(process.nordpay),
+            micros(process.hand),
+            process.ratio,
         );
     }
 }
